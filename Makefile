@@ -1,0 +1,46 @@
+# The two commands: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := build
+
+DB := scripts/db.sh
+HOST ?= 127.0.0.1
+PORT ?= 8080
+# Debian's python with apt's pytest and selenium, whatever python comes first in PATH.
+PYTHON := /usr/bin/python3
+BROWSER_PACKAGES := python3-pytest python3-selenium chromium chromium-driver
+
+.PHONY: deps browser-deps db db-stop build run test
+
+deps:
+	$(DB) install
+
+browser-deps:
+	scripts/apt-install.sh $(BROWSER_PACKAGES)
+
+db: deps
+	$(DB) start
+
+db-stop:
+	$(DB) stop
+
+build:
+	swift build
+
+run: deps db
+	eval "$$($(DB) env)"
+	export HOST='$(HOST)' PORT='$(PORT)'
+	swift build
+	.build/debug/console migrate
+	.build/debug/console seed
+	exec .build/debug/console serve
+
+test: deps browser-deps db
+	eval "$$($(DB) env)"
+	export DATABASE_NAME="$$TEST_DATABASE_NAME"
+	swift build --build-tests
+	swift test
+	if compgen -G 'Tests/browser/test_*.py' >/dev/null; then
+		$(PYTHON) -m pytest -q Tests/browser
+	fi
