@@ -1,0 +1,126 @@
+import Configuration
+import Foundation
+import Logging
+import MariaDB
+
+/// Everything the console reads from its environment, read once at start.
+/// A missing or malformed setting stops the start with a message naming the variable.
+public struct ConsoleConfiguration: Sendable {
+    public var database: MariaDBConfiguration
+    public var host: String
+    public var port: Int
+    public var logLevel: Logger.Level
+    /// `CONSOLE_TEST_MODE=1`: the business clock may be set through the API.
+    public var testMode: Bool
+    /// Marks the session cookie `Secure`; set it when the console is served over https.
+    public var secureCookies: Bool
+    /// Folder holding `Views/`, `Assets/` and `migrations/`.
+    public var rootDirectory: URL
+
+    public var viewsDirectory: URL { rootDirectory.appendingPathComponent("Views") }
+    public var assetsDirectory: URL { rootDirectory.appendingPathComponent("Assets") }
+    public var migrationsDirectory: URL { rootDirectory.appendingPathComponent("migrations") }
+    /// Debian's libjs-bootstrap5, served under /vendor/bootstrap.
+    public var bootstrapDirectory = URL(fileURLWithPath: "/usr/share/javascript/bootstrap5")
+
+    public init(database: MariaDBConfiguration, host: String = "127.0.0.1", port: Int = 8080,
+                logLevel: Logger.Level = .info, testMode: Bool = false, secureCookies: Bool = false,
+                rootDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        self.database = database
+        self.host = host
+        self.port = port
+        self.logLevel = logLevel
+        self.testMode = testMode
+        self.secureCookies = secureCookies
+        self.rootDirectory = rootDirectory
+    }
+
+    public struct Invalid: Error, CustomStringConvertible, Equatable {
+        public var variable: String
+        public var problem: String
+        public var description: String { "\(variable): \(problem)" }
+    }
+
+    /// Reads the process environment (or the given variables, for tests).
+    public static func fromEnvironment(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws -> Self {
+        let reader = EnvironmentReader(ConfigReader(provider: EnvironmentVariablesProvider(
+            environmentVariables: variables, secretsSpecifier: .specific(["DATABASE_PASSWORD", "DATABASE_URL"])
+        )))
+        var database: MariaDBConfiguration
+        if let url = reader.string("DATABASE_URL") {
+            do {
+                database = try MariaDBConfiguration(url: url)
+            } catch let error as MariaDBError {
+                throw Invalid(variable: "DATABASE_URL", problem: error.message)
+            }
+        } else {
+            guard let user = reader.string("DATABASE_USER") else {
+                throw Invalid(variable: "DATABASE_URL", problem: "not set, and neither is DATABASE_USER: say where the database is")
+            }
+            let endpoint: MariaDBConfiguration.Endpoint
+            if let socket = reader.string("DATABASE_SOCKET") {
+                endpoint = .socket(path: socket)
+            } else {
+                endpoint = .tcp(host: reader.string("DATABASE_HOST") ?? "127.0.0.1",
+                                port: try reader.integer("DATABASE_PORT", default: 3306, in: 1...65535))
+            }
+            guard let name = reader.string("DATABASE_NAME") else {
+                throw Invalid(variable: "DATABASE_NAME", problem: "not set")
+            }
+            database = MariaDBConfiguration(endpoint: endpoint, user: user,
+                                            password: reader.string("DATABASE_PASSWORD") ?? "", database: name)
+        }
+        database.poolSize = try reader.integer("DATABASE_POOL_SIZE", default: 8, in: 1...500)
+        database.poolTimeout = .milliseconds(try reader.integer("DATABASE_POOL_TIMEOUT_MS", default: 5000, in: 1...600_000))
+        database.queryTimeout = .milliseconds(try reader.integer("DATABASE_QUERY_TIMEOUT_MS", default: 30000, in: 1...3_600_000))
+
+        let levelText = reader.string("LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw Invalid(variable: "LOG_LEVEL", problem: "'\(levelText)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        var configuration = ConsoleConfiguration(
+            database: database,
+            host: reader.string("HOST") ?? "127.0.0.1",
+            port: try reader.integer("PORT", default: 8080, in: 1...65535),
+            logLevel: level,
+            testMode: try reader.flag("CONSOLE_TEST_MODE"),
+            secureCookies: try reader.flag("SESSION_COOKIE_SECURE")
+        )
+        if let root = reader.string("CONSOLE_ROOT") {
+            configuration.rootDirectory = URL(fileURLWithPath: root)
+        }
+        return configuration
+    }
+}
+
+/// Reads environment variables by their own names through swift-configuration, and parses
+/// numbers and flags itself so that a malformed value is an error rather than a silent default.
+private struct EnvironmentReader {
+    let reader: ConfigReader
+
+    init(_ reader: ConfigReader) { self.reader = reader }
+
+    /// `DATABASE_POOL_SIZE` → the key `database.pool.size`, which the provider maps back.
+    func string(_ variable: String) -> String? {
+        let key = ConfigKey(variable.lowercased().split(separator: "_").map(String.init))
+        let value = reader.string(forKey: key)?.trimmingCharacters(in: .whitespaces)
+        return value?.isEmpty == false ? value : nil
+    }
+
+    func integer(_ variable: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = string(variable) else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConsoleConfiguration.Invalid(variable: variable, problem: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func flag(_ variable: String) throws -> Bool {
+        guard let text = string(variable) else { return false }
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConsoleConfiguration.Invalid(variable: variable, problem: "'\(text)' is not 1 or 0")
+        }
+    }
+}

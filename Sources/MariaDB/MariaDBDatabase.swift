@@ -1,0 +1,150 @@
+import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import SQLKit
+
+/// SQLKit's view of the pool, or of one leased connection inside a session or transaction.
+public struct MariaDBDatabase: SQLDatabase {
+    public let pool: MariaDBConnectionPool
+    public let logger: Logger
+    public let eventLoop: any EventLoop
+    /// Set inside `withConnection` / `withTransaction`: every statement runs on this connection.
+    private let connection: MariaDBConnection?
+    private let inTransaction: Bool
+    /// Bounds for retrying a whole transaction after a deadlock or lock wait timeout.
+    public var transactionAttempts = 5
+    public var retryBaseDelay: Duration = .milliseconds(10)
+
+    public init(pool: MariaDBConnectionPool, logger: Logger = Logger(label: "mariadb"),
+                eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) {
+        self.init(pool: pool, logger: logger, eventLoop: eventLoop, connection: nil, inTransaction: false)
+    }
+
+    private init(pool: MariaDBConnectionPool, logger: Logger, eventLoop: any EventLoop,
+                 connection: MariaDBConnection?, inTransaction: Bool) {
+        self.pool = pool
+        self.logger = logger
+        self.eventLoop = eventLoop
+        self.connection = connection
+        self.inTransaction = inTransaction
+    }
+
+    public var dialect: any SQLDialect { MariaDBDialect() }
+
+    // MARK: SQLDatabase
+
+    public func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        eventLoop.makeFutureWithTask { try await self.execute(sql: query, onRow) }
+    }
+
+    public func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        let (sql, binds) = serialize(query)
+        let values = try binds.map { try MariaDBData(encoding: $0) }
+        let result = try await self.query(sql, values)
+        for values in result.rows { onRow(MariaDBRow(columns: result.columns, values: values)) }
+    }
+
+    public func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await withConnection { try await closure($0) }
+    }
+
+    // MARK: Direct use
+
+    /// Runs one statement with its values bound, on this session's connection or a pooled one.
+    @discardableResult
+    public func query(_ sql: String, _ binds: [MariaDBData] = []) async throws -> MariaDBResult {
+        logger.debug("\(sql)", metadata: ["binds": "\(binds.count)"])
+        if let connection {
+            return try await pool.run(on: connection) { try $0.execute(sql, binds) }
+        }
+        do {
+            return try await pool.withConnection { try $0.execute(sql, binds) }
+        } catch let error as MariaDBError where error.kind == .connection && Self.isRead(sql) {
+            // The connection died under us (a restarted server, a killed session). A read is safe
+            // to repeat, and its broken connection is gone now, so one more try gets a fresh one.
+            logger.notice("repeating a read after a lost connection", metadata: ["code": "\(error.code)"])
+            return try await pool.withConnection { try $0.execute(sql, binds) }
+        }
+    }
+
+    private static func isRead(_ sql: String) -> Bool {
+        let head = sql.drop(while: { $0 == " " || $0 == "\n" || $0 == "(" }).prefix(7).uppercased()
+        return head.hasPrefix("SELECT ") || head.hasPrefix("SELECT\n") || head.hasPrefix("SHOW ")
+    }
+
+    /// Runs several `;`-separated statements with no values (a migration file).
+    public func executeScript(_ sql: String) async throws {
+        if let connection {
+            try await pool.run(on: connection) { try $0.executeScript(sql) }
+            return
+        }
+        try await pool.withConnection { try $0.executeScript(sql) }
+    }
+
+    /// Decoded rows of a query.
+    public func rows(_ sql: String, _ binds: [MariaDBData] = []) async throws -> [MariaDBRow] {
+        let result = try await query(sql, binds)
+        return result.rows.map { MariaDBRow(columns: result.columns, values: $0) }
+    }
+
+    /// Runs `body` with every statement on one connection (session variables, temporary tables).
+    public func withConnection<R>(_ body: (MariaDBDatabase) async throws -> R) async throws -> R {
+        if connection != nil { return try await body(self) }
+        let leased = try await pool.lease()
+        let session = MariaDBDatabase(pool: pool, logger: logger, eventLoop: eventLoop, connection: leased, inTransaction: false)
+        do {
+            let result = try await body(session)
+            await pool.release(leased)
+            return result
+        } catch {
+            await pool.release(leased)
+            throw error
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    /// A deadlock, a lock wait timeout or a lost connection reruns the whole closure (with bounded
+    /// backoff), so the closure must do nothing outside the database that it can't repeat.
+    /// Inside a transaction already, `body` simply joins it.
+    @discardableResult
+    public func withTransaction<R>(_ body: (MariaDBDatabase) async throws -> R) async throws -> R {
+        if inTransaction { return try await body(self) }
+        precondition(connection == nil, "withTransaction inside withConnection: start the transaction first")
+        var attempt = 1
+        while true {
+            do {
+                return try await transactionOnce(body)
+            } catch let error as MariaDBError where error.isTransient && attempt < transactionAttempts {
+                logger.notice("retrying transaction", metadata: ["attempt": "\(attempt)", "code": "\(error.code)"])
+                Counter(label: "mariadb_transaction_retries").increment()
+                let backoff = retryBaseDelay * (1 << min(attempt - 1, 6))
+                try await Task.sleep(for: backoff + .milliseconds(Int.random(in: 0...10)))
+                attempt += 1
+            }
+        }
+    }
+
+    private func transactionOnce<R>(_ body: (MariaDBDatabase) async throws -> R) async throws -> R {
+        let leased = try await pool.lease()
+        let session = MariaDBDatabase(pool: pool, logger: logger, eventLoop: eventLoop, connection: leased, inTransaction: true)
+        do {
+            try await session.query("START TRANSACTION")
+            let result = try await body(session)
+            try await session.query("COMMIT")
+            await pool.release(leased)
+            return result
+        } catch {
+            if !leased.isBroken {
+                do {
+                    try await session.query("ROLLBACK")
+                } catch {
+                    // A connection that cannot roll back holds an open transaction: never reuse it.
+                    leased.invalidate()
+                }
+            }
+            await pool.release(leased)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// An error from the server or the client library, with the server's code and SQLSTATE.
+public struct MariaDBError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The server answered with an error (a constraint, a syntax error, a deadlock...).
+        case server
+        /// The connection failed or was lost; the connection must not be used again.
+        case connection
+        /// No connection could be leased from the pool in time.
+        case poolTimeout
+        /// The pool has been shut down.
+        case poolClosed
+        /// A value could not be converted to or from what the query needs.
+        case conversion
+        /// A configuration value is wrong.
+        case configuration
+    }
+
+    public var kind: Kind
+    /// The server or client error number (1062, 1213, 2006...); 0 when none.
+    public var code: Int
+    /// The five-character SQLSTATE; `HY000` when none.
+    public var sqlState: String
+    public var message: String
+    /// The statement that failed, for logs; never carries bound values.
+    public var sql: String?
+
+    public init(kind: Kind, code: Int = 0, sqlState: String = "HY000", message: String, sql: String? = nil) {
+        self.kind = kind
+        self.code = code
+        self.sqlState = sqlState
+        self.message = message
+        self.sql = sql
+    }
+
+    public var description: String {
+        var text = "MariaDB error \(code) (\(sqlState)): \(message)"
+        if let sql { text += " [\(sql.prefix(200))]" }
+        return text
+    }
+
+    // Server error numbers the application reacts to (mysqld_error.h).
+    public static let duplicateEntryCode = 1062
+    public static let deadlockCode = 1213
+    public static let lockWaitTimeoutCode = 1205
+    public static let statementTimeoutCode = 1969
+    public static let foreignKeyParentMissingCode = 1452
+    public static let foreignKeyChildExistsCode = 1451
+
+    /// A unique or primary key was violated.
+    public var isDuplicateKey: Bool { kind == .server && code == Self.duplicateEntryCode }
+    /// InnoDB chose this transaction as a deadlock victim; the whole transaction may be retried.
+    public var isDeadlock: Bool { kind == .server && code == Self.deadlockCode }
+    public var isLockWaitTimeout: Bool { kind == .server && code == Self.lockWaitTimeoutCode }
+    /// The statement ran longer than the configured query timeout and was stopped by the server.
+    public var isStatementTimeout: Bool { kind == .server && code == Self.statementTimeoutCode }
+    /// A failure after which retrying the whole transaction from the start is safe and useful.
+    public var isTransient: Bool { isDeadlock || isLockWaitTimeout || kind == .connection }
+
+    /// The name of the unique key a duplicate-entry message names (`... for key 'accounts_email'`).
+    public var duplicateKeyName: String? {
+        guard isDuplicateKey, let range = message.range(of: "for key '", options: .backwards) else { return nil }
+        let rest = message[range.upperBound...]
+        guard let end = rest.firstIndex(of: "'") else { return nil }
+        let qualified = rest[..<end]
+        return String(qualified.split(separator: ".").last ?? qualified)
+    }
+}

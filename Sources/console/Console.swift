@@ -1,0 +1,117 @@
+import ArgumentParser
+import Console
+import Foundation
+import Hummingbird
+import Logging
+import MariaDB
+import Storage
+
+@main
+struct ConsoleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "The reseller admin console.",
+        subcommands: [Serve.self, Migrate.self, Doctor.self]
+    )
+}
+
+/// Reads the configuration, or stops with the variable that is wrong.
+func loadConfiguration() throws -> ConsoleConfiguration {
+    do {
+        return try ConsoleConfiguration.fromEnvironment()
+    } catch let error as ConsoleConfiguration.Invalid {
+        FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+        throw ExitCode(78)  // EX_CONFIG
+    }
+}
+
+func makeLogger(_ configuration: ConsoleConfiguration, label: String) -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = configuration.logLevel
+    return logger
+}
+
+/// Runs `body` with a pool that is shut down afterwards, whatever happens.
+func withDatabase<R>(_ configuration: ConsoleConfiguration, logger: Logger,
+                     _ body: (MariaDBDatabase) async throws -> R) async throws -> R {
+    let pool = MariaDBConnectionPool(configuration: configuration.database, logger: logger)
+    let database = MariaDBDatabase(pool: pool, logger: logger)
+    do {
+        let result = try await body(database)
+        await pool.shutdown()
+        return result
+    } catch {
+        await pool.shutdown()
+        throw error
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the console over HTTP.")
+
+    func run() async throws {
+        let configuration = try loadConfiguration()
+        let logger = makeLogger(configuration, label: "console")
+        try await withDatabase(configuration, logger: logger) { database in
+            let migrations = try Migrator.load(from: configuration.migrationsDirectory)
+            if let status = try? await Migrator(database: database, migrations: migrations, logger: logger).status(),
+               !status.isCurrent {
+                logger.warning("the schema is not current: run `console migrate`", metadata: ["pending": "\(status.pending)"])
+            }
+            let app = try await buildApplication(configuration: configuration, database: database, logger: logger)
+            logger.info("serving on http://\(configuration.host):\(configuration.port)")
+            try await app.runService()
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending migrations from migrations/.")
+
+    func run() async throws {
+        let configuration = try loadConfiguration()
+        let logger = makeLogger(configuration, label: "migrate")
+        try await withDatabase(configuration, logger: logger) { database in
+            let migrator = Migrator(database: database, migrations: try Migrator.load(from: configuration.migrationsDirectory), logger: logger)
+            do {
+                let applied = try await migrator.migrate()
+                print(applied.isEmpty ? "schema is current" : "applied: \(applied.joined(separator: ", "))")
+            } catch let failure as Migrator.Failure {
+                FileHandle.standardError.write(Data("migrate: \(failure)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
+    }
+}
+
+struct Doctor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show what the console connects to and whether the schema is current.")
+
+    func run() async throws {
+        let configuration = try loadConfiguration()
+        let logger = makeLogger(configuration, label: "doctor")
+        print("database:   \(configuration.database.redactedDescription)")
+        print("pool:       \(configuration.database.poolSize) connections, lease timeout \(configuration.database.poolTimeout)")
+        print("http:       http://\(configuration.host):\(configuration.port)")
+        print("files:      \(configuration.rootDirectory.path)")
+        print("test mode:  \(configuration.testMode ? "on (the business clock can be set)" : "off")")
+        try await withDatabase(configuration, logger: logger) { database in
+            do {
+                let version = try await database.rows("SELECT VERSION() AS v")[0].decode(column: "v", as: String.self)
+                print("server:     \(version)")
+            } catch {
+                print("server:     unreachable: \(error)")
+                throw ExitCode.failure
+            }
+            let migrator = Migrator(database: database, migrations: try Migrator.load(from: configuration.migrationsDirectory), logger: logger)
+            do {
+                let status = try await migrator.status()
+                print("schema:     \(status.isCurrent ? "current" : "pending: \(status.pending.joined(separator: ", "))") (\(status.applied.count) applied)")
+                if !status.isCurrent { throw ExitCode.failure }
+            } catch let failure as Migrator.Failure {
+                print("schema:     \(failure)")
+                throw ExitCode.failure
+            }
+        }
+    }
+}
