@@ -76,13 +76,20 @@ launch() {
     fi
     say "starting mariadbd on $socket and 127.0.0.1:$port"
     # setsid + nohup: the server outlives this script, make, and a Ctrl-C in the terminal that started it.
-    nohup setsid mariadbd --no-defaults "${as_user[@]}" \
-        --datadir="$data_dir" --socket="$socket" --port="$port" --bind-address=127.0.0.1 \
-        --pid-file="$pid_file" --log-error="$log_file" \
-        --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --skip-name-resolve \
-        --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-        --max-connections=500 --innodb-lock-wait-timeout=10 \
-        </dev/null >>"$log_file" 2>&1 &
+    # The server must not inherit any descriptor of whoever started it (a CI runner's output
+    # pipe, a test runner's process-exit pipe): they would wait for it forever. Close all but 0-2.
+    (
+        for fd in /proc/self/fd/*; do
+            fd=${fd##*/}
+            if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+        done
+        exec nohup setsid mariadbd --no-defaults "${as_user[@]}" \
+            --datadir="$data_dir" --socket="$socket" --port="$port" --bind-address=127.0.0.1 \
+            --pid-file="$pid_file" --log-error="$log_file" \
+            --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --skip-name-resolve \
+            --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+            --max-connections=500 --innodb-lock-wait-timeout=10
+    ) </dev/null >>"$log_file" 2>&1 &
     local launched=$!
     for _ in $(seq 1 120); do
         answering && return 0

@@ -186,7 +186,10 @@ public final class MariaDBConnection: @unchecked Sendable {
     }
 
     private func statementError(_ stmt: UnsafeMutablePointer<MYSQL_STMT>, _ sql: String) -> MariaDBError {
-        classify(code: Int(mysql_stmt_errno(stmt)), sqlState: String(cString: mysql_stmt_sqlstate(stmt)),
+        // Some failures while fetching (an interrupted statement, a lost server) are reported on
+        // the connection rather than the statement.
+        if mysql_stmt_errno(stmt) == 0 { return connectionError(sql) }
+        return classify(code: Int(mysql_stmt_errno(stmt)), sqlState: String(cString: mysql_stmt_sqlstate(stmt)),
                  message: String(cString: mysql_stmt_error(stmt)), sql: sql)
     }
 

@@ -17,6 +17,9 @@ public actor MariaDBConnectionPool {
     private var waiters: [(id: Int, continuation: CheckedContinuation<Grant, any Error>)] = []
     private var nextWaiterID = 0
     private var closed = false
+    /// Set when a connection breaks: idle connections last used before then are pinged before use,
+    /// since whatever broke one (a server restart, killed sessions) has likely broken them all.
+    private var distrustBefore = ContinuousClock.now
     private let leaseTimer: Timer
     private let openGauge: Gauge
 
@@ -66,7 +69,8 @@ public actor MariaDBConnectionPool {
         while true {
             if closed { throw MariaDBError(kind: .poolClosed, message: "the connection pool is closed") }
             if let connection = idle.popLast() {
-                if ContinuousClock.now - connection.lastUsed < configuration.healthCheckAfterIdle { return connection }
+                let trusted = connection.lastUsed > distrustBefore
+                if trusted && ContinuousClock.now - connection.lastUsed < configuration.healthCheckAfterIdle { return connection }
                 if (try? await run(on: connection, { $0.ping() })) == true { return connection }
                 logger.info("discarding a connection that failed its health check", metadata: ["connection": "\(connection.id)"])
                 discard(connection)
@@ -117,6 +121,7 @@ public actor MariaDBConnectionPool {
     public var openConnections: Int { open }
 
     private func discard(_ connection: MariaDBConnection) {
+        if connection.isBroken { distrustBefore = .now }
         open -= 1
         openGauge.record(open)
         if !waiters.isEmpty {

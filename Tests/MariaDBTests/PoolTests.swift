@@ -124,7 +124,6 @@ final class PoolTests: XCTestCase {
             for i in 0..<4 { group.addTask { try await db.query("INSERT INTO restart_probe VALUES (?)", [.int(Int64(i))]) } }
             try await group.waitForAll()
         }
-
         try runScript(script, "stop")
         do {
             try await db.query("SELECT 1")
