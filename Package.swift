@@ -76,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["MariaDB", "Storage", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MariaDB", "Storage", "Console", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),

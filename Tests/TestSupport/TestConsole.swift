@@ -1,0 +1,15 @@
+import Console
+import Foundation
+import Logging
+import MariaDB
+
+/// A console configuration for tests: the test database, the repository's Views and Assets.
+public enum TestConsole {
+    public static func configuration(database: MariaDBConfiguration? = nil) -> ConsoleConfiguration {
+        ConsoleConfiguration(
+            database: database ?? TestDatabase.configuration(database: TestDatabase.applicationDatabaseName),
+            host: "127.0.0.1", port: 0, logLevel: .warning, testMode: true, secureCookies: false,
+            rootDirectory: TestDatabase.repositoryRoot
+        )
+    }
+}
