@@ -4,6 +4,7 @@ import Logging
 import MariaDB
 import Mustache
 import NIOCore
+import Storage
 
 /// What every controller may need, built once at start.
 public struct ConsoleServices: Sendable {
@@ -11,15 +12,14 @@ public struct ConsoleServices: Sendable {
     public let database: MariaDBDatabase
     public let views: MustacheLibrary
     public let logger: Logger
+    public let passwords: Passwords
 }
 
 /// Builds the console; `console serve` runs it and tests drive the same function.
 public func buildApplication(
     configuration: ConsoleConfiguration, database: MariaDBDatabase, logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let views = try await MustacheLibrary(directory: configuration.viewsDirectory.path)
-    let services = ConsoleServices(configuration: configuration, database: database, views: views, logger: logger)
-    let router = buildRouter(services)
+    let router = try await buildRouter(configuration: configuration, database: database, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "reseller-console"),
@@ -27,15 +27,30 @@ public func buildApplication(
     )
 }
 
-public func buildRouter(_ services: ConsoleServices) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+/// The router with every route of the console and its API; tests walk `router.routes`.
+public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDatabase, logger: Logger) async throws -> Router<AppContext> {
+    let views = try await MustacheLibrary(directory: configuration.viewsDirectory.path)
+    let services = ConsoleServices(configuration: configuration, database: database, views: views, logger: logger,
+                                   passwords: Passwords(cost: configuration.bcryptCost))
+    let router = Router(context: AppContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: FileMiddleware(services.configuration.assetsDirectory.path, urlBasePath: "/assets",
-                                          cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]), logger: services.logger))
-    router.add(middleware: FileMiddleware(services.configuration.bootstrapDirectory.path, urlBasePath: "/vendor/bootstrap",
-                                          cacheControl: .init([(MediaType(type: .any), [.maxAge(86400)])]), logger: services.logger))
-    HealthController(database: services.database).addRoutes(to: router)
+    router.add(middleware: FileMiddleware(configuration.assetsDirectory.path, urlBasePath: "/assets",
+                                          cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]), logger: logger))
+    router.add(middleware: FileMiddleware(configuration.bootstrapDirectory.path, urlBasePath: "/vendor/bootstrap",
+                                          cacheControl: .init([(MediaType(type: .any), [.maxAge(86400)])]), logger: logger))
+    router.add(middleware: PageErrorMiddleware(services: services))
+    router.add(middleware: SessionMiddleware(persist: MariaDBPersistDriver(database: database), users: UserStore(database: database),
+                                             secureCookie: configuration.secureCookies, idleTimeout: configuration.sessionIdleTimeout))
+    router.add(middleware: CSRFMiddleware())
+
+    HealthController(database: database).addRoutes(to: router)
     HomeController(services: services).addRoutes(to: router)
+    AuthController(services: services).addRoutes(to: router)
+    let signedIn = router.group(context: SignedInContext.self)
+    DashboardController(services: services).addRoutes(to: signedIn)
+    AccountsController(services: services).addRoutes(to: signedIn)
+    AuditController(services: services).addRoutes(to: signedIn)
+    APIController(services: services).addRoutes(to: router)
     return router
 }

@@ -16,6 +16,10 @@ public struct ConsoleConfiguration: Sendable {
     public var secureCookies: Bool
     /// Folder holding `Views/`, `Assets/` and `migrations/`.
     public var rootDirectory: URL
+    /// bcrypt work factor for new passwords (`BCRYPT_COST`, 4–15).
+    public var bcryptCost: UInt8 = 12
+    /// A session unused this long is signed out (`SESSION_IDLE_MINUTES`).
+    public var sessionIdleTimeout: Duration = .seconds(120 * 60)
 
     public var viewsDirectory: URL { rootDirectory.appendingPathComponent("Views") }
     public var assetsDirectory: URL { rootDirectory.appendingPathComponent("Assets") }
@@ -86,6 +90,8 @@ public struct ConsoleConfiguration: Sendable {
             testMode: try reader.flag("CONSOLE_TEST_MODE"),
             secureCookies: try reader.flag("SESSION_COOKIE_SECURE")
         )
+        configuration.bcryptCost = UInt8(try reader.integer("BCRYPT_COST", default: 12, in: 4...15))
+        configuration.sessionIdleTimeout = .seconds(60 * (try reader.integer("SESSION_IDLE_MINUTES", default: 120, in: 1...43_200)))
         if let root = reader.string("CONSOLE_ROOT") {
             configuration.rootDirectory = URL(fileURLWithPath: root)
         }

@@ -8,7 +8,11 @@ struct HTML: ResponseGenerator {
     var status: HTTPResponse.Status = .ok
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
+        try response(status: status)
+    }
+
+    func response(status: HTTPResponse.Status) throws -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                  body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

@@ -12,7 +12,7 @@ struct HealthController: Sendable {
         var error: String?
     }
 
-    func addRoutes(to router: Router<some RequestContext>) {
+    func addRoutes(to router: Router<AppContext>) {
         router.get(RouterPath(URLs.health.path)) { _, _ -> Response in
             let started = ContinuousClock.now
             do {

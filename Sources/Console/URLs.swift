@@ -1,12 +1,37 @@
-/// Every URL of the console, so links and routes never drift apart.
+import Hummingbird
+
+/// Every URL of the console, so links and routes never drift apart: `path` for links,
+/// `route` (ids as `:id`) for the router.
 enum URLs {
     case home
     case health
+    case signIn
+    case signOut
+    case dashboard
+    case accounts
+    case newAccount
+    case account(Int64)
+    case newUser(account: Int64)
+    case users(account: Int64)
+    case audit
 
-    var path: String {
+    var path: String { render { String($0) } }
+
+    var route: RouterPath { RouterPath(render { _ in ":id" }) }
+
+    private func render(_ id: (Int64) -> String) -> String {
         switch self {
         case .home: "/"
         case .health: "/healthz"
+        case .signIn: "/signin"
+        case .signOut: "/signout"
+        case .dashboard: "/dashboard"
+        case .accounts: "/accounts"
+        case .newAccount: "/accounts/new"
+        case .account(let a): "/accounts/\(id(a))"
+        case .newUser(let a): "/accounts/\(id(a))/users/new"
+        case .users(let a): "/accounts/\(id(a))/users"
+        case .audit: "/audit"
         }
     }
 }

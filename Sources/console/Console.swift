@@ -11,7 +11,7 @@ struct ConsoleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "console",
         abstract: "The reseller admin console.",
-        subcommands: [Serve.self, Migrate.self, Doctor.self]
+        subcommands: [Serve.self, Migrate.self, Doctor.self, Seed.self, CreateAdmin.self]
     )
 }
 
@@ -112,6 +112,50 @@ struct Doctor: AsyncParsableCommand {
                 print("schema:     \(failure)")
                 throw ExitCode.failure
             }
+        }
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create the demo provider, resellers, customers and users (idempotent).")
+
+    func run() async throws {
+        let configuration = try loadConfiguration()
+        let logger = makeLogger(configuration, label: "seed")
+        try await withDatabase(configuration, logger: logger) { database in
+            let logins = try await DemoSeed.run(database: database, passwords: Passwords(cost: configuration.bcryptCost))
+            print("Demo logins (password for all: \(DemoSeed.password)):")
+            for login in logins {
+                print("  \(login.tier.padding(toLength: 20, withPad: " ", startingAt: 0)) \(login.email.padding(toLength: 24, withPad: " ", startingAt: 0)) \(login.account)")
+            }
+        }
+    }
+}
+
+struct CreateAdmin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-admin",
+        abstract: "Create the provider account (if missing) and an admin user of it.")
+
+    @Option(help: "The admin's email address.") var email: String
+    @Option(help: "The admin's password (at least 10 characters).") var password: String
+    @Option(help: "The admin's name.") var name: String = ""
+    @Option(name: .customLong("provider-name"), help: "The provider account's name, when it is created now.") var providerName = "Provider"
+    @Option(help: "The provider's billing currency, when it is created now.") var currency = "USD"
+
+    func validate() throws {
+        if let problem = PasswordRule.problem(password) { throw ValidationError("--password: \(problem)") }
+        if !EmailAddress.isPlausible(email) { throw ValidationError("--email: enter an address like name@example.com") }
+    }
+
+    func run() async throws {
+        let configuration = try loadConfiguration()
+        let logger = makeLogger(configuration, label: "create-admin")
+        try await withDatabase(configuration, logger: logger) { database in
+            let provider = try await Bootstrap.provider(on: database, name: providerName, currency: currency.uppercased())
+            let hash = try await Passwords(cost: configuration.bcryptCost).hash(password)
+            let id = try await Bootstrap.user(on: database, account: provider, email: email, name: name, role: .admin, passwordHash: hash)
+            print("admin \(email.lowercased()) (user \(id)) of \(provider.name)")
         }
     }
 }

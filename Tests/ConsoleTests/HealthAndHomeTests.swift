@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import MariaDB
+import Storage
 import TestSupport
 import XCTest
 

@@ -1,0 +1,206 @@
+import Foundation
+import Hummingbird
+import Storage
+
+/// The JSON API twins of the console's pages (API.md), with the same stores, scope and audit.
+struct APIController: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to router: Router<AppContext>) {
+        let api = router.group("api/v1")
+        api.add(middleware: APIErrorMiddleware())
+        api.add(middleware: BearerMiddleware(tokens: APITokenStore(database: services.database), users: UserStore(database: services.database)))
+        api.post("tokens", use: createToken)
+        let authed = api.group(context: SignedInContext.self)
+        authed.get("me", use: me)
+        authed.post("accounts", use: createAccount)
+        authed.get("accounts", use: listAccounts)
+        authed.get("accounts/:id", use: showAccount)
+        authed.post("accounts/:id/users", use: createUser)
+        authed.get("accounts/:id/users", use: listUsers)
+    }
+
+    // MARK: Tokens and me
+
+    struct TokenRequest: Decodable {
+        let email: String
+        let password: String
+    }
+
+    struct TokenResponse: Encodable {
+        let token: String
+        let expiresAt: Date
+    }
+
+    @Sendable func createToken(_ request: Request, context: AppContext) async throws -> Response {
+        let body = try await APIJSON.decode(TokenRequest.self, from: request, context: context)
+        switch try await services.signIn(email: body.email, password: body.password, address: context.remoteAddress) {
+        case .signedIn(let userID):
+            let issued = try await APITokenStore(database: services.database).issue(userID: userID)
+            return try APIJSON.response(TokenResponse(token: issued.token, expiresAt: issued.expiresAt), status: .created)
+        case .wrongCredentials:
+            throw APIError(status: .unauthorized, code: "invalid_credentials", message: "The email or the password is wrong.")
+        case .throttled(let minutes):
+            throw APIError(status: .tooManyRequests, code: "throttled",
+                           message: "Too many failed sign-ins for this email or from this address. Try again in \(minutes) minutes.")
+        }
+    }
+
+    struct MeResponse: Encodable {
+        struct UserJSON: Encodable {
+            let id: Int64
+            let email: String
+            let role: String
+        }
+        struct AccountJSON: Encodable {
+            let id: Int64
+            let kind: String
+            let name: String
+        }
+        let user: UserJSON
+        let account: AccountJSON
+    }
+
+    @Sendable func me(_ request: Request, context: SignedInContext) async throws -> Response {
+        let actor = context.actor
+        return try APIJSON.response(MeResponse(
+            user: .init(id: actor.userID, email: actor.email, role: actor.role.rawValue),
+            account: .init(id: actor.accountID, kind: actor.accountKind.rawValue, name: actor.accountName)))
+    }
+
+    // MARK: Accounts
+
+    struct AccountRequest: Decodable {
+        let kind: String
+        let parentId: Int64?
+        let name: String
+        let currency: String
+        let taxRate: String?
+        let contactName: String?
+        let contactEmail: String?
+        let contactPhone: String?
+        let address: String?
+    }
+
+    @Sendable func createAccount(_ request: Request, context: SignedInContext) async throws -> Response {
+        let body = try await APIJSON.decode(AccountRequest.self, from: request, context: context)
+        guard let kind = AccountKind(rawValue: body.kind), kind != .provider else {
+            throw APIError(status: .unprocessableContent, code: "kind", message: "kind must be reseller or customer.")
+        }
+        let account = try await AccountStore(database: services.database).create(
+            AccountDraft(kind: kind, parentID: body.parentId ?? context.actor.accountID, name: body.name,
+                         currency: body.currency, taxRate: body.taxRate ?? "0", contactName: body.contactName ?? "",
+                         contactEmail: body.contactEmail ?? "", contactPhone: body.contactPhone ?? "", address: body.address ?? ""),
+            in: context.scope)
+        return try APIJSON.response(AccountJSON(account), status: .created)
+    }
+
+    struct ListResponse<Item: Encodable>: Encodable {
+        let items: [Item]
+        let nextCursor: Int64?
+    }
+
+    @Sendable func listAccounts(_ request: Request, context: SignedInContext) async throws -> Response {
+        let store = AccountStore(database: services.database)
+        let parentID = try request.query("parent_id").map { text -> Int64 in
+            guard let id = Int64(text) else { throw APIError(status: .unprocessableContent, code: "parent_id", message: "parent_id must be an integer.") }
+            return id
+        }
+        if let parentID { _ = try await store.account(parentID, in: context.scope) }
+        let kind = try request.query("kind").map { text -> AccountKind in
+            guard let kind = AccountKind(rawValue: text) else { throw APIError(status: .unprocessableContent, code: "kind", message: "kind must be reseller or customer.") }
+            return kind
+        }
+        let page = try await store.list(
+            in: context.scope, filter: .init(kind: kind, parentID: parentID, search: request.query("q")),
+            page: PageRequest(limit: request.query("limit").flatMap { Int($0) } ?? 50, cursor: request.query("cursor").flatMap { Int64($0) }))
+        return try APIJSON.response(ListResponse(items: page.items.map(AccountJSON.init), nextCursor: page.nextCursor))
+    }
+
+    @Sendable func showAccount(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try APIJSON.response(AccountJSON(try await AccountStore(database: services.database).account(id, in: context.scope)))
+    }
+
+    // MARK: Users
+
+    struct UserRequest: Decodable {
+        let email: String
+        let password: String
+        let role: String
+        let name: String?
+    }
+
+    @Sendable func createUser(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let account = try await AccountStore(database: services.database).account(id, in: context.scope)
+        guard Policy.allows(context.actor, .manageUsers(own: account.id == context.actor.accountID)) else {
+            throw StoreError.forbidden("only admins may add users")
+        }
+        let body = try await APIJSON.decode(UserRequest.self, from: request, context: context)
+        guard let role = Role(rawValue: body.role) else {
+            throw APIError(status: .unprocessableContent, code: "role", message: "role must be admin, operator or viewer.")
+        }
+        if let problem = PasswordRule.problem(body.password) {
+            throw APIError(status: .unprocessableContent, code: "password", message: problem)
+        }
+        let hash = try await services.passwords.hash(body.password)
+        let user = try await UserStore(database: services.database).create(
+            UserDraft(email: body.email, name: body.name ?? "", role: role, passwordHash: hash), accountID: id, in: context.scope)
+        return try APIJSON.response(UserJSON(user), status: .created)
+    }
+
+    @Sendable func listUsers(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let users = try await UserStore(database: services.database).users(of: id, in: context.scope)
+        return try APIJSON.response(ListResponse(items: users.map(UserJSON.init), nextCursor: nil))
+    }
+}
+
+struct AccountJSON: Encodable {
+    let id: Int64
+    let kind: String
+    let parentId: Int64?
+    let name: String
+    let currency: String
+    let taxRate: String
+    let status: String
+    let contactName: String
+    let contactEmail: String
+    let contactPhone: String
+    let address: String
+    let createdAt: Date
+
+    init(_ account: Account) {
+        id = account.id
+        kind = account.kind.rawValue
+        parentId = account.parentID
+        name = account.name
+        currency = account.currency
+        taxRate = account.taxRateDisplay
+        status = account.status.rawValue
+        contactName = account.contactName
+        contactEmail = account.contactEmail
+        contactPhone = account.contactPhone
+        address = account.address
+        createdAt = account.createdAt
+    }
+}
+
+struct UserJSON: Encodable {
+    let id: Int64
+    let accountId: Int64
+    let email: String
+    let name: String
+    let role: String
+    let status: String
+
+    init(_ user: User) {
+        id = user.id
+        accountId = user.accountID
+        email = user.email
+        name = user.name
+        role = user.role.rawValue
+        status = user.status.rawValue
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Storage
+
+/// An API failure in the contract's shape: `{"error": {"code", "message", "details"}}`.
+struct APIError: Error {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var details: [String: String] = [:]
+}
+
+enum APIJSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    /// Decodes a request body; malformed JSON is 400, a missing or mistyped field 422 naming it.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return try decoder.decode(T.self, from: Data(body.readableBytesView))
+        } catch let error as DecodingError {
+            switch error {
+            case .dataCorrupted(let context) where context.codingPath.isEmpty:
+                throw APIError(status: .badRequest, code: "malformed_json", message: "The body is not valid JSON.")
+            case .keyNotFound(let key, let context):
+                let field = snake(context.codingPath + [key])
+                throw APIError(status: .unprocessableContent, code: field, message: "\(field) is required.")
+            case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+                let field = snake(context.codingPath)
+                throw APIError(status: .unprocessableContent, code: field, message: "\(field) has the wrong type or value.")
+            @unknown default:
+                throw APIError(status: .badRequest, code: "malformed_json", message: "The body could not be read.")
+            }
+        }
+    }
+
+    private static func snake(_ path: [any CodingKey]) -> String {
+        path.map { key in
+            key.intValue.map(String.init) ?? key.stringValue.reduce(into: "") { out, char in
+                if char.isUppercase { out += "_" + char.lowercased() } else { out.append(char) }
+            }
+        }.joined(separator: ".")
+    }
+}
+
+/// Turns every failure under /api into the contract's JSON error, in one place.
+struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try body(error)
+        } catch is NotSignedIn {
+            return try body(APIError(status: .unauthorized, code: "unauthorized", message: "Send a valid bearer token (POST /api/v1/tokens)."))
+        } catch let error as StoreError {
+            switch error {
+            case .notFound(let what): return try body(APIError(status: .notFound, code: "not_found", message: "No \(what) here."))
+            case .forbidden(let why): return try body(APIError(status: .forbidden, code: "forbidden", message: "Not allowed: \(why)."))
+            case .invalid(let field, let message): return try body(APIError(status: .unprocessableContent, code: field, message: message))
+            case .conflict(let code, let message): return try body(APIError(status: .conflict, code: code, message: message))
+            }
+        } catch let errors as ValidationErrors {
+            let first = errors.fields.first
+            var details: [String: String] = [:]
+            for (field, message) in errors.fields where details[field] == nil { details[field] = message }
+            return try body(APIError(status: .unprocessableContent, code: first?.field ?? "invalid",
+                                     message: first?.message ?? "Invalid.", details: details))
+        } catch let error as HTTPError {
+            return try body(APIError(status: error.status, code: error.status == .notFound ? "not_found" : "http_\(error.status.code)",
+                                     message: error.body ?? error.status.reasonPhrase))
+        }
+    }
+
+    private func body(_ error: APIError) throws -> Response {
+        try APIJSON.response(APIErrorEnvelope(error: .init(code: error.code, message: error.message, details: error.details)),
+                             status: error.status)
+    }
+}
+
+struct APIErrorEnvelope: Encodable {
+    struct Inner: Encodable {
+        let code: String
+        let message: String
+        let details: [String: String]
+    }
+    let error: Inner
+}
+
+/// `Authorization: Bearer <token>` → the actor; cookies are never looked at under /api.
+struct BearerMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let tokens: APITokenStore
+    let users: UserStore
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var context = context
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+            if let userID = try await tokens.userID(for: token) {
+                context.actor = try await users.actor(userID: userID, address: context.remoteAddress)
+            }
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,325 @@
+import Foundation
+import Hummingbird
+import Storage
+
+/// Accounts of the subtree: list with search, detail with users, and the forms that create
+/// resellers, customers and users.
+struct AccountsController: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get(URLs.accounts.route, use: index)
+        group.get(URLs.newAccount.route, use: new)
+        group.post(URLs.accounts.route, use: create)
+        group.get(URLs.account(0).route, use: show)
+        group.get(URLs.newUser(account: 0).route, use: newUser)
+        group.post(URLs.users(account: 0).route, use: createUser)
+    }
+
+    var accounts: AccountStore { AccountStore(database: services.database) }
+
+    // MARK: List
+
+    struct IndexPage {
+        let chrome: Chrome
+        let heading: String
+        let kind: String
+        let search: String
+        let rows: [AccountRow]
+        let empty: Bool
+        let nextHref: String?
+        let newHref: String?
+        let newLabel: String
+    }
+
+    @Sendable func index(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let kind = request.query("kind").flatMap(AccountKind.init(rawValue:))
+        let search = request.query("q") ?? ""
+        let page = try await accounts.list(
+            in: context.scope, filter: .init(kind: kind, search: search),
+            page: PageRequest(limit: 25, cursor: request.query("cursor").flatMap { Int64($0) })
+        )
+        let actor = context.actor
+        let heading: String
+        let section: Chrome.Section
+        switch kind {
+        case .reseller?: (heading, section) = (actor.accountKind == .provider ? "Resellers" : "Sub-resellers", .resellers)
+        case .customer?: (heading, section) = ("Customers", .customers)
+        default: (heading, section) = ("Accounts", .dashboard)
+        }
+        var next: String?
+        if let cursor = page.nextCursor {
+            var query = ["cursor=\(cursor)"]
+            if let kind { query.append("kind=\(kind.rawValue)") }
+            if !search.isEmpty { query.append("q=" + (search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")) }
+            next = URLs.accounts.path + "?" + query.joined(separator: "&")
+        }
+        let canCreate = Policy.allows(actor, .manageAccountsBelow(parentKind: actor.accountKind))
+        let newKind = kind ?? .customer
+        return try services.render("accounts_index", IndexPage(
+            chrome: Chrome(actor: actor, session: context.session, section: section),
+            heading: heading, kind: kind?.rawValue ?? "", search: search,
+            rows: page.items.map(AccountRow.init), empty: page.items.isEmpty, nextHref: next,
+            newHref: canCreate ? URLs.newAccount.path + "?kind=\(newKind.rawValue)" : nil,
+            newLabel: newKind == .reseller ? (actor.accountKind == .provider ? "New reseller" : "New sub-reseller") : "New customer"
+        ))
+    }
+
+    // MARK: Detail
+
+    struct ShowPage {
+        let chrome: Chrome
+        let account: AccountRow
+        let lineage: [Crumb]
+        let contactName: String
+        let contactEmail: String
+        let contactPhone: String
+        let address: String
+        let users: [UserRow]
+        let children: [AccountRow]
+        let hasChildren: Bool
+        let canAddUser: Bool
+        let canAddChildren: Bool
+        let newUserHref: String
+        let newResellerHref: String
+        let newCustomerHref: String
+        let auditHref: String
+    }
+
+    struct Crumb {
+        let name: String
+        let href: String
+    }
+
+    @Sendable func show(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let account = try await accounts.account(id, in: context.scope)
+        let users = try await UserStore(database: services.database).users(of: id, in: context.scope)
+        let children = account.kind == .customer ? [] : try await accounts.list(
+            in: context.scope, filter: .init(parentID: id), page: PageRequest(limit: 50)).items
+        let lineage = try await accounts.lineage(of: account, in: context.scope)
+        let actor = context.actor
+        let section: Chrome.Section = actor.accountKind == .customer ? .users : (account.kind == .reseller ? .resellers : .customers)
+        return try services.render("accounts_show", ShowPage(
+            chrome: Chrome(actor: actor, session: context.session, section: section),
+            account: AccountRow(account),
+            lineage: lineage.dropLast().map { Crumb(name: $0.name, href: URLs.account($0.id).path) },
+            contactName: account.contactName, contactEmail: account.contactEmail, contactPhone: account.contactPhone,
+            address: account.address, users: users.map(UserRow.init), children: children.map(AccountRow.init),
+            hasChildren: !children.isEmpty,
+            canAddUser: Policy.allows(actor, .manageUsers(own: id == actor.accountID)),
+            canAddChildren: Policy.allows(actor, .manageAccountsBelow(parentKind: account.kind)),
+            newUserHref: URLs.newUser(account: id).path,
+            newResellerHref: URLs.newAccount.path + "?kind=reseller&parent_id=\(id)",
+            newCustomerHref: URLs.newAccount.path + "?kind=customer&parent_id=\(id)",
+            auditHref: URLs.audit.path + "?account_id=\(id)"
+        ))
+    }
+
+    // MARK: Create an account
+
+    struct NewAccountPage {
+        let chrome: Chrome
+        let heading: String
+        let csrf: String
+        let kinds: [Option]
+        let parents: [Option]
+        let name: Field
+        let currency: Field
+        let taxRate: Field
+        let contactName: Field
+        let contactEmail: Field
+        let contactPhone: Field
+        let address: Field
+        let kindError: String?
+        let parentError: String?
+        let formError: String?
+    }
+
+    @Sendable func new(_ request: Request, context: SignedInContext) async throws -> Response {
+        let kind = request.query("kind").flatMap(AccountKind.init(rawValue:)) ?? .customer
+        let parentID = request.query("parent_id").flatMap { Int64($0) } ?? context.actor.accountID
+        let parent = try await accounts.account(parentID, in: context.scope)
+        guard Policy.allows(context.actor, .manageAccountsBelow(parentKind: parent.kind)) else {
+            throw StoreError.forbidden("only admins may create accounts")
+        }
+        var values = FormData("")
+        values = values.with(["kind": kind.rawValue, "parent_id": String(parentID), "currency": parent.currency, "tax_rate": "0.00"])
+        return try await newAccountPage(values, errors: nil, context: context, status: .ok)
+    }
+
+    @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
+        let form = try await request.form(context)
+        var errors = ValidationErrors()
+        let kind = AccountKind(rawValue: form.text("kind"))
+        if kind == nil || kind == .provider { errors.add("kind", "Choose reseller or customer.") }
+        let parentID = Int64(form.text("parent_id"))
+        if parentID == nil { errors.add("parent_id", "Choose the seller of this account.") }
+        guard let kind, let parentID, errors.isEmpty else {
+            return try await newAccountPage(form, errors: errors, context: context, status: .unprocessableContent)
+        }
+        let draft = AccountDraft(kind: kind, parentID: parentID, name: form.text("name"), currency: form.text("currency"),
+                                 taxRate: form.text("tax_rate"), contactName: form.text("contact_name"),
+                                 contactEmail: form.text("contact_email"), contactPhone: form.text("contact_phone"),
+                                 address: form.text("address"))
+        do {
+            let account = try await accounts.create(draft, in: context.scope)
+            context.session.update { $0.flash = "\(kind == .reseller ? "Reseller" : "Customer") “\(account.name)” created." }
+            return redirect(.account(account.id))
+        } catch let invalid as ValidationErrors {
+            return try await newAccountPage(form, errors: invalid, context: context, status: .unprocessableContent)
+        } catch StoreError.invalid(let field, let message) {
+            var invalid = ValidationErrors()
+            invalid.add(field, message)
+            return try await newAccountPage(form, errors: invalid, context: context, status: .unprocessableContent)
+        }
+    }
+
+    private func newAccountPage(_ form: FormData, errors: ValidationErrors?, context: SignedInContext,
+                                status: HTTPResponse.Status) async throws -> Response {
+        let actor = context.actor
+        // Possible sellers: the caller's own account and the resellers below it.
+        var parents = [try await accounts.account(actor.accountID, in: context.scope)]
+        if actor.accountKind != .customer {
+            parents += try await accounts.list(in: context.scope, filter: .init(kind: .reseller), page: PageRequest(limit: 200)).items
+        }
+        let selectedParent = form.text("parent_id")
+        let kind = form.text("kind")
+        let html = try services.render("accounts_new", NewAccountPage(
+            chrome: Chrome(actor: actor, session: context.session, section: kind == "reseller" ? .resellers : .customers),
+            heading: kind == "reseller" ? "New reseller" : "New customer",
+            csrf: context.session.current?.csrfToken ?? "",
+            kinds: [Option(value: "customer", label: "Customer", selected: kind != "reseller"),
+                    Option(value: "reseller", label: "Reseller", selected: kind == "reseller")],
+            parents: parents.map { Option(value: String($0.id), label: "\($0.name) (\($0.kind.rawValue), \($0.currency))", selected: String($0.id) == selectedParent) },
+            name: Field(form.text("name"), errors, "name"),
+            currency: Field(form.text("currency"), errors, "currency"),
+            taxRate: Field(form.text("tax_rate"), errors, "tax_rate"),
+            contactName: Field(form.text("contact_name"), errors, "contact_name"),
+            contactEmail: Field(form.text("contact_email"), errors, "contact_email"),
+            contactPhone: Field(form.text("contact_phone"), errors, "contact_phone"),
+            address: Field(form.text("address"), errors, "address"),
+            kindError: errors?.message(for: "kind"), parentError: errors?.message(for: "parent_id"),
+            formError: errors.map { _ in "Check the fields marked below." }
+        ), status: status)
+        return try html.response(status: status)
+    }
+
+    // MARK: Create a user
+
+    struct NewUserPage {
+        let chrome: Chrome
+        let account: AccountRow
+        let csrf: String
+        let action: String
+        let email: Field
+        let name: Field
+        let password: Field
+        let roles: [Option]
+        let roleError: String?
+        let formError: String?
+    }
+
+    @Sendable func newUser(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let account = try await accounts.account(id, in: context.scope)
+        guard Policy.allows(context.actor, .manageUsers(own: id == context.actor.accountID)) else {
+            throw StoreError.forbidden("only admins may add users")
+        }
+        return try newUserPage(account, FormData("").with(["role": "operator"]), errors: nil, context: context, status: .ok)
+    }
+
+    @Sendable func createUser(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let account = try await accounts.account(id, in: context.scope)
+        guard Policy.allows(context.actor, .manageUsers(own: id == context.actor.accountID)) else {
+            throw StoreError.forbidden("only admins may add users")
+        }
+        let form = try await request.form(context)
+        var errors = ValidationErrors()
+        let role = Role(rawValue: form.text("role"))
+        if role == nil { errors.add("role", "Choose admin, operator or viewer.") }
+        let password = form["password"] ?? ""
+        if let problem = PasswordRule.problem(password) { errors.add("password", problem) }
+        guard let role, errors.isEmpty else {
+            return try newUserPage(account, form, errors: errors, context: context, status: .unprocessableContent)
+        }
+        do {
+            let hash = try await services.passwords.hash(password)
+            let user = try await UserStore(database: services.database).create(
+                UserDraft(email: form.text("email"), name: form.text("name"), role: role, passwordHash: hash), accountID: id, in: context.scope)
+            context.session.update { $0.flash = "User \(user.email) added as \(user.role.rawValue)." }
+            return redirect(.account(id))
+        } catch let invalid as ValidationErrors {
+            return try newUserPage(account, form, errors: invalid, context: context, status: .unprocessableContent)
+        }
+    }
+
+    private func newUserPage(_ account: Account, _ form: FormData, errors: ValidationErrors?, context: SignedInContext,
+                             status: HTTPResponse.Status) throws -> Response {
+        let role = form.text("role")
+        let html = try services.render("users_new", NewUserPage(
+            chrome: Chrome(actor: context.actor, session: context.session, section: context.actor.accountKind == .customer ? .users : .customers),
+            account: AccountRow(account), csrf: context.session.current?.csrfToken ?? "",
+            action: URLs.users(account: account.id).path,
+            email: Field(form.text("email"), errors, "email"), name: Field(form.text("name"), errors, "name"),
+            password: Field("", errors, "password"),
+            roles: Role.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == role) },
+            roleError: errors?.message(for: "role"), formError: errors.map { _ in "Check the fields marked below." }
+        ), status: status)
+        return try html.response(status: status)
+    }
+}
+
+/// An account as a row or a header.
+struct AccountRow {
+    let id: Int64
+    let href: String
+    let name: String
+    let kind: String
+    let kindLabel: String
+    let currency: String
+    let taxRate: String
+    let status: String
+    let isActive: Bool
+    let contactEmail: String
+    let created: String
+
+    init(_ account: Account) {
+        id = account.id
+        href = URLs.account(account.id).path
+        name = account.name
+        kind = account.kind.rawValue
+        kindLabel = account.kind.rawValue.capitalized
+        currency = account.currency
+        taxRate = account.taxRateDisplay
+        status = account.status.rawValue
+        isActive = account.status == .active
+        contactEmail = account.contactEmail
+        created = displayTime(account.createdAt)
+    }
+}
+
+struct UserRow {
+    let id: Int64
+    let email: String
+    let name: String
+    let role: String
+    let status: String
+
+    init(_ user: User) {
+        id = user.id
+        email = user.email
+        name = user.name
+        role = user.role.rawValue
+        status = user.status.rawValue
+    }
+}
+
+extension FormData {
+    func with(_ extra: [String: String]) -> FormData {
+        var copy = self
+        for (key, value) in extra { copy.set(key, value) }
+        return copy
+    }
+}

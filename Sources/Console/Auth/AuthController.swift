@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import Storage
+
+/// Sign-in and sign-out pages.
+struct AuthController: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get(URLs.signIn.route, use: show)
+        router.post(URLs.signIn.route, use: signIn)
+        router.post(URLs.signOut.route, use: signOut)
+    }
+
+    struct SignInPage {
+        let chrome: Chrome? = nil
+        let csrf: String
+        let next: String
+        let email: String
+        let error: String?
+    }
+
+    @Sendable func show(_ request: Request, context: AppContext) async throws -> Response {
+        if context.actor != nil { return redirect(.dashboard) }
+        // A visitor needs a session before signing in, to carry the form's CSRF token.
+        if context.session.current == nil { context.session.rotate(to: ConsoleSession()) }
+        return try page(request.query("next") ?? "", email: "", error: nil, status: .ok, context: context)
+    }
+
+    @Sendable func signIn(_ request: Request, context: AppContext) async throws -> Response {
+        let form = try await request.form(context)
+        let email = form.text("email").lowercased()
+        let next = form.text("next")
+        switch try await services.signIn(email: email, password: form["password"] ?? "", address: context.remoteAddress) {
+        case .signedIn(let userID):
+            context.session.rotate(to: ConsoleSession(userID: userID, signedInAt: Date()))
+            return redirect(to: Self.safeNext(next) ?? URLs.dashboard.path)
+        case .wrongCredentials:
+            return try page(next, email: email, error: "The email or the password is wrong.", status: .unauthorized, context: context)
+        case .throttled(let minutes):
+            return try page(next, email: email, status: .tooManyRequests, context: context,
+                            error: "Too many failed sign-ins for this email or from this address. Try again in \(minutes) minutes.")
+        }
+    }
+
+    @Sendable func signOut(_ request: Request, context: AppContext) async throws -> Response {
+        context.session.clear()
+        return redirect(.signIn)
+    }
+
+    private func page(_ next: String, email: String, error: String?, status: HTTPResponse.Status, context: AppContext) throws -> Response {
+        try page(next, email: email, status: status, context: context, error: error)
+    }
+
+    private func page(_ next: String, email: String, status: HTTPResponse.Status, context: AppContext, error: String?) throws -> Response {
+        let html = try services.render("signin", SignInPage(csrf: context.session.current?.csrfToken ?? "", next: next, email: email, error: error), status: status)
+        return try html.response(status: status)
+    }
+
+    /// Only a path on this console: never another host (`//evil.example`).
+    static func safeNext(_ next: String) -> String? {
+        guard next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\") else { return nil }
+        return next
+    }
+}
+
+enum SignInOutcome {
+    case signedIn(userID: Int64)
+    case wrongCredentials
+    case throttled(minutes: Int)
+}
+
+extension ConsoleServices {
+    /// The one sign-in check behind the page and `POST /api/v1/tokens`: throttled, timing-even, recorded.
+    func signIn(email: String, password: String, address: String) async throws -> SignInOutcome {
+        let throttle = SignInThrottle(database: database)
+        switch try await throttle.verdict(email: email, address: address) {
+        case .refused(let minutes):
+            return .throttled(minutes: minutes)
+        case .proceed(let delay):
+            if delay > .zero { try await Task.sleep(for: delay) }
+        }
+        let candidate = try await UserStore(database: database).signInCandidate(email: email)
+        let verified = try await passwords.verify(password, hash: candidate?.passwordHash ?? Passwords.decoyHash)
+        guard verified, let candidate else {
+            try await throttle.recordFailure(email: email, address: address)
+            return .wrongCredentials
+        }
+        try await throttle.recordSuccess(email: email)
+        return .signedIn(userID: candidate.userID)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import NIOConcurrencyHelpers
+import NIOCore
+import Storage
+
+/// The first stage of every request: maybe a session, maybe a signed-in actor.
+public struct AppContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Filled by the session middleware; shared with it so changes made by handlers reach the response.
+    public var session: SessionBox
+    /// The signed-in user, when there is one (resolved from the session or a bearer token).
+    public var actor: Actor?
+    public let remoteAddress: String
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.session = SessionBox(nil)
+        self.actor = nil
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// Forms are small; anything bigger is refused before it is read.
+    public var maxUploadSize: Int { 1_048_576 }
+}
+
+/// A request from a signed-in user: handlers in this stage cannot run without an actor,
+/// because this context cannot be built without one.
+public struct SignedInContext: ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let session: SessionBox
+    public let actor: Actor
+
+    public init(context: AppContext) throws {
+        guard let actor = context.actor else { throw NotSignedIn() }
+        self.coreContext = context.coreContext
+        self.session = context.session
+        self.actor = actor
+    }
+
+    public var scope: TenantScope { actor.scope }
+}
+
+/// Raised when a signed-in stage is reached without a user: pages redirect to sign-in, the API answers 401.
+public struct NotSignedIn: Error {}
+
+/// The session of a request, in a box so middleware sees what handlers changed.
+public final class SessionBox: Sendable {
+    public enum Change: Sendable { case none, updated, rotated, cleared }
+
+    private let state: NIOLockedValueBox<(session: ConsoleSession?, change: Change)>
+
+    public init(_ session: ConsoleSession?) {
+        state = .init((session, .none))
+    }
+
+    public var current: ConsoleSession? { state.withLockedValue { $0.session } }
+    public var change: Change { state.withLockedValue { $0.change } }
+
+    /// Replaces the session under a new id (sign-in, first visit): the old id stops working.
+    public func rotate(to session: ConsoleSession) {
+        state.withLockedValue { $0 = (session, .rotated) }
+    }
+
+    public func update(_ edit: (inout ConsoleSession) -> Void) {
+        state.withLockedValue { value in
+            guard var session = value.session else { return }
+            edit(&session)
+            value.session = session
+            if value.change == .none { value.change = .updated }
+        }
+    }
+
+    public func clear() {
+        state.withLockedValue { $0 = (nil, .cleared) }
+    }
+}
+
+/// What a console session holds; kept in MariaDB so every app node shares it.
+public struct ConsoleSession: Codable, Sendable, Equatable {
+    public var userID: Int64?
+    /// Bound to the session; every state-changing form must send it back.
+    public var csrfToken: String
+    public var signedInAt: Date?
+    /// A one-time message for the next page ("Reseller created.").
+    public var flash: String?
+
+    public init(userID: Int64? = nil, signedInAt: Date? = nil) {
+        self.userID = userID
+        self.csrfToken = ConsoleSession.randomToken()
+        self.signedInAt = signedInAt
+    }
+
+    public static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+}

@@ -1,0 +1,74 @@
+import Storage
+
+/// What the layout shows around every signed-in page: who is signed in and the navigation of their tier.
+struct Chrome {
+    struct NavItem {
+        let id: String
+        let label: String
+        let href: String
+        let active: Bool
+    }
+
+    let userEmail: String
+    let userRole: String
+    let accountName: String
+    let tierLabel: String
+    let csrf: String
+    let nav: [NavItem]
+    let flash: String?
+
+    enum Section: String { case dashboard, resellers, customers, users, audit }
+
+    init(actor: Actor, session: SessionBox, section: Section) {
+        userEmail = actor.email
+        userRole = actor.role.rawValue
+        accountName = actor.accountName
+        csrf = session.current?.csrfToken ?? ""
+        flash = Chrome.takeFlash(session)
+        switch actor.accountKind {
+        case .provider: tierLabel = "Provider"
+        case .reseller: tierLabel = "Reseller"
+        case .customer: tierLabel = "Customer"
+        }
+        var items: [(Section, String, String)] = [(.dashboard, "Dashboard", URLs.dashboard.path)]
+        switch actor.accountKind {
+        case .provider:
+            items += [(.resellers, "Resellers", URLs.accounts.path + "?kind=reseller"),
+                      (.customers, "Customers", URLs.accounts.path + "?kind=customer")]
+        case .reseller:
+            items += [(.customers, "Customers", URLs.accounts.path + "?kind=customer"),
+                      (.resellers, "Sub-resellers", URLs.accounts.path + "?kind=reseller")]
+        case .customer:
+            items += [(.users, "Users", URLs.account(actor.accountID).path)]
+        }
+        items.append((.audit, "Audit log", URLs.audit.path))
+        nav = items.map { NavItem(id: "nav-\($0.0.rawValue)", label: $0.1, href: $0.2, active: $0.0 == section) }
+    }
+
+    private static func takeFlash(_ session: SessionBox) -> String? {
+        guard let flash = session.current?.flash else { return nil }
+        session.update { $0.flash = nil }
+        return flash
+    }
+}
+
+/// A field's value and error, for forms that keep what was typed.
+struct Field {
+    let value: String
+    let error: String?
+
+    init(_ value: String, _ errors: ValidationErrors?, _ name: String) {
+        self.value = value
+        self.error = errors?.message(for: name)
+    }
+
+    /// The Bootstrap class that marks a field wrong.
+    var invalidClass: String { error == nil ? "" : "is-invalid" }
+}
+
+/// A choice in a `<select>`.
+struct Option {
+    let value: String
+    let label: String
+    let selected: Bool
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import Storage
+
+/// Turns what stores and handlers throw into pages, in one place: 404 for what is absent or
+/// outside the subtree, 403 for what the tier or role may not do, a redirect to sign-in for
+/// pages that need a user.
+struct PageErrorMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let services: ConsoleServices
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        guard !request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
+        do {
+            return try await next(request, context)
+        } catch is NotSignedIn {
+            let back = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            let target = URLs.signIn.path + "?next=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            return Response(status: .seeOther, headers: [.location: target])
+        } catch let error as StoreError {
+            switch error {
+            case .notFound: return try page(.notFound, "Not found", "There is nothing here, or it is not yours to see.", context)
+            case .forbidden(let why): return try page(.forbidden, "Not allowed", "Your role may not do this (\(why)).", context)
+            case .invalid(_, let message), .conflict(_, let message): return try page(.unprocessableContent, "Cannot do that", message, context)
+            }
+        } catch let error as HTTPError where error.status == .forbidden || error.status == .notFound {
+            let title = error.status == .forbidden ? "Not allowed" : "Not found"
+            return try page(error.status, title, error.body ?? "There is nothing here.", context)
+        }
+    }
+
+    private func page(_ status: HTTPResponse.Status, _ title: String, _ message: String, _ context: AppContext) throws -> Response {
+        let chrome = context.actor.map { Chrome(actor: $0, session: context.session, section: .dashboard) }
+        let html = try services.render("error", ErrorPage(chrome: chrome, status: Int(status.code), title: title, message: message), status: status)
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: .init(string: html.body)))
+    }
+}
+
+struct ErrorPage {
+    let chrome: Chrome?
+    let status: Int
+    let title: String
+    let message: String
+}
+
+/// A 303 to another page, as after every successful form.
+func redirect(_ url: URLs) -> Response {
+    Response(status: .seeOther, headers: [.location: url.path])
+}
+
+func redirect(to location: String) -> Response {
+    Response(status: .seeOther, headers: [.location: location])
+}
+
+extension Request {
+    /// The form body of a POST.
+    func form(_ context: some RequestContext) async throws -> FormData {
+        var request = self
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        return FormData(String(buffer: body))
+    }
+
+    func query(_ name: String) -> String? {
+        uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+/// `2026-04-26 14:05 UTC`.
+func displayTime(_ date: Date) -> String {
+    let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
+    return String(format: "%04d-%02d-%02d %02d:%02d UTC", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
+}

@@ -1,0 +1,104 @@
+import Foundation
+import MariaDB
+
+/// The audit trail: written in the same transaction as the change it records.
+public enum AuditLog {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    /// Records one change of an object owned by `account`.
+    public static func record<State: Encodable>(
+        on db: MariaDBDatabase, actor: Actor?, account: Account, objectType: String, objectID: Int64?,
+        action: String, before: State?, after: State?
+    ) async throws {
+        func text(_ state: State?) throws -> MariaDBData {
+            guard let state else { return .null }
+            return .string(String(decoding: try encoder.encode(state), as: UTF8.self))
+        }
+        try await db.query(
+            """
+            INSERT INTO audit_log (occurred_at, actor_user_id, actor_email, actor_account_id, account_id, account_path,
+              object_type, object_id, action, before_state, after_state, address)
+            VALUES (UTC_TIMESTAMP(6), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [actor.map { .int($0.userID) } ?? .null, .string(actor?.email ?? "system"),
+             actor.map { .int($0.accountID) } ?? .null, .int(account.id), .string(account.path),
+             .string(objectType), objectID.map { .int($0) } ?? .null, .string(action),
+             try text(before), try text(after), .string(actor?.address ?? "")]
+        )
+    }
+
+    public struct Entry: Sendable {
+        public var id: Int64
+        public var occurredAt: Date
+        public var actorEmail: String
+        public var accountID: Int64
+        public var accountName: String
+        public var objectType: String
+        public var objectID: Int64?
+        public var action: String
+        public var before: String?
+        public var after: String?
+        public var address: String
+    }
+
+    public struct Filter: Sendable {
+        public var accountID: Int64?
+        public var objectType: String?
+        public init(accountID: Int64? = nil, objectType: String? = nil) {
+            self.accountID = accountID
+            self.objectType = objectType
+        }
+    }
+
+    /// Entries about the caller's subtree, newest first.
+    public static func list(on db: MariaDBDatabase, in scope: TenantScope, filter: Filter = Filter(),
+                            page: PageRequest = PageRequest()) async throws -> Page<Entry> {
+        var conditions = ["l.account_path LIKE ?"]
+        var binds: [MariaDBData] = [.string(scope.pathPattern)]
+        if let accountID = filter.accountID {
+            conditions.append("l.account_id = ?")
+            binds.append(.int(accountID))
+        }
+        if let objectType = filter.objectType, !objectType.isEmpty {
+            conditions.append("l.object_type = ?")
+            binds.append(.string(objectType))
+        }
+        if let cursor = page.cursor {
+            conditions.append("l.id < ?")
+            binds.append(.int(cursor))
+        }
+        binds.append(.int(Int64(page.limit + 1)))
+        let rows = try await db.rows(
+            """
+            SELECT l.id, l.occurred_at, l.actor_email, l.account_id, a.name AS account_name, l.object_type, l.object_id,
+              l.action, l.before_state, l.after_state, l.address
+            FROM audit_log l JOIN accounts a ON a.id = l.account_id
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY l.id DESC LIMIT ?
+            """, binds)
+        var entries = try rows.map { row in
+            Entry(id: try row.decode(column: "id", as: Int64.self),
+                  occurredAt: try row.decode(column: "occurred_at", as: Date.self),
+                  actorEmail: try row.decode(column: "actor_email", as: String.self),
+                  accountID: try row.decode(column: "account_id", as: Int64.self),
+                  accountName: try row.decode(column: "account_name", as: String.self),
+                  objectType: try row.decode(column: "object_type", as: String.self),
+                  objectID: try row.decode(column: "object_id", as: Int64?.self),
+                  action: try row.decode(column: "action", as: String.self),
+                  before: try row.decode(column: "before_state", as: String?.self),
+                  after: try row.decode(column: "after_state", as: String?.self),
+                  address: try row.decode(column: "address", as: String.self))
+        }
+        var next: Int64?
+        if entries.count > page.limit {
+            entries.removeLast()
+            next = entries.last?.id
+        }
+        return Page(items: entries, nextCursor: next)
+    }
+}

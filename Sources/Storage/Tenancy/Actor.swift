@@ -1,0 +1,56 @@
+import Foundation
+
+public enum AccountKind: String, Codable, Sendable, CaseIterable {
+    case provider, reseller, customer
+
+    /// Provider and reseller users are staff: they act on their subtree.
+    public var isStaff: Bool { self != .customer }
+}
+
+public enum Role: String, Codable, Sendable, CaseIterable {
+    case admin, `operator`, viewer
+}
+
+/// The signed-in user as every request sees it: who, of which account, and from where.
+public struct Actor: Sendable, Equatable {
+    public var userID: Int64
+    public var email: String
+    public var name: String
+    public var role: Role
+    public var accountID: Int64
+    public var accountKind: AccountKind
+    public var accountName: String
+    /// The actor's account path, `"/1/4/"`: everything at or below it is theirs to see.
+    public var accountPath: String
+    /// The client address, for the audit log and throttling.
+    public var address: String
+
+    public init(userID: Int64, email: String, name: String, role: Role, accountID: Int64, accountKind: AccountKind,
+                accountName: String, accountPath: String, address: String) {
+        self.userID = userID
+        self.email = email
+        self.name = name
+        self.role = role
+        self.accountID = accountID
+        self.accountKind = accountKind
+        self.accountName = accountName
+        self.accountPath = accountPath
+        self.address = address
+    }
+
+    /// The tenant scope every store call takes.
+    public var scope: TenantScope { TenantScope(actor: self) }
+}
+
+/// The subtree a request may touch. Store methods that read tenant rows take one, and filter by
+/// its path in SQL, so a bare-id lookup of a tenant row is not something the stores offer.
+public struct TenantScope: Sendable, Equatable {
+    public let actor: Actor
+
+    public init(actor: Actor) { self.actor = actor }
+
+    /// `LIKE` pattern matching the actor's account and every account below it.
+    public var pathPattern: String { actor.accountPath + "%" }
+
+    public func contains(path: String) -> Bool { path.hasPrefix(actor.accountPath) }
+}
