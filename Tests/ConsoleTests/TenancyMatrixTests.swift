@@ -1,0 +1,160 @@
+import Console
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import MariaDB
+import Storage
+import TestSupport
+import XCTest
+
+/// Walks every route of the console and its API, taken from the router itself, as users of
+/// every tier and role: ids of another reseller's subtree answer 404 and change nothing;
+/// what a role may not do inside its subtree answers 403 and changes nothing.
+final class TenancyMatrixTests: XCTestCase {
+    /// Routes anyone may call, signed in or not.
+    static let publicRoutes: Set<String> = ["GET /", "GET /healthz", "GET /signin", "POST /signin", "POST /signout", "POST /api/v1/tokens"]
+
+    /// How to aim each protected route at an account: `{id}` in the path, and a body or query naming it.
+    struct Probe {
+        /// A path with `{id}` where the target account's id goes.
+        let path: String
+        let form: [String: String]?
+        let json: String?
+        /// Reads that list rows rather than fetch one: the foreign name must not appear instead.
+        let isListing: Bool
+
+        static func page(_ path: String, form: [String: String]? = nil) -> Probe { Probe(path: path, form: form, json: nil, isListing: false) }
+        static func api(_ path: String, json: String? = nil) -> Probe { Probe(path: path, form: nil, json: json, isListing: false) }
+        static func listing(_ path: String) -> Probe { Probe(path: path, form: nil, json: nil, isListing: true) }
+    }
+
+    /// Every protected route must be here: a route added without a probe fails the test.
+    static let probes: [String: Probe] = [
+        "GET /dashboard": .listing("/dashboard"),
+        "GET /accounts": .listing("/accounts"),
+        "GET /accounts/new": .page("/accounts/new?kind=customer&parent_id={id}"),
+        "POST /accounts": .page("/accounts", form: ["kind": "customer", "parent_id": "{id}", "name": "Intruder", "currency": "EUR", "tax_rate": "0.10"]),
+        "GET /accounts/:id": .page("/accounts/{id}"),
+        "GET /accounts/:id/users/new": .page("/accounts/{id}/users/new"),
+        "POST /accounts/:id/users": .page("/accounts/{id}/users", form: ["email": "intruder@x.test", "role": "admin", "password": "intruder-password"]),
+        "GET /audit": .page("/audit?account_id={id}"),
+        "GET /api/v1/me": .listing("/api/v1/me"),
+        "GET /api/v1/accounts": .api("/api/v1/accounts?parent_id={id}"),
+        "POST /api/v1/accounts": .api("/api/v1/accounts", json: #"{"kind":"customer","parent_id":{id},"name":"Intruder","currency":"EUR","tax_rate":"0.10"}"#),
+        "GET /api/v1/accounts/:id": .api("/api/v1/accounts/{id}"),
+        "GET /api/v1/accounts/:id/users": .api("/api/v1/accounts/{id}/users"),
+        "POST /api/v1/accounts/:id/users": .api("/api/v1/accounts/{id}/users", json: #"{"email":"intruder@x.test","password":"intruder-password","role":"admin"}"#),
+    ]
+
+    static func routeKey(_ method: String, _ path: String) -> String {
+        let normalized = "/" + path.split(separator: "/").map { $0.hasPrefix("{") && $0.hasSuffix("}") ? ":" + $0.dropFirst().dropLast() : String($0) }.joined(separator: "/")
+        return "\(method) \(normalized == "/" ? "/" : normalized)"
+    }
+
+    func testEveryRouteIsProbedAndForeignIdsAnswer404ChangingNothing() async throws {
+        let database = try await TestDatabase.application()
+        let router = try await buildRouter(configuration: TestConsole.configuration(), database: database, logger: TestDatabase.logger("routes"))
+        let routes = router.routes.map { Self.routeKey($0.method.rawValue, $0.path.description) }
+        let unprobed = routes.filter { !Self.publicRoutes.contains($0) && Self.probes[$0] == nil }
+        XCTAssertEqual(unprobed, [], "every protected route needs a tenancy probe")
+        let stale = Set(Self.probes.keys).subtracting(routes)
+        XCTAssertEqual(stale, [], "probes for routes that no longer exist")
+
+        try await withConsole { client, fixture, database in
+            // Users of Reseller One's subtree (R1 and C1, every role) aim at Reseller Two's subtree.
+            let actors = ["r1.admin", "r1.operator", "r1.viewer", "c1.admin", "c1.operator", "c1.viewer"]
+            let foreign = [fixture.r2, fixture.c2]
+            let api = APIClient(client: client)
+            var checked = 0
+            for key in actors {
+                let email = fixture.users[key]!
+                let browser = Browser(client)
+                _ = try await browser.signIn(email)
+                let token = try await api.token(email)
+                let before = try await snapshot(database)
+                for (route, probe) in Self.probes.sorted(by: { $0.key < $1.key }) {
+                    let method = HTTPRequest.Method(rawValue: String(route.split(separator: " ")[0]))!
+                    for target in foreign {
+                        let path = probe.path.replacingOccurrences(of: "{id}", with: String(target.id))
+                        let response: TestResponse
+                        if route.contains(" /api/") {
+                            response = try await api.call(method, path, token: token, json: probe.json?.replacingOccurrences(of: "{id}", with: String(target.id)))
+                        } else if method == .post {
+                            response = try await browser.post(path, (probe.form ?? [:]).mapValues { $0.replacingOccurrences(of: "{id}", with: String(target.id)) })
+                        } else {
+                            response = try await browser.get(path)
+                        }
+                        if probe.isListing {
+                            XCTAssertEqual(response.status, .ok, "\(key) \(route)")
+                            XCTAssertFalse(response.text.contains(target.name), "\(key) \(route) shows \(target.name)")
+                        } else {
+                            XCTAssertEqual(response.status, .notFound, "\(key) \(route) → \(path)")
+                        }
+                        checked += 1
+                    }
+                }
+                let after = try await snapshot(database)
+                XCTAssertEqual(before, after, "\(key) changed something outside its subtree")
+            }
+            print("TENANCY MATRIX foreign: \(Self.probes.count) routes × \(actors.count) tier-roles × \(foreign.count) foreign accounts = \(checked) requests")
+        }
+    }
+
+    func testRolesThatMayNotChangeAnythingGet403AndChangeNothing() async throws {
+        try await withConsole { client, fixture, database in
+            let api = APIClient(client: client)
+            // Inside their own subtree: viewers and operators may not create accounts or users;
+            // customers may not create accounts at all.
+            let cases: [(actor: String, target: Account)] = [
+                ("p.viewer", fixture.r1), ("p.operator", fixture.r1), ("r1.viewer", fixture.r1), ("r1.operator", fixture.r1a),
+                ("c1.viewer", fixture.c1), ("c1.operator", fixture.c1),
+            ]
+            let before = try await snapshot(database)
+            var checked = 0
+            for (key, target) in cases {
+                let email = fixture.users[key]!
+                let browser = Browser(client)
+                _ = try await browser.signIn(email)
+                let token = try await api.token(email)
+                let id = String(target.id)
+                let responses = [
+                    try await browser.post("/accounts/\(id)/users", ["email": "new-\(key)@x.test", "role": "viewer", "password": "a-long-password"]),
+                    try await browser.get("/accounts/\(id)/users/new"),
+                    try await api.call(.post, "/api/v1/accounts/\(id)/users", token: token, json: #"{"email":"n-\#(key)@x.test","password":"a-long-password","role":"viewer"}"#),
+                ] + (target.kind == .customer && key.hasPrefix("c1") ? [
+                    try await api.call(.post, "/api/v1/accounts", token: token, json: #"{"kind":"customer","parent_id":\#(id),"name":"Child","currency":"USD"}"#),
+                ] : [
+                    try await browser.post("/accounts", ["kind": "customer", "parent_id": id, "name": "By \(key)", "currency": "USD", "tax_rate": "0"]),
+                    try await browser.get("/accounts/new?kind=customer&parent_id=\(id)"),
+                    try await api.call(.post, "/api/v1/accounts", token: token, json: #"{"kind":"customer","parent_id":\#(id),"name":"By api","currency":"USD"}"#),
+                ])
+                for response in responses {
+                    XCTAssertEqual(response.status, .forbidden, "\(key) on \(target.name): \(response.text.prefix(200))")
+                    checked += 1
+                }
+            }
+            let after = try await snapshot(database)
+            XCTAssertEqual(before, after)
+            print("TENANCY MATRIX roles: \(checked) refused requests")
+        }
+    }
+
+    func testProviderSeesEverySubtreeAndResellerSeesOnlyItsOwn() async throws {
+        try await withConsole { client, fixture, _ in
+            let api = APIClient(client: client)
+            let provider = try await api.token(fixture.users["p.admin"]!)
+            let all = try await api.call(.get, "/api/v1/accounts?limit=200", token: provider)
+            let names = Set(((all.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String })
+            XCTAssertEqual(names, ["Reseller One", "Reseller One A", "Customer One", "Reseller Two", "Customer Two"])
+
+            let reseller = try await api.token(fixture.users["r1.operator"]!)
+            let own = try await api.call(.get, "/api/v1/accounts", token: reseller)
+            let ownNames = Set(((own.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String })
+            XCTAssertEqual(ownNames, ["Reseller One A", "Customer One"])
+            // The provider's own account is above R1: outside its subtree too.
+            let observed1 = try await api.call(.get, "/api/v1/accounts/\(fixture.provider.id)", token: reseller).status
+            XCTAssertEqual(observed1, .notFound)
+        }
+    }
+}
