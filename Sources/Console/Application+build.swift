@@ -33,15 +33,17 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     let services = ConsoleServices(configuration: configuration, database: database, views: views, logger: logger,
                                    passwords: Passwords(cost: configuration.bcryptCost))
     let router = Router(context: AppContext.self)
+    router.add(middleware: NotFoundPageMiddleware(services: services))
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: FileMiddleware(configuration.assetsDirectory.path, urlBasePath: "/assets",
                                           cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]), logger: logger))
     router.add(middleware: FileMiddleware(configuration.bootstrapDirectory.path, urlBasePath: "/vendor/bootstrap",
                                           cacheControl: .init([(MediaType(type: .any), [.maxAge(86400)])]), logger: logger))
-    router.add(middleware: PageErrorMiddleware(services: services))
+    // Session first, so error pages know who is signed in and a rotated session is saved whatever the page.
     router.add(middleware: SessionMiddleware(persist: MariaDBPersistDriver(database: database), users: UserStore(database: database),
                                              secureCookie: configuration.secureCookies, idleTimeout: configuration.sessionIdleTimeout))
+    router.add(middleware: PageErrorMiddleware(services: services))
     router.add(middleware: CSRFMiddleware())
 
     HealthController(database: database).addRoutes(to: router)

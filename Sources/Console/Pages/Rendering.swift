@@ -23,16 +23,31 @@ struct PageErrorMiddleware: RouterMiddleware {
             case .forbidden(let why): return try page(.forbidden, "Not allowed", "Your role may not do this (\(why)).", context)
             case .invalid(_, let message), .conflict(_, let message): return try page(.unprocessableContent, "Cannot do that", message, context)
             }
-        } catch let error as HTTPError where error.status == .forbidden || error.status == .notFound {
-            let title = error.status == .forbidden ? "Not allowed" : "Not found"
-            return try page(error.status, title, error.body ?? "There is nothing here.", context)
+        } catch let error as HTTPError where error.status == .forbidden {
+            return try page(error.status, "Not allowed", error.body ?? "Not allowed.", context)
         }
+        // A 404 from the router passes on: the file middleware outside may still serve an asset,
+        // and `NotFoundPageMiddleware` renders what nobody serves.
     }
 
-    private func page(_ status: HTTPResponse.Status, _ title: String, _ message: String, _ context: AppContext) throws -> Response {
+    fileprivate func page(_ status: HTTPResponse.Status, _ title: String, _ message: String, _ context: AppContext) throws -> Response {
         let chrome = context.actor.map { Chrome(actor: $0, session: context.session, section: .dashboard) }
         let html = try services.render("error", ErrorPage(chrome: chrome, status: Int(status.code), title: title, message: message), status: status)
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: .init(string: html.body)))
+    }
+}
+
+/// The last word on unknown URLs (outside the file middleware): a 404 page rather than a bare status.
+struct NotFoundPageMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let services: ConsoleServices
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && !request.uri.path.hasPrefix("/api/") {
+            return try PageErrorMiddleware(services: services).page(.notFound, "Not found", "There is nothing at this address.", context)
+        }
     }
 }
 
