@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import MariaDB
+import NIOCore
 import Storage
 import TestSupport
 import XCTest
@@ -119,3 +120,34 @@ final class SignInAndSessionTests: XCTestCase {
     }
 }
 
+
+/// A session unused for the idle time is gone; a used one slides forward.
+final class SessionIdleTests: XCTestCase {
+    func testAnIdleSessionExpires() async throws {
+        let database = try await TestDatabase.application()
+        let fixture = try await TenancyFixture.make(database)
+        var configuration = TestConsole.configuration()
+        configuration.bcryptCost = 4
+        configuration.sessionIdleTimeout = .seconds(2)
+        let app = try await buildApplication(configuration: configuration, database: database, logger: TestDatabase.logger("app"))
+        try await app.test(.router) { client in
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.users["c1.admin"]!)
+            let observed1 = try await browser.get("/dashboard").status
+            XCTAssertEqual(observed1, .ok)
+            try await Task.sleep(for: .milliseconds(2500))
+            let expired = try await browser.get("/dashboard")
+            XCTAssertEqual(expired.status, .seeOther, "idle past the limit: signed out")
+        }
+    }
+
+    func testUnknownAddressesGetA404Page() async throws {
+        let database = try await TestDatabase.application()
+        let app = try await buildApplication(configuration: TestConsole.configuration(), database: database, logger: TestDatabase.logger("app"))
+        try await app.test(.router) { client in
+            let response = try await client.execute(uri: "/no/such/page", method: .get)
+            XCTAssertEqual(response.status, .notFound)
+            XCTAssertTrue(String(buffer: response.body).contains(#"id="error-page""#))
+        }
+    }
+}
