@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -43,8 +44,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Commerce",
+            swiftSettings: strict
+        ),
+        .target(
             name: "Storage",
             dependencies: [
+                "Commerce",
                 "MariaDB",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,6 +97,11 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLKitBenchmark", package: "sql-kit"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CommerceTests",
+            dependencies: ["Commerce", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(

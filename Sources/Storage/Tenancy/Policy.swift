@@ -6,6 +6,8 @@ public enum Policy {
         case manageAccountsBelow(parentKind: AccountKind)
         /// Create or change users of an account; `own` when it is the actor's own account.
         case manageUsers(own: Bool)
+        /// Currencies, rates, resources and resource upgrade pairs: the provider's catalog.
+        case manageCatalog
         /// Read anything in scope.
         case read
     }
@@ -17,6 +19,8 @@ public enum Policy {
         case .manageAccountsBelow(let parentKind):
             // Admins of an ancestor; customers are leaves and have nothing below them.
             return actor.role == .admin && actor.accountKind.isStaff && parentKind != .customer
+        case .manageCatalog:
+            return actor.role == .admin && actor.accountKind == .provider
         case .manageUsers:
             // Admins of the account itself or of an ancestor (the scope already holds it).
             return actor.role == .admin

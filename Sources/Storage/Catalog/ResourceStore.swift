@@ -1,0 +1,132 @@
+import Commerce
+import Foundation
+import MariaDB
+
+public enum ResourceKind: String, Codable, Sendable, CaseIterable {
+    case quantity, license, composite
+}
+
+/// Something plans sell: CPU cores, GB of RAM, a licence, or a bundle of those.
+public struct Resource: Sendable, Equatable {
+    public var id: Int64
+    public var code: String
+    public var name: String
+    public var unit: String
+    public var kind: ResourceKind
+    /// −1 is unlimited.
+    public var minUnits: Int64
+    public var maxUnits: Int64
+    public var components: [Component]
+
+    public struct Component: Sendable, Equatable {
+        public var resourceID: Int64
+        public var code: String
+        public var amount: Int64
+    }
+
+    /// Only a resource that is either absent or present once can be switched for another (DOMAIN.md 3).
+    public var canFormUpgradePair: Bool { minUnits == 0 && maxUnits == 1 }
+}
+
+public struct ResourceDraft: Sendable {
+    public var code: String
+    public var name: String
+    public var unit: String
+    public var kind: ResourceKind
+    public var minUnits: Int64
+    public var maxUnits: Int64
+    public var components: [(resourceID: Int64, amount: Int64)]
+
+    public init(code: String, name: String, unit: String, kind: ResourceKind, minUnits: Int64, maxUnits: Int64,
+                components: [(resourceID: Int64, amount: Int64)] = []) {
+        self.code = code
+        self.name = name
+        self.unit = unit
+        self.kind = kind
+        self.minUnits = minUnits
+        self.maxUnits = maxUnits
+        self.components = components
+    }
+}
+
+/// The provider's resources. Everyone reads them; provider admins change them.
+public struct ResourceStore: Sendable {
+    let database: MariaDBDatabase
+
+    public init(database: MariaDBDatabase) { self.database = database }
+
+    public func all() async throws -> [Resource] {
+        let rows = try await database.rows("SELECT id, code, name, unit, kind, min_units, max_units FROM resources ORDER BY code")
+        let components = try await database.rows(
+            "SELECT c.resource_id, c.component_id, r.code, c.amount FROM resource_components c JOIN resources r ON r.id = c.component_id ORDER BY r.code")
+        var byResource: [Int64: [Resource.Component]] = [:]
+        for row in components {
+            byResource[try row.decode(column: "resource_id", as: Int64.self), default: []].append(
+                Resource.Component(resourceID: try row.decode(column: "component_id", as: Int64.self),
+                                   code: try row.decode(column: "code", as: String.self), amount: try row.decode(column: "amount", as: Int64.self)))
+        }
+        return try rows.map { row in
+            let id = try row.decode(column: "id", as: Int64.self)
+            return Resource(id: id, code: try row.decode(column: "code", as: String.self), name: try row.decode(column: "name", as: String.self),
+                            unit: try row.decode(column: "unit", as: String.self),
+                            kind: ResourceKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .quantity,
+                            minUnits: try row.decode(column: "min_units", as: Int64.self), maxUnits: try row.decode(column: "max_units", as: Int64.self),
+                            components: byResource[id] ?? [])
+        }
+    }
+
+    public func resource(_ id: Int64) async throws -> Resource {
+        guard let found = try await all().first(where: { $0.id == id }) else { throw StoreError.notFound("resource \(id)") }
+        return found
+    }
+
+    public func create(_ draft: ResourceDraft, by actor: Actor) async throws -> Resource {
+        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep resources") }
+        var errors = ValidationErrors()
+        let code = draft.code.trimmingCharacters(in: .whitespaces)
+        if code.isEmpty || code.count > 64 || !code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }) {
+            errors.add("code", "Use letters, digits, _ - or . (up to 64), e.g. ram_gb.")
+        }
+        if draft.name.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("name", "Enter a name.") }
+        if draft.unit.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("unit", "Enter the unit of measure, e.g. GB.") }
+        if draft.minUnits < 0 { errors.add("min_units", "The minimum is 0 or more.") }
+        if draft.maxUnits < -1 || draft.maxUnits == 0 && draft.minUnits > 0 || (draft.maxUnits >= 0 && draft.maxUnits < draft.minUnits) {
+            errors.add("max_units", "The maximum is −1 (unlimited) or at least the minimum.")
+        }
+        if draft.kind == .composite && draft.components.isEmpty { errors.add("components", "A composite resource bundles at least one other resource.") }
+        if draft.kind != .composite && !draft.components.isEmpty { errors.add("components", "Only a composite resource has components.") }
+        if draft.components.contains(where: { $0.amount <= 0 }) { errors.add("components", "Each component has an amount of at least 1.") }
+        try errors.throwIfAny()
+        return try await database.withTransaction { tx in
+            for component in draft.components {
+                let found = try await tx.rows("SELECT kind FROM resources WHERE id = ?", [.int(component.resourceID)])
+                guard let kind = try found.first?.decode(column: "kind", as: String.self) else {
+                    throw StoreError.invalid(field: "components", message: "No resource \(component.resourceID) to bundle.")
+                }
+                if kind == ResourceKind.composite.rawValue {
+                    throw StoreError.invalid(field: "components", message: "A bundle is made of plain resources, not of other bundles.")
+                }
+            }
+            let result: MariaDBResult
+            do {
+                result = try await tx.query(
+                    """
+                    INSERT INTO resources (code, name, unit, kind, min_units, max_units, created_at, updated_at, created_by, updated_by)
+                    VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?)
+                    """, [.string(code), .string(draft.name.trimmingCharacters(in: .whitespaces)), .string(draft.unit.trimmingCharacters(in: .whitespaces)),
+                          .string(draft.kind.rawValue), .int(draft.minUnits), .int(draft.maxUnits), .int(actor.userID), .int(actor.userID)])
+            } catch let error as MariaDBError where error.isDuplicateKey {
+                throw StoreError.conflict(code: "resource_exists", message: "A resource with the code \(code) exists already.")
+            }
+            let id = Int64(result.lastInsertID)
+            for component in draft.components {
+                try await tx.query("INSERT INTO resource_components (resource_id, component_id, amount) VALUES (?, ?, ?)",
+                                   [.int(id), .int(component.resourceID), .int(component.amount)])
+            }
+            try await CatalogAudit.record(on: tx, actor: actor, objectType: "resource", objectID: id, action: "create",
+                                          after: ["code": code, "kind": draft.kind.rawValue, "min_units": String(draft.minUnits), "max_units": String(draft.maxUnits)])
+            return Resource(id: id, code: code, name: draft.name, unit: draft.unit, kind: draft.kind, minUnits: draft.minUnits,
+                            maxUnits: draft.maxUnits, components: [])
+        }
+    }
+}
