@@ -53,6 +53,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     DashboardController(services: services).addRoutes(to: signedIn)
     AccountsController(services: services).addRoutes(to: signedIn)
     AuditController(services: services).addRoutes(to: signedIn)
+    CatalogController(services: services).addRoutes(to: signedIn)
     APIController(services: services).addRoutes(to: router)
     return router
 }

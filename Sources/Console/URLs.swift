@@ -14,6 +14,12 @@ enum URLs {
     case newUser(account: Int64)
     case users(account: Int64)
     case audit
+    case currencies
+    case currencyRates
+    case resources
+    case resource(Int64)
+    case resourceUpgrades
+    case resourceUpgrade(Int64)
 
     var path: String { render { String($0) } }
 
@@ -32,6 +38,12 @@ enum URLs {
         case .newUser(let a): "/accounts/\(id(a))/users/new"
         case .users(let a): "/accounts/\(id(a))/users"
         case .audit: "/audit"
+        case .currencies: "/catalog/currencies"
+        case .currencyRates: "/catalog/currency-rates"
+        case .resources: "/catalog/resources"
+        case .resource(let r): "/catalog/resources/\(id(r))"
+        case .resourceUpgrades: "/catalog/resource-upgrades"
+        case .resourceUpgrade(let u): "/catalog/resource-upgrades/\(id(u))"
         }
     }
 }

@@ -23,10 +23,18 @@ final class TenancyMatrixTests: XCTestCase {
         let json: String?
         /// Reads that list rows rather than fetch one: the foreign name must not appear instead.
         let isListing: Bool
+        /// The provider's catalog is nobody's tenant data: other tiers may read it (200) or not (403), never change it.
+        var catalog: HTTPResponse.Status?
 
         static func page(_ path: String, form: [String: String]? = nil) -> Probe { Probe(path: path, form: form, json: nil, isListing: false) }
         static func api(_ path: String, json: String? = nil) -> Probe { Probe(path: path, form: nil, json: json, isListing: false) }
         static func listing(_ path: String) -> Probe { Probe(path: path, form: nil, json: nil, isListing: true) }
+        static func catalogPage(_ path: String, form: [String: String]? = nil) -> Probe {
+            Probe(path: path, form: form, json: nil, isListing: false, catalog: .forbidden)
+        }
+        static func catalogAPI(_ path: String, json: String? = nil, readable: Bool) -> Probe {
+            Probe(path: path, form: nil, json: json, isListing: false, catalog: readable ? .ok : .forbidden)
+        }
     }
 
     /// Every protected route must be here: a route added without a probe fails the test.
@@ -45,6 +53,25 @@ final class TenancyMatrixTests: XCTestCase {
         "GET /api/v1/accounts/:id": .api("/api/v1/accounts/{id}"),
         "GET /api/v1/accounts/:id/users": .api("/api/v1/accounts/{id}/users"),
         "POST /api/v1/accounts/:id/users": .api("/api/v1/accounts/{id}/users", json: #"{"email":"intruder@x.test","password":"intruder-password","role":"admin"}"#),
+        "GET /catalog/currencies": .catalogPage("/catalog/currencies"),
+        "POST /catalog/currencies": .catalogPage("/catalog/currencies", form: ["code": "XTS", "name": "Test", "exponent": "2"]),
+        "POST /catalog/currency-rates": .catalogPage("/catalog/currency-rates", form: ["from": "USD", "to": "EUR", "rate": "0.9"]),
+        "GET /catalog/resources": .catalogPage("/catalog/resources"),
+        "POST /catalog/resources": .catalogPage("/catalog/resources", form: ["code": "x", "name": "X", "unit": "u", "kind": "quantity", "min_units": "0", "max_units": "1"]),
+        "GET /catalog/resources/:id": .catalogPage("/catalog/resources/1"),
+        "GET /catalog/resource-upgrades": .catalogPage("/catalog/resource-upgrades"),
+        "POST /catalog/resource-upgrades": .catalogPage("/catalog/resource-upgrades", form: ["from_resource_id": "1", "to_resource_id": "2"]),
+        "POST /catalog/resource-upgrades/:id": .catalogPage("/catalog/resource-upgrades/1", form: ["field": "active", "value": "0"]),
+        "GET /api/v1/currencies": .catalogAPI("/api/v1/currencies", readable: true),
+        "POST /api/v1/currencies": .catalogAPI("/api/v1/currencies", json: #"{"code":"XTS","exponent":2,"name":"Test"}"#, readable: false),
+        "GET /api/v1/currency-rates": .catalogAPI("/api/v1/currency-rates", readable: true),
+        "POST /api/v1/currency-rates": .catalogAPI("/api/v1/currency-rates", json: #"{"from":"USD","to":"EUR","rate":"0.9"}"#, readable: false),
+        "GET /api/v1/resources": .catalogAPI("/api/v1/resources", readable: true),
+        "POST /api/v1/resources": .catalogAPI("/api/v1/resources", json: #"{"code":"x","name":"X","unit":"u","kind":"quantity"}"#, readable: false),
+        "GET /api/v1/resources/:id": .catalogAPI("/api/v1/resources/0", readable: false),
+        "GET /api/v1/resource-upgrades": .catalogAPI("/api/v1/resource-upgrades", readable: true),
+        "POST /api/v1/resource-upgrades": .catalogAPI("/api/v1/resource-upgrades", json: #"{"from_resource_id":1,"to_resource_id":2}"#, readable: false),
+        "PATCH /api/v1/resource-upgrades/:id": .catalogAPI("/api/v1/resource-upgrades/1", json: #"{"active":false}"#, readable: false),
     ]
 
     static func routeKey(_ method: String, _ path: String) -> String {
@@ -85,7 +112,11 @@ final class TenancyMatrixTests: XCTestCase {
                         } else {
                             response = try await browser.get(path)
                         }
-                        if probe.isListing {
+                        if let expected = probe.catalog {
+                            // `GET /api/v1/resources/0` names no resource: 404 is the honest answer to anyone.
+                            let status: HTTPResponse.Status = path.hasSuffix("/resources/0") ? .notFound : expected
+                            XCTAssertEqual(response.status, status, "\(key) \(route)")
+                        } else if probe.isListing {
                             XCTAssertEqual(response.status, .ok, "\(key) \(route)")
                             XCTAssertFalse(response.text.contains(target.name), "\(key) \(route) shows \(target.name)")
                         } else {

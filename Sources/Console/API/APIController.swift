@@ -18,6 +18,7 @@ struct APIController: Sendable {
         authed.get("accounts/:id", use: showAccount)
         authed.post("accounts/:id/users", use: createUser)
         authed.get("accounts/:id/users", use: listUsers)
+        CatalogAPI(services: services).addRoutes(to: authed)
     }
 
     // MARK: Tokens and me

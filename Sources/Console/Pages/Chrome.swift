@@ -17,7 +17,7 @@ struct Chrome {
     let nav: [NavItem]
     let flash: String?
 
-    enum Section: String { case dashboard, resellers, customers, users, audit }
+    enum Section: String { case dashboard, resellers, customers, users, audit, catalog }
 
     init(actor: Actor, session: SessionBox, section: Section) {
         userEmail = actor.email
@@ -34,7 +34,8 @@ struct Chrome {
         switch actor.accountKind {
         case .provider:
             items += [(.resellers, "Resellers", URLs.accounts.path + "?kind=reseller"),
-                      (.customers, "Customers", URLs.accounts.path + "?kind=customer")]
+                      (.customers, "Customers", URLs.accounts.path + "?kind=customer"),
+                      (.catalog, "Catalog", URLs.resources.path)]
         case .reseller:
             items += [(.customers, "Customers", URLs.accounts.path + "?kind=customer"),
                       (.resellers, "Sub-resellers", URLs.accounts.path + "?kind=reseller")]

@@ -1,0 +1,377 @@
+import Commerce
+import Foundation
+import Hummingbird
+import Storage
+
+/// The provider's catalog pages: currencies and rates, resources, resource upgrade pairs.
+/// Provider users read them; provider admins change them; other tiers get 403.
+struct CatalogController: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get(URLs.currencies.route, use: currencies)
+        group.post(URLs.currencies.route, use: createCurrency)
+        group.post(URLs.currencyRates.route, use: createRate)
+        group.get(URLs.resources.route, use: resources)
+        group.post(URLs.resources.route, use: createResource)
+        group.get(URLs.resource(0).route, use: resource)
+        group.get(URLs.resourceUpgrades.route, use: upgrades)
+        group.post(URLs.resourceUpgrades.route, use: createUpgrade)
+        group.post(URLs.resourceUpgrade(0).route, use: toggleUpgrade)
+    }
+
+    struct Tabs {
+        let currencies: Bool
+        let resources: Bool
+        let upgrades: Bool
+    }
+
+    private func requireProvider(_ context: SignedInContext) throws {
+        guard context.actor.accountKind == .provider else { throw StoreError.forbidden("the catalog is the provider's") }
+    }
+
+    private func chrome(_ context: SignedInContext) -> Chrome {
+        Chrome(actor: context.actor, session: context.session, section: .catalog)
+    }
+
+    // MARK: Currencies and rates
+
+    struct CurrenciesPage {
+        let chrome: Chrome
+        let tabs = Tabs(currencies: true, resources: false, upgrades: false)
+        let csrf: String
+        let canEdit: Bool
+        let currencies: [CurrencyRow]
+        let rates: [RateRow]
+        let hasRates: Bool
+        let code: Field
+        let name: Field
+        let exponent: Field
+        let from: Field
+        let to: Field
+        let rate: Field
+        let effectiveFrom: Field
+        let formError: String?
+    }
+
+    struct CurrencyRow {
+        let code: String
+        let name: String
+        let exponent: Int
+        let example: String
+    }
+
+    struct RateRow {
+        let id: Int64
+        let pair: String
+        let rate: String
+        let effectiveFrom: String
+        let inEffect: Bool
+    }
+
+    @Sendable func currencies(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireProvider(context)
+        return try await currenciesPage(FormData(""), errors: nil, context: context, status: .ok)
+    }
+
+    private func currenciesPage(_ form: FormData, errors: ValidationErrors?, context: SignedInContext, status: HTTPResponse.Status) async throws -> Response {
+        let store = CurrencyStore(database: services.database)
+        let rates = try await store.rates()
+        let now = Date()
+        // The newest rate not after now is the one in effect for its pair.
+        var seen = Set<String>()
+        let rows = rates.map { rate -> RateRow in
+            let pair = "\(rate.from) → \(rate.to)"
+            let inEffect = rate.effectiveFrom <= now && !seen.contains(pair)
+            if inEffect { seen.insert(pair) }
+            return RateRow(id: rate.id, pair: pair, rate: rate.rate.text, effectiveFrom: displayTime(rate.effectiveFrom), inEffect: inEffect)
+        }
+        let html = try services.render("catalog_currencies", CurrenciesPage(
+            chrome: chrome(context), csrf: context.session.current?.csrfToken ?? "",
+            canEdit: Policy.allows(context.actor, .manageCatalog),
+            currencies: try await store.all().map {
+                CurrencyRow(code: $0.currency.code, name: $0.name, exponent: $0.currency.exponent,
+                            example: Money(minorUnits: 123_456, currency: $0.currency).amountText)
+            },
+            rates: rows, hasRates: !rows.isEmpty,
+            code: Field(form.text("code"), errors, "code"), name: Field(form.text("name"), errors, "name"),
+            exponent: Field(form.text("exponent").isEmpty ? "2" : form.text("exponent"), errors, "exponent"),
+            from: Field(form.text("from"), errors, "from"), to: Field(form.text("to"), errors, "to"),
+            rate: Field(form.text("rate"), errors, "rate"), effectiveFrom: Field(form.text("effective_from"), errors, "effective_from"),
+            formError: errors.map { _ in "Check the fields marked below." }), status: status)
+        return try html.response(status: status)
+    }
+
+    @Sendable func createCurrency(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireProvider(context)
+        let form = try await request.form(context)
+        do {
+            let row = try await CurrencyStore(database: services.database).create(
+                code: form.text("code"), name: form.text("name"), exponent: Int(form.text("exponent")) ?? -1, by: context.actor)
+            context.session.update { $0.flash = "Currency \(row.currency.code) added." }
+            return redirect(.currencies)
+        } catch let errors as ValidationErrors {
+            return try await currenciesPage(form, errors: errors, context: context, status: .unprocessableContent)
+        } catch StoreError.conflict(_, let message) {
+            var errors = ValidationErrors()
+            errors.add("code", message)
+            return try await currenciesPage(form, errors: errors, context: context, status: .conflict)
+        }
+    }
+
+    @Sendable func createRate(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireProvider(context)
+        let form = try await request.form(context)
+        var moment = Date()
+        let typed = form.text("effective_from")
+        if !typed.isEmpty {
+            // `<input type="datetime-local">` sends `2026-04-26T00:00` (taken as UTC).
+            guard let parsed = Timestamps.parse(typed.count == 16 ? typed + ":00Z" : typed) else {
+                var errors = ValidationErrors()
+                errors.add("effective_from", "Enter a date and time, e.g. 2026-04-26T00:00 (UTC).")
+                return try await currenciesPage(form, errors: errors, context: context, status: .unprocessableContent)
+            }
+            moment = parsed
+        }
+        do {
+            let rate = try await CurrencyStore(database: services.database).addRate(
+                from: form.text("from"), to: form.text("to"), rate: form.text("rate"), effectiveFrom: moment, by: context.actor)
+            context.session.update { $0.flash = "Rate 1 \(rate.from) = \(rate.rate.text) \(rate.to) recorded." }
+            return redirect(.currencies)
+        } catch let errors as ValidationErrors {
+            return try await currenciesPage(form, errors: errors, context: context, status: .unprocessableContent)
+        } catch StoreError.conflict(_, let message) {
+            var errors = ValidationErrors()
+            errors.add("effective_from", message)
+            return try await currenciesPage(form, errors: errors, context: context, status: .conflict)
+        }
+    }
+
+    // MARK: Resources
+
+    struct ResourcesPage {
+        let chrome: Chrome
+        let tabs = Tabs(currencies: false, resources: true, upgrades: false)
+        let csrf: String
+        let canEdit: Bool
+        let resources: [ResourceRow]
+        let kinds: [Option]
+        let code: Field
+        let name: Field
+        let unit: Field
+        let minUnits: Field
+        let maxUnits: Field
+        let components: Field
+        let formError: String?
+    }
+
+    struct ResourceRow {
+        let id: Int64
+        let href: String
+        let code: String
+        let name: String
+        let unit: String
+        let kind: String
+        let limits: String
+        let components: String
+        let pairable: Bool
+    }
+
+    static func row(_ resource: Resource) -> ResourceRow {
+        ResourceRow(id: resource.id, href: URLs.resource(resource.id).path, code: resource.code, name: resource.name, unit: resource.unit,
+                    kind: resource.kind.rawValue, limits: "\(resource.minUnits) – \(resource.maxUnits == -1 ? "unlimited" : String(resource.maxUnits))",
+                    components: resource.components.map { "\($0.amount) × \($0.code)" }.joined(separator: ", "),
+                    pairable: resource.canFormUpgradePair)
+    }
+
+    @Sendable func resources(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireProvider(context)
+        return try await resourcesPage(FormData("").with(["min_units": "0", "max_units": "-1", "kind": "quantity"]), errors: nil, context: context, status: .ok)
+    }
+
+    private func resourcesPage(_ form: FormData, errors: ValidationErrors?, context: SignedInContext, status: HTTPResponse.Status) async throws -> Response {
+        let kind = form.text("kind")
+        let html = try services.render("catalog_resources", ResourcesPage(
+            chrome: chrome(context), csrf: context.session.current?.csrfToken ?? "", canEdit: Policy.allows(context.actor, .manageCatalog),
+            resources: try await ResourceStore(database: services.database).all().map(Self.row),
+            kinds: ResourceKind.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == kind) },
+            code: Field(form.text("code"), errors, "code"), name: Field(form.text("name"), errors, "name"), unit: Field(form.text("unit"), errors, "unit"),
+            minUnits: Field(form.text("min_units"), errors, "min_units"), maxUnits: Field(form.text("max_units"), errors, "max_units"),
+            components: Field(form.text("components"), errors, "components"),
+            formError: errors.map { _ in "Check the fields marked below." }), status: status)
+        return try html.response(status: status)
+    }
+
+    @Sendable func createResource(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireProvider(context)
+        let form = try await request.form(context)
+        var errors = ValidationErrors()
+        let kind = ResourceKind(rawValue: form.text("kind"))
+        if kind == nil { errors.add("kind", "Choose quantity, license or composite.") }
+        let minUnits = Int64(form.text("min_units"))
+        if minUnits == nil { errors.add("min_units", "Enter a whole number.") }
+        let maxUnits = Int64(form.text("max_units"))
+        if maxUnits == nil { errors.add("max_units", "Enter a whole number, or −1 for unlimited.") }
+        // Components are typed as `code × amount` lines: "cpu_core 2, ram_gb 4".
+        var components: [(Int64, Int64)] = []
+        let all = try await ResourceStore(database: services.database).all()
+        for part in form.text("components").split(whereSeparator: { $0 == "," || $0 == "\n" }) {
+            let words = part.split(separator: " ").map(String.init)
+            guard words.count == 2, let amount = Int64(words[1]), let found = all.first(where: { $0.code == words[0] }) else {
+                errors.add("components", "Write each component as “code amount”, e.g. cpu_core 2; \(part.trimmingCharacters(in: .whitespaces)) is not one.")
+                break
+            }
+            components.append((found.id, amount))
+        }
+        guard let kind, let minUnits, let maxUnits, errors.isEmpty else {
+            return try await resourcesPage(form, errors: errors, context: context, status: .unprocessableContent)
+        }
+        do {
+            let resource = try await ResourceStore(database: services.database).create(
+                ResourceDraft(code: form.text("code"), name: form.text("name"), unit: form.text("unit"), kind: kind,
+                              minUnits: minUnits, maxUnits: maxUnits, components: components), by: context.actor)
+            context.session.update { $0.flash = "Resource \(resource.code) added." }
+            return redirect(.resource(resource.id))
+        } catch let errors as ValidationErrors {
+            return try await resourcesPage(form, errors: errors, context: context, status: .unprocessableContent)
+        } catch let error as StoreError {
+            var errors = ValidationErrors()
+            switch error {
+            case .conflict(_, let message): errors.add("code", message)
+            case .invalid(let field, let message): errors.add(field, message)
+            default: throw error
+            }
+            return try await resourcesPage(form, errors: errors, context: context, status: .unprocessableContent)
+        }
+    }
+
+    struct ResourcePage {
+        let chrome: Chrome
+        let tabs = Tabs(currencies: false, resources: true, upgrades: false)
+        let resource: ResourceRow
+        let pairs: [UpgradeRow]
+        let hasPairs: Bool
+        let csrf: String
+        let canEdit: Bool
+    }
+
+    @Sendable func resource(_ request: Request, context: SignedInContext) async throws -> HTML {
+        try requireProvider(context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let resource = try await ResourceStore(database: services.database).resource(id)
+        let pairs = try await ResourceUpgradeStore(database: services.database).list(resourceID: id)
+        return try services.render("catalog_resource", ResourcePage(
+            chrome: chrome(context), resource: Self.row(resource), pairs: pairs.map(UpgradeRow.init), hasPairs: !pairs.isEmpty,
+            csrf: context.session.current?.csrfToken ?? "", canEdit: Policy.allows(context.actor, .manageCatalog)))
+    }
+
+    // MARK: Resource upgrades
+
+    struct UpgradesPage {
+        let chrome: Chrome
+        let tabs = Tabs(currencies: false, resources: false, upgrades: true)
+        let csrf: String
+        let canEdit: Bool
+        let pairs: [UpgradeRow]
+        let hasPairs: Bool
+        let fromOptions: [Option]
+        let toOptions: [Option]
+        let currencyOptions: [Option]
+        let fee: Field
+        let fromError: String?
+        let toError: String?
+        let downgradableError: String?
+        let downgradable: Bool
+        let active: Bool
+        let formError: String?
+    }
+
+    struct UpgradeRow {
+        let id: Int64
+        let fromCode: String
+        let fromHref: String
+        let toCode: String
+        let toHref: String
+        let downgradable: Bool
+        let active: Bool
+        let fee: String
+        let hasLicense: Bool
+        let action: String
+    }
+
+    @Sendable func upgrades(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireProvider(context)
+        return try await upgradesPage(FormData("").with(["active": "on"]), errors: nil, context: context, status: .ok)
+    }
+
+    private func upgradesPage(_ form: FormData, errors: ValidationErrors?, context: SignedInContext, status: HTTPResponse.Status) async throws -> Response {
+        let pairs = try await ResourceUpgradeStore(database: services.database).list()
+        let pairable = try await ResourceStore(database: services.database).all().filter(\.canFormUpgradePair)
+        let provider = try await AccountStore(database: services.database).account(context.actor.accountID, in: context.scope)
+        let chosenCurrency = form.text("fee_currency").isEmpty ? provider.currency : form.text("fee_currency")
+        func options(_ selected: String) -> [Option] {
+            pairable.map { Option(value: String($0.id), label: "\($0.code) — \($0.name) (\($0.kind.rawValue))", selected: String($0.id) == selected) }
+        }
+        let html = try services.render("catalog_upgrades", UpgradesPage(
+            chrome: chrome(context), csrf: context.session.current?.csrfToken ?? "", canEdit: Policy.allows(context.actor, .manageCatalog),
+            pairs: pairs.map(UpgradeRow.init), hasPairs: !pairs.isEmpty,
+            fromOptions: options(form.text("from_resource_id")), toOptions: options(form.text("to_resource_id")),
+            currencyOptions: try await CurrencyStore(database: services.database).all().map {
+                Option(value: $0.currency.code, label: $0.currency.code, selected: $0.currency.code == chosenCurrency)
+            },
+            fee: Field(form.text("upgrade_fee"), errors, "upgrade_fee"),
+            fromError: errors?.message(for: "from_resource_id"), toError: errors?.message(for: "to_resource_id"),
+            downgradableError: errors?.message(for: "downgradable"),
+            downgradable: form["downgradable"] != nil, active: form["active"] != nil,
+            formError: errors.map { _ in "Check the fields marked below." }), status: status)
+        return try html.response(status: status)
+    }
+
+    @Sendable func createUpgrade(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireProvider(context)
+        let form = try await request.form(context)
+        do {
+            let upgrade = try await ResourceUpgradeStore(database: services.database).create(
+                fromID: Int64(form.text("from_resource_id")) ?? 0, toID: Int64(form.text("to_resource_id")) ?? 0,
+                downgradable: form["downgradable"] != nil, active: form["active"] != nil,
+                upgradeFee: form.text("upgrade_fee"), feeCurrency: form.text("fee_currency"), by: context.actor)
+            context.session.update { $0.flash = "Pair \(upgrade.from.code) → \(upgrade.to.code) defined." }
+            return redirect(.resourceUpgrades)
+        } catch let errors as ValidationErrors {
+            return try await upgradesPage(form, errors: errors, context: context, status: .unprocessableContent)
+        } catch StoreError.conflict(_, let message) {
+            var errors = ValidationErrors()
+            errors.add("to_resource_id", message)
+            return try await upgradesPage(form, errors: errors, context: context, status: .conflict)
+        }
+    }
+
+    /// The list's toggles: `field` is `active` or `downgradable`, `value` is `1` or `0`.
+    @Sendable func toggleUpgrade(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireProvider(context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let form = try await request.form(context)
+        let value = form.text("value") == "1"
+        let store = ResourceUpgradeStore(database: services.database)
+        do {
+            switch form.text("field") {
+            case "active": _ = try await store.update(id, active: value, downgradable: nil, by: context.actor)
+            case "downgradable": _ = try await store.update(id, active: nil, downgradable: value, by: context.actor)
+            default: throw StoreError.invalid(field: "field", message: "Toggle active or downgradable.")
+            }
+        } catch let errors as ValidationErrors {
+            context.session.update { $0.flash = errors.fields.first?.message }
+        }
+        return redirect(to: form.text("back").hasPrefix("/catalog/") ? form.text("back") : URLs.resourceUpgrades.path)
+    }
+}
+
+extension CatalogController.UpgradeRow {
+    init(_ upgrade: ResourceUpgrade) {
+        self.init(id: upgrade.id, fromCode: upgrade.from.code, fromHref: URLs.resource(upgrade.from.id).path,
+                  toCode: upgrade.to.code, toHref: URLs.resource(upgrade.to.id).path, downgradable: upgrade.downgradable,
+                  active: upgrade.active, fee: upgrade.upgradeFee.description,
+                  hasLicense: upgrade.from.kind == .license || upgrade.to.kind == .license,
+                  action: URLs.resourceUpgrade(upgrade.id).path)
+    }
+}
