@@ -19,6 +19,7 @@ struct APIController: Sendable {
         authed.post("accounts/:id/users", use: createUser)
         authed.get("accounts/:id/users", use: listUsers)
         CatalogAPI(services: services).addRoutes(to: authed)
+        PlansAPI(services: services).addRoutes(to: authed)
     }
 
     // MARK: Tokens and me

@@ -240,10 +240,20 @@ struct MoneyJSON: Encodable {
         amount = money.amountText
         currency = money.currency.code
     }
+    /// A unit price: the currency's digits, and up to four more where the price has them.
+    init(_ price: UnitPrice) {
+        amount = price.amountText
+        currency = price.currency.code
+    }
 }
 
 /// A money in a request: the contract's object, or a plain decimal string where the currency is implied.
-struct MoneyInput: Decodable {
+struct MoneyInput: Codable {
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(amount)
+    }
+
     let amount: String
     let currency: String?
 

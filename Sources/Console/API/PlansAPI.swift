@@ -1,0 +1,251 @@
+import Commerce
+import Foundation
+import Hummingbird
+import Storage
+
+/// Plans, switch paths, delegation and price lists through the API (API.md).
+struct PlansAPI: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to api: RouterGroup<SignedInContext>) {
+        api.get("plans", use: list)
+        api.post("plans", use: create)
+        api.get("plans/:id", use: show)
+        api.patch("plans/:id", use: update)
+        api.post("plans/:id/switch-paths", use: addSwitchPath)
+        api.post("plans/:id/delegations", use: delegate)
+        api.get("price-lists/:seller/:plan", use: showPriceList)
+        api.put("price-lists/:seller/:plan", use: setPriceList)
+    }
+
+    var plans: PlanStore { PlanStore(database: services.database) }
+
+    struct PeriodJSON: Codable {
+        let months: Int
+        let fee: MoneyInput
+    }
+
+    struct ResourceLineJSON: Decodable {
+        let resourceId: Int64
+        let included: Int64?
+        let minUnits: Int64?
+        let maxUnits: Int64?
+        let setupFee: MoneyInput?
+        let recurringFee: MoneyInput?
+    }
+
+    struct PlanRequest: Decodable {
+        let name: String?
+        let currency: String?
+        let billingType: String?
+        let fixedPrice: Bool?
+        let pricesIncludeTaxes: Bool?
+        let trialDays: Int?
+        let changesInTrial: Bool?
+        let connector: String?
+        let periods: [PeriodJSON]?
+        let resources: [ResourceLineJSON]?
+    }
+
+    @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
+        let body = try await APIJSON.decode(PlanRequest.self, from: request, context: context)
+        guard let name = body.name else { throw APIError(status: .unprocessableContent, code: "name", message: "name is required.") }
+        guard let currency = body.currency else { throw APIError(status: .unprocessableContent, code: "currency", message: "currency is required.") }
+        guard let billingType = body.billingType else { throw APIError(status: .unprocessableContent, code: "billing_type", message: "billing_type is required.") }
+        let draft = PlanDraft(
+            name: name, currency: currency, billingType: billingType, fixedPrice: body.fixedPrice ?? false,
+            pricesIncludeTaxes: body.pricesIncludeTaxes ?? false, trialDays: body.trialDays ?? 0, changesInTrial: body.changesInTrial ?? true,
+            connector: body.connector ?? "test", periods: (body.periods ?? []).map { ($0.months, $0.fee.amount) },
+            resources: (body.resources ?? []).map(Self.line))
+        let plan = try await plans.create(draft, in: context.scope)
+        return try APIJSON.response(try await json(plan, context: context), status: .created)
+    }
+
+    private static func line(_ json: ResourceLineJSON) -> PlanDraft.ResourceLine {
+        PlanDraft.ResourceLine(resourceID: json.resourceId, included: json.included ?? 0, minUnits: json.minUnits ?? 0, maxUnits: json.maxUnits ?? -1,
+                               setupFee: json.setupFee?.amount ?? "0", recurringFee: json.recurringFee?.amount ?? "0")
+    }
+
+    /// Changes what the body names; the rest stays as it is (prices included).
+    @Sendable func update(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let current = try await plans.plan(id, in: context.scope)
+        let body = try await APIJSON.decode(PlanRequest.self, from: request, context: context)
+        let prices = try await plans.prices(of: current, seller: current.ownerAccountID, at: Date())
+        let currentLines = current.resources.map { rate in
+            PlanDraft.ResourceLine(resourceID: rate.resourceID, included: rate.included, minUnits: rate.minUnits, maxUnits: rate.maxUnits,
+                                   setupFee: prices.resourceFees[rate.resourceID]?.setupFee.amountText ?? "0",
+                                   recurringFee: prices.resourceFees[rate.resourceID]?.recurringFee.amountText ?? "0")
+        }
+        let draft = PlanDraft(
+            name: body.name ?? current.name, currency: body.currency ?? current.currency.code,
+            billingType: body.billingType ?? current.billingType.rawValue, fixedPrice: body.fixedPrice ?? current.fixedPrice,
+            pricesIncludeTaxes: body.pricesIncludeTaxes ?? current.pricesIncludeTaxes, trialDays: body.trialDays ?? current.trialDays,
+            changesInTrial: body.changesInTrial ?? current.changesInTrial, connector: body.connector ?? current.connector,
+            periods: body.periods.map { $0.map { ($0.months, $0.fee.amount) } } ?? current.periods.map { ($0, prices.periodFees[$0]?.amountText ?? "0") },
+            resources: body.resources.map { $0.map(Self.line) } ?? currentLines)
+        let plan = try await plans.update(id, draft, in: context.scope)
+        return try APIJSON.response(try await json(plan, context: context))
+    }
+
+    @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
+        var items: [PlanJSON] = []
+        for plan in try await plans.list(in: context.scope) { items.append(try await json(plan, context: context)) }
+        return try APIJSON.response(APIController.ListResponse(items: items, nextCursor: nil))
+    }
+
+    @Sendable func show(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try APIJSON.response(try await json(try await plans.plan(id, in: context.scope), context: context))
+    }
+
+    struct SwitchPathRequest: Decodable { let toPlanId: Int64 }
+    struct DelegationRequest: Decodable { let resellerId: Int64 }
+
+    @Sendable func addSwitchPath(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await plans.plan(id, in: context.scope)
+        let body = try await APIJSON.decode(SwitchPathRequest.self, from: request, context: context)
+        try await plans.addSwitchPath(from: id, to: body.toPlanId, in: context.scope)
+        return try APIJSON.response(["plan_id": id, "to_plan_id": body.toPlanId], status: .created)
+    }
+
+    @Sendable func delegate(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await plans.plan(id, in: context.scope)
+        let body = try await APIJSON.decode(DelegationRequest.self, from: request, context: context)
+        try await plans.delegate(id, to: body.resellerId, in: context.scope)
+        return try APIJSON.response(["plan_id": id, "reseller_id": body.resellerId], status: .created)
+    }
+
+    struct PriceListRequest: Decodable {
+        struct Line: Decodable {
+            let resourceId: Int64
+            let recurringFee: MoneyInput?
+            let setupFee: MoneyInput?
+        }
+        let periods: [PeriodJSON]?
+        let resources: [Line]?
+    }
+
+    struct PriceListJSON: Encodable {
+        let sellerId: Int64
+        let planId: Int64
+        let prices: PricesJSON
+        let netCost: PricesJSON?
+        let warnings: [String]
+    }
+
+    struct PricesJSON: Encodable {
+        struct Period: Encodable {
+            let months: Int
+            let fee: MoneyJSON
+        }
+        struct Line: Encodable {
+            let resourceId: Int64
+            let setupFee: MoneyJSON
+            let recurringFee: MoneyJSON
+        }
+        let periods: [Period]
+        let resources: [Line]
+
+        init(_ schedule: PriceSchedule) {
+            periods = schedule.periodFees.sorted { $0.key < $1.key }.map { Period(months: $0.key, fee: MoneyJSON($0.value)) }
+            resources = schedule.resourceFees.sorted { $0.key < $1.key }.map {
+                Line(resourceId: $0.key, setupFee: MoneyJSON($0.value.setupFee), recurringFee: MoneyJSON($0.value.recurringFee))
+            }
+        }
+    }
+
+    @Sendable func showPriceList(_ request: Request, context: SignedInContext) async throws -> Response {
+        let seller = try context.parameters.require("seller", as: Int64.self)
+        let planID = try context.parameters.require("plan", as: Int64.self)
+        _ = try await AccountStore(database: services.database).account(seller, in: context.scope)
+        let plan = try await plans.plan(planID, in: context.scope)
+        guard try await plans.sells(plan, seller: seller) else { throw StoreError.notFound("price list of \(seller) for plan \(planID)") }
+        let prices = try await plans.prices(of: plan, seller: seller, at: Date())
+        let cost = try await plans.netCost(of: plan, reseller: seller, at: Date())
+        let codes = Dictionary(uniqueKeysWithValues: try await ResourceStore(database: services.database).all().map { ($0.id, $0.code) })
+        return try APIJSON.response(PriceListJSON(sellerId: seller, planId: planID, prices: PricesJSON(prices), netCost: cost.map(PricesJSON.init),
+                                                  warnings: cost.map { prices.pricesBelow($0, resourceCodes: codes) } ?? []))
+    }
+
+    @Sendable func setPriceList(_ request: Request, context: SignedInContext) async throws -> Response {
+        let seller = try context.parameters.require("seller", as: Int64.self)
+        let planID = try context.parameters.require("plan", as: Int64.self)
+        _ = try await AccountStore(database: services.database).account(seller, in: context.scope)
+        _ = try await plans.plan(planID, in: context.scope)
+        let body = try await APIJSON.decode(PriceListRequest.self, from: request, context: context)
+        let warnings = try await plans.setPriceList(
+            seller: seller, plan: planID,
+            PriceListDraft(periods: (body.periods ?? []).map { ($0.months, $0.fee.amount) },
+                           resources: (body.resources ?? []).map { ($0.resourceId, $0.setupFee?.amount ?? "0", $0.recurringFee?.amount ?? "0") }),
+            in: context.scope)
+        let plan = try await plans.plan(planID, in: context.scope)
+        let prices = try await plans.prices(of: plan, seller: seller, at: Date())
+        let cost = try await plans.netCost(of: plan, reseller: seller, at: Date())
+        return try APIJSON.response(PriceListJSON(sellerId: seller, planId: planID, prices: PricesJSON(prices), netCost: cost.map(PricesJSON.init), warnings: warnings))
+    }
+
+    // MARK: JSON
+
+    struct PlanJSON: Encodable {
+        struct Period: Encodable {
+            let months: Int
+            let fee: MoneyJSON
+        }
+        struct Line: Encodable {
+            let resourceId: Int64
+            let resourceCode: String
+            let included: Int64
+            let minUnits: Int64
+            let maxUnits: Int64
+            let setupFee: MoneyJSON
+            let recurringFee: MoneyJSON
+        }
+        struct Pair: Encodable {
+            let id: Int64
+            let fromResourceCode: String
+            let toResourceCode: String
+            let active: Bool
+            let downgradable: Bool
+        }
+        let id: Int64
+        let ownerId: Int64
+        let name: String
+        let currency: String
+        let billingType: String
+        let fixedPrice: Bool
+        let pricesIncludeTaxes: Bool
+        let trialDays: Int
+        let changesInTrial: Bool
+        let connector: String
+        /// Prices as the caller's account sells the plan (the owner's when it does not sell it).
+        let pricesOf: Int64
+        let periods: [Period]
+        let resources: [Line]
+        let upgradePairs: [Pair]
+        let switchPaths: [Int64]
+    }
+
+    func json(_ plan: Plan, context: SignedInContext) async throws -> PlanJSON {
+        let seller = try await plans.sells(plan, seller: context.actor.accountID) ? context.actor.accountID : plan.ownerAccountID
+        let prices = try await plans.prices(of: plan, seller: seller, at: Date())
+        let codes = Dictionary(uniqueKeysWithValues: try await ResourceStore(database: services.database).all().map { ($0.id, $0.code) })
+        let zero = UnitPrice(scaled: 0, currency: plan.currency)
+        return PlanJSON(
+            id: plan.id, ownerId: plan.ownerAccountID, name: plan.name, currency: plan.currency.code, billingType: plan.billingType.rawValue,
+            fixedPrice: plan.fixedPrice, pricesIncludeTaxes: plan.pricesIncludeTaxes, trialDays: plan.trialDays, changesInTrial: plan.changesInTrial,
+            connector: plan.connector, pricesOf: seller,
+            periods: plan.periods.map { PlanJSON.Period(months: $0, fee: MoneyJSON(prices.periodFees[$0] ?? zero)) },
+            resources: plan.resources.map { rate in
+                PlanJSON.Line(resourceId: rate.resourceID, resourceCode: codes[rate.resourceID] ?? "", included: rate.included, minUnits: rate.minUnits,
+                              maxUnits: rate.maxUnits, setupFee: MoneyJSON(prices.resourceFees[rate.resourceID]?.setupFee ?? zero),
+                              recurringFee: MoneyJSON(prices.resourceFees[rate.resourceID]?.recurringFee ?? zero))
+            },
+            upgradePairs: try await plans.upgradePairs(of: plan).map {
+                PlanJSON.Pair(id: $0.id, fromResourceCode: $0.from.code, toResourceCode: $0.to.code, active: $0.active, downgradable: $0.downgradable)
+            },
+            switchPaths: try await plans.switchPaths(of: plan, in: context.scope).map(\.id))
+    }
+}

@@ -1,0 +1,376 @@
+import Commerce
+import Foundation
+import MariaDB
+
+/// Service plans, their delegation down the tree and every seller's price lists.
+public struct PlanStore: Sendable {
+    let database: MariaDBDatabase
+
+    public init(database: MariaDBDatabase) { self.database = database }
+
+    static let connectors: Set<String> = ["test"]
+
+    // MARK: Reading
+
+    /// A plan the caller may see: owned in its subtree, or delegated to its account.
+    public func plan(_ id: Int64, in scope: TenantScope, on db: MariaDBDatabase? = nil) async throws -> Plan {
+        let rows = try await (db ?? database).rows(
+            """
+            SELECT p.*, c.exponent FROM plans p JOIN currencies c ON c.code = p.currency
+            WHERE p.id = ? AND (p.owner_path LIKE ? OR EXISTS (SELECT 1 FROM plan_delegations d WHERE d.plan_id = p.id AND d.reseller_id = ?))
+            """, [.int(id), .string(scope.pathPattern), .int(scope.actor.accountID)])
+        guard let row = rows.first else { throw StoreError.notFound("plan \(id)") }
+        return try await hydrate(row, on: db ?? database)
+    }
+
+    /// Plans the caller owns (in its subtree) or sells by delegation, newest first.
+    public func list(in scope: TenantScope) async throws -> [Plan] {
+        let rows = try await database.rows(
+            """
+            SELECT p.*, c.exponent FROM plans p JOIN currencies c ON c.code = p.currency
+            WHERE p.owner_path LIKE ? OR EXISTS (SELECT 1 FROM plan_delegations d WHERE d.plan_id = p.id AND d.reseller_id = ?)
+            ORDER BY p.id DESC LIMIT 500
+            """, [.string(scope.pathPattern), .int(scope.actor.accountID)])
+        var plans: [Plan] = []
+        for row in rows { plans.append(try await hydrate(row, on: database)) }
+        return plans
+    }
+
+    private func hydrate(_ row: MariaDBRow, on db: MariaDBDatabase) async throws -> Plan {
+        let id = try row.decode(column: "id", as: Int64.self)
+        let periods = try await db.rows("SELECT months FROM plan_periods WHERE plan_id = ? ORDER BY months", [.int(id)])
+            .map { try $0.decode(column: "months", as: Int.self) }
+        let resources = try await db.rows(
+            "SELECT pr.resource_id, pr.included, pr.min_units, pr.max_units FROM plan_resources pr JOIN resources r ON r.id = pr.resource_id WHERE pr.plan_id = ? ORDER BY r.code",
+            [.int(id)]).map {
+                ResourceRate(resourceID: try $0.decode(column: "resource_id", as: Int64.self), included: try $0.decode(column: "included", as: Int64.self),
+                             minUnits: try $0.decode(column: "min_units", as: Int64.self), maxUnits: try $0.decode(column: "max_units", as: Int64.self))
+            }
+        return Plan(
+            id: id, ownerAccountID: try row.decode(column: "owner_account_id", as: Int64.self),
+            ownerPath: try row.decode(column: "owner_path", as: String.self), name: try row.decode(column: "name", as: String.self),
+            currency: Currency(code: try row.decode(column: "currency", as: String.self), exponent: try row.decode(column: "exponent", as: Int.self)),
+            billingType: BillingType(rawValue: try row.decode(column: "billing_type", as: String.self)) ?? .prepaid,
+            fixedPrice: try row.decode(column: "fixed_price", as: Bool.self), pricesIncludeTaxes: try row.decode(column: "prices_include_taxes", as: Bool.self),
+            trialDays: try row.decode(column: "trial_days", as: Int.self), changesInTrial: try row.decode(column: "changes_in_trial", as: Bool.self),
+            connector: try row.decode(column: "connector", as: String.self), periods: periods, resources: resources)
+    }
+
+    /// The upgrade pairs a plan offers: every pair whose both resources it includes, derived, never copied.
+    public func upgradePairs(of plan: Plan) async throws -> [ResourceUpgrade] {
+        let included = Set(plan.resources.map(\.resourceID))
+        return try await ResourceUpgradeStore(database: database).list().filter { included.contains($0.from.id) && included.contains($0.to.id) }
+    }
+
+    /// The plans a subscription of `plan` may switch to.
+    public func switchPaths(of plan: Plan, in scope: TenantScope) async throws -> [Plan] {
+        let ids = try await database.rows("SELECT to_plan_id FROM plan_switch_paths WHERE plan_id = ? ORDER BY to_plan_id", [.int(plan.id)])
+            .map { try $0.decode(column: "to_plan_id", as: Int64.self) }
+        var plans: [Plan] = []
+        for id in ids {
+            if let target = try? await self.plan(id, in: scope) { plans.append(target) }
+        }
+        return plans
+    }
+
+    /// The resellers a plan is delegated to, as (reseller id, name, seller id).
+    public func delegations(of plan: Plan, in scope: TenantScope) async throws -> [(resellerID: Int64, name: String, sellerID: Int64)] {
+        try await database.rows(
+            """
+            SELECT d.reseller_id, a.name, d.seller_id FROM plan_delegations d JOIN accounts a ON a.id = d.reseller_id
+            WHERE d.plan_id = ? AND a.path LIKE ? ORDER BY a.name
+            """, [.int(plan.id), .string(scope.pathPattern)]).map {
+                (try $0.decode(column: "reseller_id", as: Int64.self), try $0.decode(column: "name", as: String.self), try $0.decode(column: "seller_id", as: Int64.self))
+            }
+    }
+
+    // MARK: Prices
+
+    /// The prices `sellerID` sells `plan` at, at `moment`: its own price list, else its parent's,
+    /// up to the plan owner's (DOMAIN.md 3). Versions effective after `moment` are ignored.
+    public func prices(of plan: Plan, seller sellerID: Int64, at moment: Date, on db: MariaDBDatabase? = nil) async throws -> PriceSchedule {
+        let db = db ?? database
+        let sellerPath = try await db.rows("SELECT path FROM accounts WHERE id = ?", [.int(sellerID)]).first?.decode(column: "path", as: String.self) ?? ""
+        // From the seller up to the owner: the nearest account with a version in effect wins.
+        let chain = sellerPath.split(separator: "/").compactMap { Int64($0) }.reversed()
+        for account in chain {
+            if let schedule = try await priceList(plan: plan, seller: account, at: moment, on: db) { return schedule }
+            if account == plan.ownerAccountID { break }
+        }
+        throw StoreError.notFound("prices of plan \(plan.id)")
+    }
+
+    /// What `resellerID` pays its parent for the plan: the parent's selling prices.
+    public func netCost(of plan: Plan, reseller resellerID: Int64, at moment: Date) async throws -> PriceSchedule? {
+        guard resellerID != plan.ownerAccountID,
+              let parent = try await database.rows("SELECT parent_id FROM accounts WHERE id = ?", [.int(resellerID)]).first?.decode(column: "parent_id", as: Int64?.self)
+        else { return nil }
+        return try await prices(of: plan, seller: parent, at: moment)
+    }
+
+    /// A seller's own price list version in effect at `moment`, if it has one.
+    func priceList(plan: Plan, seller: Int64, at moment: Date, on db: MariaDBDatabase) async throws -> PriceSchedule? {
+        guard let list = try await db.rows(
+            "SELECT id FROM price_lists WHERE seller_id = ? AND plan_id = ? AND effective_from <= ? ORDER BY effective_from DESC, id DESC LIMIT 1",
+            [.int(seller), .int(plan.id), moment.mariaDBData]).first?.decode(column: "id", as: Int64.self) else { return nil }
+        var periods: [Int: UnitPrice] = [:]
+        for row in try await db.rows("SELECT months, fee_scaled FROM price_list_periods WHERE price_list_id = ?", [.int(list)]) {
+            periods[try row.decode(column: "months", as: Int.self)] = UnitPrice(scaled: try row.decode(column: "fee_scaled", as: Int64.self), currency: plan.currency)
+        }
+        var resources: [Int64: PriceSchedule.ResourceFees] = [:]
+        for row in try await db.rows("SELECT resource_id, setup_fee_scaled, recurring_fee_scaled FROM price_list_resources WHERE price_list_id = ?", [.int(list)]) {
+            resources[try row.decode(column: "resource_id", as: Int64.self)] = PriceSchedule.ResourceFees(
+                setupFee: UnitPrice(scaled: try row.decode(column: "setup_fee_scaled", as: Int64.self), currency: plan.currency),
+                recurringFee: UnitPrice(scaled: try row.decode(column: "recurring_fee_scaled", as: Int64.self), currency: plan.currency))
+        }
+        return PriceSchedule(periodFees: periods, resourceFees: resources)
+    }
+
+    /// Parses typed prices into a schedule, naming each bad field.
+    private func schedule(periods: [(months: Int, fee: String)], resources: [(resourceID: Int64, setupFee: String, recurringFee: String)],
+                          currency: Currency, errors: inout ValidationErrors) -> PriceSchedule {
+        var periodFees: [Int: UnitPrice] = [:]
+        for (index, period) in periods.enumerated() {
+            if !PlanRules.allowedPeriods.contains(period.months) { errors.add("periods.\(index).months", "Billing periods are 1, 3, 6 or 12 months.") }
+            if periodFees[period.months] != nil { errors.add("periods.\(index).months", "The \(period.months)-month period is listed twice.") }
+            do { periodFees[period.months] = try UnitPrice.parse(period.fee.isEmpty ? "0" : period.fee, currency: currency) }
+            catch { errors.add("periods.\(index).fee", error.description + " (\(currency.code) prices take up to \(currency.exponent + UnitPrice.extraDigits) decimals.)") }
+        }
+        var resourceFees: [Int64: PriceSchedule.ResourceFees] = [:]
+        for (index, line) in resources.enumerated() {
+            var setup = UnitPrice(scaled: 0, currency: currency), recurring = setup
+            do { setup = try UnitPrice.parse(line.setupFee.isEmpty ? "0" : line.setupFee, currency: currency) }
+            catch { errors.add("resources.\(index).setup_fee", error.description) }
+            do { recurring = try UnitPrice.parse(line.recurringFee.isEmpty ? "0" : line.recurringFee, currency: currency) }
+            catch { errors.add("resources.\(index).recurring_fee", error.description) }
+            resourceFees[line.resourceID] = .init(setupFee: setup, recurringFee: recurring)
+        }
+        return PriceSchedule(periodFees: periodFees, resourceFees: resourceFees)
+    }
+
+    private func insertPriceList(_ schedule: PriceSchedule, seller: Int64, plan: Int64, by actor: Actor, on tx: MariaDBDatabase) async throws {
+        let list = Int64(try await tx.query(
+            "INSERT INTO price_lists (seller_id, plan_id, effective_from, created_at, created_by) VALUES (?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?)",
+            [.int(seller), .int(plan), .int(actor.userID)]).lastInsertID)
+        for (months, fee) in schedule.periodFees {
+            try await tx.query("INSERT INTO price_list_periods (price_list_id, months, fee_scaled) VALUES (?, ?, ?)", [.int(list), .int(Int64(months)), .int(fee.scaled)])
+        }
+        for (resource, fees) in schedule.resourceFees {
+            try await tx.query("INSERT INTO price_list_resources (price_list_id, resource_id, setup_fee_scaled, recurring_fee_scaled) VALUES (?, ?, ?, ?)",
+                               [.int(list), .int(resource), .int(fees.setupFee.scaled), .int(fees.recurringFee.scaled)])
+        }
+    }
+
+    // MARK: Creating and changing plans
+
+    /// Validates a draft against the catalog; returns the currency and the parsed schedule.
+    private func validate(_ draft: PlanDraft) async throws -> (Currency, BillingType, PriceSchedule) {
+        var errors = ValidationErrors()
+        if draft.name.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("name", "Enter a name.") }
+        let currency = try await CurrencyStore(database: database).currency(draft.currency.uppercased())
+        if currency == nil { errors.add("currency", "No currency \(draft.currency) is defined.") }
+        let billingType = BillingType(rawValue: draft.billingType)
+        if billingType == nil { errors.add("billing_type", "Choose prepaid, postpaid, non_refund, monthly_commitment or csp_monthly.") }
+        if draft.trialDays < 0 { errors.add("trial_days", "Trial days are 0 or more.") }
+        if !Self.connectors.contains(draft.connector) { errors.add("connector", "Known connectors: \(Self.connectors.sorted().joined(separator: ", ")).") }
+        if draft.periods.isEmpty { errors.add("periods", "Offer at least one billing period.") }
+        let catalog = Dictionary(uniqueKeysWithValues: try await ResourceStore(database: database).all().map { ($0.id, $0) })
+        var seen = Set<Int64>()
+        for (index, line) in draft.resources.enumerated() {
+            if catalog[line.resourceID] == nil { errors.add("resources.\(index).resource_id", "No resource \(line.resourceID).") }
+            if !seen.insert(line.resourceID).inserted { errors.add("resources.\(index).resource_id", "A resource is listed once per plan.") }
+            for problem in PlanRules.problems(of: ResourceRate(resourceID: line.resourceID, included: line.included, minUnits: line.minUnits, maxUnits: line.maxUnits),
+                                              field: "resources.\(index)") {
+                errors.add(problem.field, problem.message)
+            }
+        }
+        let schedule = schedule(periods: draft.periods, resources: draft.resources.map { ($0.resourceID, $0.setupFee, $0.recurringFee) },
+                                currency: currency ?? Currency(code: "XXX", exponent: 2), errors: &errors)
+        try errors.throwIfAny()
+        return (currency!, billingType!, schedule)
+    }
+
+    /// A new plan owned by the caller's account (provider or reseller admins).
+    public func create(_ draft: PlanDraft, in scope: TenantScope) async throws -> Plan {
+        let actor = scope.actor
+        guard actor.accountKind.isStaff, actor.role == .admin else { throw StoreError.forbidden("only provider or reseller admins create plans") }
+        let (currency, billingType, schedule) = try await validate(draft)
+        return try await database.withTransaction { tx in
+            let owner = try await AccountStore(database: tx).account(actor.accountID, in: scope, on: tx)
+            let id = Int64(try await tx.query(
+                """
+                INSERT INTO plans (owner_account_id, owner_path, name, currency, billing_type, fixed_price, prices_include_taxes, trial_days,
+                  changes_in_trial, connector, created_at, updated_at, created_by, updated_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?)
+                """, [.int(owner.id), .string(owner.path), .string(draft.name.trimmingCharacters(in: .whitespaces)), .string(currency.code),
+                      .string(billingType.rawValue), draft.fixedPrice.mariaDBData, draft.pricesIncludeTaxes.mariaDBData, .int(Int64(draft.trialDays)),
+                      draft.changesInTrial.mariaDBData, .string(draft.connector), .int(actor.userID), .int(actor.userID)]).lastInsertID)
+            try await writeShape(draft, plan: id, on: tx)
+            try await insertPriceList(schedule, seller: owner.id, plan: id, by: actor, on: tx)
+            let plan = try await self.plan(id, in: scope, on: tx)
+            try await AuditLog.record(on: tx, actor: actor, account: owner, objectType: "plan", objectID: id, action: "create",
+                                      before: nil as PlanAudit?, after: PlanAudit(plan, schedule))
+            return plan
+        }
+    }
+
+    /// Changes a plan's fields, resources and prices. New prices are a new version of the owner's
+    /// price list, effective now: the old one stays for fixed-price subscriptions.
+    public func update(_ id: Int64, _ draft: PlanDraft, in scope: TenantScope) async throws -> Plan {
+        let actor = scope.actor
+        let before = try await plan(id, in: scope)
+        guard actor.role == .admin, scope.contains(path: before.ownerPath) else {
+            throw StoreError.forbidden("only admins of the plan's owner change it")
+        }
+        let (currency, billingType, schedule) = try await validate(draft)
+        guard currency == before.currency else { throw StoreError.invalid(field: "currency", message: "A plan keeps its currency; make a new plan for another.") }
+        let beforeSchedule = try await prices(of: before, seller: before.ownerAccountID, at: Date())
+        return try await database.withTransaction { tx in
+            try await tx.query(
+                """
+                UPDATE plans SET name = ?, billing_type = ?, fixed_price = ?, prices_include_taxes = ?, trial_days = ?, changes_in_trial = ?,
+                  connector = ?, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?
+                """, [.string(draft.name.trimmingCharacters(in: .whitespaces)), .string(billingType.rawValue), draft.fixedPrice.mariaDBData,
+                      draft.pricesIncludeTaxes.mariaDBData, .int(Int64(draft.trialDays)), draft.changesInTrial.mariaDBData,
+                      .string(draft.connector), .int(actor.userID), .int(id)])
+            try await writeShape(draft, plan: id, on: tx)
+            if schedule != beforeSchedule {
+                try await insertPriceList(schedule, seller: before.ownerAccountID, plan: id, by: actor, on: tx)
+            }
+            let after = try await self.plan(id, in: scope, on: tx)
+            let owner = try await AccountStore(database: tx).account(before.ownerAccountID, in: scope, on: tx)
+            try await AuditLog.record(on: tx, actor: actor, account: owner, objectType: "plan", objectID: id, action: "update",
+                                      before: PlanAudit(before, beforeSchedule), after: PlanAudit(after, schedule))
+            return after
+        }
+    }
+
+    /// Periods and resource rates; a resource kept keeps its `added_at`, a new one gets now.
+    private func writeShape(_ draft: PlanDraft, plan id: Int64, on tx: MariaDBDatabase) async throws {
+        try await tx.query("DELETE FROM plan_periods WHERE plan_id = ?", [.int(id)])
+        for period in draft.periods {
+            try await tx.query("INSERT INTO plan_periods (plan_id, months) VALUES (?, ?)", [.int(id), .int(Int64(period.months))])
+        }
+        let kept = draft.resources.map(\.resourceID)
+        if kept.isEmpty {
+            try await tx.query("DELETE FROM plan_resources WHERE plan_id = ?", [.int(id)])
+        } else {
+            let placeholders = Array(repeating: "?", count: kept.count).joined(separator: ", ")
+            try await tx.query("DELETE FROM plan_resources WHERE plan_id = ? AND resource_id NOT IN (\(placeholders))", [.int(id)] + kept.map { .int($0) })
+        }
+        for line in draft.resources {
+            try await tx.query(
+                """
+                INSERT INTO plan_resources (plan_id, resource_id, included, min_units, max_units, added_at) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))
+                ON DUPLICATE KEY UPDATE included = VALUES(included), min_units = VALUES(min_units), max_units = VALUES(max_units)
+                """, [.int(id), .int(line.resourceID), .int(line.included), .int(line.minUnits), .int(line.maxUnits)])
+        }
+    }
+
+    // MARK: Switch paths and delegation
+
+    public func addSwitchPath(from id: Int64, to target: Int64, in scope: TenantScope) async throws {
+        let plan = try await plan(id, in: scope)
+        guard scope.actor.role == .admin, scope.contains(path: plan.ownerPath) else { throw StoreError.forbidden("only admins of the plan's owner set its switch paths") }
+        let destination = try await self.plan(target, in: scope)
+        guard destination.id != plan.id else { throw StoreError.invalid(field: "to_plan_id", message: "A plan can't switch to itself.") }
+        guard destination.currency == plan.currency else {
+            throw StoreError.invalid(field: "to_plan_id", message: "Switches stay within one currency: \(destination.name) is in \(destination.currency.code).")
+        }
+        try await database.withTransaction { tx in
+            do {
+                try await tx.query("INSERT INTO plan_switch_paths (plan_id, to_plan_id, created_at) VALUES (?, ?, UTC_TIMESTAMP(6))", [.int(id), .int(target)])
+            } catch let error as MariaDBError where error.isDuplicateKey {
+                throw StoreError.conflict(code: "switch_path_exists", message: "\(plan.name) → \(destination.name) exists already.")
+            }
+            let owner = try await AccountStore(database: tx).account(plan.ownerAccountID, in: scope, on: tx)
+            try await AuditLog.record(on: tx, actor: scope.actor, account: owner, objectType: "plan", objectID: id, action: "add_switch_path",
+                                      before: nil as [String: String]?, after: ["to_plan_id": String(target)])
+        }
+    }
+
+    /// The caller's account passes a plan it sells to a reseller directly below it.
+    public func delegate(_ id: Int64, to resellerID: Int64, in scope: TenantScope) async throws {
+        let plan = try await plan(id, in: scope)
+        let actor = scope.actor
+        guard actor.role == .admin, actor.accountKind.isStaff else { throw StoreError.forbidden("only admins of the selling account delegate plans") }
+        let reseller = try await AccountStore(database: database).account(resellerID, in: scope)
+        guard reseller.kind == .reseller, reseller.parentID == actor.accountID else {
+            throw StoreError.invalid(field: "reseller_id", message: "Delegate to a reseller directly below your account.")
+        }
+        try await database.withTransaction { tx in
+            do {
+                try await tx.query("INSERT INTO plan_delegations (plan_id, reseller_id, seller_id, created_at, created_by) VALUES (?, ?, ?, UTC_TIMESTAMP(6), ?)",
+                                   [.int(plan.id), .int(reseller.id), .int(actor.accountID), .int(actor.userID)])
+            } catch let error as MariaDBError where error.isDuplicateKey {
+                throw StoreError.conflict(code: "delegation_exists", message: "\(plan.name) is delegated to \(reseller.name) already.")
+            }
+            try await AuditLog.record(on: tx, actor: actor, account: reseller, objectType: "plan_delegation", objectID: plan.id, action: "create",
+                                      before: nil as [String: String]?, after: ["plan_id": String(plan.id), "reseller_id": String(reseller.id)])
+        }
+    }
+
+    /// True when `sellerID` may sell the plan: it owns it, or it was delegated to it.
+    public func sells(_ plan: Plan, seller sellerID: Int64) async throws -> Bool {
+        if plan.ownerAccountID == sellerID { return true }
+        return try await !database.rows("SELECT 1 AS x FROM plan_delegations WHERE plan_id = ? AND reseller_id = ?", [.int(plan.id), .int(sellerID)]).isEmpty
+    }
+
+    /// Sets the price list of `sellerID` (the caller's own account) for a delegated plan.
+    /// Answers the warnings for prices below the seller's net cost; they do not block.
+    public func setPriceList(seller sellerID: Int64, plan id: Int64, _ draft: PriceListDraft, in scope: TenantScope) async throws -> [String] {
+        let actor = scope.actor
+        let plan = try await plan(id, in: scope)
+        let seller = try await AccountStore(database: database).account(sellerID, in: scope)
+        guard actor.role == .admin, actor.accountID == seller.id else { throw StoreError.forbidden("only admins of the selling account set its prices") }
+        guard try await sells(plan, seller: seller.id) else {
+            throw StoreError.invalid(field: "plan_id", message: "\(seller.name) does not sell \(plan.name): it was not delegated to it.")
+        }
+        guard plan.ownerAccountID != seller.id else {
+            throw StoreError.invalid(field: "seller_id", message: "The owner's prices are the plan's: change them on the plan.")
+        }
+        var errors = ValidationErrors()
+        for (index, period) in draft.periods.enumerated() where !plan.periods.contains(period.months) {
+            errors.add("periods.\(index).months", "\(plan.name) has no \(period.months)-month period.")
+        }
+        let planResources = Set(plan.resources.map(\.resourceID))
+        for (index, line) in draft.resources.enumerated() where !planResources.contains(line.resourceID) {
+            errors.add("resources.\(index).resource_id", "\(plan.name) does not include resource \(line.resourceID).")
+        }
+        let schedule = schedule(periods: draft.periods, resources: draft.resources, currency: plan.currency, errors: &errors)
+        try errors.throwIfAny()
+        let cost = try await netCost(of: plan, reseller: seller.id, at: Date())
+        let codes = Dictionary(uniqueKeysWithValues: try await ResourceStore(database: database).all().map { ($0.id, $0.code) })
+        try await database.withTransaction { tx in
+            try await insertPriceList(schedule, seller: seller.id, plan: plan.id, by: actor, on: tx)
+            try await AuditLog.record(on: tx, actor: actor, account: seller, objectType: "price_list", objectID: plan.id, action: "set",
+                                      before: nil as PlanAudit.Prices?, after: PlanAudit.Prices(schedule))
+        }
+        return cost.map { schedule.pricesBelow($0, resourceCodes: codes) } ?? []
+    }
+}
+
+/// What the audit log keeps of a plan.
+struct PlanAudit: Encodable {
+    struct Prices: Encodable {
+        var periods: [String: String]
+        var resources: [String: String]
+        init(_ schedule: PriceSchedule) {
+            periods = Dictionary(uniqueKeysWithValues: schedule.periodFees.map { ("\($0.key)m", $0.value.amountText) })
+            resources = Dictionary(uniqueKeysWithValues: schedule.resourceFees.map { ("\($0.key)", "setup \($0.value.setupFee.amountText), monthly \($0.value.recurringFee.amountText)") })
+        }
+    }
+    var name: String
+    var billingType: String
+    var fixedPrice: Bool
+    var resources: [String]
+    var prices: Prices
+
+    init(_ plan: Plan, _ schedule: PriceSchedule) {
+        name = plan.name
+        billingType = plan.billingType.rawValue
+        fixedPrice = plan.fixedPrice
+        resources = plan.resources.map { "\($0.resourceID): included \($0.included), \($0.minUnits)–\($0.maxUnits)" }
+        prices = Prices(schedule)
+    }
+}
