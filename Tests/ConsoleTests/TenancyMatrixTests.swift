@@ -25,6 +25,8 @@ final class TenancyMatrixTests: XCTestCase {
         let isListing: Bool
         /// The provider's catalog is nobody's tenant data: other tiers may read it (200) or not (403), never change it.
         var catalog: HTTPResponse.Status?
+        /// A route that names nothing foreign answers this to everyone probing it, changing nothing.
+        var fixed: HTTPResponse.Status?
 
         static func page(_ path: String, form: [String: String]? = nil) -> Probe { Probe(path: path, form: form, json: nil, isListing: false) }
         static func api(_ path: String, json: String? = nil) -> Probe { Probe(path: path, form: nil, json: json, isListing: false) }
@@ -53,6 +55,14 @@ final class TenancyMatrixTests: XCTestCase {
         "GET /api/v1/accounts/:id": .api("/api/v1/accounts/{id}"),
         "GET /api/v1/accounts/:id/users": .api("/api/v1/accounts/{id}/users"),
         "POST /api/v1/accounts/:id/users": .api("/api/v1/accounts/{id}/users", json: #"{"email":"intruder@x.test","password":"intruder-password","role":"admin"}"#),
+        "GET /api/v1/plans": .listing("/api/v1/plans"),
+        "POST /api/v1/plans": Probe(path: "/api/v1/plans", form: nil, json: #"{"currency":"USD","billing_type":"prepaid"}"#, isListing: false, fixed: .unprocessableContent),
+        "GET /api/v1/plans/:id": .api("/api/v1/plans/{plan}"),
+        "PATCH /api/v1/plans/:id": .api("/api/v1/plans/{plan}", json: #"{"name":"Hijacked"}"#),
+        "POST /api/v1/plans/:id/switch-paths": .api("/api/v1/plans/{plan}/switch-paths", json: #"{"to_plan_id":{plan}}"#),
+        "POST /api/v1/plans/:id/delegations": .api("/api/v1/plans/{plan}/delegations", json: #"{"reseller_id":{id}}"#),
+        "GET /api/v1/price-lists/:seller/:plan": .api("/api/v1/price-lists/{id}/{plan}"),
+        "PUT /api/v1/price-lists/:seller/:plan": .api("/api/v1/price-lists/{id}/{plan}", json: #"{"periods":[{"months":1,"fee":"1"}]}"#),
         "GET /catalog/currencies": .catalogPage("/catalog/currencies"),
         "POST /catalog/currencies": .catalogPage("/catalog/currencies", form: ["code": "XTS", "name": "Test", "exponent": "2"]),
         "POST /catalog/currency-rates": .catalogPage("/catalog/currency-rates", form: ["from": "USD", "to": "EUR", "rate": "0.9"]),
@@ -93,6 +103,14 @@ final class TenancyMatrixTests: XCTestCase {
             let actors = ["r1.admin", "r1.operator", "r1.viewer", "c1.admin", "c1.operator", "c1.viewer"]
             let foreign = [fixture.r2, fixture.c2]
             let api = APIClient(client: client)
+            // A plan of Reseller Two, delegated nowhere: another tenant's plan.
+            let r2 = try await api.token(fixture.users["r2.admin"]!)
+            let foreignPlan = try await api.call(.post, "/api/v1/plans", token: r2, json: #"{"name":"Two's Plan","currency":"EUR","billing_type":"prepaid","periods":[{"months":1,"fee":"10"}]}"#)
+            XCTAssertEqual(foreignPlan.status, .created, foreignPlan.text)
+            let planID = String(try XCTUnwrap(foreignPlan.json["id"] as? Int))
+            func aim(_ text: String, _ target: Account) -> String {
+                text.replacingOccurrences(of: "{id}", with: String(target.id)).replacingOccurrences(of: "{plan}", with: planID)
+            }
             var checked = 0
             for key in actors {
                 let email = fixture.users[key]!
@@ -103,22 +121,25 @@ final class TenancyMatrixTests: XCTestCase {
                 for (route, probe) in Self.probes.sorted(by: { $0.key < $1.key }) {
                     let method = HTTPRequest.Method(rawValue: String(route.split(separator: " ")[0]))!
                     for target in foreign {
-                        let path = probe.path.replacingOccurrences(of: "{id}", with: String(target.id))
+                        let path = aim(probe.path, target)
                         let response: TestResponse
                         if route.contains(" /api/") {
-                            response = try await api.call(method, path, token: token, json: probe.json?.replacingOccurrences(of: "{id}", with: String(target.id)))
+                            response = try await api.call(method, path, token: token, json: probe.json.map { aim($0, target) })
                         } else if method == .post {
-                            response = try await browser.post(path, (probe.form ?? [:]).mapValues { $0.replacingOccurrences(of: "{id}", with: String(target.id)) })
+                            response = try await browser.post(path, (probe.form ?? [:]).mapValues { aim($0, target) })
                         } else {
                             response = try await browser.get(path)
                         }
-                        if let expected = probe.catalog {
+                        if let expected = probe.fixed {
+                            XCTAssertEqual(response.status, expected, "\(key) \(route)")
+                        } else if let expected = probe.catalog {
                             // `GET /api/v1/resources/0` names no resource: 404 is the honest answer to anyone.
                             let status: HTTPResponse.Status = path.hasSuffix("/resources/0") ? .notFound : expected
                             XCTAssertEqual(response.status, status, "\(key) \(route)")
                         } else if probe.isListing {
                             XCTAssertEqual(response.status, .ok, "\(key) \(route)")
                             XCTAssertFalse(response.text.contains(target.name), "\(key) \(route) shows \(target.name)")
+                            XCTAssertFalse(response.text.contains("Two's Plan"), "\(key) \(route) shows another tenant's plan")
                         } else {
                             XCTAssertEqual(response.status, .notFound, "\(key) \(route) → \(path)")
                         }
