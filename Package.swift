@@ -60,6 +60,7 @@ let package = Package(
         .target(
             name: "Console",
             dependencies: [
+                "Commerce",
                 "MariaDB",
                 "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -112,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "ConsoleTests",
             dependencies: [
-                "Console", "Storage", "MariaDB", "TestSupport",
+                "Console", "Commerce", "Storage", "MariaDB", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
