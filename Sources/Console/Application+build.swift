@@ -54,6 +54,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     AccountsController(services: services).addRoutes(to: signedIn)
     AuditController(services: services).addRoutes(to: signedIn)
     CatalogController(services: services).addRoutes(to: signedIn)
+    PlansController(services: services).addRoutes(to: signedIn)
     APIController(services: services).addRoutes(to: router)
     return router
 }

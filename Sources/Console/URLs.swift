@@ -20,6 +20,13 @@ enum URLs {
     case resource(Int64)
     case resourceUpgrades
     case resourceUpgrade(Int64)
+    case plans
+    case newPlan
+    case plan(Int64)
+    case editPlan(Int64)
+    case planSwitchPaths(Int64)
+    case planDelegations(Int64)
+    case priceList(plan: Int64)
 
     var path: String { render { String($0) } }
 
@@ -44,6 +51,13 @@ enum URLs {
         case .resource(let r): "/catalog/resources/\(id(r))"
         case .resourceUpgrades: "/catalog/resource-upgrades"
         case .resourceUpgrade(let u): "/catalog/resource-upgrades/\(id(u))"
+        case .plans: "/plans"
+        case .newPlan: "/plans/new"
+        case .plan(let p): "/plans/\(id(p))"
+        case .editPlan(let p): "/plans/\(id(p))/edit"
+        case .planSwitchPaths(let p): "/plans/\(id(p))/switch-paths"
+        case .planDelegations(let p): "/plans/\(id(p))/delegations"
+        case .priceList(let p): "/price-lists/\(id(p))"
         }
     }
 }

@@ -27,6 +27,8 @@ final class TenancyMatrixTests: XCTestCase {
         var catalog: HTTPResponse.Status?
         /// A route that names nothing foreign answers this to everyone probing it, changing nothing.
         var fixed: HTTPResponse.Status?
+        /// Staff-only pages: customers get 403 whatever the id; staff get what this probe says otherwise.
+        var staffOnly = false
 
         static func page(_ path: String, form: [String: String]? = nil) -> Probe { Probe(path: path, form: form, json: nil, isListing: false) }
         static func api(_ path: String, json: String? = nil) -> Probe { Probe(path: path, form: nil, json: json, isListing: false) }
@@ -63,6 +65,16 @@ final class TenancyMatrixTests: XCTestCase {
         "POST /api/v1/plans/:id/delegations": .api("/api/v1/plans/{plan}/delegations", json: #"{"reseller_id":{id}}"#),
         "GET /api/v1/price-lists/:seller/:plan": .api("/api/v1/price-lists/{id}/{plan}"),
         "PUT /api/v1/price-lists/:seller/:plan": .api("/api/v1/price-lists/{id}/{plan}", json: #"{"periods":[{"months":1,"fee":"1"}]}"#),
+        "GET /plans": Probe(path: "/plans", form: nil, json: nil, isListing: true, staffOnly: true),
+        "GET /plans/new": Probe(path: "/plans/new", form: nil, json: nil, isListing: true, staffOnly: true),
+        "POST /plans": Probe(path: "/plans", form: ["name": "", "currency": "USD", "billing_type": "prepaid"], json: nil, isListing: false, staffOnly: true),
+        "GET /plans/:id": Probe(path: "/plans/{plan}", form: nil, json: nil, isListing: false, staffOnly: true),
+        "GET /plans/:id/edit": Probe(path: "/plans/{plan}/edit", form: nil, json: nil, isListing: false, staffOnly: true),
+        "POST /plans/:id": Probe(path: "/plans/{plan}", form: ["name": "Hijacked", "currency": "EUR", "billing_type": "prepaid", "period_1": "on", "fee_1": "1"], json: nil, isListing: false, staffOnly: true),
+        "POST /plans/:id/switch-paths": Probe(path: "/plans/{plan}/switch-paths", form: ["to_plan_id": "{plan}"], json: nil, isListing: false, staffOnly: true),
+        "POST /plans/:id/delegations": Probe(path: "/plans/{plan}/delegations", form: ["reseller_id": "{id}"], json: nil, isListing: false, staffOnly: true),
+        "GET /price-lists/:id": Probe(path: "/price-lists/{plan}", form: nil, json: nil, isListing: false, staffOnly: true),
+        "POST /price-lists/:id": Probe(path: "/price-lists/{plan}", form: ["fee_1": "1"], json: nil, isListing: false, staffOnly: true),
         "GET /catalog/currencies": .catalogPage("/catalog/currencies"),
         "POST /catalog/currencies": .catalogPage("/catalog/currencies", form: ["code": "XTS", "name": "Test", "exponent": "2"]),
         "POST /catalog/currency-rates": .catalogPage("/catalog/currency-rates", form: ["from": "USD", "to": "EUR", "rate": "0.9"]),
@@ -130,7 +142,12 @@ final class TenancyMatrixTests: XCTestCase {
                         } else {
                             response = try await browser.get(path)
                         }
-                        if let expected = probe.fixed {
+                        if probe.staffOnly && key.hasPrefix("c1") {
+                            XCTAssertEqual(response.status, .forbidden, "\(key) \(route): plans are the staff's")
+                        } else if probe.staffOnly && route == "POST /plans" {
+                            // Creating names nothing foreign: an empty name is refused (admins) or the role may not (others).
+                            XCTAssertEqual(response.status, key == "r1.admin" ? .unprocessableContent : .forbidden, "\(key) \(route)")
+                        } else if let expected = probe.fixed {
                             XCTAssertEqual(response.status, expected, "\(key) \(route)")
                         } else if let expected = probe.catalog {
                             // `GET /api/v1/resources/0` names no resource: 404 is the honest answer to anyone.

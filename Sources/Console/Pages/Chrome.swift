@@ -17,7 +17,7 @@ struct Chrome {
     let nav: [NavItem]
     let flash: String?
 
-    enum Section: String { case dashboard, resellers, customers, users, audit, catalog }
+    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans }
 
     init(actor: Actor, session: SessionBox, section: Section) {
         userEmail = actor.email
@@ -35,10 +35,11 @@ struct Chrome {
         case .provider:
             items += [(.resellers, "Resellers", URLs.accounts.path + "?kind=reseller"),
                       (.customers, "Customers", URLs.accounts.path + "?kind=customer"),
-                      (.catalog, "Catalog", URLs.resources.path)]
+                      (.plans, "Plans", URLs.plans.path), (.catalog, "Catalog", URLs.resources.path)]
         case .reseller:
             items += [(.customers, "Customers", URLs.accounts.path + "?kind=customer"),
-                      (.resellers, "Sub-resellers", URLs.accounts.path + "?kind=reseller")]
+                      (.resellers, "Sub-resellers", URLs.accounts.path + "?kind=reseller"),
+                      (.plans, "Plans and prices", URLs.plans.path)]
         case .customer:
             items += [(.users, "Users", URLs.account(actor.accountID).path)]
         }
@@ -61,6 +62,11 @@ struct Field {
     init(_ value: String, _ errors: ValidationErrors?, _ name: String) {
         self.value = value
         self.error = errors?.message(for: name)
+    }
+
+    init(value: String, error: String?) {
+        self.value = value
+        self.error = error
     }
 
     /// The Bootstrap class that marks a field wrong.
