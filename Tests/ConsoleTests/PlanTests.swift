@@ -201,3 +201,34 @@ final class PlanTests: XCTestCase {
         }
     }
 }
+
+/// The plan pages a person uses: the editor keeps what was typed and marks the bad cell.
+final class PlanPageTests: XCTestCase {
+    func testEditorMarksTheBadCellKeepsValuesAndThePlanPageShowsItsPairs() async throws {
+        try await withConsole { client, fixture, database in
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.users["p.admin"]!)
+            for code in ["ip_v4", "ip_v4_pair"] {
+                let created = try await browser.post("/catalog/resources", ["code": code, "name": code, "unit": "address", "kind": "quantity", "min_units": "0", "max_units": "1", "components": ""])
+                XCTAssertEqual(created.status, .seeOther)
+            }
+            let resources = try await ResourceStore(database: database).all()
+            let a = resources.first { $0.code == "ip_v4" }!, b = resources.first { $0.code == "ip_v4_pair" }!
+            _ = try await browser.post("/catalog/resource-upgrades", ["from_resource_id": String(a.id), "to_resource_id": String(b.id), "upgrade_fee": "2", "fee_currency": "USD", "active": "on"])
+            var form = ["name": "Web Basic", "currency": "USD", "billing_type": "prepaid", "trial_days": "0", "period_1": "on", "fee_1": "9.99",
+                        "r\(a.id)_offered": "on", "r\(a.id)_included": "0", "r\(a.id)_min": "0", "r\(a.id)_max": "1", "r\(a.id)_setup": "0", "r\(a.id)_recurring": "1.5",
+                        "r\(b.id)_offered": "on", "r\(b.id)_included": "2", "r\(b.id)_min": "0", "r\(b.id)_max": "1", "r\(b.id)_setup": "0", "r\(b.id)_recurring": "3"]
+            let refused = try await browser.post("/plans", form)
+            XCTAssertEqual(refused.status, .unprocessableContent)
+            XCTAssertTrue(refused.text.contains("Included units can&#39;t exceed the maximum (1).") || refused.text.contains("Included units can't exceed the maximum (1)."), refused.text)
+            XCTAssertTrue(refused.text.contains(#"value="Web Basic""#), "what was typed stays")
+            XCTAssertTrue(refused.text.contains(#"name="r\#(b.id)_included" id="r\#(b.id)_included" value="2""#))
+            form["r\(b.id)_included"] = "0"
+            let created = try await browser.post("/plans", form)
+            XCTAssertEqual(created.status, .seeOther, created.text)
+            let page = try await browser.get(created.headers[.location]!).text
+            XCTAssertTrue(page.contains("ip_v4 → ip_v4_pair"), "the pair of two included resources shows on the plan page")
+            XCTAssertTrue(page.contains("9.99 USD"))
+        }
+    }
+}
