@@ -260,9 +260,11 @@ struct PlansController: Sendable {
         let switchPaths: [PathRow]
         let hasSwitchPaths: Bool
         let switchTargets: [Option]
+        let hasSwitchTargets: Bool
         let delegations: [PathRow]
         let hasDelegations: Bool
         let delegationTargets: [Option]
+        let hasDelegationTargets: Bool
         let canEdit: Bool
         let canDelegate: Bool
         let editHref: String
@@ -313,6 +315,11 @@ struct PlansController: Sendable {
         let delegations = try await store.delegations(of: plan, in: context.scope)
         let delegated = Set(delegations.map(\.resellerID))
         let switchPaths = try await store.switchPaths(of: plan, in: context.scope)
+        let switchTargets = try await store.list(in: context.scope)
+            .filter { $0.id != plan.id && $0.currency == plan.currency && !switchPaths.map(\.id).contains($0.id) }
+            .map { Option(value: String($0.id), label: $0.name, selected: false) }
+        let delegationTargets = children.filter { !delegated.contains($0.id) }.map { Option(value: String($0.id), label: $0.name, selected: false) }
+        let pairs = try await store.upgradePairs(of: plan)
         let zero = UnitPrice(scaled: 0, currency: plan.currency)
         let limit: (Int64) -> String = { $0 == -1 ? "unlimited" : String($0) }
         return try services.render("plans_show", ShowPage(
@@ -328,15 +335,12 @@ struct PlansController: Sendable {
                                 setupFee: (prices.resourceFees[rate.resourceID]?.setupFee ?? zero).amountText,
                                 recurringFee: (prices.resourceFees[rate.resourceID]?.recurringFee ?? zero).amountText)
             },
-            pairs: try await store.upgradePairs(of: plan).map {
-                PairRow(id: $0.id, label: "\($0.from.code) → \($0.to.code)", active: $0.active, downgradable: $0.downgradable)
-            },
-            hasPairs: !(try await store.upgradePairs(of: plan)).isEmpty,
+            pairs: pairs.map { PairRow(id: $0.id, label: "\($0.from.code) → \($0.to.code)", active: $0.active, downgradable: $0.downgradable) },
+            hasPairs: !pairs.isEmpty,
             switchPaths: switchPaths.map { PathRow(name: $0.name, href: URLs.plan($0.id).path) }, hasSwitchPaths: !switchPaths.isEmpty,
-            switchTargets: try await store.list(in: context.scope).filter { $0.id != plan.id && $0.currency == plan.currency && !switchPaths.map(\.id).contains($0.id) }
-                .map { Option(value: String($0.id), label: $0.name, selected: false) },
+            switchTargets: switchTargets, hasSwitchTargets: !switchTargets.isEmpty,
             delegations: delegations.map { PathRow(name: $0.name, href: URLs.account($0.resellerID).path) }, hasDelegations: !delegations.isEmpty,
-            delegationTargets: children.filter { !delegated.contains($0.id) }.map { Option(value: String($0.id), label: $0.name, selected: false) },
+            delegationTargets: delegationTargets, hasDelegationTargets: !delegationTargets.isEmpty,
             canEdit: canEdit, canDelegate: sellsIt && actor.role == .admin,
             editHref: URLs.editPlan(id).path, switchAction: URLs.planSwitchPaths(id).path, delegateAction: URLs.planDelegations(id).path,
             priceListHref: sellsIt && !own ? URLs.priceList(plan: id).path : nil,
