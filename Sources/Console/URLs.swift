@@ -18,6 +18,8 @@ enum URLs {
     case currencyRates
     case resources
     case resource(Int64)
+    case deleteResource(Int64)
+    case currency(String)
     case resourceUpgrades
     case resourceUpgrade(Int64)
     case plans
@@ -30,7 +32,10 @@ enum URLs {
 
     var path: String { render { String($0) } }
 
-    var route: RouterPath { RouterPath(render { _ in ":id" }) }
+    var route: RouterPath {
+        if case .currency = self { return RouterPath("/catalog/currencies/:code") }
+        return RouterPath(render { _ in ":id" })
+    }
 
     private func render(_ id: (Int64) -> String) -> String {
         switch self {
@@ -49,6 +54,8 @@ enum URLs {
         case .currencyRates: "/catalog/currency-rates"
         case .resources: "/catalog/resources"
         case .resource(let r): "/catalog/resources/\(id(r))"
+        case .deleteResource(let r): "/catalog/resources/\(id(r))/delete"
+        case .currency(let code): "/catalog/currencies/\(code)"
         case .resourceUpgrades: "/catalog/resource-upgrades"
         case .resourceUpgrade(let u): "/catalog/resource-upgrades/\(id(u))"
         case .plans: "/plans"

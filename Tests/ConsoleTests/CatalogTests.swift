@@ -207,4 +207,37 @@ final class CatalogTests: XCTestCase {
             XCTAssertEqual(observed6, .forbidden)
         }
     }
+
+    func testAResourceUsedByAPlanCantBeDeletedAndTheRefusalNamesThePlans() async throws {
+        try await withCatalog { api, token, ids in
+            let plan = try await api.call(.post, "/api/v1/plans", token: token, json: #"""
+                {"name":"Uses RAM","currency":"USD","billing_type":"prepaid","periods":[{"months":1,"fee":"5"}],
+                 "resources":[{"resource_id":\#(ids["ram_gb"]!),"included":0,"min_units":0,"max_units":2,"recurring_fee":"1"}]}
+                """#)
+            XCTAssertEqual(plan.status, .created, plan.text)
+            let refused = try await api.call(.delete, "/api/v1/resources/\(ids["ram_gb"]!)", token: token)
+            XCTAssertEqual(refused.status, .conflict)
+            XCTAssertEqual(refused.errorCode, "resource_in_use")
+            let message = (refused.json["error"] as? [String: Any])?["message"] as? String ?? ""
+            XCTAssertTrue(message.contains("plan “Uses RAM”"), message)
+            // Nothing uses cpu_core: it goes.
+            let observed1 = try await api.call(.delete, "/api/v1/resources/\(ids["cpu_core"]!)", token: token).status
+            XCTAssertEqual(observed1, .noContent)
+            let observed2 = try await api.call(.get, "/api/v1/resources/\(ids["cpu_core"]!)", token: token).status
+            XCTAssertEqual(observed2, .notFound)
+        }
+    }
+
+    func testAResourceInAPairKeepsMinZeroMaxOne() async throws {
+        try await withCatalog { api, token, ids in
+            _ = try await Self.pair(api, token, ids["support_basic"], ids["support_premium"])
+            let widened = try await api.call(.patch, "/api/v1/resources/\(ids["support_basic"]!)", token: token, json: #"{"max_units":5}"#)
+            XCTAssertEqual(widened.status, .unprocessableContent)
+            XCTAssertEqual(widened.errorCode, "max_units")
+            let renamed = try await api.call(.patch, "/api/v1/resources/\(ids["support_basic"]!)", token: token, json: #"{"name":"Basic support"}"#)
+            XCTAssertEqual(renamed.json["name"] as? String, "Basic support")
+            let currency = try await api.call(.patch, "/api/v1/currencies/EUR", token: token, json: #"{"name":"Euro (EU)"}"#)
+            XCTAssertEqual(currency.json["name"] as? String, "Euro (EU)")
+        }
+    }
 }

@@ -15,6 +15,9 @@ struct CatalogAPI: Sendable {
         api.get("resources", use: listResources)
         api.post("resources", use: createResource)
         api.get("resources/:id", use: showResource)
+        api.patch("resources/:id", use: updateResource)
+        api.delete("resources/:id", use: deleteResource)
+        api.patch("currencies/:code", use: renameCurrency)
         api.get("resource-upgrades", use: listUpgrades)
         api.post("resource-upgrades", use: createUpgrade)
         api.patch("resource-upgrades/:id", use: updateUpgrade)
@@ -161,6 +164,42 @@ struct CatalogAPI: Sendable {
             ResourceDraft(code: body.code, name: body.name, unit: body.unit, kind: kind, minUnits: body.minUnits ?? 0, maxUnits: body.maxUnits ?? -1,
                           components: (body.components ?? []).map { ($0.resourceId, $0.amount) }), by: context.actor)
         return try APIJSON.response(ResourceJSON(try await ResourceStore(database: services.database).resource(resource.id)), status: .created)
+    }
+
+    struct ResourcePatch: Decodable {
+        let name: String?
+        let unit: String?
+        let minUnits: Int64?
+        let maxUnits: Int64?
+    }
+
+    @Sendable func updateResource(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireCatalogAdmin(context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let store = ResourceStore(database: services.database)
+        let current = try await store.resource(id)
+        let body = try await APIJSON.decode(ResourcePatch.self, from: request, context: context)
+        let updated = try await store.update(id, name: body.name ?? current.name, unit: body.unit ?? current.unit,
+                                             minUnits: body.minUnits ?? current.minUnits, maxUnits: body.maxUnits ?? current.maxUnits, by: context.actor)
+        return try APIJSON.response(ResourceJSON(updated))
+    }
+
+    @Sendable func deleteResource(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireCatalogAdmin(context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        try await ResourceStore(database: services.database).delete(id, by: context.actor)
+        return Response(status: .noContent)
+    }
+
+    struct CurrencyPatch: Decodable { let name: String }
+
+    @Sendable func renameCurrency(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireCatalogAdmin(context)
+        let code = try context.parameters.require("code").uppercased()
+        let body = try await APIJSON.decode(CurrencyPatch.self, from: request, context: context)
+        try await currencies.rename(code, to: body.name, by: context.actor)
+        guard let row = try await currencies.all().first(where: { $0.currency.code == code }) else { throw StoreError.notFound("currency \(code)") }
+        return try APIJSON.response(CurrencyJSON(code: row.currency.code, name: row.name, exponent: row.currency.exponent))
     }
 
     // MARK: Resource upgrades

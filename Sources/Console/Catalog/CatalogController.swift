@@ -15,6 +15,9 @@ struct CatalogController: Sendable {
         group.get(URLs.resources.route, use: resources)
         group.post(URLs.resources.route, use: createResource)
         group.get(URLs.resource(0).route, use: resource)
+        group.post(URLs.resource(0).route, use: updateResource)
+        group.post(URLs.deleteResource(0).route, use: deleteResource)
+        group.post(URLs.currency("").route, use: renameCurrency)
         group.get(URLs.resourceUpgrades.route, use: upgrades)
         group.post(URLs.resourceUpgrades.route, use: createUpgrade)
         group.post(URLs.resourceUpgrade(0).route, use: toggleUpgrade)
@@ -251,18 +254,88 @@ struct CatalogController: Sendable {
         let resource: ResourceRow
         let pairs: [UpgradeRow]
         let hasPairs: Bool
+        let uses: [String]
+        let inUse: Bool
         let csrf: String
         let canEdit: Bool
+        let action: String
+        let deleteAction: String
+        let name: Field
+        let unit: Field
+        let minUnits: Field
+        let maxUnits: Field
+        let formError: String?
     }
 
-    @Sendable func resource(_ request: Request, context: SignedInContext) async throws -> HTML {
+    @Sendable func resource(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireProvider(context)
         let id = try context.parameters.require("id", as: Int64.self)
         let resource = try await ResourceStore(database: services.database).resource(id)
-        let pairs = try await ResourceUpgradeStore(database: services.database).list(resourceID: id)
-        return try services.render("catalog_resource", ResourcePage(
+        let form = FormData("").with(["name": resource.name, "unit": resource.unit, "min_units": String(resource.minUnits), "max_units": String(resource.maxUnits)])
+        return try await resourcePage(resource, form, errors: nil, context: context, status: .ok)
+    }
+
+    private func resourcePage(_ resource: Resource, _ form: FormData, errors: ValidationErrors?, context: SignedInContext,
+                              status: HTTPResponse.Status) async throws -> Response {
+        let store = ResourceStore(database: services.database)
+        let pairs = try await ResourceUpgradeStore(database: services.database).list(resourceID: resource.id)
+        let uses = try await store.uses(of: resource.id)
+        let html = try services.render("catalog_resource", ResourcePage(
             chrome: chrome(context), resource: Self.row(resource), pairs: pairs.map(UpgradeRow.init), hasPairs: !pairs.isEmpty,
-            csrf: context.session.current?.csrfToken ?? "", canEdit: Policy.allows(context.actor, .manageCatalog)))
+            uses: uses, inUse: !uses.isEmpty, csrf: context.session.current?.csrfToken ?? "", canEdit: Policy.allows(context.actor, .manageCatalog),
+            action: URLs.resource(resource.id).path, deleteAction: URLs.deleteResource(resource.id).path,
+            name: Field(form.text("name"), errors, "name"), unit: Field(form.text("unit"), errors, "unit"),
+            minUnits: Field(form.text("min_units"), errors, "min_units"), maxUnits: Field(form.text("max_units"), errors, "max_units"),
+            formError: errors?.fields.first.map { "Not saved: \($0.message)" }), status: status)
+        return try html.response(status: status)
+    }
+
+    @Sendable func updateResource(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireProvider(context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let store = ResourceStore(database: services.database)
+        let resource = try await store.resource(id)
+        let form = try await request.form(context)
+        var errors = ValidationErrors()
+        let minUnits = Int64(form.text("min_units")), maxUnits = Int64(form.text("max_units"))
+        if minUnits == nil { errors.add("min_units", "Enter a whole number.") }
+        if maxUnits == nil { errors.add("max_units", "Enter a whole number, or −1 for unlimited.") }
+        do {
+            try errors.throwIfAny()
+            _ = try await store.update(id, name: form.text("name"), unit: form.text("unit"), minUnits: minUnits!, maxUnits: maxUnits!, by: context.actor)
+            context.session.update { $0.flash = "Resource \(resource.code) saved." }
+            return redirect(.resource(id))
+        } catch let errors as ValidationErrors {
+            return try await resourcePage(resource, form, errors: errors, context: context, status: .unprocessableContent)
+        }
+    }
+
+    @Sendable func deleteResource(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireProvider(context)
+        let id = try context.parameters.require("id", as: Int64.self)
+        let store = ResourceStore(database: services.database)
+        let resource = try await store.resource(id)
+        do {
+            try await store.delete(id, by: context.actor)
+            context.session.update { $0.flash = "Resource \(resource.code) deleted." }
+            return redirect(.resources)
+        } catch StoreError.conflict(_, let message) {
+            context.session.update { $0.flash = message }
+            return redirect(.resource(id))
+        }
+    }
+
+    @Sendable func renameCurrency(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireProvider(context)
+        let code = try context.parameters.require("code").uppercased()
+        let form = try await request.form(context)
+        do {
+            try await CurrencyStore(database: services.database).rename(code, to: form.text("name"), by: context.actor)
+            context.session.update { $0.flash = "Currency \(code) renamed." }
+        } catch StoreError.invalid(_, let message) {
+            context.session.update { $0.flash = message }
+        }
+        return redirect(.currencies)
     }
 
     // MARK: Resource upgrades

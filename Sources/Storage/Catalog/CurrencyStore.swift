@@ -57,6 +57,19 @@ public struct CurrencyStore: Sendable {
         }
     }
 
+    /// Renames a currency. Its code and minor-unit digits never change: amounts are stored in them.
+    public func rename(_ code: String, to name: String, by actor: Actor) async throws {
+        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep currencies") }
+        guard try await currency(code) != nil else { throw StoreError.notFound("currency \(code)") }
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw StoreError.invalid(field: "name", message: "Enter the currency's name.") }
+        try await database.withTransaction { tx in
+            try await tx.query("UPDATE currencies SET name = ?, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE code = ?",
+                               [.string(trimmed), .int(actor.userID), .string(code)])
+            try await CatalogAudit.record(on: tx, actor: actor, objectType: "currency", objectID: nil, action: "rename", after: ["code": code, "name": trimmed])
+        }
+    }
+
     /// Records a rate `1 from = rate to` effective from a moment (history is kept; the same pair and moment twice is a conflict).
     public func addRate(from rawFrom: String, to rawTo: String, rate text: String, effectiveFrom: Date, by actor: Actor) async throws -> Rate {
         guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep exchange rates") }

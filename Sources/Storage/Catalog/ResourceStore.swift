@@ -129,4 +129,63 @@ public struct ResourceStore: Sendable {
                             maxUnits: draft.maxUnits, components: [])
         }
     }
+
+    /// Changes a resource's name, unit and default limits. A resource in an upgrade pair keeps
+    /// min 0 / max 1, since a pair needs exactly that.
+    public func update(_ id: Int64, name: String, unit: String, minUnits: Int64, maxUnits: Int64, by actor: Actor) async throws -> Resource {
+        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep resources") }
+        let before = try await resource(id)
+        var errors = ValidationErrors()
+        if name.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("name", "Enter a name.") }
+        if unit.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("unit", "Enter the unit of measure, e.g. GB.") }
+        if minUnits < 0 { errors.add("min_units", "The minimum is 0 or more.") }
+        if maxUnits < -1 || (maxUnits >= 0 && maxUnits < minUnits) { errors.add("max_units", "The maximum is −1 (unlimited) or at least the minimum.") }
+        let pairs = try await ResourceUpgradeStore(database: database).list(resourceID: id)
+        if !pairs.isEmpty && !(minUnits == 0 && maxUnits == 1) {
+            errors.add("max_units", "\(before.code) is in \(pairs.count) upgrade pair(s), which need min 0 and max 1.")
+        }
+        try errors.throwIfAny()
+        try await database.withTransaction { tx in
+            try await tx.query("UPDATE resources SET name = ?, unit = ?, min_units = ?, max_units = ?, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?",
+                               [.string(name.trimmingCharacters(in: .whitespaces)), .string(unit.trimmingCharacters(in: .whitespaces)),
+                                .int(minUnits), .int(maxUnits), .int(actor.userID), .int(id)])
+            try await CatalogAudit.record(on: tx, actor: actor, objectType: "resource", objectID: id, action: "update",
+                                          before: ["name": before.name, "unit": before.unit, "min_units": String(before.minUnits), "max_units": String(before.maxUnits)],
+                                          after: ["name": name, "unit": unit, "min_units": String(minUnits), "max_units": String(maxUnits)])
+        }
+        return try await resource(id)
+    }
+
+    /// What still uses a resource: plans that include it, bundles made of it, pairs with it.
+    public func uses(of id: Int64) async throws -> [String] {
+        var uses: [String] = []
+        for row in try await database.rows(
+            "SELECT p.name FROM plan_resources pr JOIN plans p ON p.id = pr.plan_id WHERE pr.resource_id = ? ORDER BY p.name", [.int(id)]) {
+            uses.append("plan “\(try row.decode(column: "name", as: String.self))”")
+        }
+        for row in try await database.rows(
+            "SELECT r.code FROM resource_components c JOIN resources r ON r.id = c.resource_id WHERE c.component_id = ? ORDER BY r.code", [.int(id)]) {
+            uses.append("bundle \(try row.decode(column: "code", as: String.self))")
+        }
+        for pair in try await ResourceUpgradeStore(database: database).list(resourceID: id) {
+            uses.append("upgrade pair \(pair.from.code) → \(pair.to.code)")
+        }
+        return uses
+    }
+
+    /// Deletes a resource nothing uses; otherwise refuses, naming what uses it (`resource_in_use`).
+    public func delete(_ id: Int64, by actor: Actor) async throws {
+        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep resources") }
+        let resource = try await resource(id)
+        let uses = try await uses(of: id)
+        guard uses.isEmpty else {
+            throw StoreError.conflict(code: "resource_in_use", message: "\(resource.code) can't be deleted: it is used by \(uses.joined(separator: ", ")).")
+        }
+        try await database.withTransaction { tx in
+            try await tx.query("DELETE FROM resource_components WHERE resource_id = ?", [.int(id)])
+            try await tx.query("DELETE FROM resources WHERE id = ?", [.int(id)])
+            try await CatalogAudit.record(on: tx, actor: actor, objectType: "resource", objectID: id, action: "delete",
+                                          before: ["code": resource.code, "name": resource.name], after: nil)
+        }
+    }
 }
