@@ -5,6 +5,47 @@ import Storage
 /// Demo data for `make run`: a provider, two resellers (one with a sub-reseller), customers under
 /// each, and a user of every tier. Running it again changes nothing.
 public enum DemoSeed {
+    /// A small catalog: resources, an upgrade pair, rates, two plans with a switch path, delegated to both resellers.
+    static func catalog(database: MariaDBDatabase, admin: Actor, northwind: Account, contoso: Account) async throws {
+        let resources = ResourceStore(database: database)
+        guard try await resources.all().isEmpty else { return }
+        var ids: [String: Int64] = [:]
+        for (code, name, unit, kind, min, max) in [
+            ("cpu_core", "vCPU core", "core", ResourceKind.quantity, Int64(1), Int64(64)), ("ram_gb", "RAM", "GB", .quantity, 1, 512),
+            ("disk_gb", "SSD storage", "GB", .quantity, 10, 4096), ("support_basic", "Basic support", "plan", .quantity, 0, 1),
+            ("support_premium", "Premium support", "plan", .quantity, 0, 1), ("os_license", "Windows Server licence", "licence", .license, 0, 4),
+        ] {
+            ids[code] = try await resources.create(ResourceDraft(code: code, name: name, unit: unit, kind: kind, minUnits: min, maxUnits: max), by: admin).id
+        }
+        _ = try await ResourceUpgradeStore(database: database).create(
+            fromID: ids["support_basic"]!, toID: ids["support_premium"]!, downgradable: true, active: true, upgradeFee: "10", feeCurrency: "USD", by: admin)
+        let currencies = CurrencyStore(database: database)
+        let start = Date(timeIntervalSince1970: 1_767_225_600)
+        _ = try await currencies.addRate(from: "USD", to: "EUR", rate: "0.912345", effectiveFrom: start, by: admin)
+        _ = try await currencies.addRate(from: "EUR", to: "USD", rate: "1.096000", effectiveFrom: start, by: admin)
+        let plans = PlanStore(database: database)
+        func line(_ code: String, included: Int64, min: Int64, max: Int64, setup: String, monthly: String) -> PlanDraft.ResourceLine {
+            .init(resourceID: ids[code]!, included: included, minUnits: min, maxUnits: max, setupFee: setup, recurringFee: monthly)
+        }
+        let small = try await plans.create(PlanDraft(
+            name: "Cloud VPS S", currency: "USD", billingType: "prepaid", periods: [(1, "20"), (12, "216")],
+            resources: [line("cpu_core", included: 2, min: 1, max: 8, setup: "0", monthly: "5"), line("ram_gb", included: 4, min: 1, max: 32, setup: "0", monthly: "2.5"),
+                        line("disk_gb", included: 50, min: 10, max: 1000, setup: "0", monthly: "0.1"),
+                        line("support_basic", included: 0, min: 0, max: 1, setup: "0", monthly: "0"), line("support_premium", included: 0, min: 0, max: 1, setup: "25", monthly: "15")]),
+            in: admin.scope)
+        let large = try await plans.create(PlanDraft(
+            name: "Cloud VPS L", currency: "USD", billingType: "prepaid", periods: [(1, "60"), (12, "648")],
+            resources: [line("cpu_core", included: 8, min: 2, max: 32, setup: "0", monthly: "4.5"), line("ram_gb", included: 16, min: 4, max: 128, setup: "0", monthly: "2"),
+                        line("disk_gb", included: 200, min: 10, max: 4000, setup: "0", monthly: "0.08")]),
+            in: admin.scope)
+        try await plans.addSwitchPath(from: small.id, to: large.id, in: admin.scope)
+        try await plans.addSwitchPath(from: large.id, to: small.id, in: admin.scope)
+        for plan in [small, large] {
+            try await plans.delegate(plan.id, to: northwind.id, in: admin.scope)
+            try await plans.delegate(plan.id, to: contoso.id, in: admin.scope)
+        }
+    }
+
     public static let password = "console-demo-1"
 
     public struct Login: Sendable {
@@ -51,6 +92,7 @@ public enum DemoSeed {
         try await user("viewer@acme.test", .viewer, of: acme, tier: "customer viewer")
         try await user("admin@globex.test", .admin, of: globex, tier: "customer admin")
         try await user("admin@fabrikam.test", .admin, of: fabrikam, tier: "customer admin")
+        try await catalog(database: database, admin: admin, northwind: northwind, contoso: contoso)
         return logins
     }
 }
