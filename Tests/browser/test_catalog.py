@@ -1,10 +1,17 @@
 """The provider builds a catalog in the browser: two resources, an upgrade pair, and a plan
 with both resources, whose page shows the pair."""
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import SCREENSHOTS
 from test_tenancy import sign_in
+
+
+def click(browser, element):
+    """Scrolls the element to the middle of the window first (at once: Bootstrap scrolls smoothly), since long tables push it off screen."""
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
+    element.click()
 
 
 def add_resource(browser, base, code, name):
@@ -17,7 +24,7 @@ def add_resource(browser, base, code, name):
         box = browser.find_element(By.ID, field)
         box.clear()
         box.send_keys(value)
-    browser.find_element(By.ID, "resource-submit").click()
+    click(browser, browser.find_element(By.ID, "resource-submit"))
     assert browser.find_element(By.ID, "resource-heading").text.startswith(code)
     return browser.current_url.rsplit("/", 1)[-1]
 
@@ -33,8 +40,10 @@ def test_provider_builds_resources_a_pair_and_a_plan(console, browser):
     Select(browser.find_element(By.ID, "from_resource_id")).select_by_value(basic)
     Select(browser.find_element(By.ID, "to_resource_id")).select_by_value(plus)
     browser.find_element(By.ID, "upgrade_fee").send_keys("4.50")
-    browser.find_element(By.ID, "downgradable").click()
-    browser.find_element(By.ID, "upgrade-submit").click()
+    click(browser, browser.find_element(By.ID, "downgradable"))
+    click(browser, browser.find_element(By.ID, "upgrade-submit"))
+    # The list page had a table before the submit too: wait for the page that answers it.
+    WebDriverWait(browser, 5).until(EC.text_to_be_present_in_element((By.ID, "flash"), "defined"))
     assert "backup_basic → backup_plus" in browser.find_element(By.ID, "upgrades-table").text
     browser.save_screenshot(str(SCREENSHOTS / "catalog-upgrades.png"))
 
@@ -42,12 +51,12 @@ def test_provider_builds_resources_a_pair_and_a_plan(console, browser):
     browser.find_element(By.ID, "name").send_keys("Backup Plan")
     browser.find_element(By.ID, "fee_1").send_keys("12.00")
     for resource in (basic, plus):
-        browser.find_element(By.ID, f"r{resource}_offered").click()
+        click(browser, browser.find_element(By.ID, f"r{resource}_offered"))
         recurring = browser.find_element(By.ID, f"r{resource}_recurring")
         recurring.clear()
         recurring.send_keys("2.5")
     browser.save_screenshot(str(SCREENSHOTS / "plan-editor.png"))
-    browser.find_element(By.ID, "plan-submit").click()
+    click(browser, browser.find_element(By.ID, "plan-submit"))
     assert browser.find_element(By.ID, "plan-heading").text == "Backup Plan"
     assert "backup_basic → backup_plus" in browser.find_element(By.ID, "plan-pairs").text
     browser.save_screenshot(str(SCREENSHOTS / "plan-page.png"))
