@@ -165,7 +165,7 @@ struct PlansAPI: Sendable {
         guard try await plans.sells(plan, seller: seller) else { throw StoreError.notFound("price list of \(seller) for plan \(planID)") }
         let prices = try await plans.prices(of: plan, seller: seller, at: Date())
         let cost = try await plans.netCost(of: plan, reseller: seller, at: Date())
-        let codes = Dictionary(uniqueKeysWithValues: try await ResourceStore(database: services.database).all().map { ($0.id, $0.code) })
+        let codes = try await ResourceStore(database: services.database).codes()
         return try APIJSON.response(PriceListJSON(sellerId: seller, planId: planID, prices: PricesJSON(prices), netCost: cost.map(PricesJSON.init),
                                                   warnings: cost.map { prices.pricesBelow($0, resourceCodes: codes) } ?? []))
     }
@@ -231,7 +231,7 @@ struct PlansAPI: Sendable {
     func json(_ plan: Plan, context: SignedInContext) async throws -> PlanJSON {
         let seller = try await plans.sells(plan, seller: context.actor.accountID) ? context.actor.accountID : plan.ownerAccountID
         let prices = try await plans.prices(of: plan, seller: seller, at: Date())
-        let codes = Dictionary(uniqueKeysWithValues: try await ResourceStore(database: services.database).all().map { ($0.id, $0.code) })
+        let codes = try await ResourceStore(database: services.database).codes()
         let zero = UnitPrice(scaled: 0, currency: plan.currency)
         return PlanJSON(
             id: plan.id, ownerId: plan.ownerAccountID, name: plan.name, currency: plan.currency.code, billingType: plan.billingType.rawValue,

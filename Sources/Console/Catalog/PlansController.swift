@@ -307,7 +307,7 @@ struct PlansController: Sendable {
         let sellsIt = try await store.sells(plan, seller: actor.accountID)
         let seller = sellsIt ? actor.accountID : plan.ownerAccountID
         let prices = try await store.prices(of: plan, seller: seller, at: Date())
-        let codes = Dictionary(uniqueKeysWithValues: try await ResourceStore(database: services.database).all().map { ($0.id, $0.code) })
+        let codes = try await ResourceStore(database: services.database).codes()
         let own = context.scope.contains(path: plan.ownerPath)
         let canEdit = own && actor.role == .admin
         let accounts = AccountStore(database: services.database)
@@ -424,7 +424,7 @@ struct PlansController: Sendable {
             throw StoreError.notFound("price list for plan \(plan.id)")
         }
         let cost = try await store.netCost(of: plan, reseller: context.actor.accountID, at: Date())
-        let codes = Dictionary(uniqueKeysWithValues: try await ResourceStore(database: services.database).all().map { ($0.id, $0.code) })
+        let codes = try await ResourceStore(database: services.database).codes()
         let zero = UnitPrice(scaled: 0, currency: plan.currency)
         let html = try services.render("price_list", PriceListPage(
             chrome: chrome(context), csrf: context.session.current?.csrfToken ?? "", planName: plan.name, planHref: URLs.plan(plan.id).path,

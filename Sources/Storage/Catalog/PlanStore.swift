@@ -340,7 +340,7 @@ public struct PlanStore: Sendable {
         let schedule = schedule(periods: draft.periods, resources: draft.resources, currency: plan.currency, errors: &errors)
         try errors.throwIfAny()
         let cost = try await netCost(of: plan, reseller: seller.id, at: Date())
-        let codes = Dictionary(uniqueKeysWithValues: try await ResourceStore(database: database).all().map { ($0.id, $0.code) })
+        let codes = try await ResourceStore(database: database).codes()
         try await database.withTransaction { tx in
             try await insertPriceList(schedule, seller: seller.id, plan: plan.id, by: actor, on: tx)
             try await AuditLog.record(on: tx, actor: actor, account: seller, objectType: "price_list", objectID: plan.id, action: "set",

@@ -75,6 +75,15 @@ public struct ResourceStore: Sendable {
         }
     }
 
+    /// Resource codes by id, for labels.
+    public func codes() async throws -> [Int64: String] {
+        var codes: [Int64: String] = [:]
+        for row in try await database.rows("SELECT id, code FROM resources") {
+            codes[try row.decode(column: "id", as: Int64.self)] = try row.decode(column: "code", as: String.self)
+        }
+        return codes
+    }
+
     public func resource(_ id: Int64) async throws -> Resource {
         guard let found = try await all().first(where: { $0.id == id }) else { throw StoreError.notFound("resource \(id)") }
         return found
