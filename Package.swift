@@ -58,8 +58,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "OrderEngine",
+            dependencies: ["Commerce", "Storage", "MariaDB"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Console",
             dependencies: [
+                "OrderEngine",
                 "Commerce",
                 "MariaDB",
                 "Storage",
@@ -113,7 +119,7 @@ let package = Package(
         .testTarget(
             name: "ConsoleTests",
             dependencies: [
-                "Console", "Commerce", "Storage", "MariaDB", "TestSupport",
+                "Console", "Commerce", "OrderEngine", "Storage", "MariaDB", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

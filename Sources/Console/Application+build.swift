@@ -13,6 +13,8 @@ public struct ConsoleServices: Sendable {
     public let views: MustacheLibrary
     public let logger: Logger
     public let passwords: Passwords
+    /// Business dates; settable in test mode.
+    public let clock: BusinessClock
 }
 
 /// Builds the console; `console serve` runs it and tests drive the same function.
@@ -31,7 +33,8 @@ public func buildApplication(
 public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDatabase, logger: Logger) async throws -> Router<AppContext> {
     let views = try await MustacheLibrary(directory: configuration.viewsDirectory.path)
     let services = ConsoleServices(configuration: configuration, database: database, views: views, logger: logger,
-                                   passwords: Passwords(cost: configuration.bcryptCost))
+                                   passwords: Passwords(cost: configuration.bcryptCost),
+                                   clock: BusinessClock(database: database, testMode: configuration.testMode))
     let router = Router(context: AppContext.self)
     router.add(middleware: NotFoundPageMiddleware(services: services))
     router.add(middleware: LogRequestsMiddleware(.debug))

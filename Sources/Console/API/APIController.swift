@@ -20,6 +20,7 @@ struct APIController: Sendable {
         authed.get("accounts/:id/users", use: listUsers)
         CatalogAPI(services: services).addRoutes(to: authed)
         PlansAPI(services: services).addRoutes(to: authed)
+        SubscriptionsAPI(services: services).addRoutes(to: authed)
     }
 
     // MARK: Tokens and me

@@ -23,6 +23,24 @@ public struct PlanStore: Sendable {
         return try await hydrate(row, on: db ?? database)
     }
 
+    /// The plan of a subscription the caller has already reached through its scope.
+    public func plan(of subscription: Subscription) async throws -> Plan {
+        let rows = try await database.rows("SELECT p.*, c.exponent FROM plans p JOIN currencies c ON c.code = p.currency WHERE p.id = ?", [.int(subscription.planID)])
+        guard let row = rows.first else { throw StoreError.notFound("plan \(subscription.planID)") }
+        return try await hydrate(row, on: database)
+    }
+
+    /// The plan a switch path of `plan` leads to, or nil when there is no such path.
+    public func switchTarget(of plan: Plan, to targetID: Int64) async throws -> Plan? {
+        let rows = try await database.rows(
+            """
+            SELECT p.*, c.exponent FROM plan_switch_paths s JOIN plans p ON p.id = s.to_plan_id JOIN currencies c ON c.code = p.currency
+            WHERE s.plan_id = ? AND s.to_plan_id = ?
+            """, [.int(plan.id), .int(targetID)])
+        guard let row = rows.first else { return nil }
+        return try await hydrate(row, on: database)
+    }
+
     /// Plans the caller owns (in its subtree) or sells by delegation, newest first.
     public func list(in scope: TenantScope) async throws -> [Plan] {
         let rows = try await database.rows(

@@ -1,0 +1,272 @@
+import Commerce
+import Foundation
+import Hummingbird
+import OrderEngine
+import Storage
+
+/// Subscriptions, the test clock, promo codes and quotes through the API (API.md).
+struct SubscriptionsAPI: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to api: RouterGroup<SignedInContext>) {
+        api.get("clock", use: readClock)
+        api.put("clock", use: setClock)
+        api.post("subscriptions", use: importSubscription)
+        api.get("subscriptions", use: list)
+        api.get("subscriptions/:id", use: show)
+        api.patch("subscriptions/:id", use: setStatus)
+        api.put("subscriptions/:id/usage", use: setUsage)
+        api.post("subscriptions/:id/quotes", use: quote)
+        api.post("promo-codes", use: createPromo)
+        api.get("promo-codes", use: listPromos)
+    }
+
+    var clock: BusinessClock { services.clock }
+    var store: SubscriptionStore { SubscriptionStore(database: services.database) }
+
+    // MARK: Clock
+
+    struct ClockJSON: Codable {
+        let now: String
+    }
+
+    @Sendable func readClock(_ request: Request, context: SignedInContext) async throws -> Response {
+        guard clock.testMode else { throw StoreError.notFound("clock") }
+        return try APIJSON.response(ClockJSON(now: try await clock.now().formatted(.iso8601)))
+    }
+
+    @Sendable func setClock(_ request: Request, context: SignedInContext) async throws -> Response {
+        guard clock.testMode else { throw StoreError.notFound("clock") }
+        let body = try await APIJSON.decode(ClockJSON.self, from: request, context: context)
+        guard let moment = Timestamps.parse(body.now) else {
+            throw APIError(status: .unprocessableContent, code: "now", message: "now must be an RFC 3339 timestamp such as 2026-04-26T00:00:00Z.")
+        }
+        try await clock.set(moment, by: context.actor)
+        return try APIJSON.response(ClockJSON(now: moment.formatted(.iso8601)))
+    }
+
+    // MARK: Subscriptions
+
+    struct ImportRequest: Decodable {
+        struct Line: Decodable {
+            let resourceCode: String
+            let additional: Int64?
+            let usage: Int64?
+        }
+        struct Individual: Decodable {
+            let resourceCode: String
+            let setupFee: MoneyInput?
+            let recurringFee: MoneyInput?
+        }
+        let customerId: Int64
+        let planId: Int64
+        let periodMonths: Int
+        let periodStart: String
+        let status: String?
+        let resources: [Line]?
+        let individualPrices: [Individual]?
+    }
+
+    struct SubscriptionJSON: Encodable {
+        struct Line: Encodable {
+            let resourceCode: String
+            let included: Int64
+            let additional: Int64
+            let total: Int64
+            let usage: Int64
+        }
+        let id: Int64
+        let customerId: Int64
+        let status: String
+        let planId: Int64
+        let periodMonths: Int
+        let periodStart: String
+        let periodEnd: String
+        let individualPrices: Bool
+        let resources: [Line]
+
+        init(_ subscription: Subscription) {
+            id = subscription.id
+            customerId = subscription.customerID
+            status = subscription.status.rawValue
+            planId = subscription.planID
+            periodMonths = subscription.period.months
+            periodStart = subscription.period.start.description
+            periodEnd = subscription.period.end.description
+            individualPrices = subscription.individualPrices
+            resources = subscription.resources.map { Line(resourceCode: $0.code, included: $0.included, additional: $0.additional, total: $0.total, usage: $0.usage) }
+        }
+    }
+
+    @Sendable func importSubscription(_ request: Request, context: SignedInContext) async throws -> Response {
+        let body = try await APIJSON.decode(ImportRequest.self, from: request, context: context)
+        let subscription = try await store.importSubscription(SubscriptionImport(
+            customerID: body.customerId, planID: body.planId, periodMonths: body.periodMonths, periodStart: body.periodStart, status: body.status ?? "active",
+            resources: (body.resources ?? []).map { ($0.resourceCode, $0.additional ?? 0, $0.usage ?? 0) },
+            individualPrices: body.individualPrices.map { $0.map { ($0.resourceCode, $0.setupFee?.amount ?? "0", $0.recurringFee?.amount ?? "0") } }),
+            in: context.scope, clock: clock)
+        return try APIJSON.response(SubscriptionJSON(subscription), status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
+        let page = try await store.list(
+            in: context.scope,
+            filter: .init(customerID: request.query("customer_id").flatMap { Int64($0) }, planID: request.query("plan_id").flatMap { Int64($0) },
+                          status: request.query("status").flatMap(SubscriptionStatus.init(rawValue:))),
+            page: PageRequest(limit: request.query("limit").flatMap { Int($0) } ?? 50, cursor: request.query("cursor").flatMap { Int64($0) }))
+        return try APIJSON.response(APIController.ListResponse(items: page.items.map(SubscriptionJSON.init), nextCursor: page.nextCursor))
+    }
+
+    @Sendable func show(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try APIJSON.response(SubscriptionJSON(try await store.subscription(id, in: context.scope)))
+    }
+
+    struct StatusRequest: Decodable { let status: String }
+
+    @Sendable func setStatus(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await store.subscription(id, in: context.scope)
+        let body = try await APIJSON.decode(StatusRequest.self, from: request, context: context)
+        return try APIJSON.response(SubscriptionJSON(try await store.setStatus(id, body.status, in: context.scope)))
+    }
+
+    @Sendable func setUsage(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await store.subscription(id, in: context.scope)
+        let body = try await APIJSON.decode([String: Int64].self, from: request, context: context)
+        return try APIJSON.response(SubscriptionJSON(try await store.setUsage(id, body, in: context.scope)))
+    }
+
+    // MARK: Quotes
+
+    struct ChangeBody: Decodable {
+        struct Line: Decodable {
+            let resourceCode: String
+            let additional: Int64
+        }
+        struct Switch: Decodable {
+            let fromResourceCode: String
+            let toResourceCode: String
+        }
+        struct PlanSwitch: Decodable {
+            let planId: Int64
+            let periodMonths: Int?
+        }
+        let resources: [Line]?
+        let `switch`: Switch?
+        let plan: PlanSwitch?
+        let promoCode: String?
+
+        func request(currentMonths: Int) throws -> ChangeRequest {
+            let given = [resources != nil, `switch` != nil, plan != nil].filter { $0 }.count
+            guard given == 1 else {
+                throw APIError(status: .unprocessableContent, code: "change", message: "Send exactly one of resources, switch or plan.")
+            }
+            if let resources { return .quantities(Dictionary(resources.map { ($0.resourceCode, $0.additional) }, uniquingKeysWith: { _, last in last })) }
+            if let change = `switch` { return .resourceSwitch(from: change.fromResourceCode, to: change.toResourceCode) }
+            return .plan(planID: plan!.planId, periodMonths: plan!.periodMonths ?? currentMonths)
+        }
+    }
+
+    struct QuoteJSON: Encodable {
+        struct Line: Encodable {
+            let kind: String
+            let description: String
+            let resourceCode: String?
+            let quantityDelta: Int64?
+            let unitPrice: MoneyJSON?
+            let daysRemaining: Int
+            let daysInPeriod: Int
+            let amount: MoneyJSON
+        }
+        struct Converted: Encodable {
+            let currency: String
+            let rate: String
+            let subtotal: MoneyJSON
+            let discount: MoneyJSON
+            let tax: MoneyJSON
+            let total: MoneyJSON
+        }
+        struct Reason: Encodable {
+            let code: String
+            let message: String
+            let details: [String: String]?
+        }
+        let lines: [Line]
+        let subtotal: MoneyJSON
+        let discount: MoneyJSON
+        let tax: MoneyJSON
+        let total: MoneyJSON
+        let currency: String
+        let converted: Converted?
+        let blockedReasons: [Reason]
+        let effectiveDate: String
+
+        init(_ priced: PricedChange) {
+            let quote = priced.quote
+            let plan = quote.plan
+            func money(_ minor: Int64, _ totals: Quote.Totals) -> MoneyJSON { MoneyJSON(Money(minorUnits: minor, currency: totals.currency)) }
+            lines = quote.lines.map { line in
+                Line(kind: line.kind.rawValue, description: line.description, resourceCode: line.resourceCode, quantityDelta: line.quantityDelta,
+                     unitPrice: line.unitPrice.map(MoneyJSON.init), daysRemaining: line.daysRemaining, daysInPeriod: line.daysInPeriod,
+                     amount: money(line.amount, plan))
+            }
+            subtotal = money(plan.subtotal, plan)
+            discount = money(plan.discount, plan)
+            tax = money(plan.tax, plan)
+            total = money(plan.total, plan)
+            currency = plan.currency.code
+            converted = quote.converted.map { c in
+                Converted(currency: c.currency.code, rate: quote.rate?.text ?? "", subtotal: money(c.subtotal, c), discount: money(c.discount, c),
+                          tax: money(c.tax, c), total: money(c.total, c))
+            }
+            blockedReasons = priced.refusals.map { Reason(code: $0.code.rawValue, message: $0.message, details: $0.details.isEmpty ? nil : $0.details) }
+            effectiveDate = priced.today.description
+        }
+    }
+
+    /// A quote always answers 200, listing every refusal.
+    @Sendable func quote(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let subscription = try await store.subscription(id, in: context.scope)
+        guard context.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
+        let body = try await APIJSON.decode(ChangeBody.self, from: request, context: context)
+        let priced = try await QuoteService(database: services.database, clock: clock)
+            .quote(subscription: id, change: try body.request(currentMonths: subscription.period.months), promoCode: body.promoCode, in: context.scope)
+        return try APIJSON.response(QuoteJSON(priced))
+    }
+
+    // MARK: Promo codes
+
+    struct PromoRequest: Decodable {
+        let code: String
+        let percent: String
+        let validUntil: String
+    }
+
+    struct PromoJSON: Encodable {
+        let id: Int64
+        let sellerId: Int64
+        let code: String
+        let percent: String
+        let validUntil: String
+        init(_ promo: PromoCodeStore.Promo) {
+            id = promo.id
+            sellerId = promo.sellerID
+            code = promo.code
+            percent = promo.percent
+            validUntil = promo.validUntil.description
+        }
+    }
+
+    @Sendable func createPromo(_ request: Request, context: SignedInContext) async throws -> Response {
+        let body = try await APIJSON.decode(PromoRequest.self, from: request, context: context)
+        let promo = try await PromoCodeStore(database: services.database).create(code: body.code, percent: body.percent, validUntil: body.validUntil, in: context.scope)
+        return try APIJSON.response(PromoJSON(promo), status: .created)
+    }
+
+    @Sendable func listPromos(_ request: Request, context: SignedInContext) async throws -> Response {
+        try APIJSON.response(APIController.ListResponse(items: try await PromoCodeStore(database: services.database).list(in: context.scope).map(PromoJSON.init), nextCursor: nil))
+    }
+}

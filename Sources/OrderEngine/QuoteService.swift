@@ -1,0 +1,195 @@
+import Commerce
+import Foundation
+import MariaDB
+import Storage
+
+/// A change of a subscription, as a customer or staff ask for it (API.md change bodies).
+public enum ChangeRequest: Sendable, Equatable {
+    /// New additional quantities per resource code.
+    case quantities([String: Int64])
+    case resourceSwitch(from: String, to: String)
+    case plan(planID: Int64, periodMonths: Int)
+}
+
+/// A quote: the priced lines and every refusal that applies, all at once.
+public struct PricedChange: Sendable {
+    public var subscription: Subscription
+    public var plan: Plan
+    public var quote: Quote
+    public var refusals: [Refusal]
+    public var today: BusinessDate
+}
+
+/// The first half of the order engine: prices a change exactly (DOMAIN.md 6) and lists why it may
+/// be refused (DOMAIN.md 5), in one read-only pass.
+public struct QuoteService: Sendable {
+    let database: MariaDBDatabase
+    let clock: BusinessClock
+
+    public init(database: MariaDBDatabase, clock: BusinessClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    public func quote(subscription id: Int64, change: ChangeRequest, promoCode: String?, in scope: TenantScope) async throws -> PricedChange {
+        let subscriptions = SubscriptionStore(database: database)
+        let subscription = try await subscriptions.subscription(id, in: scope)
+        let plans = PlanStore(database: database)
+        let plan = try await plans.plan(of: subscription)
+        let customer = try await AccountStore(database: database).account(subscription.customerID, in: scope)
+        let sellerID = customer.parentID ?? customer.id
+        let now = try await clock.now()
+        let today = BusinessDate(instant: now)
+        // The change takes effect today, inside the current period.
+        let period = subscription.period
+        let day = max(period.start, min(today, period.end.adding(days: -1)))
+        var refusals: [Refusal] = []
+
+        switch subscription.status {
+        case .blocked, .suspended, .cancelled:
+            refusals.append(Refusal(.subscriptionNotActive, "The subscription is \(subscription.status.rawValue): it can't be changed until it is active again."))
+        case .trial where !plan.changesInTrial:
+            refusals.append(Refusal(.trialForbidsChange, "The plan's trial does not allow changes; they are possible once the trial ends."))
+        default:
+            break
+        }
+
+        // Prices that apply (DOMAIN.md 4): individual, else order-time for fixed price, else the seller's now.
+        let priceMoment = plan.fixedPrice ? subscription.pricedAt : now
+        let sellerPrices = try await plans.prices(of: plan, seller: sellerID, at: priceMoment)
+        var resourcePrices = sellerPrices.resourceFees
+        if subscription.individualPrices {
+            for (resource, fees) in try await subscriptions.individualPrices(of: subscription, currency: plan.currency) { resourcePrices[resource] = fees }
+        }
+        let zero = UnitPrice(scaled: 0, currency: plan.currency)
+        func price(_ line: Subscription.Line) -> ChangePricing.ResourcePrice {
+            ChangePricing.ResourcePrice(code: line.code, monthly: resourcePrices[line.resourceID]?.recurringFee ?? zero,
+                                        setup: resourcePrices[line.resourceID]?.setupFee ?? zero)
+        }
+        func isReduction(_ delta: Int64) -> Bool { delta < 0 }
+        func reductionRules() {
+            if plan.billingType == .nonRefund {
+                refusals.append(Refusal(.nonRefundReduction, "\(plan.name) is non-refundable: resources can be added but not reduced."))
+            }
+            if plan.billingType == .monthlyCommitment {
+                refusals.append(Refusal(.commitmentReduction, "Reductions wait for the end of the commitment term (\(period.end)); increases are always allowed."))
+            }
+        }
+
+        var lines: [QuoteLine] = []
+        switch change {
+        case .quantities(let wanted):
+            var reduced = false
+            for (code, additional) in wanted.sorted(by: { $0.key < $1.key }) {
+                guard let line = subscription.line(code), let rate = plan.resources.first(where: { $0.resourceID == line.resourceID }) else {
+                    refusals.append(Refusal(.outOfLimits, "The subscription has no resource \(code).", details: ["resource_code": code]))
+                    continue
+                }
+                let delta = additional - line.additional
+                guard delta != 0 else { continue }
+                if line.included != -1 {
+                    let total = line.included + additional
+                    if total < 0 || total < rate.minUnits || (rate.maxUnits != -1 && total > rate.maxUnits) {
+                        refusals.append(Refusal(.outOfLimits, "\(code) must stay between \(rate.minUnits) and \(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits)); \(total) asked.",
+                                                details: ["resource_code": code, "min": String(rate.minUnits), "max": String(rate.maxUnits), "total": String(total)]))
+                    }
+                    if delta < 0 && total < line.usage {
+                        refusals.append(Refusal(.belowUsage, "\(code) is in use: \(line.usage) units are used, so it can't go down to \(total).",
+                                                details: ["resource_code": code, "usage": String(line.usage)]))
+                    }
+                }
+                if isReduction(delta) { reduced = true }
+                lines += ChangePricing.quantityChange(price(line), delta: delta, period: period, on: day)
+            }
+            if reduced { reductionRules() }
+
+        case .resourceSwitch(let fromCode, let toCode):
+            let pairs = try await plans.upgradePairs(of: plan)
+            let forward = pairs.first { $0.from.code == fromCode && $0.to.code == toCode }
+            let backward = pairs.first { $0.from.code == toCode && $0.to.code == fromCode }
+            let pair = forward ?? backward
+            let isDowngrade = forward == nil && backward != nil
+            if pair == nil || (isDowngrade && backward?.downgradable == false) {
+                refusals.append(Refusal(.noSuchPair, isDowngrade ? "\(toCode) → \(fromCode) can't be reversed: the pair is not downgradable."
+                                                                 : "\(plan.name) offers no switch from \(fromCode) to \(toCode).",
+                                        details: ["from_resource_code": fromCode, "to_resource_code": toCode]))
+            } else if pair?.active == false {
+                refusals.append(Refusal(.pairInactive, "The switch \(fromCode) → \(toCode) is not offered at the moment."))
+            }
+            if let from = subscription.line(fromCode), let to = subscription.line(toCode) {
+                if from.total < 1 { refusals.append(Refusal(.outOfLimits, "The subscription has no \(fromCode) to switch.", details: ["resource_code": fromCode])) }
+                if to.total >= 1 { refusals.append(Refusal(.outOfLimits, "The subscription has \(toCode) already.", details: ["resource_code": toCode])) }
+                if from.usage > 0 && isDowngrade { refusals.append(Refusal(.belowUsage, "\(fromCode) is in use.", details: ["resource_code": fromCode])) }
+                if isDowngrade { reductionRules() }
+                var fee: Int64 = 0
+                if let pair, !isDowngrade, pair.upgradeFee.minorUnits != 0 {
+                    if pair.upgradeFee.currency == plan.currency {
+                        fee = pair.upgradeFee.minorUnits
+                    } else if let rate = try await CurrencyStore(database: database).rate(from: pair.upgradeFee.currency.code, to: plan.currency.code, at: now) {
+                        fee = Pricing.convert(pair.upgradeFee.minorUnits, from: pair.upgradeFee.currency, to: plan.currency, rate: rate.rate)
+                    } else {
+                        refusals.append(Refusal(.rateMissing, "No \(pair.upgradeFee.currency.code) → \(plan.currency.code) rate is in effect to convert the upgrade fee."))
+                    }
+                }
+                lines += ChangePricing.resourceSwitch(from: price(from), to: price(to), upgradeFee: fee, isDowngrade: isDowngrade, period: period, on: day)
+            } else if pair != nil {
+                refusals.append(Refusal(.noSuchPair, "The subscription does not hold both \(fromCode) and \(toCode).", details: ["from_resource_code": fromCode, "to_resource_code": toCode]))
+            }
+
+        case .plan(let targetID, let months):
+            let target = try await plans.switchTarget(of: plan, to: targetID)
+            if target == nil {
+                refusals.append(Refusal(.noSwitchPath, "\(plan.name) can't be switched to that plan.", details: ["plan_id": String(targetID)]))
+            } else if let target, !target.periods.contains(months) {
+                refusals.append(Refusal(.noSwitchPath, "\(target.name) has no \(months)-month period.", details: ["period_months": String(months)]))
+            }
+            if let target {
+                let targetPrices = try await plans.prices(of: target, seller: sellerID, at: now)
+                let oldFee = sellerPrices.periodFees[period.months] ?? zero
+                let newFee = targetPrices.periodFees[months] ?? UnitPrice(scaled: 0, currency: target.currency)
+                let old = subscription.resources.map { ChangePricing.Held(code: $0.code, additional: $0.additional, monthly: price($0).monthly) }
+                let new = subscription.resources.compactMap { line -> ChangePricing.Held? in
+                    guard target.resources.contains(where: { $0.resourceID == line.resourceID }) else { return nil }
+                    return ChangePricing.Held(code: line.code, additional: line.additional,
+                                              monthly: targetPrices.resourceFees[line.resourceID]?.recurringFee ?? UnitPrice(scaled: 0, currency: target.currency))
+                }
+                for line in subscription.resources {
+                    guard let rate = target.resources.first(where: { $0.resourceID == line.resourceID }) else { continue }
+                    let total = rate.included == -1 ? -1 : rate.included + line.additional
+                    if total != -1 && (total < rate.minUnits || (rate.maxUnits != -1 && total > rate.maxUnits)) {
+                        refusals.append(Refusal(.outOfLimits, "On \(target.name), \(line.code) must stay between \(rate.minUnits) and \(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits)).",
+                                                details: ["resource_code": line.code]))
+                    }
+                }
+                lines += ChangePricing.planSwitch(oldFee: oldFee, newFee: newFee, old: old, new: new, period: period, newMonths: months, on: day)
+            }
+        }
+
+        // Promo codes are the seller's; never with individual prices.
+        var promo: Rational?
+        if let code = promoCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
+            if subscription.individualPrices {
+                refusals.append(Refusal(.promoNotAllowed, "Promo codes don't apply to subscriptions with individual prices."))
+            } else if let found = try await PromoCodeStore(database: database).valid(code: code, seller: sellerID, on: today) {
+                promo = found
+            } else {
+                refusals.append(Refusal(.promoInvalid, "The promo code \(code) is unknown or has expired.", details: ["promo_code": code]))
+            }
+        }
+
+        let customerCurrency = try await CurrencyStore(database: database).currency(customer.currency) ?? plan.currency
+        var rate: RateValue?
+        if customerCurrency != plan.currency {
+            if let found = try await CurrencyStore(database: database).rate(from: plan.currency.code, to: customerCurrency.code, at: now) {
+                rate = found.rate
+            } else {
+                refusals.append(Refusal(.rateMissing, "No \(plan.currency.code) → \(customerCurrency.code) rate is in effect: the invoice can't be priced."))
+            }
+        }
+        let terms = QuoteTerms(planCurrency: plan.currency, invoiceCurrency: rate == nil ? plan.currency : customerCurrency, rate: rate,
+                               taxRate: Pricing.fraction(customer.taxRate) ?? Rational(0), pricesIncludeTaxes: plan.pricesIncludeTaxes, promo: promo)
+        let quote = Pricing.quote(lines, terms: terms)
+        let ordered = refusals.enumerated().sorted { ($0.element.code.rank, $0.offset) < ($1.element.code.rank, $1.offset) }.map(\.element)
+        return PricedChange(subscription: subscription, plan: plan, quote: quote, refusals: ordered, today: today)
+    }
+}

@@ -1,0 +1,55 @@
+import Commerce
+import Foundation
+import MariaDB
+
+public enum SubscriptionStatus: String, Codable, Sendable, CaseIterable {
+    case trial, active, blocked, suspended, cancelled
+}
+
+/// A customer's subscription to a plan, with its current period and resources.
+public struct Subscription: Sendable, Equatable {
+    public var id: Int64
+    public var customerID: Int64
+    public var customerPath: String
+    public var planID: Int64
+    public var status: SubscriptionStatus
+    public var period: BillingPeriod
+    public var anchorDay: Int
+    public var pricedAt: Date
+    public var individualPrices: Bool
+    public var resources: [Line]
+
+    public struct Line: Sendable, Equatable {
+        public var resourceID: Int64
+        public var code: String
+        public var included: Int64
+        public var additional: Int64
+        public var usage: Int64
+        /// included + additional; −1 when included is unlimited.
+        public var total: Int64 { included == -1 ? -1 : included + additional }
+    }
+
+    public func line(_ code: String) -> Line? { resources.first { $0.code == code } }
+}
+
+/// What staff import: an existing subscription, without charge (API.md `POST /subscriptions`).
+public struct SubscriptionImport: Sendable {
+    public var customerID: Int64
+    public var planID: Int64
+    public var periodMonths: Int
+    public var periodStart: String
+    public var status: String
+    public var resources: [(code: String, additional: Int64, usage: Int64)]
+    public var individualPrices: [(code: String, setupFee: String, recurringFee: String)]?
+
+    public init(customerID: Int64, planID: Int64, periodMonths: Int, periodStart: String, status: String,
+                resources: [(code: String, additional: Int64, usage: Int64)], individualPrices: [(code: String, setupFee: String, recurringFee: String)]? = nil) {
+        self.customerID = customerID
+        self.planID = planID
+        self.periodMonths = periodMonths
+        self.periodStart = periodStart
+        self.status = status
+        self.resources = resources
+        self.individualPrices = individualPrices
+    }
+}

@@ -1,0 +1,218 @@
+import Commerce
+import Foundation
+import MariaDB
+
+/// Subscriptions of customers in the caller's subtree.
+public struct SubscriptionStore: Sendable {
+    let database: MariaDBDatabase
+
+    public init(database: MariaDBDatabase) { self.database = database }
+
+    public func subscription(_ id: Int64, in scope: TenantScope, on db: MariaDBDatabase? = nil, forUpdate: Bool = false) async throws -> Subscription {
+        let db = db ?? database
+        let rows = try await db.rows(
+            "SELECT * FROM subscriptions WHERE id = ? AND customer_path LIKE ?\(forUpdate ? " FOR UPDATE" : "")",
+            [.int(id), .string(scope.pathPattern)])
+        guard let row = rows.first else { throw StoreError.notFound("subscription \(id)") }
+        return try await hydrate(row, on: db)
+    }
+
+    public struct Filter: Sendable {
+        public var customerID: Int64?
+        public var planID: Int64?
+        public var status: SubscriptionStatus?
+        public init(customerID: Int64? = nil, planID: Int64? = nil, status: SubscriptionStatus? = nil) {
+            self.customerID = customerID
+            self.planID = planID
+            self.status = status
+        }
+    }
+
+    public func list(in scope: TenantScope, filter: Filter = Filter(), page: PageRequest = PageRequest()) async throws -> Page<Subscription> {
+        var conditions = ["customer_path LIKE ?"]
+        var binds: [MariaDBData] = [.string(scope.pathPattern)]
+        if let customer = filter.customerID { conditions.append("customer_id = ?"); binds.append(.int(customer)) }
+        if let plan = filter.planID { conditions.append("plan_id = ?"); binds.append(.int(plan)) }
+        if let status = filter.status { conditions.append("status = ?"); binds.append(.string(status.rawValue)) }
+        if let cursor = page.cursor { conditions.append("id < ?"); binds.append(.int(cursor)) }
+        binds.append(.int(Int64(page.limit + 1)))
+        var items: [Subscription] = []
+        for row in try await database.rows("SELECT * FROM subscriptions WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?", binds) {
+            items.append(try await hydrate(row, on: database))
+        }
+        var next: Int64?
+        if items.count > page.limit {
+            items.removeLast()
+            next = items.last?.id
+        }
+        return Page(items: items, nextCursor: next)
+    }
+
+    private func hydrate(_ row: MariaDBRow, on db: MariaDBDatabase) async throws -> Subscription {
+        let id = try row.decode(column: "id", as: Int64.self)
+        let lines = try await db.rows(
+            """
+            SELECT sr.resource_id, r.code, sr.included, sr.additional, sr.usage_units FROM subscription_resources sr
+            JOIN resources r ON r.id = sr.resource_id WHERE sr.subscription_id = ? ORDER BY r.code
+            """, [.int(id)]).map {
+                Subscription.Line(resourceID: try $0.decode(column: "resource_id", as: Int64.self), code: try $0.decode(column: "code", as: String.self),
+                                  included: try $0.decode(column: "included", as: Int64.self), additional: try $0.decode(column: "additional", as: Int64.self),
+                                  usage: try $0.decode(column: "usage_units", as: Int64.self))
+            }
+        func date(_ column: String) throws -> BusinessDate {
+            let text = try row.decode(column: column, as: String.self)
+            guard let date = BusinessDate(text) else { throw StoreError.invalid(field: column, message: "stored date \(text) is not a date") }
+            return date
+        }
+        return Subscription(
+            id: id, customerID: try row.decode(column: "customer_id", as: Int64.self), customerPath: try row.decode(column: "customer_path", as: String.self),
+            planID: try row.decode(column: "plan_id", as: Int64.self),
+            status: SubscriptionStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .blocked,
+            period: BillingPeriod(start: try date("period_start"), end: try date("period_end"), months: try row.decode(column: "period_months", as: Int.self)),
+            anchorDay: try row.decode(column: "anchor_day", as: Int.self), pricedAt: try row.decode(column: "priced_at", as: Date.self),
+            individualPrices: try row.decode(column: "individual_prices", as: Bool.self), resources: lines)
+    }
+
+    private func requireStaffChange(_ actor: Actor) throws {
+        guard actor.accountKind.isStaff, actor.role != .viewer else { throw StoreError.forbidden("only staff admins and operators do this") }
+    }
+
+    /// Imports an existing subscription without charge. A resource left out gets the plan's included
+    /// units, additional 0, usage 0.
+    public func importSubscription(_ draft: SubscriptionImport, in scope: TenantScope, clock: BusinessClock) async throws -> Subscription {
+        try requireStaffChange(scope.actor)
+        let customer = try await AccountStore(database: database).account(draft.customerID, in: scope)
+        var errors = ValidationErrors()
+        if customer.kind != .customer { errors.add("customer_id", "Subscriptions belong to customers.") }
+        let plans = PlanStore(database: database)
+        let plan = try await plans.plan(draft.planID, in: scope)
+        if let seller = customer.parentID, !(try await plans.sells(plan, seller: seller)) {
+            errors.add("plan_id", "\(customer.name)'s seller does not sell \(plan.name).")
+        }
+        if !plan.periods.contains(draft.periodMonths) {
+            errors.add("period_months", "\(plan.name) offers \(plan.periods.map { "\($0)" }.joined(separator: ", ")) months.")
+        }
+        let start = BusinessDate(draft.periodStart)
+        if start == nil { errors.add("period_start", "Use a date like 2026-04-11.") }
+        let status = SubscriptionStatus(rawValue: draft.status)
+        if status == nil || status == .cancelled { errors.add("status", "Import as trial, active, blocked or suspended.") }
+        let codes = try await ResourceStore(database: database).codes()
+        let byCode = Dictionary(uniqueKeysWithValues: codes.map { ($1, $0) })
+        var lines: [(Int64, Int64, Int64, Int64)] = []
+        let given = Dictionary(draft.resources.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        for (index, line) in draft.resources.enumerated() where byCode[line.code].map({ id in plan.resources.contains { $0.resourceID == id } }) != true {
+            errors.add("resources.\(index).resource_code", "\(plan.name) has no resource \(line.code).")
+        }
+        for rate in plan.resources {
+            let code = codes[rate.resourceID] ?? ""
+            let additional = given[code]?.additional ?? 0
+            let usage = given[code]?.usage ?? 0
+            if rate.included != -1 && rate.included + additional < 0 {
+                errors.add("resources.\(code).additional", "Additional units can't make the total of \(code) negative.")
+            }
+            if usage < 0 { errors.add("resources.\(code).usage", "Usage is 0 or more.") }
+            lines.append((rate.resourceID, rate.included, additional, usage))
+        }
+        try errors.throwIfAny()
+        let period = BillingPeriod(starting: start!, months: draft.periodMonths, anchorDay: start!.day)
+        let now = try await clock.now()
+        return try await database.withTransaction { tx in
+            let id = Int64(try await tx.query(
+                """
+                INSERT INTO subscriptions (customer_id, customer_path, plan_id, period_months, status, period_start, period_end, anchor_day,
+                  priced_at, individual_prices, created_at, updated_at, created_by, updated_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?)
+                """, [.int(customer.id), .string(customer.path), .int(plan.id), .int(Int64(draft.periodMonths)), .string(status!.rawValue),
+                      period.start.mariaDB, period.end.mariaDB, .int(Int64(start!.day)), now.mariaDBData,
+                      (draft.individualPrices != nil).mariaDBData, .int(scope.actor.userID), .int(scope.actor.userID)]).lastInsertID)
+            for (resource, included, additional, usage) in lines {
+                try await tx.query("INSERT INTO subscription_resources (subscription_id, resource_id, included, additional, usage_units) VALUES (?, ?, ?, ?, ?)",
+                                   [.int(id), .int(resource), .int(included), .int(additional), .int(usage)])
+            }
+            if let individual = draft.individualPrices {
+                for (index, line) in individual.enumerated() {
+                    guard let resource = byCode[line.code] else { throw StoreError.invalid(field: "individual_prices.\(index).resource_code", message: "No resource \(line.code).") }
+                    let setup: UnitPrice, recurring: UnitPrice
+                    do {
+                        setup = try UnitPrice.parse(line.setupFee.isEmpty ? "0" : line.setupFee, currency: plan.currency)
+                        recurring = try UnitPrice.parse(line.recurringFee.isEmpty ? "0" : line.recurringFee, currency: plan.currency)
+                    } catch {
+                        throw StoreError.invalid(field: "individual_prices.\(index)", message: (error as? AmountError)?.description ?? "\(error)")
+                    }
+                    try await tx.query("INSERT INTO subscription_individual_prices (subscription_id, resource_id, setup_fee_scaled, recurring_fee_scaled) VALUES (?, ?, ?, ?)",
+                                       [.int(id), .int(resource), .int(setup.scaled), .int(recurring.scaled)])
+                }
+            }
+            let subscription = try await self.subscription(id, in: scope, on: tx)
+            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "subscription", objectID: id, action: "import",
+                                      before: nil as SubscriptionAudit?, after: SubscriptionAudit(subscription))
+            return subscription
+        }
+    }
+
+    /// Staff set a subscription active, blocked or suspended.
+    public func setStatus(_ id: Int64, _ status: String, in scope: TenantScope) async throws -> Subscription {
+        try requireStaffChange(scope.actor)
+        guard let status = SubscriptionStatus(rawValue: status), [.active, .blocked, .suspended].contains(status) else {
+            throw StoreError.invalid(field: "status", message: "Set active, blocked or suspended.")
+        }
+        return try await database.withTransaction { tx in
+            let before = try await subscription(id, in: scope, on: tx, forUpdate: true)
+            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
+            try await tx.query("UPDATE subscriptions SET status = ?, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?",
+                               [.string(status.rawValue), .int(scope.actor.userID), .int(id)])
+            let after = try await subscription(id, in: scope, on: tx)
+            let customer = try await AccountStore(database: tx).account(before.customerID, in: scope, on: tx)
+            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "subscription", objectID: id, action: "status",
+                                      before: SubscriptionAudit(before), after: SubscriptionAudit(after))
+            return after
+        }
+    }
+
+    /// Staff record usage per resource code.
+    public func setUsage(_ id: Int64, _ usage: [String: Int64], in scope: TenantScope) async throws -> Subscription {
+        try requireStaffChange(scope.actor)
+        return try await database.withTransaction { tx in
+            let before = try await subscription(id, in: scope, on: tx, forUpdate: true)
+            var errors = ValidationErrors()
+            for (code, value) in usage.sorted(by: { $0.key < $1.key }) {
+                guard let line = before.line(code) else { errors.add(code, "The subscription has no resource \(code)."); continue }
+                if value < 0 { errors.add(code, "Usage is 0 or more."); continue }
+                try await tx.query("UPDATE subscription_resources SET usage_units = ? WHERE subscription_id = ? AND resource_id = ?",
+                                   [.int(value), .int(id), .int(line.resourceID)])
+            }
+            try errors.throwIfAny()
+            let after = try await subscription(id, in: scope, on: tx)
+            let customer = try await AccountStore(database: tx).account(before.customerID, in: scope, on: tx)
+            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "subscription", objectID: id, action: "usage",
+                                      before: SubscriptionAudit(before), after: SubscriptionAudit(after))
+            return after
+        }
+    }
+
+    /// Individual prices of a subscription, by resource id.
+    public func individualPrices(of subscription: Subscription, currency: Currency) async throws -> [Int64: PriceSchedule.ResourceFees] {
+        var fees: [Int64: PriceSchedule.ResourceFees] = [:]
+        for row in try await database.rows("SELECT resource_id, setup_fee_scaled, recurring_fee_scaled FROM subscription_individual_prices WHERE subscription_id = ?",
+                                           [.int(subscription.id)]) {
+            fees[try row.decode(column: "resource_id", as: Int64.self)] = .init(
+                setupFee: UnitPrice(scaled: try row.decode(column: "setup_fee_scaled", as: Int64.self), currency: currency),
+                recurringFee: UnitPrice(scaled: try row.decode(column: "recurring_fee_scaled", as: Int64.self), currency: currency))
+        }
+        return fees
+    }
+}
+
+struct SubscriptionAudit: Encodable {
+    var status: String
+    var planID: Int64
+    var period: String
+    var resources: [String: String]
+
+    init(_ subscription: Subscription) {
+        status = subscription.status.rawValue
+        planID = subscription.planID
+        period = "\(subscription.period.start)–\(subscription.period.end)"
+        resources = Dictionary(uniqueKeysWithValues: subscription.resources.map { ($0.code, "included \($0.included), additional \($0.additional), usage \($0.usage)") })
+    }
+}
