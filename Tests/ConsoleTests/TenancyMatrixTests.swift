@@ -75,6 +75,16 @@ final class TenancyMatrixTests: XCTestCase {
         "POST /plans/:id/delegations": Probe(path: "/plans/{plan}/delegations", form: ["reseller_id": "{id}"], json: nil, isListing: false, staffOnly: true),
         "GET /price-lists/:id": Probe(path: "/price-lists/{plan}", form: nil, json: nil, isListing: false, staffOnly: true),
         "POST /price-lists/:id": Probe(path: "/price-lists/{plan}", form: ["fee_1": "1"], json: nil, isListing: false, staffOnly: true),
+        "GET /api/v1/clock": Probe(path: "/api/v1/clock", form: nil, json: nil, isListing: false, fixed: .ok),
+        "PUT /api/v1/clock": Probe(path: "/api/v1/clock", form: nil, json: #"{"now":"2030-01-01T00:00:00Z"}"#, isListing: false, fixed: .forbidden),
+        "POST /api/v1/subscriptions": .api("/api/v1/subscriptions", json: #"{"customer_id":{id},"plan_id":{plan},"period_months":1,"period_start":"2026-04-01"}"#),
+        "GET /api/v1/subscriptions": .listing("/api/v1/subscriptions"),
+        "GET /api/v1/subscriptions/:id": .api("/api/v1/subscriptions/{sub}"),
+        "PATCH /api/v1/subscriptions/:id": .api("/api/v1/subscriptions/{sub}", json: #"{"status":"blocked"}"#),
+        "PUT /api/v1/subscriptions/:id/usage": .api("/api/v1/subscriptions/{sub}/usage", json: #"{}"#),
+        "POST /api/v1/subscriptions/:id/quotes": .api("/api/v1/subscriptions/{sub}/quotes", json: #"{"resources":[]}"#),
+        "POST /api/v1/promo-codes": Probe(path: "/api/v1/promo-codes", form: nil, json: #"{"code":"X","percent":"0","valid_until":"2030-01-01"}"#, isListing: false),
+        "GET /api/v1/promo-codes": .listing("/api/v1/promo-codes"),
         "GET /catalog/currencies": .catalogPage("/catalog/currencies"),
         "POST /catalog/currencies": .catalogPage("/catalog/currencies", form: ["code": "XTS", "name": "Test", "exponent": "2"]),
         "POST /catalog/currency-rates": .catalogPage("/catalog/currency-rates", form: ["from": "USD", "to": "EUR", "rate": "0.9"]),
@@ -126,8 +136,12 @@ final class TenancyMatrixTests: XCTestCase {
             let foreignPlan = try await api.call(.post, "/api/v1/plans", token: r2, json: #"{"name":"Two's Plan","currency":"EUR","billing_type":"prepaid","periods":[{"months":1,"fee":"10"}]}"#)
             XCTAssertEqual(foreignPlan.status, .created, foreignPlan.text)
             let planID = String(try XCTUnwrap(foreignPlan.json["id"] as? Int))
+            let foreignSubscription = try await api.call(.post, "/api/v1/subscriptions", token: r2, json: #"{"customer_id":\#(fixture.c2.id),"plan_id":\#(planID),"period_months":1,"period_start":"2026-04-01","status":"active"}"#)
+            XCTAssertEqual(foreignSubscription.status, .created, foreignSubscription.text)
+            let subscriptionID = String(try XCTUnwrap(foreignSubscription.json["id"] as? Int))
             func aim(_ text: String, _ target: Account) -> String {
                 text.replacingOccurrences(of: "{id}", with: String(target.id)).replacingOccurrences(of: "{plan}", with: planID)
+                    .replacingOccurrences(of: "{sub}", with: subscriptionID)
             }
             var checked = 0
             for key in actors {
@@ -150,6 +164,9 @@ final class TenancyMatrixTests: XCTestCase {
                         }
                         if probe.staffOnly && key.hasPrefix("c1") {
                             XCTAssertEqual(response.status, .forbidden, "\(key) \(route): plans are the staff's")
+                        } else if route == "POST /api/v1/promo-codes" {
+                            // Names nothing foreign: a 0 % code is refused for admins of staff; others may not create codes.
+                            XCTAssertEqual(response.status, key == "r1.admin" ? .unprocessableContent : .forbidden, "\(key) \(route)")
                         } else if probe.staffOnly && route == "POST /plans" {
                             // Creating names nothing foreign: an empty name is refused (admins) or the role may not (others).
                             XCTAssertEqual(response.status, key == "r1.admin" ? .unprocessableContent : .forbidden, "\(key) \(route)")

@@ -57,7 +57,7 @@ struct PlansAPI: Sendable {
             pricesIncludeTaxes: body.pricesIncludeTaxes ?? false, trialDays: body.trialDays ?? 0, changesInTrial: body.changesInTrial ?? true,
             connector: body.connector ?? "test", periods: (body.periods ?? []).map { ($0.months, $0.fee.amount) },
             resources: (body.resources ?? []).map(Self.line))
-        let plan = try await plans.create(draft, in: context.scope)
+        let plan = try await plans.create(draft, in: context.scope, effective: try await services.clock.now())
         return try APIJSON.response(try await json(plan, context: context), status: .created)
     }
 
@@ -71,7 +71,7 @@ struct PlansAPI: Sendable {
         let id = try context.parameters.require("id", as: Int64.self)
         let current = try await plans.plan(id, in: context.scope)
         let body = try await APIJSON.decode(PlanRequest.self, from: request, context: context)
-        let prices = try await plans.prices(of: current, seller: current.ownerAccountID, at: Date())
+        let prices = try await plans.prices(of: current, seller: current.ownerAccountID, at: try await services.clock.now())
         let currentLines = current.resources.map { rate in
             PlanDraft.ResourceLine(resourceID: rate.resourceID, included: rate.included, minUnits: rate.minUnits, maxUnits: rate.maxUnits,
                                    setupFee: prices.resourceFees[rate.resourceID]?.setupFee.amountText ?? "0",
@@ -84,7 +84,7 @@ struct PlansAPI: Sendable {
             changesInTrial: body.changesInTrial ?? current.changesInTrial, connector: body.connector ?? current.connector,
             periods: body.periods.map { $0.map { ($0.months, $0.fee.amount) } } ?? current.periods.map { ($0, prices.periodFees[$0]?.amountText ?? "0") },
             resources: body.resources.map { $0.map(Self.line) } ?? currentLines)
-        let plan = try await plans.update(id, draft, in: context.scope)
+        let plan = try await plans.update(id, draft, in: context.scope, effective: try await services.clock.now())
         return try APIJSON.response(try await json(plan, context: context))
     }
 
@@ -163,8 +163,8 @@ struct PlansAPI: Sendable {
         _ = try await AccountStore(database: services.database).account(seller, in: context.scope)
         let plan = try await plans.plan(planID, in: context.scope)
         guard try await plans.sells(plan, seller: seller) else { throw StoreError.notFound("price list of \(seller) for plan \(planID)") }
-        let prices = try await plans.prices(of: plan, seller: seller, at: Date())
-        let cost = try await plans.netCost(of: plan, reseller: seller, at: Date())
+        let prices = try await plans.prices(of: plan, seller: seller, at: try await services.clock.now())
+        let cost = try await plans.netCost(of: plan, reseller: seller, at: try await services.clock.now())
         let codes = try await ResourceStore(database: services.database).codes()
         return try APIJSON.response(PriceListJSON(sellerId: seller, planId: planID, prices: PricesJSON(prices), netCost: cost.map(PricesJSON.init),
                                                   warnings: cost.map { prices.pricesBelow($0, resourceCodes: codes) } ?? []))
@@ -180,10 +180,10 @@ struct PlansAPI: Sendable {
             seller: seller, plan: planID,
             PriceListDraft(periods: (body.periods ?? []).map { ($0.months, $0.fee.amount) },
                            resources: (body.resources ?? []).map { ($0.resourceId, $0.setupFee?.amount ?? "0", $0.recurringFee?.amount ?? "0") }),
-            in: context.scope)
+            in: context.scope, effective: try await services.clock.now())
         let plan = try await plans.plan(planID, in: context.scope)
-        let prices = try await plans.prices(of: plan, seller: seller, at: Date())
-        let cost = try await plans.netCost(of: plan, reseller: seller, at: Date())
+        let prices = try await plans.prices(of: plan, seller: seller, at: try await services.clock.now())
+        let cost = try await plans.netCost(of: plan, reseller: seller, at: try await services.clock.now())
         return try APIJSON.response(PriceListJSON(sellerId: seller, planId: planID, prices: PricesJSON(prices), netCost: cost.map(PricesJSON.init), warnings: warnings))
     }
 
@@ -230,7 +230,7 @@ struct PlansAPI: Sendable {
 
     func json(_ plan: Plan, context: SignedInContext) async throws -> PlanJSON {
         let seller = try await plans.sells(plan, seller: context.actor.accountID) ? context.actor.accountID : plan.ownerAccountID
-        let prices = try await plans.prices(of: plan, seller: seller, at: Date())
+        let prices = try await plans.prices(of: plan, seller: seller, at: try await services.clock.now())
         let codes = try await ResourceStore(database: services.database).codes()
         let zero = UnitPrice(scaled: 0, currency: plan.currency)
         return PlanJSON(

@@ -123,7 +123,7 @@ struct PlansController: Sendable {
         try requireStaff(context)
         let id = try context.parameters.require("id", as: Int64.self)
         let plan = try await store.plan(id, in: context.scope)
-        let prices = try await store.prices(of: plan, seller: plan.ownerAccountID, at: Date())
+        let prices = try await store.prices(of: plan, seller: plan.ownerAccountID, at: try await services.clock.now())
         var values: [String: String] = [
             "name": plan.name, "currency": plan.currency.code, "billing_type": plan.billingType.rawValue,
             "trial_days": String(plan.trialDays),
@@ -222,7 +222,7 @@ struct PlansController: Sendable {
         let (draft, parseErrors) = try await draft(form)
         do {
             try parseErrors.throwIfAny()
-            let plan = try await store.create(draft, in: context.scope)
+            let plan = try await store.create(draft, in: context.scope, effective: try await services.clock.now())
             context.session.update { $0.flash = "Plan “\(plan.name)” created." }
             return redirect(.plan(plan.id))
         } catch let errors as ValidationErrors {
@@ -238,7 +238,7 @@ struct PlansController: Sendable {
         let (draft, parseErrors) = try await draft(form)
         do {
             try parseErrors.throwIfAny()
-            let plan = try await store.update(id, draft, in: context.scope)
+            let plan = try await store.update(id, draft, in: context.scope, effective: try await services.clock.now())
             context.session.update { $0.flash = "Plan “\(plan.name)” saved." }
             return redirect(.plan(id))
         } catch let errors as ValidationErrors {
@@ -306,7 +306,7 @@ struct PlansController: Sendable {
         let actor = context.actor
         let sellsIt = try await store.sells(plan, seller: actor.accountID)
         let seller = sellsIt ? actor.accountID : plan.ownerAccountID
-        let prices = try await store.prices(of: plan, seller: seller, at: Date())
+        let prices = try await store.prices(of: plan, seller: seller, at: try await services.clock.now())
         let codes = try await ResourceStore(database: services.database).codes()
         let own = context.scope.contains(path: plan.ownerPath)
         let canEdit = own && actor.role == .admin
@@ -407,7 +407,7 @@ struct PlansController: Sendable {
         try requireStaff(context)
         let id = try context.parameters.require("id", as: Int64.self)
         let plan = try await store.plan(id, in: context.scope)
-        let prices = try await store.prices(of: plan, seller: context.actor.accountID, at: Date())
+        let prices = try await store.prices(of: plan, seller: context.actor.accountID, at: try await services.clock.now())
         var values: [String: String] = [:]
         for (months, fee) in prices.periodFees { values["fee_\(months)"] = fee.amountText }
         for (resource, fees) in prices.resourceFees {
@@ -423,7 +423,7 @@ struct PlansController: Sendable {
         guard plan.ownerAccountID != context.actor.accountID, try await store.sells(plan, seller: context.actor.accountID) else {
             throw StoreError.notFound("price list for plan \(plan.id)")
         }
-        let cost = try await store.netCost(of: plan, reseller: context.actor.accountID, at: Date())
+        let cost = try await store.netCost(of: plan, reseller: context.actor.accountID, at: try await services.clock.now())
         let codes = try await ResourceStore(database: services.database).codes()
         let zero = UnitPrice(scaled: 0, currency: plan.currency)
         let html = try services.render("price_list", PriceListPage(
@@ -453,7 +453,7 @@ struct PlansController: Sendable {
         let draft = PriceListDraft(periods: plan.periods.map { ($0, form.text("fee_\($0)")) },
                                    resources: plan.resources.map { ($0.resourceID, form.text("r\($0.resourceID)_setup"), form.text("r\($0.resourceID)_recurring")) })
         do {
-            let warnings = try await store.setPriceList(seller: context.actor.accountID, plan: id, draft, in: context.scope)
+            let warnings = try await store.setPriceList(seller: context.actor.accountID, plan: id, draft, in: context.scope, effective: try await services.clock.now())
             if warnings.isEmpty {
                 context.session.update { $0.flash = "Prices for “\(plan.name)” saved." }
                 return redirect(.priceList(plan: id))

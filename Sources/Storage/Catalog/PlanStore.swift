@@ -115,6 +115,8 @@ public struct PlanStore: Sendable {
             if let schedule = try await priceList(plan: plan, seller: account, at: moment, on: db) { return schedule }
             if account == plan.ownerAccountID { break }
         }
+        // Before the plan's first prices took effect, its first prices are the ones it has.
+        if let schedule = try await priceList(plan: plan, seller: plan.ownerAccountID, at: nil, on: db) { return schedule }
         throw StoreError.notFound("prices of plan \(plan.id)")
     }
 
@@ -127,10 +129,13 @@ public struct PlanStore: Sendable {
     }
 
     /// A seller's own price list version in effect at `moment`, if it has one.
-    func priceList(plan: Plan, seller: Int64, at moment: Date, on db: MariaDBDatabase) async throws -> PriceSchedule? {
-        guard let list = try await db.rows(
-            "SELECT id FROM price_lists WHERE seller_id = ? AND plan_id = ? AND effective_from <= ? ORDER BY effective_from DESC, id DESC LIMIT 1",
-            [.int(seller), .int(plan.id), moment.mariaDBData]).first?.decode(column: "id", as: Int64.self) else { return nil }
+    /// With no moment: the seller's first version.
+    func priceList(plan: Plan, seller: Int64, at moment: Date?, on db: MariaDBDatabase) async throws -> PriceSchedule? {
+        let query = moment == nil
+            ? "SELECT id FROM price_lists WHERE seller_id = ? AND plan_id = ? ORDER BY effective_from, id LIMIT 1"
+            : "SELECT id FROM price_lists WHERE seller_id = ? AND plan_id = ? AND effective_from <= ? ORDER BY effective_from DESC, id DESC LIMIT 1"
+        guard let list = try await db.rows(query, [.int(seller), .int(plan.id)] + (moment.map { [$0.mariaDBData] } ?? []))
+            .first?.decode(column: "id", as: Int64.self) else { return nil }
         var periods: [Int: UnitPrice] = [:]
         for row in try await db.rows("SELECT months, fee_scaled FROM price_list_periods WHERE price_list_id = ?", [.int(list)]) {
             periods[try row.decode(column: "months", as: Int.self)] = UnitPrice(scaled: try row.decode(column: "fee_scaled", as: Int64.self), currency: plan.currency)
@@ -166,10 +171,10 @@ public struct PlanStore: Sendable {
         return PriceSchedule(periodFees: periodFees, resourceFees: resourceFees)
     }
 
-    private func insertPriceList(_ schedule: PriceSchedule, seller: Int64, plan: Int64, by actor: Actor, on tx: MariaDBDatabase) async throws {
+    private func insertPriceList(_ schedule: PriceSchedule, seller: Int64, plan: Int64, by actor: Actor, effective: Date, on tx: MariaDBDatabase) async throws {
         let list = Int64(try await tx.query(
-            "INSERT INTO price_lists (seller_id, plan_id, effective_from, created_at, created_by) VALUES (?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?)",
-            [.int(seller), .int(plan), .int(actor.userID)]).lastInsertID)
+            "INSERT INTO price_lists (seller_id, plan_id, effective_from, created_at, created_by) VALUES (?, ?, ?, UTC_TIMESTAMP(6), ?)",
+            [.int(seller), .int(plan), effective.mariaDBData, .int(actor.userID)]).lastInsertID)
         for (months, fee) in schedule.periodFees {
             try await tx.query("INSERT INTO price_list_periods (price_list_id, months, fee_scaled) VALUES (?, ?, ?)", [.int(list), .int(Int64(months)), .int(fee.scaled)])
         }
@@ -209,7 +214,8 @@ public struct PlanStore: Sendable {
     }
 
     /// A new plan owned by the caller's account (provider or reseller admins).
-    public func create(_ draft: PlanDraft, in scope: TenantScope) async throws -> Plan {
+    /// `effective` is the business moment the first prices start (the console's clock).
+    public func create(_ draft: PlanDraft, in scope: TenantScope, effective: Date = Date()) async throws -> Plan {
         let actor = scope.actor
         guard actor.accountKind.isStaff, actor.role == .admin else { throw StoreError.forbidden("only provider or reseller admins create plans") }
         let (currency, billingType, schedule) = try await validate(draft)
@@ -224,7 +230,7 @@ public struct PlanStore: Sendable {
                       .string(billingType.rawValue), draft.fixedPrice.mariaDBData, draft.pricesIncludeTaxes.mariaDBData, .int(Int64(draft.trialDays)),
                       draft.changesInTrial.mariaDBData, .string(draft.connector), .int(actor.userID), .int(actor.userID)]).lastInsertID)
             try await writeShape(draft, plan: id, on: tx)
-            try await insertPriceList(schedule, seller: owner.id, plan: id, by: actor, on: tx)
+            try await insertPriceList(schedule, seller: owner.id, plan: id, by: actor, effective: effective, on: tx)
             let plan = try await self.plan(id, in: scope, on: tx)
             try await AuditLog.record(on: tx, actor: actor, account: owner, objectType: "plan", objectID: id, action: "create",
                                       before: nil as PlanAudit?, after: PlanAudit(plan, schedule))
@@ -234,7 +240,7 @@ public struct PlanStore: Sendable {
 
     /// Changes a plan's fields, resources and prices. New prices are a new version of the owner's
     /// price list, effective now: the old one stays for fixed-price subscriptions.
-    public func update(_ id: Int64, _ draft: PlanDraft, in scope: TenantScope) async throws -> Plan {
+    public func update(_ id: Int64, _ draft: PlanDraft, in scope: TenantScope, effective: Date = Date()) async throws -> Plan {
         let actor = scope.actor
         let before = try await plan(id, in: scope)
         guard actor.role == .admin, scope.contains(path: before.ownerPath) else {
@@ -242,7 +248,7 @@ public struct PlanStore: Sendable {
         }
         let (currency, billingType, schedule) = try await validate(draft)
         guard currency == before.currency else { throw StoreError.invalid(field: "currency", message: "A plan keeps its currency; make a new plan for another.") }
-        let beforeSchedule = try await prices(of: before, seller: before.ownerAccountID, at: Date())
+        let beforeSchedule = try await prices(of: before, seller: before.ownerAccountID, at: effective)
         return try await database.withTransaction { tx in
             try await tx.query(
                 """
@@ -253,7 +259,7 @@ public struct PlanStore: Sendable {
                       .string(draft.connector), .int(actor.userID), .int(id)])
             try await writeShape(draft, plan: id, on: tx)
             if schedule != beforeSchedule {
-                try await insertPriceList(schedule, seller: before.ownerAccountID, plan: id, by: actor, on: tx)
+                try await insertPriceList(schedule, seller: before.ownerAccountID, plan: id, by: actor, effective: effective, on: tx)
             }
             let after = try await self.plan(id, in: scope, on: tx)
             let owner = try await AccountStore(database: tx).account(before.ownerAccountID, in: scope, on: tx)
@@ -336,7 +342,7 @@ public struct PlanStore: Sendable {
 
     /// Sets the price list of `sellerID` (the caller's own account) for a delegated plan.
     /// Answers the warnings for prices below the seller's net cost; they do not block.
-    public func setPriceList(seller sellerID: Int64, plan id: Int64, _ draft: PriceListDraft, in scope: TenantScope) async throws -> [String] {
+    public func setPriceList(seller sellerID: Int64, plan id: Int64, _ draft: PriceListDraft, in scope: TenantScope, effective: Date = Date()) async throws -> [String] {
         let actor = scope.actor
         let plan = try await plan(id, in: scope)
         let seller = try await AccountStore(database: database).account(sellerID, in: scope)
@@ -357,10 +363,10 @@ public struct PlanStore: Sendable {
         }
         let schedule = schedule(periods: draft.periods, resources: draft.resources, currency: plan.currency, errors: &errors)
         try errors.throwIfAny()
-        let cost = try await netCost(of: plan, reseller: seller.id, at: Date())
+        let cost = try await netCost(of: plan, reseller: seller.id, at: effective)
         let codes = try await ResourceStore(database: database).codes()
         try await database.withTransaction { tx in
-            try await insertPriceList(schedule, seller: seller.id, plan: plan.id, by: actor, on: tx)
+            try await insertPriceList(schedule, seller: seller.id, plan: plan.id, by: actor, effective: effective, on: tx)
             try await AuditLog.record(on: tx, actor: actor, account: seller, objectType: "price_list", objectID: plan.id, action: "set",
                                       before: nil as PlanAudit.Prices?, after: PlanAudit.Prices(schedule))
         }

@@ -80,8 +80,9 @@ public struct SubscriptionStore: Sendable {
     /// Imports an existing subscription without charge. A resource left out gets the plan's included
     /// units, additional 0, usage 0.
     public func importSubscription(_ draft: SubscriptionImport, in scope: TenantScope, clock: BusinessClock) async throws -> Subscription {
-        try requireStaffChange(scope.actor)
+        // Outside the subtree is 404 whatever the role; inside it, the role decides.
         let customer = try await AccountStore(database: database).account(draft.customerID, in: scope)
+        try requireStaffChange(scope.actor)
         var errors = ValidationErrors()
         if customer.kind != .customer { errors.add("customer_id", "Subscriptions belong to customers.") }
         let plans = PlanStore(database: database)

@@ -1,0 +1,215 @@
+import Commerce
+import Console
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MariaDB
+import Storage
+import TestSupport
+import XCTest
+
+/// Quotes through the API (DOMAIN.md 5 and 6): exact figures, and each refusal when, and only
+/// when, its rule holds.
+final class QuoteTests: XCTestCase {
+    struct World: Sendable {
+        let api: APIClient
+        let provider: String
+        let reseller: String
+        let customer: String
+        let fixture: TenancyFixture
+        let plans: [String: Int]
+    }
+
+    /// Silver ($20) and Gold ($30) monthly, with ram_gb (0–16, $2.50) and a support pair; delegated
+    /// to Reseller One, whose Customer One (tax 0.20) holds a Silver subscription from 2026-04-11.
+    private func withWorld(silver: String = "", billing: String = "prepaid", _ body: @escaping @Sendable (World, Int) async throws -> Void) async throws {
+        try await withConsole { client, fixture, _ in
+            let api = APIClient(client: client)
+            let provider = try await api.token(fixture.users["p.admin"]!)
+            var ids: [String: Int] = [:]
+            for (code, max, kind) in [("ram_gb", 16, "quantity"), ("support_basic", 1, "quantity"), ("support_premium", 1, "quantity")] {
+                ids[code] = try await api.call(.post, "/api/v1/resources", token: provider,
+                                               json: #"{"code":"\#(code)","name":"\#(code)","unit":"u","kind":"\#(kind)","min_units":0,"max_units":\#(max)}"#).json["id"] as? Int
+            }
+            let pair = try await api.call(.post, "/api/v1/resource-upgrades", token: provider,
+                                          json: #"{"from_resource_id":\#(ids["support_basic"]!),"to_resource_id":\#(ids["support_premium"]!),"downgradable":false,"upgrade_fee":"10"}"#)
+            XCTAssertEqual(pair.status, .created)
+            var plans: [String: Int] = [:]
+            for (name, fee) in [("Silver", "20"), ("Gold", "30")] {
+                let extra = name == "Silver" ? silver : ""
+                let plan = try await api.call(.post, "/api/v1/plans", token: provider, json: #"""
+                    {"name":"\#(name)","currency":"USD","billing_type":"\#(name == "Silver" ? billing : "prepaid")"\#(extra),"periods":[{"months":1,"fee":"\#(fee)"},{"months":12,"fee":"200"}],
+                     "resources":[{"resource_id":\#(ids["ram_gb"]!),"included":2,"min_units":1,"max_units":16,"recurring_fee":"2.50","setup_fee":"1"},
+                                  {"resource_id":\#(ids["support_basic"]!),"included":0,"min_units":0,"max_units":1,"recurring_fee":"5"},
+                                  {"resource_id":\#(ids["support_premium"]!),"included":0,"min_units":0,"max_units":1,"recurring_fee":"15"}]}
+                    """#)
+                XCTAssertEqual(plan.status, .created, plan.text)
+                plans[name] = plan.json["id"] as? Int
+                _ = try await api.call(.post, "/api/v1/plans/\(plans[name]!)/delegations", token: provider, json: #"{"reseller_id":\#(fixture.r1.id)}"#)
+            }
+            _ = try await api.call(.post, "/api/v1/plans/\(plans["Silver"]!)/switch-paths", token: provider, json: #"{"to_plan_id":\#(plans["Gold"]!)}"#)
+            let reseller = try await api.token(fixture.users["r1.admin"]!)
+            let imported = try await api.call(.post, "/api/v1/subscriptions", token: reseller, json: #"""
+                {"customer_id":\#(fixture.c1.id),"plan_id":\#(plans["Silver"]!),"period_months":1,"period_start":"2026-04-11","status":"active",
+                 "resources":[{"resource_code":"ram_gb","additional":2,"usage":3},{"resource_code":"support_basic","additional":1}]}
+                """#)
+            XCTAssertEqual(imported.status, .created, imported.text)
+            let observed1 = try await api.call(.put, "/api/v1/clock", token: provider, json: #"{"now":"2026-04-26T09:00:00Z"}"#).status
+            XCTAssertEqual(observed1, .ok)
+            let customer = try await api.token(fixture.users["c1.admin"]!)
+            try await body(World(api: api, provider: provider, reseller: reseller, customer: customer, fixture: fixture, plans: plans), imported.json["id"] as! Int)
+        }
+    }
+
+    private static func quote(_ w: World, _ id: Int, _ body: String, token: String? = nil) async throws -> TestResponse {
+        try await w.api.call(.post, "/api/v1/subscriptions/\(id)/quotes", token: token ?? w.customer, json: body)
+    }
+
+    private static func codes(_ response: TestResponse) -> [String] {
+        (response.json["blocked_reasons"] as? [[String: Any]])?.compactMap { $0["code"] as? String } ?? []
+    }
+
+    private static func amount(_ value: Any?) -> String? { (value as? [String: Any])?["amount"] as? String }
+
+    func testThePlanSwitchExampleOfDomain6ThroughTheAPI() async throws {
+        try await withWorld { w, id in
+            let response = try await Self.quote(w, id, #"{"plan":{"plan_id":\#(w.plans["Gold"]!),"period_months":1}}"#)
+            XCTAssertEqual(response.status, .ok, response.text)
+            let lines = response.json["lines"] as? [[String: Any]] ?? []
+            XCTAssertEqual(lines.map { Self.amount($0["amount"]) }, ["-10.00", "15.00"], "credit −10.00, debit +15.00 (R = 15, D = 30)")
+            XCTAssertEqual(lines.first?["days_remaining"] as? Int, 15)
+            XCTAssertEqual(lines.first?["days_in_period"] as? Int, 30)
+            XCTAssertEqual(Self.amount(response.json["subtotal"]), "5.00")
+            XCTAssertEqual(Self.amount(response.json["tax"]), "1.00", "Customer One's tax rate 0.20, added")
+            XCTAssertEqual(Self.amount(response.json["total"]), "6.00")
+            XCTAssertEqual(Self.codes(response), [])
+        }
+    }
+
+    func testAQuantityChangeWithSetupFeeAndAPromoCode() async throws {
+        try await withWorld { w, id in
+            let promo = try await w.api.call(.post, "/api/v1/promo-codes", token: w.reseller, json: #"{"code":"SPRING10","percent":"10","valid_until":"2026-05-31"}"#)
+            XCTAssertEqual(promo.status, .created, promo.text)
+            let response = try await Self.quote(w, id, #"{"resources":[{"resource_code":"ram_gb","additional":6}],"promo_code":"SPRING10"}"#)
+            let lines = response.json["lines"] as? [[String: Any]] ?? []
+            // +4 GB × 2.50 × 15/30 = 5.00; setup 4 × 1.00 = 4.00; discount 10 % of each: 0.50 + 0.40
+            XCTAssertEqual(lines.map { Self.amount($0["amount"]) }, ["5.00", "4.00"])
+            XCTAssertEqual(Self.amount(response.json["discount"]), "0.90")
+            XCTAssertEqual(Self.amount(response.json["tax"]), "1.62", "20 % of 8.10")
+            XCTAssertEqual(Self.amount(response.json["total"]), "9.72")
+        }
+    }
+
+    func testEachRefusalAppearsWhenItsRuleHolds() async throws {
+        try await withWorld { w, id in
+            // A clean change: nothing blocks it.
+            let response1 = try await Self.quote(w, id, #"{"resources":[{"resource_code":"ram_gb","additional":3}]}"#)
+            XCTAssertEqual(Self.codes(response1), [])
+            // 4. out_of_limits: total 2 + 15 > 16
+            let response2 = try await Self.quote(w, id, #"{"resources":[{"resource_code":"ram_gb","additional":15}]}"#)
+            XCTAssertEqual(Self.codes(response2), ["out_of_limits"])
+            // 5. below_usage: usage 3, total would be 2
+            let response3 = try await Self.quote(w, id, #"{"resources":[{"resource_code":"ram_gb","additional":0}]}"#)
+            XCTAssertEqual(Self.codes(response3), ["below_usage"])
+            // 9. no_such_pair: no pair ram → support; the pair is not downgradable, so going back is none either
+            let noPair = try await Self.quote(w, id, #"{"switch":{"from_resource_code":"ram_gb","to_resource_code":"support_premium"}}"#)
+            XCTAssertEqual(Self.codes(noPair), ["no_such_pair"])
+            let response4 = try await Self.quote(w, id, #"{"switch":{"from_resource_code":"support_premium","to_resource_code":"support_basic"}}"#)
+            XCTAssertTrue(Self.codes(response4).contains("no_such_pair"))
+            let response5 = try await Self.quote(w, id, #"{"switch":{"from_resource_code":"support_basic","to_resource_code":"support_premium"}}"#)
+            XCTAssertEqual(Self.codes(response5), [])
+            // 9. no_switch_path: Gold → Silver is not a path
+            let response6 = try await Self.quote(w, id, #"{"plan":{"plan_id":\#(w.plans["Silver"]!)}}"#)
+            XCTAssertEqual(Self.codes(response6), ["no_switch_path"])
+            // 10. promo_invalid: unknown
+            let response7 = try await Self.quote(w, id, #"{"resources":[{"resource_code":"ram_gb","additional":3}],"promo_code":"NOPE"}"#)
+            XCTAssertEqual(Self.codes(response7), ["promo_invalid"])
+            // 9. pair_inactive
+            let pairs = try await w.api.call(.get, "/api/v1/resource-upgrades", token: w.provider).json["items"] as? [[String: Any]] ?? []
+            _ = try await w.api.call(.patch, "/api/v1/resource-upgrades/\(pairs[0]["id"] as! Int)", token: w.provider, json: #"{"active":false}"#)
+            let response8 = try await Self.quote(w, id, #"{"switch":{"from_resource_code":"support_basic","to_resource_code":"support_premium"}}"#)
+            XCTAssertEqual(Self.codes(response8), ["pair_inactive"])
+            // 1. subscription_not_active, listed first, with everything else that holds
+            _ = try await w.api.call(.patch, "/api/v1/subscriptions/\(id)", token: w.reseller, json: #"{"status":"blocked"}"#)
+            let response9 = try await Self.quote(w, id, #"{"resources":[{"resource_code":"ram_gb","additional":15}],"promo_code":"NOPE"}"#)
+            XCTAssertEqual(Self.codes(response9),
+                           ["subscription_not_active", "out_of_limits", "promo_invalid"], "every reason, in DOMAIN.md 5's order")
+        }
+    }
+
+    func testNonRefundAndCommitmentPlansRefuseReductionsOnly() async throws {
+        for (billing, code) in [("non_refund", "non_refund_reduction"), ("monthly_commitment", "commitment_reduction")] {
+            try await withWorld(billing: billing) { w, id in
+                let response10 = try await Self.quote(w, id, #"{"resources":[{"resource_code":"ram_gb","additional":1}]}"#)
+                XCTAssertEqual(Self.codes(response10), [code], billing)
+                let response11 = try await Self.quote(w, id, #"{"resources":[{"resource_code":"ram_gb","additional":5}]}"#)
+                XCTAssertEqual(Self.codes(response11), [], "\(billing): increases are fine")
+            }
+        }
+    }
+
+    func testTrialWithoutChangesAndPromoOnIndividualPrices() async throws {
+        try await withWorld(silver: #","trial_days":14,"changes_in_trial":false"#) { w, id in
+            _ = try await w.api.call(.patch, "/api/v1/subscriptions/\(id)", token: w.reseller, json: #"{"status":"active"}"#)
+            let trial = try await w.api.call(.post, "/api/v1/subscriptions", token: w.reseller, json: #"""
+                {"customer_id":\#(w.fixture.c1.id),"plan_id":\#(w.plans["Silver"]!),"period_months":1,"period_start":"2026-04-20","status":"trial",
+                 "individual_prices":[{"resource_code":"ram_gb","recurring_fee":"1.00","setup_fee":"0"}]}
+                """#)
+            XCTAssertEqual(trial.status, .created, trial.text)
+            let trialID = trial.json["id"] as! Int
+            let response12 = try await Self.quote(w, trialID, #"{"resources":[{"resource_code":"ram_gb","additional":1}],"promo_code":"X"}"#)
+            XCTAssertEqual(Self.codes(response12),
+                           ["trial_forbids_change", "promo_not_allowed"])
+        }
+    }
+
+    func testASellerInAnotherCurrencyGetsConvertedFiguresAtTheStoredRate() async throws {
+        try await withWorld { w, _ in
+            // Reseller Two bills in EUR; its customer's invoice is converted from the USD plan.
+            _ = try await w.api.call(.post, "/api/v1/plans/\(w.plans["Silver"]!)/delegations", token: w.provider, json: #"{"reseller_id":\#(w.fixture.r2.id)}"#)
+            let rate = try await w.api.call(.post, "/api/v1/currency-rates", token: w.provider,
+                                            json: #"{"from":"USD","to":"EUR","rate":"0.912345","effective_from":"2026-01-01T00:00:00Z"}"#)
+            XCTAssertEqual(rate.status, .created)
+            let r2 = try await w.api.token(w.fixture.users["r2.admin"]!)
+            let imported = try await w.api.call(.post, "/api/v1/subscriptions", token: r2, json: #"""
+                {"customer_id":\#(w.fixture.c2.id),"plan_id":\#(w.plans["Silver"]!),"period_months":1,"period_start":"2026-04-11","status":"active"}
+                """#)
+            XCTAssertEqual(imported.status, .created, imported.text)
+            let quote = try await w.api.call(.post, "/api/v1/subscriptions/\(imported.json["id"] as! Int)/quotes", token: r2,
+                                             json: #"{"resources":[{"resource_code":"ram_gb","additional":4}]}"#)
+            // USD: 4 × 2.50 × 15/30 = 5.00, setup 4.00 → EUR 4.56 (4.561725) + 3.65 (3.64938) = 8.21; tax 20 % = 1.64
+            let converted = quote.json["converted"] as? [String: Any]
+            XCTAssertEqual(converted?["currency"] as? String, "EUR")
+            XCTAssertEqual(converted?["rate"] as? String, "0.912345")
+            XCTAssertEqual(Self.amount(converted?["subtotal"]), "8.21")
+            XCTAssertEqual(Self.amount(converted?["tax"]), "1.64")
+            XCTAssertEqual(Self.amount(converted?["total"]), "9.85")
+            XCTAssertEqual(Self.amount(quote.json["subtotal"]), "9.00", "and the plan-currency figures beside them")
+        }
+    }
+
+    func testTheClockIsTheProviderAdminsAndOnlyInTestMode() async throws {
+        try await withWorld { w, _ in
+            let observed3 = try await w.api.call(.get, "/api/v1/clock", token: w.customer).json["now"] as? String
+            XCTAssertEqual(observed3, "2026-04-26T09:00:00Z")
+            let observed4 = try await w.api.call(.put, "/api/v1/clock", token: w.reseller, json: #"{"now":"2020-01-01T00:00:00Z"}"#).status
+            XCTAssertEqual(observed4, .forbidden)
+            let observed5 = try await w.api.call(.put, "/api/v1/clock", token: w.provider, json: #"{"now":"2026-01-01T00:00:00Z"}"#).status
+            XCTAssertEqual(observed5, .ok, "backwards is allowed")
+        }
+        let database = try await TestDatabase.application()
+        let fixture = try await TenancyFixture.make(database)
+        var configuration = TestConsole.configuration()
+        configuration.testMode = false
+        configuration.bcryptCost = 4
+        let app = try await buildApplication(configuration: configuration, database: database, logger: TestDatabase.logger("app"))
+        try await app.test(.router) { client in
+            let api = APIClient(client: client)
+            let token = try await api.token(fixture.users["p.admin"]!)
+            let observed6 = try await api.call(.get, "/api/v1/clock", token: token).status
+            XCTAssertEqual(observed6, .notFound)
+            let observed7 = try await api.call(.put, "/api/v1/clock", token: token, json: #"{"now":"2026-01-01T00:00:00Z"}"#).status
+            XCTAssertEqual(observed7, .notFound)
+        }
+    }
+}
