@@ -27,3 +27,25 @@ document.addEventListener("input", (event) => {
   mark("[data-included]", Number.isNaN(included) || !(included === -1 || included === 0 || included >= min)
     ? "Included is −1 (unlimited), 0, or at least the minimum." : "");
 });
+
+// Upgrade / Downgrade: sliders and number fields move together, and the estimate follows (the form works without this).
+(() => {
+  const form = document.getElementById("change-form");
+  if (!form) return;
+  let timer;
+  const refresh = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const query = new URLSearchParams(new FormData(form));
+      query.set("fragment", "1");
+      const response = await fetch(`${form.dataset.estimate}?${query}`, { headers: { Accept: "text/html" } });
+      if (response.ok) document.getElementById("estimate").outerHTML = await response.text();
+    }, 150);
+  };
+  form.addEventListener("input", (event) => {
+    const partner = event.target.dataset.pair && document.getElementById(event.target.dataset.pair);
+    if (partner) partner.value = event.target.value;
+    refresh();
+  });
+  form.addEventListener("change", refresh);
+})();

@@ -58,6 +58,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     AuditController(services: services).addRoutes(to: signedIn)
     CatalogController(services: services).addRoutes(to: signedIn)
     PlansController(services: services).addRoutes(to: signedIn)
+    SubscriptionsController(services: services).addRoutes(to: signedIn)
     APIController(services: services).addRoutes(to: router)
     return router
 }

@@ -29,6 +29,13 @@ enum URLs {
     case planSwitchPaths(Int64)
     case planDelegations(Int64)
     case priceList(plan: Int64)
+    case subscriptions
+    case subscription(Int64)
+    case subscriptionChange(Int64)
+    case subscriptionEstimate(Int64)
+    case promoCodes
+    case settings
+    case settingsClock
 
     var path: String { render { String($0) } }
 
@@ -65,6 +72,13 @@ enum URLs {
         case .planSwitchPaths(let p): "/plans/\(id(p))/switch-paths"
         case .planDelegations(let p): "/plans/\(id(p))/delegations"
         case .priceList(let p): "/price-lists/\(id(p))"
+        case .subscriptions: "/subscriptions"
+        case .subscription(let s): "/subscriptions/\(id(s))"
+        case .subscriptionChange(let s): "/subscriptions/\(id(s))/change"
+        case .subscriptionEstimate(let s): "/subscriptions/\(id(s))/estimate"
+        case .promoCodes: "/promo-codes"
+        case .settings: "/settings"
+        case .settingsClock: "/settings/clock"
         }
     }
 }

@@ -213,3 +213,38 @@ final class QuoteTests: XCTestCase {
         }
     }
 }
+
+/// The "Upgrade / Downgrade" page a customer uses, without JavaScript.
+final class ChangePageTests: XCTestCase {
+    func testTheEstimatePageShowsLinesDaysTotalAndRefusals() async throws {
+        try await withConsole { client, fixture, database in
+            let api = APIClient(client: client)
+            let provider = try await api.token(fixture.users["p.admin"]!)
+            let ram = try await api.call(.post, "/api/v1/resources", token: provider, json: #"{"code":"ram_gb","name":"RAM","unit":"GB","kind":"quantity","min_units":0,"max_units":16}"#).json["id"] as! Int
+            let plan = try await api.call(.post, "/api/v1/plans", token: provider, json: #"""
+                {"name":"Silver","currency":"USD","billing_type":"prepaid","periods":[{"months":1,"fee":"20"}],
+                 "resources":[{"resource_id":\#(ram),"included":2,"min_units":1,"max_units":16,"recurring_fee":"2.50"}]}
+                """#).json["id"] as! Int
+            _ = try await api.call(.post, "/api/v1/plans/\(plan)/delegations", token: provider, json: #"{"reseller_id":\#(fixture.r1.id)}"#)
+            let reseller = try await api.token(fixture.users["r1.admin"]!)
+            let subscription = try await api.call(.post, "/api/v1/subscriptions", token: reseller, json: #"""
+                {"customer_id":\#(fixture.c1.id),"plan_id":\#(plan),"period_months":1,"period_start":"2026-04-11","status":"active","resources":[{"resource_code":"ram_gb","additional":0,"usage":2}]}
+                """#).json["id"] as! Int
+            _ = try await api.call(.put, "/api/v1/clock", token: provider, json: #"{"now":"2026-04-26T00:00:00Z"}"#)
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.users["c1.admin"]!)
+            let page = try await browser.get("/subscriptions/\(subscription)/change").text
+            XCTAssertTrue(page.contains(#"type="range" class="form-range" id="ram_gb-range" min="2""#), "the slider starts at the current usage")
+            let estimate = try await browser.get("/subscriptions/\(subscription)/estimate?ram_gb=6").text
+            // +4 GB × 2.50 × 15/30 = 5.00; tax 20 % = 1.00; total 6.00
+            XCTAssertTrue(estimate.contains("15/30"))
+            XCTAssertTrue(estimate.contains(#"id="estimate-total">6.00 USD"#), estimate)
+            XCTAssertTrue(estimate.contains("Total charge for today"))
+            let refused = try await browser.get("/subscriptions/\(subscription)/estimate?ram_gb=1").text
+            XCTAssertTrue(refused.contains(#"data-code="below_usage""#))
+            let refund = try await browser.get("/subscriptions/\(subscription)/estimate?ram_gb=2&fragment=1").text
+            XCTAssertTrue(refund.contains("Nothing changes yet"), "no change, no lines")
+            _ = database
+        }
+    }
+}

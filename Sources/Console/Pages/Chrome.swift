@@ -17,7 +17,7 @@ struct Chrome {
     let nav: [NavItem]
     let flash: String?
 
-    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans }
+    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans, subscriptions, promos, settings }
 
     init(actor: Actor, session: SessionBox, section: Section) {
         userEmail = actor.email
@@ -35,13 +35,16 @@ struct Chrome {
         case .provider:
             items += [(.resellers, "Resellers", URLs.accounts.path + "?kind=reseller"),
                       (.customers, "Customers", URLs.accounts.path + "?kind=customer"),
-                      (.plans, "Plans", URLs.plans.path), (.catalog, "Catalog", URLs.resources.path)]
+                      (.subscriptions, "Subscriptions", URLs.subscriptions.path),
+                      (.plans, "Plans", URLs.plans.path), (.catalog, "Catalog", URLs.resources.path),
+                      (.promos, "Promo codes", URLs.promoCodes.path), (.settings, "Settings", URLs.settings.path)]
         case .reseller:
             items += [(.customers, "Customers", URLs.accounts.path + "?kind=customer"),
                       (.resellers, "Sub-resellers", URLs.accounts.path + "?kind=reseller"),
-                      (.plans, "Plans and prices", URLs.plans.path)]
+                      (.subscriptions, "Subscriptions", URLs.subscriptions.path),
+                      (.plans, "Plans and prices", URLs.plans.path), (.promos, "Promo codes", URLs.promoCodes.path)]
         case .customer:
-            items += [(.users, "Users", URLs.account(actor.accountID).path)]
+            items += [(.subscriptions, "Subscriptions", URLs.subscriptions.path), (.users, "Users", URLs.account(actor.accountID).path)]
         }
         items.append((.audit, "Audit log", URLs.audit.path))
         nav = items.map { NavItem(id: "nav-\($0.0.rawValue)", label: $0.1, href: $0.2, active: $0.0 == section) }

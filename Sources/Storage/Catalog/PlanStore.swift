@@ -30,6 +30,17 @@ public struct PlanStore: Sendable {
         return try await hydrate(row, on: database)
     }
 
+    /// Every plan a switch path of `plan` leads to (for a subscription already in scope).
+    public func switchTargets(of plan: Plan) async throws -> [Plan] {
+        var plans: [Plan] = []
+        for row in try await database.rows(
+            "SELECT p.*, c.exponent FROM plan_switch_paths s JOIN plans p ON p.id = s.to_plan_id JOIN currencies c ON c.code = p.currency WHERE s.plan_id = ? ORDER BY p.name",
+            [.int(plan.id)]) {
+            plans.append(try await hydrate(row, on: database))
+        }
+        return plans
+    }
+
     /// The plan a switch path of `plan` leads to, or nil when there is no such path.
     public func switchTarget(of plan: Plan, to targetID: Int64) async throws -> Plan? {
         let rows = try await database.rows(

@@ -1,0 +1,249 @@
+import Commerce
+import Foundation
+import Hummingbird
+import OrderEngine
+import Storage
+
+/// Subscription pages: the list, a subscription's page, and "Upgrade / Downgrade" with its estimate.
+/// The estimate is a GET: a quote changes nothing, so it needs no form token and can be bookmarked.
+struct SubscriptionsController: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get(URLs.subscriptions.route, use: index)
+        group.get(URLs.subscription(0).route, use: show)
+        group.get(URLs.subscriptionChange(0).route, use: change)
+        group.get(URLs.subscriptionEstimate(0).route, use: estimate)
+    }
+
+    var store: SubscriptionStore { SubscriptionStore(database: services.database) }
+
+    private func chrome(_ context: SignedInContext) -> Chrome { Chrome(actor: context.actor, session: context.session, section: .subscriptions) }
+
+    // MARK: List and page
+
+    struct IndexPage {
+        let chrome: Chrome
+        let rows: [Row]
+        let empty: Bool
+        let statuses: [Option]
+        let customerID: String
+        let nextHref: String?
+    }
+
+    struct Row {
+        let id: Int64
+        let href: String
+        let customer: String
+        let plan: String
+        let status: String
+        let period: String
+    }
+
+    @Sendable func index(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let status = request.query("status").flatMap(SubscriptionStatus.init(rawValue:))
+        let customerID = request.query("customer_id").flatMap { Int64($0) }
+        if let customerID { _ = try await AccountStore(database: services.database).account(customerID, in: context.scope) }
+        let page = try await store.list(in: context.scope, filter: .init(customerID: customerID, planID: request.query("plan_id").flatMap { Int64($0) }, status: status),
+                                        page: PageRequest(limit: 50, cursor: request.query("cursor").flatMap { Int64($0) }))
+        var names: [Int64: String] = [:]
+        var planNames: [Int64: String] = [:]
+        for subscription in page.items {
+            if names[subscription.customerID] == nil {
+                names[subscription.customerID] = try await AccountStore(database: services.database).account(subscription.customerID, in: context.scope).name
+            }
+            if planNames[subscription.planID] == nil {
+                planNames[subscription.planID] = try await PlanStore(database: services.database).plan(of: subscription).name
+            }
+        }
+        return try services.render("subscriptions_index", IndexPage(
+            chrome: chrome(context),
+            rows: page.items.map { Row(id: $0.id, href: URLs.subscription($0.id).path, customer: names[$0.customerID] ?? "", plan: planNames[$0.planID] ?? "",
+                                       status: $0.status.rawValue, period: "\($0.period.start) → \($0.period.end)") },
+            empty: page.items.isEmpty,
+            statuses: SubscriptionStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
+            customerID: customerID.map(String.init) ?? "",
+            nextHref: page.nextCursor.map { URLs.subscriptions.path + "?cursor=\($0)" + (status.map { "&status=\($0.rawValue)" } ?? "") }))
+    }
+
+    struct ShowPage {
+        let chrome: Chrome
+        let id: Int64
+        let customer: String
+        let customerHref: String
+        let plan: String
+        let status: String
+        let isActive: Bool
+        let period: String
+        let months: Int
+        let resources: [ResourceRow]
+        let history: [AuditRow]
+        let changeHref: String
+        let canChange: Bool
+    }
+
+    struct ResourceRow {
+        let code: String
+        let included: String
+        let additional: Int64
+        let total: String
+        let usage: Int64
+    }
+
+    @Sendable func show(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let subscription = try await store.subscription(id, in: context.scope)
+        let customer = try await AccountStore(database: services.database).account(subscription.customerID, in: context.scope)
+        let plan = try await PlanStore(database: services.database).plan(of: subscription)
+        let history = try await AuditLog.list(on: services.database, in: context.scope, filter: .init(accountID: customer.id, objectType: "subscription"),
+                                              page: PageRequest(limit: 20)).items.filter { $0.objectID == id }
+        return try services.render("subscription_show", ShowPage(
+            chrome: chrome(context), id: id, customer: customer.name, customerHref: URLs.account(customer.id).path, plan: plan.name,
+            status: subscription.status.rawValue, isActive: subscription.status == .active || subscription.status == .trial,
+            period: "\(subscription.period.start) → \(subscription.period.end)", months: subscription.period.months,
+            resources: subscription.resources.map { ResourceRow(code: $0.code, included: $0.included == -1 ? "unlimited" : String($0.included), additional: $0.additional,
+                                                                total: $0.total == -1 ? "unlimited" : String($0.total), usage: $0.usage) },
+            history: history.map(AuditRow.init), changeHref: URLs.subscriptionChange(id).path, canChange: context.actor.role != .viewer))
+    }
+
+    // MARK: Upgrade / Downgrade
+
+    struct ChangePage {
+        let chrome: Chrome
+        let id: Int64
+        let plan: String
+        let action: String
+        let resources: [Slider]
+        let switches: [Option]
+        let hasSwitches: Bool
+        let plans: [Option]
+        let hasPlans: Bool
+        let periods: [Option]
+        let promo: String
+        let promoAllowed: Bool
+        let estimate: EstimateView?
+    }
+
+    struct Slider {
+        let code: String
+        let name: String
+        let included: Int64
+        let additional: Int64
+        let min: Int64
+        let max: Int64
+        let usage: Int64
+        let usageFloor: Int64
+    }
+
+    /// What a person reads of a quote: each line with its days, the discount, tax, and the total charged today.
+    struct EstimateView {
+        struct Line {
+            let description: String
+            let days: String
+            let amount: String
+        }
+        struct Reason {
+            let code: String
+            let message: String
+        }
+        let lines: [Line]
+        let hasLines: Bool
+        let subtotal: String
+        let discount: String
+        let hasDiscount: Bool
+        let tax: String
+        let total: String
+        let isRefund: Bool
+        let refund: String
+        let planCurrencyTotal: String?
+        let rate: String?
+        let reasons: [Reason]
+        let blocked: Bool
+        let effectiveDate: String
+    }
+
+    private func form(_ subscription: Subscription, plan: Plan, request: Request, context: SignedInContext, estimate: EstimateView?) async throws -> HTML {
+        let plans = PlanStore(database: services.database)
+        let pairs = try await plans.upgradePairs(of: plan).filter(\.active)
+        var switches: [Option] = []
+        for pair in pairs {
+            if let from = subscription.line(pair.from.code), from.total >= 1, (subscription.line(pair.to.code)?.total ?? 0) == 0 {
+                switches.append(Option(value: "\(pair.from.code)>\(pair.to.code)", label: "\(pair.from.code) → \(pair.to.code) (upgrade)", selected: request.query("switch") == "\(pair.from.code)>\(pair.to.code)"))
+            }
+            if pair.downgradable, let to = subscription.line(pair.to.code), to.total >= 1, (subscription.line(pair.from.code)?.total ?? 0) == 0 {
+                switches.append(Option(value: "\(pair.to.code)>\(pair.from.code)", label: "\(pair.to.code) → \(pair.from.code) (downgrade)", selected: request.query("switch") == "\(pair.to.code)>\(pair.from.code)"))
+            }
+        }
+        let targets = try await plans.switchTargets(of: plan)
+        let names = try await ResourceStore(database: services.database).all()
+        return try services.render("subscription_change", ChangePage(
+            chrome: chrome(context), id: subscription.id, plan: plan.name, action: URLs.subscriptionEstimate(subscription.id).path,
+            resources: subscription.resources.compactMap { line in
+                guard let rate = plan.resources.first(where: { $0.resourceID == line.resourceID }), line.included != -1 else { return nil }
+                // The slider moves the total; its bounds are the plan's limits, never below current usage.
+                let floor = max(rate.minUnits, line.usage)
+                let chosen = request.query(line.code).flatMap { Int64($0) }.map { $0 - line.included } ?? line.additional
+                return Slider(code: line.code, name: names.first { $0.id == line.resourceID }?.name ?? line.code, included: line.included,
+                              additional: line.included + chosen, min: rate.minUnits, max: rate.maxUnits == -1 ? max(line.total * 4, 100) : rate.maxUnits,
+                              usage: line.usage, usageFloor: floor)
+            },
+            switches: switches, hasSwitches: !switches.isEmpty,
+            plans: targets.map { Option(value: String($0.id), label: $0.name, selected: request.query("plan_id") == String($0.id)) }, hasPlans: !targets.isEmpty,
+            periods: [1, 3, 6, 12].map { Option(value: String($0), label: "\($0) month\($0 == 1 ? "" : "s")", selected: (request.query("period_months").flatMap { Int($0) } ?? subscription.period.months) == $0) },
+            promo: request.query("promo_code") ?? "", promoAllowed: !subscription.individualPrices, estimate: estimate))
+    }
+
+    @Sendable func change(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let subscription = try await store.subscription(id, in: context.scope)
+        guard context.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
+        let plan = try await PlanStore(database: services.database).plan(of: subscription)
+        return try await form(subscription, plan: plan, request: request, context: context, estimate: nil)
+    }
+
+    /// The estimate: `?ram_gb=8&...` (new totals), or `?switch=a>b`, or `?plan_id=&period_months=`, plus `promo_code`.
+    /// With `fragment=1` only the estimate block, for the page's script to swap in as a slider moves.
+    @Sendable func estimate(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let subscription = try await store.subscription(id, in: context.scope)
+        guard context.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
+        let plan = try await PlanStore(database: services.database).plan(of: subscription)
+        let change: ChangeRequest
+        if let choice = request.query("switch"), choice.contains(">") {
+            let parts = choice.split(separator: ">").map(String.init)
+            change = .resourceSwitch(from: parts[0], to: parts[1])
+        } else if let target = request.query("plan_id").flatMap({ Int64($0) }) {
+            change = .plan(planID: target, periodMonths: request.query("period_months").flatMap { Int($0) } ?? subscription.period.months)
+        } else {
+            var wanted: [String: Int64] = [:]
+            for line in subscription.resources where line.included != -1 {
+                if let total = request.query(line.code).flatMap({ Int64($0) }) { wanted[line.code] = total - line.included }
+            }
+            change = .quantities(wanted)
+        }
+        let priced = try await QuoteService(database: services.database, clock: services.clock)
+            .quote(subscription: id, change: change, promoCode: request.query("promo_code"), in: context.scope)
+        let view = Self.view(priced)
+        if request.query("fragment") == "1" {
+            return try services.render("_estimate", view)
+        }
+        return try await form(subscription, plan: plan, request: request, context: context, estimate: view)
+    }
+
+    static func view(_ priced: PricedChange) -> EstimateView {
+        let quote = priced.quote
+        let charged = quote.charged
+        func money(_ minor: Int64, _ currency: Currency) -> String { Money(minorUnits: minor, currency: currency).description }
+        return EstimateView(
+            lines: quote.lines.enumerated().map { index, line in
+                EstimateView.Line(description: line.description, days: "\(line.daysRemaining)/\(line.daysInPeriod)", amount: money(charged.lines[index], charged.currency))
+            },
+            hasLines: !quote.lines.isEmpty,
+            subtotal: money(charged.subtotal, charged.currency), discount: money(-charged.discount, charged.currency), hasDiscount: charged.discount != 0,
+            tax: money(charged.tax, charged.currency), total: money(charged.total, charged.currency),
+            isRefund: charged.total < 0, refund: money(-charged.total, charged.currency),
+            planCurrencyTotal: quote.converted == nil ? nil : money(quote.plan.total, quote.plan.currency), rate: quote.rate?.text,
+            reasons: priced.refusals.map { EstimateView.Reason(code: $0.code.rawValue, message: $0.message) },
+            blocked: !priced.refusals.isEmpty, effectiveDate: priced.today.description)
+    }
+}
