@@ -1,3 +1,4 @@
+import Commerce
 import Foundation
 import MariaDB
 import Storage
@@ -5,6 +6,20 @@ import Storage
 /// Demo data for `make run`: a provider, two resellers (one with a sub-reseller), customers under
 /// each, and a user of every tier. Running it again changes nothing.
 public enum DemoSeed {
+    /// One Cloud VPS S subscription per demo customer, starting today, so there is something to change.
+    static func subscriptions(database: MariaDBDatabase, admin: Actor, customers: [Account]) async throws {
+        let store = SubscriptionStore(database: database)
+        guard try await store.list(in: admin.scope).items.isEmpty,
+              let plan = try await PlanStore(database: database).list(in: admin.scope).first(where: { $0.name == "Cloud VPS S" }) else { return }
+        let today = BusinessDate(instant: Date())
+        for customer in customers {
+            _ = try await store.importSubscription(
+                SubscriptionImport(customerID: customer.id, planID: plan.id, periodMonths: 1, periodStart: today.description, status: "active",
+                                   resources: [("ram_gb", 0, 2), ("support_basic", 1, 0)]),
+                in: admin.scope, clock: BusinessClock(database: database, testMode: false))
+        }
+    }
+
     /// A small catalog: resources, an upgrade pair, rates, two plans with a switch path, delegated to both resellers.
     static func catalog(database: MariaDBDatabase, admin: Actor, northwind: Account, contoso: Account) async throws {
         let resources = ResourceStore(database: database)
@@ -93,6 +108,7 @@ public enum DemoSeed {
         try await user("admin@globex.test", .admin, of: globex, tier: "customer admin")
         try await user("admin@fabrikam.test", .admin, of: fabrikam, tier: "customer admin")
         try await catalog(database: database, admin: admin, northwind: northwind, contoso: contoso)
+        try await subscriptions(database: database, admin: admin, customers: [acme, fabrikam])
         return logins
     }
 }

@@ -27,6 +27,7 @@ def console_env():
     env = dict(os.environ)
     env["DATABASE_NAME"] = DATABASE
     env["BCRYPT_COST"] = "6"
+    env["CONSOLE_TEST_MODE"] = "1"
     env.pop("DATABASE_URL", None)
     return env
 
