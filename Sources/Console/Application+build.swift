@@ -59,6 +59,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     CatalogController(services: services).addRoutes(to: signedIn)
     PlansController(services: services).addRoutes(to: signedIn)
     SubscriptionsController(services: services).addRoutes(to: signedIn)
+    SettingsController(services: services).addRoutes(to: signedIn)
     APIController(services: services).addRoutes(to: router)
     return router
 }

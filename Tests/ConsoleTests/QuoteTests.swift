@@ -248,3 +248,72 @@ final class ChangePageTests: XCTestCase {
         }
     }
 }
+
+/// The settings page sets the test clock; sellers keep promo codes on their page.
+final class SettingsAndPromoPageTests: XCTestCase {
+    func testTheProviderSetsTheClockAndASellerCreatesAPromoCode() async throws {
+        try await withConsole { client, fixture, _ in
+            let provider = Browser(client)
+            _ = try await provider.signIn(fixture.users["p.admin"]!)
+            let observed1 = try await provider.post("/settings/clock", ["now": "2026-04-26T00:00"]).status
+            XCTAssertEqual(observed1, .seeOther)
+            let observed2 = try await provider.get("/settings").text.contains(#"id="business-today">2026-04-26<"#)
+            XCTAssertTrue(observed2)
+            let reseller = Browser(client)
+            _ = try await reseller.signIn(fixture.users["r1.admin"]!)
+            let refused = try await reseller.post("/promo-codes", ["code": "HALF", "percent": "150", "valid_until": "2026-12-31"])
+            XCTAssertEqual(refused.status, .unprocessableContent)
+            XCTAssertTrue(refused.text.contains(#"id="percent-error""#))
+            let observed3 = try await reseller.post("/promo-codes", ["code": "HALF", "percent": "50", "valid_until": "2026-12-31"]).status
+            XCTAssertEqual(observed3, .seeOther)
+            let observed4 = try await reseller.get("/promo-codes").text.contains("HALF")
+            XCTAssertTrue(observed4)
+            let observed5 = try await reseller.get("/settings").status
+            XCTAssertEqual(observed5, .forbidden, "settings are the provider's")
+            let customer = Browser(client)
+            _ = try await customer.signIn(fixture.users["c1.admin"]!)
+            let observed6 = try await customer.get("/promo-codes").status
+            XCTAssertEqual(observed6, .forbidden)
+        }
+    }
+}
+
+/// Quote latency through the API and the SQL one quote costs, printed for the record
+/// (`swift test --filter QuoteLatencyTests`); every quote's figures are checked.
+final class QuoteLatencyTests: XCTestCase {
+    func testAThousandQuotes() async throws {
+        try await withConsole { client, fixture, database in
+            let api = APIClient(client: client)
+            let provider = try await api.token(fixture.users["p.admin"]!)
+            let ram = try await api.call(.post, "/api/v1/resources", token: provider, json: #"{"code":"ram_gb","name":"RAM","unit":"GB","kind":"quantity","min_units":0,"max_units":64}"#).json["id"] as! Int
+            let plan = try await api.call(.post, "/api/v1/plans", token: provider, json: #"""
+                {"name":"Silver","currency":"USD","billing_type":"prepaid","periods":[{"months":1,"fee":"20"}],
+                 "resources":[{"resource_id":\#(ram),"included":2,"min_units":1,"max_units":64,"recurring_fee":"2.50"}]}
+                """#).json["id"] as! Int
+            _ = try await api.call(.post, "/api/v1/plans/\(plan)/delegations", token: provider, json: #"{"reseller_id":\#(fixture.r1.id)}"#)
+            let reseller = try await api.token(fixture.users["r1.admin"]!)
+            let id = try await api.call(.post, "/api/v1/subscriptions", token: reseller, json: #"""
+                {"customer_id":\#(fixture.c1.id),"plan_id":\#(plan),"period_months":1,"period_start":"2026-04-11","status":"active"}
+                """#).json["id"] as! Int
+            _ = try await api.call(.put, "/api/v1/clock", token: provider, json: #"{"now":"2026-04-26T00:00:00Z"}"#)
+            let customer = try await api.token(fixture.users["c1.admin"]!)
+            let before = try await database.rows("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_select', 'Com_stmt_execute', 'Questions')")
+            var durations: [Duration] = []
+            for i in 0..<1000 {
+                let started = ContinuousClock.now
+                let quote = try await api.call(.post, "/api/v1/subscriptions/\(id)/quotes", token: customer, json: #"{"resources":[{"resource_code":"ram_gb","additional":\#(i % 50 + 1)}]}"#)
+                durations.append(ContinuousClock.now - started)
+                XCTAssertEqual(quote.status, .ok)
+            }
+            let after = try await database.rows("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_select', 'Com_stmt_execute', 'Questions')")
+            func value(_ rows: [MariaDBRow], _ name: String) throws -> Int {
+                try Int(rows.first { try $0.decode(column: "Variable_name", as: String.self) == name }!.decode(column: "Value", as: String.self))!
+            }
+            durations.sort()
+            let ms = { (d: Duration) in Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000 }
+            let statements = (try value(after, "Questions") - value(before, "Questions")) / 1000
+            print("QUOTE LATENCY median=\(String(format: "%.2f", ms(durations[500]))) ms p99=\(String(format: "%.2f", ms(durations[990]))) ms statements-per-quote≈\(statements) (incl. token lookup)")
+            XCTAssertLessThan(ms(durations[990]), 1000)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Commerce
+import Foundation
+import Hummingbird
+import Storage
+
+/// The provider's settings (the test clock) and every seller's promo codes.
+struct SettingsController: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get(URLs.settings.route, use: settings)
+        group.post(URLs.settingsClock.route, use: setClock)
+        group.get(URLs.promoCodes.route, use: promoCodes)
+        group.post(URLs.promoCodes.route, use: createPromo)
+    }
+
+    struct SettingsPage {
+        let chrome: Chrome
+        let csrf: String
+        let testMode: Bool
+        let now: String
+        let today: String
+        let canSet: Bool
+    }
+
+    @Sendable func settings(_ request: Request, context: SignedInContext) async throws -> HTML {
+        guard context.actor.accountKind == .provider else { throw StoreError.forbidden("settings are the provider's") }
+        let now = try await services.clock.now()
+        return try services.render("settings", SettingsPage(
+            chrome: Chrome(actor: context.actor, session: context.session, section: .settings), csrf: context.session.current?.csrfToken ?? "",
+            testMode: services.clock.testMode, now: String(now.formatted(.iso8601).prefix(16)), today: BusinessDate(instant: now).description,
+            canSet: context.actor.role == .admin))
+    }
+
+    @Sendable func setClock(_ request: Request, context: SignedInContext) async throws -> Response {
+        guard context.actor.accountKind == .provider else { throw StoreError.forbidden("settings are the provider's") }
+        let form = try await request.form(context)
+        let typed = form.text("now")
+        guard let moment = Timestamps.parse(typed.count == 16 ? typed + ":00Z" : typed) else {
+            context.session.update { $0.flash = "Enter a date and time such as 2026-04-26T00:00 (UTC)." }
+            return redirect(.settings)
+        }
+        try await services.clock.set(moment, by: context.actor)
+        context.session.update { $0.flash = "The business clock now reads \(BusinessDate(instant: moment))." }
+        return redirect(.settings)
+    }
+
+    struct PromoPage {
+        let chrome: Chrome
+        let csrf: String
+        let rows: [Row]
+        let empty: Bool
+        let canCreate: Bool
+        let code: Field
+        let percent: Field
+        let validUntil: Field
+        let formError: String?
+    }
+
+    struct Row {
+        let code: String
+        let percent: String
+        let validUntil: String
+    }
+
+    @Sendable func promoCodes(_ request: Request, context: SignedInContext) async throws -> Response {
+        try await promoPage(FormData(""), errors: nil, context: context, status: .ok)
+    }
+
+    private func promoPage(_ form: FormData, errors: ValidationErrors?, context: SignedInContext, status: HTTPResponse.Status) async throws -> Response {
+        guard context.actor.accountKind.isStaff else { throw StoreError.forbidden("promo codes are the sellers'") }
+        let codes = try await PromoCodeStore(database: services.database).list(in: context.scope)
+        let html = try services.render("promo_codes", PromoPage(
+            chrome: Chrome(actor: context.actor, session: context.session, section: .promos), csrf: context.session.current?.csrfToken ?? "",
+            rows: codes.map { Row(code: $0.code, percent: $0.percent, validUntil: $0.validUntil.description) }, empty: codes.isEmpty,
+            canCreate: context.actor.role == .admin, code: Field(form.text("code"), errors, "code"), percent: Field(form.text("percent"), errors, "percent"),
+            validUntil: Field(form.text("valid_until"), errors, "valid_until"), formError: errors.map { _ in "Check the fields marked below." }), status: status)
+        return try html.response(status: status)
+    }
+
+    @Sendable func createPromo(_ request: Request, context: SignedInContext) async throws -> Response {
+        let form = try await request.form(context)
+        do {
+            let promo = try await PromoCodeStore(database: services.database).create(code: form.text("code"), percent: form.text("percent"),
+                                                                                     validUntil: form.text("valid_until"), in: context.scope)
+            context.session.update { $0.flash = "Promo code \(promo.code) created." }
+            return redirect(.promoCodes)
+        } catch let errors as ValidationErrors {
+            return try await promoPage(form, errors: errors, context: context, status: .unprocessableContent)
+        } catch StoreError.conflict(_, let message) {
+            var errors = ValidationErrors()
+            errors.add("code", message)
+            return try await promoPage(form, errors: errors, context: context, status: .conflict)
+        }
+    }
+}
