@@ -33,6 +33,8 @@ enum URLs {
     case subscription(Int64)
     case subscriptionChange(Int64)
     case subscriptionEstimate(Int64)
+    case subscriptionStatus(Int64)
+    case subscriptionUsage(Int64)
     case promoCodes
     case settings
     case settingsClock
@@ -76,6 +78,8 @@ enum URLs {
         case .subscription(let s): "/subscriptions/\(id(s))"
         case .subscriptionChange(let s): "/subscriptions/\(id(s))/change"
         case .subscriptionEstimate(let s): "/subscriptions/\(id(s))/estimate"
+        case .subscriptionStatus(let s): "/subscriptions/\(id(s))/status"
+        case .subscriptionUsage(let s): "/subscriptions/\(id(s))/usage"
         case .promoCodes: "/promo-codes"
         case .settings: "/settings"
         case .settingsClock: "/settings/clock"

@@ -137,6 +137,33 @@ final class QuoteTests: XCTestCase {
         }
     }
 
+    func testAnUpgradeFeeInAnotherCurrencyIsConvertedToThePlanCurrencyAtTheCurrentRate() async throws {
+        try await withWorld { w, id in
+            // The pair's fee is 10 USD already; make a second pair priced in EUR: 10.00 EUR at 1.096 → 10.96 USD.
+            let ids = try await w.api.call(.get, "/api/v1/resources", token: w.provider).json["items"] as? [[String: Any]] ?? []
+            let premium = ids.first { $0["code"] as? String == "support_premium" }!["id"] as! Int
+            let gold = try await w.api.call(.post, "/api/v1/resources", token: w.provider, json: #"{"code":"support_gold","name":"Gold","unit":"u","kind":"quantity","min_units":0,"max_units":1}"#).json["id"] as! Int
+            _ = try await w.api.call(.post, "/api/v1/resource-upgrades", token: w.provider,
+                                     json: #"{"from_resource_id":\#(premium),"to_resource_id":\#(gold),"upgrade_fee":{"amount":"10","currency":"EUR"}}"#)
+            let silver = w.plans["Silver"]!
+            _ = try await w.api.call(.patch, "/api/v1/plans/\(silver)", token: w.provider, json: #"""
+                {"resources":[{"resource_id":\#(premium),"included":0,"min_units":0,"max_units":1,"recurring_fee":"15"},{"resource_id":\#(gold),"included":0,"min_units":0,"max_units":1,"recurring_fee":"15"},
+                              {"resource_id":\#(ids.first { $0["code"] as? String == "ram_gb" }!["id"] as! Int),"included":2,"min_units":1,"max_units":16,"recurring_fee":"2.50"}]}
+                """#)
+            let imported = try await w.api.call(.post, "/api/v1/subscriptions", token: w.reseller, json: #"""
+                {"customer_id":\#(w.fixture.c1.id),"plan_id":\#(silver),"period_months":1,"period_start":"2026-04-11","status":"active","resources":[{"resource_code":"support_premium","additional":1}]}
+                """#)
+            let subscription = imported.json["id"] as! Int
+            let missing = try await Self.quote(w, subscription, #"{"switch":{"from_resource_code":"support_premium","to_resource_code":"support_gold"}}"#)
+            XCTAssertEqual(Self.codes(missing), ["rate_missing"], "no EUR → USD rate yet: a clear refusal, never 1.0")
+            _ = try await w.api.call(.post, "/api/v1/currency-rates", token: w.provider, json: #"{"from":"EUR","to":"USD","rate":"1.096","effective_from":"2026-01-01T00:00:00Z"}"#)
+            let priced = try await Self.quote(w, subscription, #"{"switch":{"from_resource_code":"support_premium","to_resource_code":"support_gold"}}"#)
+            XCTAssertEqual(Self.codes(priced), [])
+            XCTAssertEqual((priced.json["lines"] as? [[String: Any]])?.first.flatMap { Self.amount($0["amount"]) }, "10.96")
+            _ = id
+        }
+    }
+
     func testNonRefundAndCommitmentPlansRefuseReductionsOnly() async throws {
         for (billing, code) in [("non_refund", "non_refund_reduction"), ("monthly_commitment", "commitment_reduction")] {
             try await withWorld(billing: billing) { w, id in
@@ -242,9 +269,24 @@ final class ChangePageTests: XCTestCase {
             XCTAssertTrue(estimate.contains("Total charge for today"))
             let refused = try await browser.get("/subscriptions/\(subscription)/estimate?ram_gb=1").text
             XCTAssertTrue(refused.contains(#"data-code="below_usage""#))
-            let refund = try await browser.get("/subscriptions/\(subscription)/estimate?ram_gb=2&fragment=1").text
-            XCTAssertTrue(refund.contains("Nothing changes yet"), "no change, no lines")
-            _ = database
+            let unchanged = try await browser.get("/subscriptions/\(subscription)/estimate?ram_gb=2&fragment=1").text
+            XCTAssertTrue(unchanged.contains("Nothing changes yet"), "no change, no lines")
+            let observed1 = try await browser.get("/subscriptions/\(subscription)").text.contains(#"id="status-form""#)
+            XCTAssertFalse(observed1, "customers don't set status")
+
+            // Staff record usage and block the subscription from its page; quotes then refuse.
+            let staff = Browser(client)
+            _ = try await staff.signIn(fixture.users["r1.operator"]!)
+            let observed2 = try await staff.post("/subscriptions/\(subscription)/usage", ["usage_ram_gb": "4"]).status
+            XCTAssertEqual(observed2, .seeOther)
+            let observed3 = try await staff.post("/subscriptions/\(subscription)/status", ["status": "blocked"]).status
+            XCTAssertEqual(observed3, .seeOther)
+            let staffPage = try await staff.get("/subscriptions/\(subscription)").text
+            XCTAssertTrue(staffPage.contains(#"id="subscription-status">blocked"#))
+            let stored = try await database.rows("SELECT usage_units FROM subscription_resources WHERE subscription_id = ?", [.int(Int64(subscription))])[0]
+            XCTAssertEqual(try stored.decode(column: "usage_units", as: Int.self), 4)
+            let observed4 = try await browser.get("/subscriptions/\(subscription)/estimate?ram_gb=6").text.contains(#"data-code="subscription_not_active""#)
+            XCTAssertTrue(observed4)
         }
     }
 }

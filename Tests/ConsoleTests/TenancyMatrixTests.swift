@@ -83,6 +83,8 @@ final class TenancyMatrixTests: XCTestCase {
         "GET /subscriptions/:id": .page("/subscriptions/{sub}"),
         "GET /subscriptions/:id/change": .page("/subscriptions/{sub}/change"),
         "GET /subscriptions/:id/estimate": .page("/subscriptions/{sub}/estimate?ram_gb=1"),
+        "POST /subscriptions/:id/status": .page("/subscriptions/{sub}/status", form: ["status": "blocked"]),
+        "POST /subscriptions/:id/usage": .page("/subscriptions/{sub}/usage", form: [:]),
         "GET /api/v1/clock": Probe(path: "/api/v1/clock", form: nil, json: nil, isListing: false, fixed: .ok),
         "PUT /api/v1/clock": Probe(path: "/api/v1/clock", form: nil, json: #"{"now":"2030-01-01T00:00:00Z"}"#, isListing: false, fixed: .forbidden),
         "POST /api/v1/subscriptions": .api("/api/v1/subscriptions", json: #"{"customer_id":{id},"plan_id":{plan},"period_months":1,"period_start":"2026-04-01"}"#),

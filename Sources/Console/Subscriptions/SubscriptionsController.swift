@@ -14,6 +14,46 @@ struct SubscriptionsController: Sendable {
         group.get(URLs.subscription(0).route, use: show)
         group.get(URLs.subscriptionChange(0).route, use: change)
         group.get(URLs.subscriptionEstimate(0).route, use: estimate)
+        group.post(URLs.subscriptionStatus(0).route, use: setStatus)
+        group.post(URLs.subscriptionUsage(0).route, use: setUsage)
+    }
+
+    /// Staff set active, blocked or suspended from the subscription's page.
+    @Sendable func setStatus(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await store.subscription(id, in: context.scope)
+        let form = try await request.form(context)
+        do {
+            let updated = try await store.setStatus(id, form.text("status"), in: context.scope)
+            context.session.update { $0.flash = "Subscription \(id) is \(updated.status.rawValue) now." }
+        } catch StoreError.invalid(_, let message) {
+            context.session.update { $0.flash = message }
+        }
+        return redirect(.subscription(id))
+    }
+
+    /// Staff record usage: one field per resource code.
+    @Sendable func setUsage(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let subscription = try await store.subscription(id, in: context.scope)
+        let form = try await request.form(context)
+        var usage: [String: Int64] = [:]
+        for line in subscription.resources {
+            let text = form.text("usage_\(line.code)")
+            guard !text.isEmpty else { continue }
+            guard let value = Int64(text) else {
+                context.session.update { $0.flash = "Usage of \(line.code) must be a whole number." }
+                return redirect(.subscription(id))
+            }
+            usage[line.code] = value
+        }
+        do {
+            _ = try await store.setUsage(id, usage, in: context.scope)
+            context.session.update { $0.flash = "Usage recorded." }
+        } catch let errors as ValidationErrors {
+            context.session.update { $0.flash = errors.fields.map { "\($0.field): \($0.message)" }.joined(separator: " ") }
+        }
+        return redirect(.subscription(id))
     }
 
     var store: SubscriptionStore { SubscriptionStore(database: services.database) }
@@ -28,6 +68,8 @@ struct SubscriptionsController: Sendable {
         let empty: Bool
         let statuses: [Option]
         let customerID: String
+        let plans: [Option]
+        let hasPlans: Bool
         let nextHref: String?
     }
 
@@ -43,6 +85,8 @@ struct SubscriptionsController: Sendable {
     @Sendable func index(_ request: Request, context: SignedInContext) async throws -> HTML {
         let status = request.query("status").flatMap(SubscriptionStatus.init(rawValue:))
         let customerID = request.query("customer_id").flatMap { Int64($0) }
+        let planID = request.query("plan_id").flatMap { Int64($0) }
+        let plans = context.actor.accountKind.isStaff ? try await PlanStore(database: services.database).list(in: context.scope) : []
         if let customerID { _ = try await AccountStore(database: services.database).account(customerID, in: context.scope) }
         let page = try await store.list(in: context.scope, filter: .init(customerID: customerID, planID: request.query("plan_id").flatMap { Int64($0) }, status: status),
                                         page: PageRequest(limit: 50, cursor: request.query("cursor").flatMap { Int64($0) }))
@@ -63,6 +107,7 @@ struct SubscriptionsController: Sendable {
             empty: page.items.isEmpty,
             statuses: SubscriptionStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
             customerID: customerID.map(String.init) ?? "",
+            plans: plans.map { Option(value: String($0.id), label: $0.name, selected: $0.id == planID) }, hasPlans: !plans.isEmpty,
             nextHref: page.nextCursor.map { URLs.subscriptions.path + "?cursor=\($0)" + (status.map { "&status=\($0.rawValue)" } ?? "") }))
     }
 
@@ -80,6 +125,11 @@ struct SubscriptionsController: Sendable {
         let history: [AuditRow]
         let changeHref: String
         let canChange: Bool
+        let isStaff: Bool
+        let csrf: String
+        let statusAction: String
+        let usageAction: String
+        let statuses: [Option]
     }
 
     struct ResourceRow {
@@ -103,7 +153,10 @@ struct SubscriptionsController: Sendable {
             period: "\(subscription.period.start) → \(subscription.period.end)", months: subscription.period.months,
             resources: subscription.resources.map { ResourceRow(code: $0.code, included: $0.included == -1 ? "unlimited" : String($0.included), additional: $0.additional,
                                                                 total: $0.total == -1 ? "unlimited" : String($0.total), usage: $0.usage) },
-            history: history.map(AuditRow.init), changeHref: URLs.subscriptionChange(id).path, canChange: context.actor.role != .viewer))
+            history: history.map(AuditRow.init), changeHref: URLs.subscriptionChange(id).path, canChange: context.actor.role != .viewer,
+            isStaff: context.actor.accountKind.isStaff && context.actor.role != .viewer && subscription.status != .cancelled,
+            csrf: context.session.current?.csrfToken ?? "", statusAction: URLs.subscriptionStatus(id).path, usageAction: URLs.subscriptionUsage(id).path,
+            statuses: [SubscriptionStatus.active, .blocked, .suspended].map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == subscription.status) }))
     }
 
     // MARK: Upgrade / Downgrade
