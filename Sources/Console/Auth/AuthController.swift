@@ -38,8 +38,8 @@ struct AuthController: Sendable {
         case .wrongCredentials:
             return try page(next, email: email, error: "The email or the password is wrong.", status: .unauthorized, context: context)
         case .throttled(let minutes):
-            return try page(next, email: email, status: .tooManyRequests, context: context,
-                            error: "Too many failed sign-ins for this email or from this address. Try again in \(minutes) minutes.")
+            return try page(next, email: email, error: "Too many failed sign-ins for this email or from this address. Try again in \(minutes) minutes.",
+                            status: .tooManyRequests, context: context)
         }
     }
 
@@ -49,10 +49,6 @@ struct AuthController: Sendable {
     }
 
     private func page(_ next: String, email: String, error: String?, status: HTTPResponse.Status, context: AppContext) throws -> Response {
-        try page(next, email: email, status: status, context: context, error: error)
-    }
-
-    private func page(_ next: String, email: String, status: HTTPResponse.Status, context: AppContext, error: String?) throws -> Response {
         let html = try services.render("signin", SignInPage(csrf: context.session.current?.csrfToken ?? "", next: next, email: email, error: error), status: status)
         return try html.response(status: status)
     }

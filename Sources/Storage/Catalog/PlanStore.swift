@@ -32,13 +32,9 @@ public struct PlanStore: Sendable {
 
     /// Every plan a switch path of `plan` leads to (for a subscription already in scope).
     public func switchTargets(of plan: Plan) async throws -> [Plan] {
-        var plans: [Plan] = []
-        for row in try await database.rows(
+        try await hydrate(try await database.rows(
             "SELECT p.*, c.exponent FROM plan_switch_paths s JOIN plans p ON p.id = s.to_plan_id JOIN currencies c ON c.code = p.currency WHERE s.plan_id = ? ORDER BY p.name",
-            [.int(plan.id)]) {
-            plans.append(try await hydrate(row, on: database))
-        }
-        return plans
+            [.int(plan.id)]), on: database)
     }
 
     /// The plan a switch path of `plan` leads to, or nil when there is no such path.
@@ -60,29 +56,43 @@ public struct PlanStore: Sendable {
             WHERE p.owner_path LIKE ? OR EXISTS (SELECT 1 FROM plan_delegations d WHERE d.plan_id = p.id AND d.reseller_id = ?)
             ORDER BY p.id DESC LIMIT 500
             """, [.string(scope.pathPattern), .int(scope.actor.accountID)])
-        var plans: [Plan] = []
-        for row in rows { plans.append(try await hydrate(row, on: database)) }
-        return plans
+        return try await hydrate(rows, on: database)
     }
 
     private func hydrate(_ row: MariaDBRow, on db: MariaDBDatabase) async throws -> Plan {
-        let id = try row.decode(column: "id", as: Int64.self)
-        let periods = try await db.rows("SELECT months FROM plan_periods WHERE plan_id = ? ORDER BY months", [.int(id)])
-            .map { try $0.decode(column: "months", as: Int.self) }
-        let resources = try await db.rows(
-            "SELECT pr.resource_id, pr.included, pr.min_units, pr.max_units FROM plan_resources pr JOIN resources r ON r.id = pr.resource_id WHERE pr.plan_id = ? ORDER BY r.code",
-            [.int(id)]).map {
-                ResourceRate(resourceID: try $0.decode(column: "resource_id", as: Int64.self), included: try $0.decode(column: "included", as: Int64.self),
-                             minUnits: try $0.decode(column: "min_units", as: Int64.self), maxUnits: try $0.decode(column: "max_units", as: Int64.self))
-            }
-        return Plan(
-            id: id, ownerAccountID: try row.decode(column: "owner_account_id", as: Int64.self),
-            ownerPath: try row.decode(column: "owner_path", as: String.self), name: try row.decode(column: "name", as: String.self),
-            currency: Currency(code: try row.decode(column: "currency", as: String.self), exponent: try row.decode(column: "exponent", as: Int.self)),
-            billingType: BillingType(rawValue: try row.decode(column: "billing_type", as: String.self)) ?? .prepaid,
-            fixedPrice: try row.decode(column: "fixed_price", as: Bool.self), pricesIncludeTaxes: try row.decode(column: "prices_include_taxes", as: Bool.self),
-            trialDays: try row.decode(column: "trial_days", as: Int.self), changesInTrial: try row.decode(column: "changes_in_trial", as: Bool.self),
-            connector: try row.decode(column: "connector", as: String.self), periods: periods, resources: resources)
+        try await hydrate([row], on: db)[0]
+    }
+
+    /// Plans with their periods and resource rates: two queries for the whole batch, not two per plan.
+    private func hydrate(_ rows: [MariaDBRow], on db: MariaDBDatabase) async throws -> [Plan] {
+        let ids = try rows.map { try $0.decode(column: "id", as: Int64.self) }
+        guard !ids.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        let binds = ids.map { MariaDBData.int($0) }
+        var periods: [Int64: [Int]] = [:]
+        for row in try await db.rows("SELECT plan_id, months FROM plan_periods WHERE plan_id IN (\(placeholders)) ORDER BY months", binds) {
+            periods[try row.decode(column: "plan_id", as: Int64.self), default: []].append(try row.decode(column: "months", as: Int.self))
+        }
+        var resources: [Int64: [ResourceRate]] = [:]
+        for row in try await db.rows(
+            """
+            SELECT pr.plan_id, pr.resource_id, pr.included, pr.min_units, pr.max_units FROM plan_resources pr JOIN resources r ON r.id = pr.resource_id
+            WHERE pr.plan_id IN (\(placeholders)) ORDER BY r.code
+            """, binds) {
+            resources[try row.decode(column: "plan_id", as: Int64.self), default: []].append(
+                ResourceRate(resourceID: try row.decode(column: "resource_id", as: Int64.self), included: try row.decode(column: "included", as: Int64.self),
+                             minUnits: try row.decode(column: "min_units", as: Int64.self), maxUnits: try row.decode(column: "max_units", as: Int64.self)))
+        }
+        return try zip(rows, ids).map { row, id in
+            Plan(
+                id: id, ownerAccountID: try row.decode(column: "owner_account_id", as: Int64.self),
+                ownerPath: try row.decode(column: "owner_path", as: String.self), name: try row.decode(column: "name", as: String.self),
+                currency: Currency(code: try row.decode(column: "currency", as: String.self), exponent: try row.decode(column: "exponent", as: Int.self)),
+                billingType: BillingType(rawValue: try row.decode(column: "billing_type", as: String.self)) ?? .prepaid,
+                fixedPrice: try row.decode(column: "fixed_price", as: Bool.self), pricesIncludeTaxes: try row.decode(column: "prices_include_taxes", as: Bool.self),
+                trialDays: try row.decode(column: "trial_days", as: Int.self), changesInTrial: try row.decode(column: "changes_in_trial", as: Bool.self),
+                connector: try row.decode(column: "connector", as: String.self), periods: periods[id] ?? [], resources: resources[id] ?? [])
+        }
     }
 
     /// The upgrade pairs a plan offers: every pair whose both resources it includes, derived, never copied.

@@ -55,10 +55,17 @@ public struct ResourceStore: Sendable {
 
     public init(database: MariaDBDatabase) { self.database = database }
 
-    public func all() async throws -> [Resource] {
-        let rows = try await database.rows("SELECT id, code, name, unit, kind, min_units, max_units FROM resources ORDER BY code")
+    public func all() async throws -> [Resource] { try await load(id: nil) }
+
+    /// Every resource, or the one with `id`, each with its components.
+    private func load(id only: Int64?) async throws -> [Resource] {
+        let filter = only == nil ? "" : " WHERE id = ?"
+        let componentFilter = only == nil ? "" : " WHERE c.resource_id = ?"
+        let binds: [MariaDBData] = only.map { [.int($0)] } ?? []
+        let rows = try await database.rows("SELECT id, code, name, unit, kind, min_units, max_units FROM resources\(filter) ORDER BY code", binds)
         let components = try await database.rows(
-            "SELECT c.resource_id, c.component_id, r.code, c.amount FROM resource_components c JOIN resources r ON r.id = c.component_id ORDER BY r.code")
+            "SELECT c.resource_id, c.component_id, r.code, c.amount FROM resource_components c JOIN resources r ON r.id = c.component_id\(componentFilter) ORDER BY r.code",
+            binds)
         var byResource: [Int64: [Resource.Component]] = [:]
         for row in components {
             byResource[try row.decode(column: "resource_id", as: Int64.self), default: []].append(
@@ -85,7 +92,7 @@ public struct ResourceStore: Sendable {
     }
 
     public func resource(_ id: Int64) async throws -> Resource {
-        guard let found = try await all().first(where: { $0.id == id }) else { throw StoreError.notFound("resource \(id)") }
+        guard let found = try await load(id: id).first else { throw StoreError.notFound("resource \(id)") }
         return found
     }
 
