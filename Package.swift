@@ -59,7 +59,7 @@ let package = Package(
         ),
         .target(
             name: "OrderEngine",
-            dependencies: ["Commerce", "Storage", "MariaDB"],
+            dependencies: ["Commerce", "Storage", "MariaDB", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -114,6 +114,11 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: ["Storage", "MariaDB", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "OrderEngineTests",
+            dependencies: ["OrderEngine", "Commerce", "Storage", "MariaDB", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

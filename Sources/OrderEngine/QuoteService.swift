@@ -3,14 +3,6 @@ import Foundation
 import MariaDB
 import Storage
 
-/// A change of a subscription, as a customer or staff ask for it (API.md change bodies).
-public enum ChangeRequest: Sendable, Equatable {
-    /// New additional quantities per resource code.
-    case quantities([String: Int64])
-    case resourceSwitch(from: String, to: String)
-    case plan(planID: Int64, periodMonths: Int)
-}
-
 /// A quote: the priced lines and every refusal that applies, all at once.
 public struct PricedChange: Sendable {
     public var subscription: Subscription
@@ -31,14 +23,17 @@ public struct QuoteService: Sendable {
         self.clock = clock
     }
 
-    public func quote(subscription id: Int64, change: ChangeRequest, promoCode: String?, in scope: TenantScope) async throws -> PricedChange {
+    /// `now` is read from the clock when not given; a caller inside a transaction passes it, so the
+    /// quote needs no second connection while it holds row locks.
+    public func quote(subscription id: Int64, change: ChangeRequest, promoCode: String?, in scope: TenantScope, now given: Date? = nil) async throws -> PricedChange {
         let subscriptions = SubscriptionStore(database: database)
         let subscription = try await subscriptions.subscription(id, in: scope)
         let plans = PlanStore(database: database)
         let plan = try await plans.plan(of: subscription)
         let customer = try await AccountStore(database: database).account(subscription.customerID, in: scope)
         let sellerID = customer.parentID ?? customer.id
-        let now = try await clock.now()
+        let now: Date
+        if let given { now = given } else { now = try await clock.now() }
         let today = BusinessDate(instant: now)
         // The change takes effect today, inside the current period.
         let period = subscription.period
@@ -189,6 +184,10 @@ public struct QuoteService: Sendable {
         let terms = QuoteTerms(planCurrency: plan.currency, invoiceCurrency: rate == nil ? plan.currency : customerCurrency, rate: rate,
                                taxRate: Pricing.fraction(customer.taxRate) ?? Rational(0), pricesIncludeTaxes: plan.pricesIncludeTaxes, promo: promo)
         let quote = Pricing.quote(lines, terms: terms)
+        if let open = try await OrderStore(database: database).openOrder(of: subscription.id) {
+            refusals.append(Refusal(.orderOpen, "Order #\(open) of this subscription awaits payment or provisioning; pay or cancel it first.",
+                                    details: ["order_id": String(open)]))
+        }
         let ordered = refusals.enumerated().sorted { ($0.element.code.rank, $0.offset) < ($1.element.code.rank, $1.offset) }.map(\.element)
         return PricedChange(subscription: subscription, plan: plan, quote: quote, refusals: ordered, today: today)
     }

@@ -19,3 +19,16 @@ public struct PageRequest: Sendable {
         self.cursor = cursor
     }
 }
+
+extension Page {
+    /// From `limit + 1` fetched rows, newest first: the extra row only says a next page exists.
+    public init(fetched: [Item], limit: Int, id: (Item) -> Int64) {
+        var items = fetched
+        var next: Int64?
+        if items.count > limit {
+            items.removeLast(items.count - limit)
+            next = items.last.map(id)
+        }
+        self.init(items: items, nextCursor: next)
+    }
+}

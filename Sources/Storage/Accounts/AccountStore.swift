@@ -30,6 +30,13 @@ public struct AccountStore: Sendable {
         return try Account(row: row)
     }
 
+    /// An account by id whatever the tenant: only for the order engine's workers.
+    public func accountForWorker(_ id: Int64, on db: MariaDBDatabase? = nil) async throws -> Account {
+        let rows = try await (db ?? database).rows("SELECT \(Account.columns) FROM accounts WHERE id = ?", [.int(id)])
+        guard let row = rows.first else { throw StoreError.notFound("account \(id)") }
+        return try Account(row: row)
+    }
+
     /// Accounts of the subtree below the caller's own, newest first.
     public func list(in scope: TenantScope, filter: Filter = Filter(), page: PageRequest = PageRequest()) async throws -> Page<Account> {
         var conditions = ["path LIKE ?", "id <> ?"]

@@ -30,6 +30,13 @@ public struct PlanStore: Sendable {
         return try await hydrate(row, on: database)
     }
 
+    /// A plan by id for the order engine's workers, which act on orders already reached in scope.
+    public func planForWorker(_ id: Int64) async throws -> Plan {
+        let rows = try await database.rows("SELECT p.*, c.exponent FROM plans p JOIN currencies c ON c.code = p.currency WHERE p.id = ?", [.int(id)])
+        guard let row = rows.first else { throw StoreError.notFound("plan \(id)") }
+        return try await hydrate(row, on: database)
+    }
+
     /// Every plan a switch path of `plan` leads to (for a subscription already in scope).
     public func switchTargets(of plan: Plan) async throws -> [Plan] {
         try await hydrate(try await database.rows(

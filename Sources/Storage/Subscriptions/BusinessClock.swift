@@ -45,5 +45,5 @@ extension BusinessDate {
     /// Midnight UTC of this date.
     public var instant: Date { Date(timeIntervalSince1970: TimeInterval(ordinal) * 86_400) }
 
-    var mariaDB: MariaDBData { .date(MariaDBCalendarDate(year: year, month: month, day: day)) }
+    public var mariaDB: MariaDBData { .date(MariaDBCalendarDate(year: year, month: month, day: day)) }
 }

@@ -17,6 +17,14 @@ public struct SubscriptionStore: Sendable {
         return try await hydrate(row, on: db)
     }
 
+    /// A subscription by id whatever the tenant: only for the order engine's workers, which act on
+    /// orders already reached in scope.
+    public func subscriptionForWorker(_ id: Int64, on db: MariaDBDatabase? = nil, forUpdate: Bool = false) async throws -> Subscription? {
+        let db = db ?? database
+        guard let row = try await db.rows("SELECT * FROM subscriptions WHERE id = ?\(forUpdate ? " FOR UPDATE" : "")", [.int(id)]).first else { return nil }
+        return try await hydrate(row, on: db)
+    }
+
     public struct Filter: Sendable {
         public var customerID: Int64?
         public var planID: Int64?

@@ -1,0 +1,88 @@
+import Commerce
+import Foundation
+import Storage
+
+/// A change of a subscription, as a customer or staff ask for it (API.md change bodies). An order
+/// stores it as JSON in the API's own shape, so what was asked stays readable.
+public enum ChangeRequest: Sendable, Equatable, Codable {
+    /// New additional quantities per resource code.
+    case quantities([String: Int64])
+    case resourceSwitch(from: String, to: String)
+    case plan(planID: Int64, periodMonths: Int)
+
+    private enum Keys: String, CodingKey { case resources, `switch`, plan }
+    private struct Switch: Codable { var fromResourceCode: String; var toResourceCode: String }
+    private struct PlanSwitch: Codable { var planId: Int64; var periodMonths: Int }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        switch self {
+        case .quantities(let wanted): try container.encode(wanted, forKey: .resources)
+        case .resourceSwitch(let from, let to): try container.encode(Switch(fromResourceCode: from, toResourceCode: to), forKey: .switch)
+        case .plan(let id, let months): try container.encode(PlanSwitch(planId: id, periodMonths: months), forKey: .plan)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        if let wanted = try container.decodeIfPresent([String: Int64].self, forKey: .resources) {
+            self = .quantities(wanted)
+        } else if let change = try container.decodeIfPresent(Switch.self, forKey: .switch) {
+            self = .resourceSwitch(from: change.fromResourceCode, to: change.toResourceCode)
+        } else {
+            let plan = try container.decode(PlanSwitch.self, forKey: .plan)
+            self = .plan(planID: plan.planId, periodMonths: plan.periodMonths)
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
+    /// The stored form: sorted keys, so equal requests have equal text.
+    public var json: String { String(decoding: (try? Self.encoder.encode(self)) ?? Data(), as: UTF8.self) }
+
+    public static func parse(json: String) throws -> ChangeRequest { try decoder.decode(ChangeRequest.self, from: Data(json.utf8)) }
+
+    /// The order kind this change makes.
+    public var orderKind: OrderKind {
+        if case .plan = self { return .planSwitch }
+        return .change
+    }
+
+    /// Resource codes the change touches; a plan switch touches all of the subscription's.
+    public func touchedResources(of subscription: Subscription) -> [String] {
+        switch self {
+        case .quantities(let wanted):
+            return wanted.keys.filter { code in subscription.line(code).map { $0.additional != wanted[code] } ?? false }.sorted()
+        case .resourceSwitch(let from, let to): return [from, to]
+        case .plan: return subscription.resources.map(\.code)
+        }
+    }
+
+    /// One line a person reads: "ram_gb 4 → 6", "support_basic → support_premium", "Silver → Gold".
+    public func summary(of subscription: Subscription, planName: String, targetName: String?) -> String {
+        switch self {
+        case .quantities(let wanted):
+            let parts = wanted.sorted { $0.key < $1.key }.compactMap { code, additional -> String? in
+                guard let line = subscription.line(code), line.additional != additional else { return nil }
+                return line.included == -1 ? "\(code) unlimited" : "\(code) \(line.total) → \(line.included + additional)"
+            }
+            return parts.isEmpty ? "No change" : parts.joined(separator: ", ")
+        case .resourceSwitch(let from, let to):
+            return "\(from) → \(to)"
+        case .plan(_, let months):
+            let period = months == subscription.period.months ? "" : ", \(months)-month period"
+            return "\(planName) → \(targetName ?? "another plan")\(period)"
+        }
+    }
+}

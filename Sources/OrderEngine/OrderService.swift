@@ -1,0 +1,360 @@
+import Commerce
+import Foundation
+import MariaDB
+import Storage
+
+/// A submit that a rule refuses (DOMAIN.md 5): the first reason leads, all are listed.
+public struct OrderRefused: Error, Sendable {
+    public var refusals: [Refusal]
+    public var first: Refusal { refusals[0] }
+}
+
+public struct SubmitResult: Sendable {
+    public var order: Order
+    /// True when the idempotency key named an order submitted before: nothing new was created.
+    public var replayed: Bool
+}
+
+/// The state of a subscription an order was priced against, kept with the order.
+struct PricedAgainst: Codable, Equatable {
+    var planId: Int64
+    var status: String
+    var periodMonths: Int
+    var periodStart: String
+    var periodEnd: String
+    var additional: [String: Int64]
+
+    init(_ subscription: Subscription) {
+        planId = subscription.planID
+        status = subscription.status.rawValue
+        periodMonths = subscription.period.months
+        periodStart = subscription.period.start.description
+        periodEnd = subscription.period.end.description
+        additional = Dictionary(uniqueKeysWithValues: subscription.resources.map { ($0.code, $0.additional) })
+    }
+
+    /// The same subscription as far as pricing goes (status may have moved, usage always does).
+    func matches(_ subscription: Subscription) -> Bool {
+        var now = PricedAgainst(subscription)
+        now.status = status
+        return now == self
+    }
+
+    var json: String { String(decoding: (try? ChangeRequest.encoder.encode(self)) ?? Data(), as: UTF8.self) }
+}
+
+/// The second half of the order engine (DOMAIN.md 7 and 9): a quote becomes an order, is paid and
+/// handed to provisioning. Each state change is one transaction, retried whole on deadlock.
+public struct OrderService: Sendable {
+    let database: MariaDBDatabase
+    let clock: BusinessClock
+    /// Rung after a commit that leaves an order in `provisioning`, so a worker takes it at once.
+    let bell: ProvisioningBell?
+
+    public init(database: MariaDBDatabase, clock: BusinessClock, bell: ProvisioningBell? = nil) {
+        self.database = database
+        self.clock = clock
+        self.bell = bell
+    }
+
+    // MARK: Submit
+
+    /// Submits a change. With an idempotency key (per user, 24 hours) the same key and body give the
+    /// same order, another body is a conflict. The subscription's row lock serializes submits, so an
+    /// order is always priced against the result of the one before it.
+    public func submit(subscription id: Int64, change: ChangeRequest, promoCode: String?, idempotencyKey: String?,
+                       in scope: TenantScope) async throws -> SubmitResult {
+        _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
+        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
+        let promo = promoCode?.trimmingCharacters(in: .whitespaces).nilIfEmpty
+        if let key = idempotencyKey, key.isEmpty || key.count > 255 {
+            throw StoreError.invalid(field: "Idempotency-Key", message: "An idempotency key has 1 to 255 characters.")
+        }
+        let fingerprint = "subscription \(id) | \(change.json) | promo \(promo ?? "")"
+        let now = try await clock.now()
+        do {
+            let result = try await database.withTransaction { tx -> SubmitResult in
+                let subscription = try await SubscriptionStore(database: tx).subscription(id, in: scope, on: tx, forUpdate: true)
+                if let key = idempotencyKey, let earlier = try await Self.keyed(key, fingerprint: fingerprint, actor: scope.actor, on: tx) {
+                    return SubmitResult(order: try await OrderStore(database: tx).order(earlier, in: scope, on: tx), replayed: true)
+                }
+                if case .quantities(let wanted) = change, wanted.allSatisfy({ subscription.line($0.key)?.additional == $0.value }) {
+                    throw StoreError.invalid(field: "resources", message: "These are the quantities the subscription has now: there is nothing to order.")
+                }
+                let priced = try await QuoteService(database: tx, clock: clock).quote(subscription: id, change: change, promoCode: promo, in: scope, now: now)
+                guard priced.refusals.isEmpty else { throw OrderRefused(refusals: priced.refusals) }
+                let order = try await create(priced, change: change, subscription: subscription, promo: promo, in: scope, on: tx)
+                if let key = idempotencyKey {
+                    try await tx.query("DELETE FROM idempotency_keys WHERE user_id = ? AND idempotency_key = ?", [.int(scope.actor.userID), .string(key)])
+                    try await tx.query(
+                        "INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, order_id, created_at) VALUES (?, ?, SHA2(?, 256), ?, UTC_TIMESTAMP(6))",
+                        [.int(scope.actor.userID), .string(key), .string(fingerprint), .int(order.id)])
+                }
+                return SubmitResult(order: order, replayed: false)
+            }
+            if result.order.status == .provisioning && !result.replayed { bell?.ring() }
+            return result
+        } catch let error as MariaDBError where error.isDuplicateKey {
+            // Another submit took the same key for another subscription at the same moment.
+            if let key = idempotencyKey, let earlier = try await Self.keyed(key, fingerprint: fingerprint, actor: scope.actor, on: database) {
+                return SubmitResult(order: try await OrderStore(database: database).order(earlier, in: scope), replayed: true)
+            }
+            throw OrderRefused(refusals: [Refusal(.orderOpen, "Another order of this subscription was submitted at the same moment.")])
+        }
+    }
+
+    /// The order an unexpired key names; a conflict when the key came with another body.
+    static func keyed(_ key: String, fingerprint: String, actor: Actor, on db: MariaDBDatabase) async throws -> Int64? {
+        let rows = try await db.rows(
+            """
+            SELECT order_id, request_hash = SHA2(?, 256) AS same FROM idempotency_keys
+            WHERE user_id = ? AND idempotency_key = ? AND created_at > UTC_TIMESTAMP(6) - INTERVAL 24 HOUR
+            """, [.string(fingerprint), .int(actor.userID), .string(key)])
+        guard let row = rows.first else { return nil }
+        guard try row.decode(column: "same", as: Bool.self) else {
+            throw StoreError.conflict(code: "idempotency_key_reused", message: "This Idempotency-Key was used in the last 24 hours with another request.")
+        }
+        return try row.decode(column: "order_id", as: Int64.self)
+    }
+
+    /// Writes the order with its frozen lines, and its invoice when it must be paid first.
+    private func create(_ priced: PricedChange, change: ChangeRequest, subscription: Subscription, promo: String?, in scope: TenantScope,
+                        on tx: MariaDBDatabase) async throws -> Order {
+        let customer = try await AccountStore(database: tx).account(subscription.customerID, in: scope, on: tx)
+        guard let sellerID = customer.parentID else { throw StoreError.invalid(field: "customer_id", message: "A customer has a seller.") }
+        let quote = priced.quote
+        let charged = quote.charged
+        let plan = priced.plan
+        var targetName: String?
+        if case .plan(let target, _) = change { targetName = try await PlanStore(database: tx).planForWorker(target).name }
+        let summary = change.summary(of: subscription, planName: plan.name, targetName: targetName)
+        let needsPayment = plan.billingType != .postpaid && charged.total > 0
+        let status: OrderStatus = needsPayment ? .awaitingPayment : .provisioning
+        let id = Int64(try await tx.query(
+            """
+            INSERT INTO orders (kind, status, subscription_id, open_subscription_id, customer_id, customer_path, seller_id, plan_id, billing_type, connector,
+              change_request, priced_against, summary, effective_date, promo_code, plan_currency, plan_currency_exponent, currency, currency_exponent,
+              rate_scaled, tax_rate, prices_include_taxes, plan_subtotal, plan_discount, plan_tax, plan_total, subtotal, discount, tax, total,
+              created_at, created_by, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?, UTC_TIMESTAMP(6))
+            """,
+            [.string(change.orderKind.rawValue), .string(status.rawValue), .int(subscription.id), .int(subscription.id), .int(customer.id),
+             .string(customer.path), .int(sellerID), .int(plan.id), .string(plan.billingType.rawValue), .string(plan.connector),
+             .string(change.json), .string(PricedAgainst(subscription).json), .string(String(summary.prefix(500))), priced.today.mariaDB,
+             promo.map { .string($0) } ?? .null, .string(quote.plan.currency.code), .int(Int64(quote.plan.currency.exponent)),
+             .string(charged.currency.code), .int(Int64(charged.currency.exponent)), quote.rate.map { .int($0.scaled) } ?? .null,
+             .string(customer.taxRate), plan.pricesIncludeTaxes.mariaDBData,
+             .int(quote.plan.subtotal), .int(quote.plan.discount), .int(quote.plan.tax), .int(quote.plan.total),
+             .int(charged.subtotal), .int(charged.discount), .int(charged.tax), .int(charged.total), .int(scope.actor.userID)]).lastInsertID)
+        for (index, line) in quote.lines.enumerated() {
+            try await tx.query(
+                """
+                INSERT INTO order_lines (order_id, position, kind, description, resource_code, quantity_delta, unit_price_scaled, days_remaining,
+                  days_in_period, amount, discount, charged_amount, charged_discount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.int(id), .int(Int64(index + 1)), .string(line.kind.rawValue), .string(String(line.description.prefix(500))),
+                 line.resourceCode.map { .string($0) } ?? .null, line.quantityDelta.map { .int($0) } ?? .null, line.unitPrice.map { .int($0.scaled) } ?? .null,
+                 .int(Int64(line.daysRemaining)), .int(Int64(line.daysInPeriod)), .int(line.amount), .int(quote.plan.discounts[index]),
+                 .int(charged.lines[index]), .int(charged.discounts[index])])
+        }
+        if needsPayment {
+            let invoice = try await InvoiceStore.issue(InvoiceDraft(
+                sellerID: sellerID, customer: customer, orderID: id, currency: charged.currency, subtotal: charged.subtotal, discount: charged.discount,
+                tax: charged.tax, total: charged.total, taxRate: customer.taxRate, pricesIncludeTaxes: plan.pricesIncludeTaxes, issuedOn: priced.today,
+                lines: quote.lines.enumerated().map { index, line in
+                    Invoice.Line(position: index + 1, description: "Order #\(id): \(line.description)", amount: charged.lines[index], discount: charged.discounts[index])
+                }), actor: scope.actor, on: tx)
+            try await tx.query("UPDATE orders SET invoice_id = ? WHERE id = ?", [.int(invoice), .int(id)])
+        }
+        let order = try await OrderStore(database: tx).order(id, in: scope, on: tx)
+        try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "order", objectID: id, action: "submit",
+                                  before: nil as OrderAudit?, after: OrderAudit(order))
+        return order
+    }
+
+    // MARK: Payments
+
+    public enum PaymentRequest: Sendable, Equatable {
+        case credit
+        case card(number: String)
+        case bankTransfer(reference: String?)
+    }
+
+    public struct PaymentOutcome: Sendable {
+        public var payment: Payment
+        public var invoice: Invoice
+        public var order: Order?
+    }
+
+    /// A card the test gateway declined (402) or could not charge (502): only the attempt is recorded.
+    public struct PaymentFailed: Error, Sendable {
+        public var payment: Payment
+        public var gatewayError: Bool
+    }
+
+    /// Pays an unpaid invoice (DOMAIN.md 7): from credit (fully or partly), by card through the test
+    /// gateway, or by a bank transfer staff record. The payment, its credit posting, the invoice and
+    /// the order's move to provisioning commit together.
+    public func pay(invoice id: Int64, _ request: PaymentRequest, in scope: TenantScope) async throws -> PaymentOutcome {
+        let invoices = InvoiceStore(database: database)
+        let found = try await invoices.invoice(id, in: scope)
+        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't pay invoices") }
+        if case .bankTransfer = request, !scope.actor.accountKind.isStaff {
+            throw StoreError.forbidden("bank transfers are recorded by staff")
+        }
+        var card: TestGateway.Card?
+        if case .card(let number) = request {
+            card = try TestGateway.card(number)
+        }
+        let result = try await database.withTransaction { tx -> (Payment, Bool) in
+            let order = try await found.orderID.asyncMap { try await OrderStore(database: tx).order($0, in: scope, on: tx, forUpdate: true) }
+            let invoice = try await InvoiceStore(database: tx).invoice(id, in: scope, on: tx, forUpdate: true)
+            guard invoice.status == .unpaid else {
+                throw StoreError.invalid(field: "invoice", message: "Invoice \(invoice.displayNumber) is \(invoice.status.rawValue): there is nothing to pay.")
+            }
+            if let order, order.status != .awaitingPayment {
+                throw StoreError.invalid(field: "invoice", message: "Order #\(order.id) is \(order.status.label.lowercased()): its invoice can't be paid.")
+            }
+            let customer = try await AccountStore(database: tx).account(invoice.customerID, in: scope, on: tx)
+            let due = invoice.total - invoice.paid
+            var amount = due
+            var status = PaymentStatus.succeeded
+            switch request {
+            case .credit:
+                let balance = try await CreditLedger.lockedBalance(of: invoice.customerID, on: tx)
+                guard balance > 0 else {
+                    throw StoreError.invalid(field: "method", message: "\(customer.name) has no credit available (balance \(invoice.money(balance).amountText) \(invoice.currency.code)).")
+                }
+                amount = min(balance, due)
+            case .card:
+                switch TestGateway.charge(card!, amount: invoice.money(due)) {
+                case .approved: break
+                case .declined: status = .declined
+                case .error: status = .failed
+                }
+            case .bankTransfer:
+                break
+            }
+            var reference: String?
+            if case .bankTransfer(let given) = request { reference = given?.trimmingCharacters(in: .whitespaces).nilIfEmpty }
+            let paymentID = Int64(try await tx.query(
+                """
+                INSERT INTO payments (invoice_id, customer_id, customer_path, method, status, amount, currency, currency_exponent, card_last4, reference,
+                  created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?)
+                """, [.int(invoice.id), .int(customer.id), .string(customer.path), .string(request.method.rawValue), .string(status.rawValue),
+                      .int(amount), .string(invoice.currency.code), .int(Int64(invoice.currency.exponent)), card.map { .string($0.last4) } ?? .null,
+                      reference.map { .string(String($0.prefix(255))) } ?? .null, .int(scope.actor.userID)]).lastInsertID)
+            var provisioning = false
+            if status == .succeeded {
+                if case .credit = request {
+                    try await CreditLedger.post(invoice.money(-amount), to: customer, reason: "Paid invoice \(invoice.displayNumber)",
+                                                orderID: order?.id, invoiceID: invoice.id, paymentID: paymentID, actor: scope.actor, on: tx)
+                }
+                if amount == due {
+                    try await tx.query("UPDATE invoices SET status = 'paid', paid_at = UTC_TIMESTAMP(6) WHERE id = ?", [.int(invoice.id)])
+                    if let order {
+                        try await tx.query(
+                            "UPDATE orders SET status = 'provisioning', paid_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND status = 'awaiting_payment'",
+                            [.int(order.id)])
+                        provisioning = true
+                    }
+                }
+            }
+            let payment = try await PaymentStore(database: tx).payment(paymentID, in: scope, on: tx)
+            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "invoice", objectID: invoice.id,
+                                      action: "payment \(payment.method.rawValue) \(payment.status.rawValue)", before: nil as PaymentAudit?, after: PaymentAudit(payment))
+            return (payment, provisioning)
+        }
+        let (payment, provisioning) = result
+        if payment.status != .succeeded { throw PaymentFailed(payment: payment, gatewayError: payment.status == .failed) }
+        if provisioning { bell?.ring() }
+        let invoice = try await invoices.invoice(id, in: scope)
+        let order = try await invoice.orderID.asyncMap { try await OrderStore(database: database).order($0, in: scope) }
+        return PaymentOutcome(payment: payment, invoice: invoice, order: order)
+    }
+
+    // MARK: Cancel
+
+    /// Cancels an order that awaits payment: its invoice is cancelled and any part already paid
+    /// goes back to the customer's credit, in one transaction.
+    public func cancel(order id: Int64, in scope: TenantScope) async throws -> Order {
+        _ = try await OrderStore(database: database).order(id, in: scope)
+        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't cancel orders") }
+        return try await database.withTransaction { tx in
+            let orders = OrderStore(database: tx)
+            let order = try await orders.order(id, in: scope, on: tx, forUpdate: true)
+            guard order.status == .awaitingPayment else {
+                throw StoreError.invalid(field: "status", message: "Order #\(id) is \(order.status.label.lowercased()); only an order awaiting payment can be cancelled.")
+            }
+            let customer = try await AccountStore(database: tx).account(order.customerID, in: scope, on: tx)
+            if let invoiceID = order.invoiceID {
+                let invoice = try await InvoiceStore(database: tx).invoice(invoiceID, in: scope, on: tx, forUpdate: true)
+                if invoice.paid > 0 {
+                    _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
+                    try await CreditLedger.post(invoice.money(invoice.paid), to: customer, reason: "Order #\(id) cancelled: part paid on \(invoice.displayNumber) returned",
+                                                orderID: id, invoiceID: invoiceID, actor: scope.actor, on: tx)
+                }
+                try await tx.query("UPDATE invoices SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(6) WHERE id = ?", [.int(invoiceID)])
+            }
+            try await tx.query(
+                "UPDATE orders SET status = 'cancelled', open_subscription_id = NULL, updated_at = UTC_TIMESTAMP(6) WHERE id = ?", [.int(id)])
+            let after = try await orders.order(id, in: scope, on: tx)
+            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "order", objectID: id, action: "cancel",
+                                      before: OrderAudit(order), after: OrderAudit(after))
+            return after
+        }
+    }
+}
+
+extension OrderService.PaymentRequest {
+    var method: PaymentMethod {
+        switch self {
+        case .credit: .credit
+        case .card: .card
+        case .bankTransfer: .bankTransfer
+        }
+    }
+}
+
+struct OrderAudit: Encodable {
+    var status: String
+    var summary: String
+    var total: String
+    var invoiceID: Int64?
+    var failureReason: String?
+
+    init(_ order: Order) {
+        status = order.status.rawValue
+        summary = order.summary
+        total = order.money(order.totals.total).description
+        invoiceID = order.invoiceID
+        failureReason = order.failureReason
+    }
+}
+
+struct PaymentAudit: Encodable {
+    var method: String
+    var status: String
+    var amount: String
+    var cardLast4: String?
+    var reference: String?
+
+    init(_ payment: Payment) {
+        method = payment.method.rawValue
+        status = payment.status.rawValue
+        amount = payment.amount.description
+        cardLast4 = payment.cardLast4
+        reference = payment.reference
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

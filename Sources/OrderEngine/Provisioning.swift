@@ -1,0 +1,293 @@
+import Commerce
+import Foundation
+import Logging
+import MariaDB
+import Storage
+import Synchronization
+
+/// What a connector is asked to carry out: always with the order id, so a repeat does nothing twice.
+public struct ProvisioningRequest: Sendable {
+    public var orderID: Int64
+    public var subscriptionID: Int64?
+    public var planID: Int64
+    public var change: ChangeRequest
+    public var touchedResources: [String]
+
+    public init(orderID: Int64, subscriptionID: Int64?, planID: Int64, change: ChangeRequest, touchedResources: [String]) {
+        self.orderID = orderID
+        self.subscriptionID = subscriptionID
+        self.planID = planID
+        self.change = change
+        self.touchedResources = touchedResources
+    }
+}
+
+public enum ProvisioningResult: Sendable, Equatable {
+    case done
+    case failed(String)
+}
+
+/// The vendor side of a plan (DOMAIN.md 7). Throwing means "try again later"; `.failed` is final.
+public protocol Connector: Sendable {
+    var name: String { get }
+    func provision(_ request: ProvisioningRequest) async throws -> ProvisioningResult
+}
+
+/// The connectors installed, by the name plans carry.
+public struct ConnectorRegistry: Sendable {
+    let connectors: [String: any Connector]
+
+    public init(_ connectors: [any Connector]) {
+        self.connectors = Dictionary(connectors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public static func standard(database: MariaDBDatabase) -> ConnectorRegistry { ConnectorRegistry([TestConnector(database: database)]) }
+
+    public func connector(named name: String) -> (any Connector)? { connectors[name] }
+}
+
+/// The built-in test connector: it applies every change, unless staff told it to fail for a
+/// resource (`fail_provisioning`). It keeps its own record per order id, as a vendor would, and
+/// answers a repeated request with the first answer.
+public struct TestConnector: Connector {
+    let database: MariaDBDatabase
+    public let name = "test"
+
+    public init(database: MariaDBDatabase) { self.database = database }
+
+    public func provision(_ request: ProvisioningRequest) async throws -> ProvisioningResult {
+        if let recorded = try await recorded(request.orderID) { return recorded }
+        var failing: [String] = []
+        if !request.touchedResources.isEmpty {
+            let marks = Array(repeating: "?", count: request.touchedResources.count).joined(separator: ", ")
+            failing = try await database.rows(
+                "SELECT resource_code FROM test_connector_rules WHERE fail_provisioning AND resource_code IN (\(marks)) ORDER BY resource_code",
+                request.touchedResources.map { .string($0) }).map { try $0.decode(column: "resource_code", as: String.self) }
+        }
+        let outcome = failing.isEmpty ? "applied" : "failed: the test connector is set to fail provisioning of \(failing.joined(separator: ", "))"
+        try await database.query(
+            "INSERT IGNORE INTO test_connector_applied (order_id, subscription_id, outcome, applied_at) VALUES (?, ?, ?, UTC_TIMESTAMP(6))",
+            [.int(request.orderID), request.subscriptionID.map { .int($0) } ?? .null, .string(String(outcome.prefix(500)))])
+        return try await recorded(request.orderID) ?? .done
+    }
+
+    private func recorded(_ orderID: Int64) async throws -> ProvisioningResult? {
+        guard let outcome = try await database.rows("SELECT outcome FROM test_connector_applied WHERE order_id = ?", [.int(orderID)])
+            .first?.decode(column: "outcome", as: String.self) else { return nil }
+        return outcome == "applied" ? .done : .failed(String(outcome.dropFirst("failed: ".count)))
+    }
+}
+
+/// Rung when an order enters `provisioning`, so a waiting worker starts at once instead of at its next poll.
+public final class ProvisioningBell: Sendable {
+    private let rung = Mutex(false)
+
+    public init() {}
+
+    public func ring() { rung.withLock { $0 = true } }
+
+    /// True once after each ring.
+    func take() -> Bool { rung.withLock { value in defer { value = false }; return value } }
+}
+
+/// Takes orders in `provisioning` to `completed` or `provisioning_failed` (DOMAIN.md 7). Safe with
+/// several workers on several nodes: an order is claimed by a conditional update committed before
+/// any side effect, the connector call carries the order id, and the result commits in one
+/// transaction with the subscription change that is conditional on the claim still being ours.
+public struct Provisioner: Sendable {
+    let database: MariaDBDatabase
+    let connectors: ConnectorRegistry
+    let logger: Logger
+    /// How long a claim lasts: a worker that dies leaves the order to another after this.
+    public var claimSeconds = 120
+    /// Transient connector errors are retried this many times before the order fails.
+    public var maxAttempts = 5
+
+    public init(database: MariaDBDatabase, connectors: ConnectorRegistry, logger: Logger) {
+        self.database = database
+        self.connectors = connectors
+        self.logger = logger
+    }
+
+    /// Claims and provisions what is due now; answers how many orders it finished.
+    @discardableResult
+    public func runOnce(limit: Int = 20) async throws -> Int {
+        let candidates = try await database.rows(
+            """
+            SELECT id FROM orders WHERE status = 'provisioning' AND (claimed_until IS NULL OR claimed_until < UTC_TIMESTAMP(6))
+              AND (next_attempt_at IS NULL OR next_attempt_at <= UTC_TIMESTAMP(6)) ORDER BY id LIMIT ?
+            """, [.int(Int64(limit))]).map { try $0.decode(column: "id", as: Int64.self) }
+        var finished = 0
+        for id in candidates {
+            let token = UUID().uuidString
+            let claimed = try await database.query(
+                """
+                UPDATE orders SET claim_token = ?, claimed_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND, attempts = attempts + 1
+                WHERE id = ? AND status = 'provisioning' AND (claimed_until IS NULL OR claimed_until < UTC_TIMESTAMP(6))
+                """, [.string(token), .int(Int64(claimSeconds)), .int(id)]).affectedRows == 1
+            guard claimed else { continue }  // another worker has it
+            if try await provision(id, token: token) { finished += 1 }
+        }
+        return finished
+    }
+
+    /// Polls until cancelled, waking at once when the bell rings.
+    public func run(bell: ProvisioningBell, pollInterval: Duration = .seconds(1)) async {
+        let step = Duration.milliseconds(20)
+        while !Task.isCancelled {
+            var busy = false
+            do {
+                busy = try await runOnce() > 0
+            } catch {
+                logger.error("provisioning run failed", metadata: ["error": "\(error)"])
+            }
+            if busy { continue }
+            var waited = Duration.zero
+            while waited < pollInterval && !bell.take() && !Task.isCancelled {
+                try? await Task.sleep(for: step)
+                waited += step
+            }
+        }
+    }
+
+    /// One claimed order: the connector, then the result. Answers whether the order was finished.
+    private func provision(_ id: Int64, token: String) async throws -> Bool {
+        guard let order = try await OrderStore(database: database).orderForWorker(id) else { return false }
+        let result: ProvisioningResult
+        do {
+            let change = try ChangeRequest.parse(json: order.changeRequest)
+            guard let connector = connectors.connector(named: order.connector) else {
+                return try await finish(order, token: token, .failed("No connector named \(order.connector) is installed."))
+            }
+            var touched: [String] = []
+            if let subscriptionID = order.subscriptionID, let subscription = try await SubscriptionStore(database: database).subscriptionForWorker(subscriptionID) {
+                touched = change.touchedResources(of: subscription)
+            }
+            result = try await connector.provision(ProvisioningRequest(orderID: order.id, subscriptionID: order.subscriptionID, planID: order.planID,
+                                                                       change: change, touchedResources: touched))
+        } catch {
+            if order.attempts >= maxAttempts {
+                return try await finish(order, token: token, .failed("The connector kept failing: \(error)"))
+            }
+            // Let go of the claim and come back later, a little later each time.
+            let delay = min(300, 1 << min(order.attempts, 8))
+            try await database.query(
+                "UPDATE orders SET claim_token = NULL, claimed_until = NULL, next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ? AND claim_token = ?",
+                [.int(Int64(delay)), .int(id), .string(token)])
+            logger.warning("provisioning will be retried", metadata: ["order": "\(id)", "error": "\(error)"])
+            return false
+        }
+        return try await finish(order, token: token, result)
+    }
+
+    /// The result, the subscription change and any credit, in one transaction that only goes ahead
+    /// while the claim is still this worker's.
+    private func finish(_ claimed: Order, token: String, _ result: ProvisioningResult) async throws -> Bool {
+        try await database.withTransaction { tx in
+            // Lock order: subscription, then order, then customer (as submit and payment do).
+            var subscription: Subscription?
+            if let subscriptionID = claimed.subscriptionID {
+                subscription = try await SubscriptionStore(database: tx).subscriptionForWorker(subscriptionID, on: tx, forUpdate: true)
+            }
+            let rows = try await tx.rows("SELECT status, claim_token FROM orders WHERE id = ? FOR UPDATE", [.int(claimed.id)])
+            guard let row = rows.first, try row.decode(column: "status", as: String.self) == OrderStatus.provisioning.rawValue,
+                  try row.decode(column: "claim_token", as: String?.self) == token else { return false }
+            let customer = try await AccountStore(database: tx).accountForWorker(claimed.customerID, on: tx)
+            var outcome = result
+            if case .done = outcome, let subscription, let against = try? ChangeRequest.decoder.decode(PricedAgainst.self, from: Data(claimed.pricedAgainst.utf8)),
+               !against.matches(subscription) {
+                outcome = .failed("The subscription changed after the order was priced.")
+            }
+            switch outcome {
+            case .done:
+                if let subscription {
+                    try await ChangeApplier.apply(claimed, to: subscription, on: tx)
+                }
+                // A negative total of a prepaid order is a refund to credit (postpaid goes on the period's invoice).
+                if claimed.totals.total < 0 && claimed.billingType != BillingType.postpaid.rawValue {
+                    _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
+                    try await CreditLedger.post(claimed.money(-claimed.totals.total), to: customer, reason: "Refund of order #\(claimed.id): \(claimed.summary)",
+                                                orderID: claimed.id, actor: nil, on: tx)
+                }
+                try await tx.query(
+                    """
+                    UPDATE orders SET status = 'completed', open_subscription_id = NULL, completed_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6),
+                      claim_token = NULL, claimed_until = NULL WHERE id = ?
+                    """, [.int(claimed.id)])
+            case .failed(let reason):
+                // Whatever was paid for it comes back as credit.
+                if let invoiceID = claimed.invoiceID {
+                    let paid = try await tx.rows(
+                        "SELECT CAST(COALESCE(SUM(amount), 0) AS SIGNED) AS paid FROM payments WHERE invoice_id = ? AND status = 'succeeded'", [.int(invoiceID)])[0]
+                        .decode(column: "paid", as: Int64.self)
+                    if paid > 0 {
+                        _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
+                        try await CreditLedger.post(claimed.money(paid), to: customer, reason: "Order #\(claimed.id) could not be provisioned: payment returned",
+                                                    orderID: claimed.id, invoiceID: invoiceID, actor: nil, on: tx)
+                    }
+                }
+                try await tx.query(
+                    """
+                    UPDATE orders SET status = 'provisioning_failed', open_subscription_id = NULL, failure_reason = ?, completed_at = UTC_TIMESTAMP(6),
+                      updated_at = UTC_TIMESTAMP(6), claim_token = NULL, claimed_until = NULL WHERE id = ?
+                    """, [.string(String(reason.prefix(500))), .int(claimed.id)])
+            }
+            guard let after = try await OrderStore(database: tx).orderForWorker(claimed.id, on: tx) else { return false }
+            try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "order", objectID: claimed.id, action: "provisioning",
+                                      before: OrderAudit(claimed), after: OrderAudit(after))
+            return true
+        }
+    }
+}
+
+/// Carries a completed order's change into its subscription (inside the completing transaction).
+enum ChangeApplier {
+    static func apply(_ order: Order, to subscription: Subscription, on tx: MariaDBDatabase) async throws {
+        let change = try ChangeRequest.parse(json: order.changeRequest)
+        func setAdditional(_ line: Subscription.Line, _ additional: Int64) async throws {
+            try await tx.query("UPDATE subscription_resources SET additional = ? WHERE subscription_id = ? AND resource_id = ?",
+                               [.int(additional), .int(subscription.id), .int(line.resourceID)])
+        }
+        switch change {
+        case .quantities(let wanted):
+            for (code, additional) in wanted.sorted(by: { $0.key < $1.key }) {
+                guard let line = subscription.line(code) else { continue }
+                try await setAdditional(line, additional)
+            }
+        case .resourceSwitch(let fromCode, let toCode):
+            guard let from = subscription.line(fromCode), let to = subscription.line(toCode) else {
+                throw StoreError.invalid(field: "change", message: "The subscription no longer holds \(fromCode) and \(toCode).")
+            }
+            try await setAdditional(from, from.additional - 1)
+            try await setAdditional(to, to.additional + 1)
+        case .plan(let targetID, let months):
+            let target = try await PlanStore(database: tx).planForWorker(targetID)
+            for line in subscription.resources where !target.resources.contains(where: { $0.resourceID == line.resourceID }) {
+                try await tx.query("DELETE FROM subscription_resources WHERE subscription_id = ? AND resource_id = ?", [.int(subscription.id), .int(line.resourceID)])
+            }
+            for rate in target.resources {
+                if subscription.resources.contains(where: { $0.resourceID == rate.resourceID }) {
+                    try await tx.query("UPDATE subscription_resources SET included = ? WHERE subscription_id = ? AND resource_id = ?",
+                                       [.int(rate.included), .int(subscription.id), .int(rate.resourceID)])
+                } else {
+                    try await tx.query("INSERT INTO subscription_resources (subscription_id, resource_id, included, additional, usage_units) VALUES (?, ?, ?, 0, 0)",
+                                       [.int(subscription.id), .int(rate.resourceID), .int(rate.included)])
+                }
+            }
+            if months == subscription.period.months {
+                try await tx.query("UPDATE subscriptions SET plan_id = ?, priced_at = ? WHERE id = ?",
+                                   [.int(targetID), order.createdAt.mariaDBData, .int(subscription.id)])
+            } else {
+                // A new billing period starts on the day of the switch (DOMAIN.md 6).
+                let start = order.effectiveDate
+                let period = BillingPeriod(starting: start, months: months, anchorDay: start.day)
+                try await tx.query(
+                    "UPDATE subscriptions SET plan_id = ?, priced_at = ?, period_months = ?, period_start = ?, period_end = ?, anchor_day = ? WHERE id = ?",
+                    [.int(targetID), order.createdAt.mariaDBData, .int(Int64(months)), period.start.mariaDB, period.end.mariaDB,
+                     .int(Int64(start.day)), .int(subscription.id)])
+            }
+        }
+        try await tx.query("UPDATE subscriptions SET updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?",
+                           [order.createdBy.map { .int($0) } ?? .null, .int(subscription.id)])
+    }
+}

@@ -1,0 +1,81 @@
+import Commerce
+import Foundation
+import MariaDB
+
+/// One entry of a customer's credit log: positive adds credit, negative spends it.
+public struct CreditEntry: Sendable, Equatable {
+    public var id: Int64
+    public var customerID: Int64
+    public var amount: Money
+    public var reason: String
+    public var orderID: Int64?
+    public var invoiceID: Int64?
+    public var paymentID: Int64?
+    public var createdAt: Date
+    public var createdBy: Int64?
+    public var actorEmail: String?
+}
+
+/// The credit balance of customers (DOMAIN.md 9): there is no balance column, the balance is the
+/// sum of the log. Whoever posts or spends locks the customer's account row first, so two
+/// spenders can't both see the same balance.
+public struct CreditLedger: Sendable {
+    let database: MariaDBDatabase
+
+    public init(database: MariaDBDatabase) { self.database = database }
+
+    /// The balance in minor units of the customer's currency.
+    public func balance(of customerID: Int64, in scope: TenantScope) async throws -> Int64 {
+        _ = try await AccountStore(database: database).account(customerID, in: scope)
+        return try await Self.sum(customerID, on: database)
+    }
+
+    /// Locks the customer and reads its balance, inside the caller's transaction.
+    public static func lockedBalance(of customerID: Int64, on tx: MariaDBDatabase) async throws -> Int64 {
+        _ = try await tx.rows("SELECT id FROM accounts WHERE id = ? FOR UPDATE", [.int(customerID)])
+        return try await sum(customerID, on: tx)
+    }
+
+    static func sum(_ customerID: Int64, on db: MariaDBDatabase) async throws -> Int64 {
+        try await db.rows("SELECT CAST(COALESCE(SUM(amount), 0) AS SIGNED) AS balance FROM credit_entries WHERE customer_id = ?", [.int(customerID)])[0]
+            .decode(column: "balance", as: Int64.self)
+    }
+
+    /// Posts one entry inside the caller's transaction (which holds the customer's lock).
+    @discardableResult
+    public static func post(_ amount: Money, to customer: Account, reason: String, orderID: Int64? = nil, invoiceID: Int64? = nil,
+                            paymentID: Int64? = nil, actor: Actor?, on tx: MariaDBDatabase) async throws -> Int64 {
+        Int64(try await tx.query(
+            """
+            INSERT INTO credit_entries (customer_id, customer_path, amount, currency, currency_exponent, reason, order_id, invoice_id, payment_id, created_at, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?)
+            """, [.int(customer.id), .string(customer.path), .int(amount.minorUnits), .string(amount.currency.code), .int(Int64(amount.currency.exponent)),
+                  .string(reason), orderID.map { .int($0) } ?? .null, invoiceID.map { .int($0) } ?? .null, paymentID.map { .int($0) } ?? .null,
+                  actor.map { .int($0.userID) } ?? .null]).lastInsertID)
+    }
+
+    /// The log, newest first.
+    public func entries(of customerID: Int64, in scope: TenantScope, page: PageRequest = PageRequest()) async throws -> Page<CreditEntry> {
+        _ = try await AccountStore(database: database).account(customerID, in: scope)
+        var conditions = ["c.customer_id = ?"]
+        var binds: [MariaDBData] = [.int(customerID)]
+        if let cursor = page.cursor { conditions.append("c.id < ?"); binds.append(.int(cursor)) }
+        binds.append(.int(Int64(page.limit + 1)))
+        let items = try await database.rows(
+            """
+            SELECT c.*, u.email FROM credit_entries c LEFT JOIN users u ON u.id = c.created_by
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY c.id DESC LIMIT ?
+            """, binds).map { row in
+                CreditEntry(
+                    id: try row.decode(column: "id", as: Int64.self), customerID: customerID,
+                    amount: Money(minorUnits: try row.decode(column: "amount", as: Int64.self),
+                                  currency: Currency(code: try row.decode(column: "currency", as: String.self),
+                                                     exponent: try row.decode(column: "currency_exponent", as: Int.self))),
+                    reason: try row.decode(column: "reason", as: String.self), orderID: try row.decode(column: "order_id", as: Int64?.self),
+                    invoiceID: try row.decode(column: "invoice_id", as: Int64?.self), paymentID: try row.decode(column: "payment_id", as: Int64?.self),
+                    createdAt: try row.decode(column: "created_at", as: Date.self), createdBy: try row.decode(column: "created_by", as: Int64?.self),
+                    actorEmail: try row.decode(column: "email", as: String?.self))
+            }
+        return Page(fetched: items, limit: page.limit, id: \.id)
+    }
+}
