@@ -49,3 +49,6 @@ document.addEventListener("input", (event) => {
   });
   form.addEventListener("change", refresh);
 })();
+
+// Invoices: the Print button (the page prints well without it, from the browser's menu).
+document.querySelectorAll("[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));

@@ -4,6 +4,8 @@ import Logging
 import MariaDB
 import Mustache
 import NIOCore
+import OrderEngine
+import ServiceLifecycle
 import Storage
 
 /// What every controller may need, built once at start.
@@ -15,26 +17,38 @@ public struct ConsoleServices: Sendable {
     public let passwords: Passwords
     /// Business dates; settable in test mode.
     public let clock: BusinessClock
+    /// Rung when an order is ready to provision, so this node's worker starts at once.
+    public let bell: ProvisioningBell
+
+    var orders: OrderService { OrderService(database: database, clock: clock, bell: bell) }
 }
 
 /// Builds the console; `console serve` runs it and tests drive the same function.
 public func buildApplication(
     configuration: ConsoleConfiguration, database: MariaDBDatabase, logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(configuration: configuration, database: database, logger: logger)
+    let bell = ProvisioningBell()
+    let router = try await buildRouter(configuration: configuration, database: database, logger: logger, bell: bell)
+    var services: [any Service] = []
+    if configuration.provisioningWorker {
+        let provisioner = Provisioner(database: database, connectors: .standard(database: database), logger: logger)
+        services.append(ProvisioningService(provisioner: provisioner, bell: bell, poll: configuration.provisioningPoll))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "reseller-console"),
+        services: services,
         logger: logger
     )
 }
 
 /// The router with every route of the console and its API; tests walk `router.routes`.
-public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDatabase, logger: Logger) async throws -> Router<AppContext> {
+public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDatabase, logger: Logger,
+                        bell: ProvisioningBell = ProvisioningBell()) async throws -> Router<AppContext> {
     let views = try await MustacheLibrary(directory: configuration.viewsDirectory.path)
     let services = ConsoleServices(configuration: configuration, database: database, views: views, logger: logger,
                                    passwords: Passwords(cost: configuration.bcryptCost),
-                                   clock: BusinessClock(database: database, testMode: configuration.testMode))
+                                   clock: BusinessClock(database: database, testMode: configuration.testMode), bell: bell)
     let router = Router(context: AppContext.self)
     router.add(middleware: NotFoundPageMiddleware(services: services))
     router.add(middleware: LogRequestsMiddleware(.debug))
@@ -48,6 +62,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
                                              secureCookie: configuration.secureCookies, idleTimeout: configuration.sessionIdleTimeout))
     router.add(middleware: PageErrorMiddleware(services: services))
     router.add(middleware: CSRFMiddleware())
+    router.add(middleware: CreditBadgeMiddleware(services: services))
 
     HealthController(database: database).addRoutes(to: router)
     HomeController(services: services).addRoutes(to: router)
@@ -60,6 +75,26 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     PlansController(services: services).addRoutes(to: signedIn)
     SubscriptionsController(services: services).addRoutes(to: signedIn)
     SettingsController(services: services).addRoutes(to: signedIn)
+    BillingController(services: services).addRoutes(to: signedIn)
     APIController(services: services).addRoutes(to: router)
     return router
+}
+
+/// The provisioning worker as a service of the serve process: it stops with the server.
+public struct ProvisioningService: Service {
+    let provisioner: Provisioner
+    let bell: ProvisioningBell
+    let poll: Duration
+
+    public init(provisioner: Provisioner, bell: ProvisioningBell, poll: Duration) {
+        self.provisioner = provisioner
+        self.bell = bell
+        self.poll = poll
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await provisioner.run(bell: bell, pollInterval: poll)
+        }
+    }
 }

@@ -20,6 +20,12 @@ public struct ConsoleConfiguration: Sendable {
     public var bcryptCost: UInt8 = 12
     /// A session unused this long is signed out (`SESSION_IDLE_MINUTES`).
     public var sessionIdleTimeout: Duration = .seconds(120 * 60)
+    /// Whether `serve` runs the provisioning worker in its own process (`PROVISIONING_WORKER`,
+    /// default on; turn it off on nodes where `console worker` runs apart).
+    public var provisioningWorker = true
+    /// How often an idle worker looks for orders to provision (`PROVISIONING_POLL_MS`); a payment
+    /// on the same node wakes it at once.
+    public var provisioningPoll: Duration = .milliseconds(1000)
 
     public var viewsDirectory: URL { rootDirectory.appendingPathComponent("Views") }
     public var assetsDirectory: URL { rootDirectory.appendingPathComponent("Assets") }
@@ -92,6 +98,8 @@ public struct ConsoleConfiguration: Sendable {
         )
         configuration.bcryptCost = UInt8(try reader.integer("BCRYPT_COST", default: 12, in: 4...15))
         configuration.sessionIdleTimeout = .seconds(60 * (try reader.integer("SESSION_IDLE_MINUTES", default: 120, in: 1...43_200)))
+        configuration.provisioningWorker = try reader.string("PROVISIONING_WORKER") == nil ? true : reader.flag("PROVISIONING_WORKER")
+        configuration.provisioningPoll = .milliseconds(try reader.integer("PROVISIONING_POLL_MS", default: 1000, in: 20...600_000))
         if let root = reader.string("CONSOLE_ROOT") {
             configuration.rootDirectory = URL(fileURLWithPath: root)
         }

@@ -49,6 +49,13 @@ public final class SessionBox: Sendable {
     public enum Change: Sendable { case none, updated, rotated, cleared }
 
     private let state: NIOLockedValueBox<(session: ConsoleSession?, change: Change)>
+    /// A customer's available credit as the top bar shows it, read once per page request; never stored.
+    private let credit = NIOLockedValueBox<String?>(nil)
+
+    public var availableCredit: String? {
+        get { credit.withLockedValue { $0 } }
+        set { credit.withLockedValue { $0 = newValue } }
+    }
 
     public init(_ session: ConsoleSession?) {
         state = .init((session, .none))

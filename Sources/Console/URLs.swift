@@ -38,6 +38,17 @@ enum URLs {
     case promoCodes
     case settings
     case settingsClock
+    case settingsConnector
+    case subscriptionOrders(Int64)
+    case orders
+    case order(Int64)
+    case cancelOrder(Int64)
+    case invoices
+    case invoice(Int64)
+    case invoiceCheckout(Int64)
+    case invoicePayments(Int64)
+    case payments
+    case credit(account: Int64)
 
     var path: String { render { String($0) } }
 
@@ -83,6 +94,17 @@ enum URLs {
         case .promoCodes: "/promo-codes"
         case .settings: "/settings"
         case .settingsClock: "/settings/clock"
+        case .settingsConnector: "/settings/connector-rules"
+        case .subscriptionOrders(let s): "/subscriptions/\(id(s))/orders"
+        case .orders: "/orders"
+        case .order(let o): "/orders/\(id(o))"
+        case .cancelOrder(let o): "/orders/\(id(o))/cancel"
+        case .invoices: "/invoices"
+        case .invoice(let i): "/invoices/\(id(i))"
+        case .invoiceCheckout(let i): "/invoices/\(id(i))/pay"
+        case .invoicePayments(let i): "/invoices/\(id(i))/payments"
+        case .payments: "/payments"
+        case .credit(let a): "/accounts/\(id(a))/credit"
         }
     }
 }

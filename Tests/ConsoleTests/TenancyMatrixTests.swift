@@ -95,6 +95,28 @@ final class TenancyMatrixTests: XCTestCase {
         "POST /api/v1/subscriptions/:id/quotes": .api("/api/v1/subscriptions/{sub}/quotes", json: #"{"resources":[]}"#),
         "POST /api/v1/promo-codes": Probe(path: "/api/v1/promo-codes", form: nil, json: #"{"code":"X","percent":"0","valid_until":"2030-01-01"}"#, isListing: false),
         "GET /api/v1/promo-codes": .listing("/api/v1/promo-codes"),
+        "POST /subscriptions/:id/orders": .page("/subscriptions/{sub}/orders", form: ["idempotency_key": "probe"]),
+        "GET /orders": .listing("/orders"),
+        "GET /orders/:id": .page("/orders/{order}"),
+        "POST /orders/:id/cancel": .page("/orders/{order}/cancel", form: [:]),
+        "GET /invoices": .listing("/invoices"),
+        "GET /invoices/:id": .page("/invoices/{invoice}"),
+        "GET /invoices/:id/pay": .page("/invoices/{invoice}/pay"),
+        "POST /invoices/:id/payments": .page("/invoices/{invoice}/payments", form: ["method": "card", "card_number": "4242424242424242"]),
+        "GET /payments": .listing("/payments"),
+        "GET /accounts/:id/credit": .page("/accounts/{id}/credit"),
+        "POST /settings/connector-rules": Probe(path: "/settings/connector-rules", form: ["resource_code": "x", "fail_provisioning": "on"], json: nil, isListing: false, fixed: .forbidden),
+        "POST /api/v1/subscriptions/:id/orders": .api("/api/v1/subscriptions/{sub}/orders", json: #"{"resources":[]}"#),
+        "GET /api/v1/orders": .listing("/api/v1/orders"),
+        "GET /api/v1/orders/:id": .api("/api/v1/orders/{order}"),
+        "POST /api/v1/orders/:id/cancel": .api("/api/v1/orders/{order}/cancel"),
+        "GET /api/v1/invoices": .listing("/api/v1/invoices"),
+        "GET /api/v1/invoices/:id": .api("/api/v1/invoices/{invoice}"),
+        "POST /api/v1/invoices/:id/payments": .api("/api/v1/invoices/{invoice}/payments", json: #"{"method":"bank_transfer"}"#),
+        "GET /api/v1/payments": .listing("/api/v1/payments"),
+        "GET /api/v1/accounts/:id/credit": .api("/api/v1/accounts/{id}/credit"),
+        "GET /api/v1/connectors/test/rules": Probe(path: "/api/v1/connectors/test/rules", form: nil, json: nil, isListing: false, fixed: .notFound),
+        "PUT /api/v1/connectors/test/rules": Probe(path: "/api/v1/connectors/test/rules", form: nil, json: #"{"resource_code":"x","fail_provisioning":true}"#, isListing: false, fixed: .notFound),
         "GET /catalog/currencies": .catalogPage("/catalog/currencies"),
         "POST /catalog/currencies": .catalogPage("/catalog/currencies", form: ["code": "XTS", "name": "Test", "exponent": "2"]),
         "POST /catalog/currency-rates": .catalogPage("/catalog/currency-rates", form: ["from": "USD", "to": "EUR", "rate": "0.9"]),
@@ -149,9 +171,19 @@ final class TenancyMatrixTests: XCTestCase {
             let foreignSubscription = try await api.call(.post, "/api/v1/subscriptions", token: r2, json: #"{"customer_id":\#(fixture.c2.id),"plan_id":\#(planID),"period_months":1,"period_start":"2026-04-01","status":"active"}"#)
             XCTAssertEqual(foreignSubscription.status, .created, foreignSubscription.text)
             let subscriptionID = String(try XCTUnwrap(foreignSubscription.json["id"] as? Int))
+            // An order of Reseller Two's customer awaiting payment, with its invoice: a switch to a dearer plan.
+            let foreignGold = try await api.call(.post, "/api/v1/plans", token: r2, json: #"{"name":"Two's Gold","currency":"EUR","billing_type":"prepaid","periods":[{"months":1,"fee":"20"}]}"#)
+            let goldID = try XCTUnwrap(foreignGold.json["id"] as? Int)
+            let path = try await api.call(.post, "/api/v1/plans/\(planID)/switch-paths", token: r2, json: #"{"to_plan_id":\#(goldID)}"#)
+            XCTAssertEqual(path.status, .created, path.text)
+            let foreignOrder = try await api.call(.post, "/api/v1/subscriptions/\(subscriptionID)/orders", token: r2, json: #"{"plan":{"plan_id":\#(goldID)}}"#)
+            XCTAssertEqual(foreignOrder.status, .created, foreignOrder.text)
+            let orderID = String(try XCTUnwrap(foreignOrder.json["id"] as? Int))
+            let invoiceID = String(try XCTUnwrap(foreignOrder.json["invoice_id"] as? Int))
             func aim(_ text: String, _ target: Account) -> String {
                 text.replacingOccurrences(of: "{id}", with: String(target.id)).replacingOccurrences(of: "{plan}", with: planID)
-                    .replacingOccurrences(of: "{sub}", with: subscriptionID)
+                    .replacingOccurrences(of: "{sub}", with: subscriptionID).replacingOccurrences(of: "{order}", with: orderID)
+                    .replacingOccurrences(of: "{invoice}", with: invoiceID)
             }
             var checked = 0
             for key in actors {

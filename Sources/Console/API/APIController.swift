@@ -21,6 +21,7 @@ struct APIController: Sendable {
         CatalogAPI(services: services).addRoutes(to: authed)
         PlansAPI(services: services).addRoutes(to: authed)
         SubscriptionsAPI(services: services).addRoutes(to: authed)
+        OrdersAPI(services: services).addRoutes(to: authed)
     }
 
     // MARK: Tokens and me

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import OrderEngine
 import Storage
 
 /// An API failure in the contract's shape: `{"error": {"code", "message", "details"}}`.
@@ -9,6 +10,15 @@ struct APIError: Error {
     var code: String
     var message: String
     var details: [String: String] = [:]
+    /// A refused submit lists every reason in `details.reasons` (API.md).
+    var reasons: [APIReason]? = nil
+}
+
+/// One refusal as the API shows it, in quotes and in a refused submit's error.
+struct APIReason: Encodable {
+    let code: String
+    let message: String
+    let details: [String: String]?
 }
 
 enum APIJSON {
@@ -74,6 +84,16 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .invalid(let field, let message): return try body(APIError(status: .unprocessableContent, code: field, message: message))
             case .conflict(let code, let message): return try body(APIError(status: .conflict, code: code, message: message))
             }
+        } catch let refused as OrderRefused {
+            // DOMAIN.md 5: the first reason's code, all of them in details.reasons.
+            return try body(APIError(status: .unprocessableContent, code: refused.first.code.rawValue, message: refused.first.message,
+                                     details: refused.first.details, reasons: refused.refusals.map(APIReason.init)))
+        } catch let failure as OrderService.PaymentFailed {
+            return try body(failure.gatewayError
+                ? APIError(status: .badGateway, code: "gateway_error", message: "The card gateway failed; nothing was charged. Try again later.",
+                           details: ["payment_id": String(failure.payment.id)])
+                : APIError(status: .init(code: 402, reasonPhrase: "Payment Required"), code: "card_declined", message: "The card was declined; the invoice stays unpaid.",
+                           details: ["payment_id": String(failure.payment.id)]))
         } catch let errors as ValidationErrors {
             let first = errors.fields.first
             var details: [String: String] = [:]
@@ -87,7 +107,8 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func body(_ error: APIError) throws -> Response {
-        try APIJSON.response(APIErrorEnvelope(error: .init(code: error.code, message: error.message, details: error.details)),
+        try APIJSON.response(APIErrorEnvelope(error: .init(code: error.code, message: error.message,
+                                                            details: .init(fields: error.details, reasons: error.reasons))),
                              status: error.status)
     }
 }
@@ -96,7 +117,25 @@ struct APIErrorEnvelope: Encodable {
     struct Inner: Encodable {
         let code: String
         let message: String
-        let details: [String: String]
+        let details: Details
+    }
+    /// Field messages by name, and `reasons` when a rule refused.
+    struct Details: Encodable {
+        let fields: [String: String]
+        let reasons: [APIReason]?
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            for (field, message) in fields { try container.encode(message, forKey: Key(stringValue: field)) }
+            if let reasons { try container.encode(reasons, forKey: Key(stringValue: "reasons")) }
+        }
     }
     let error: Inner
 }

@@ -188,11 +188,6 @@ struct SubscriptionsAPI: Sendable {
             let tax: MoneyJSON
             let total: MoneyJSON
         }
-        struct Reason: Encodable {
-            let code: String
-            let message: String
-            let details: [String: String]?
-        }
         let lines: [Line]
         let subtotal: MoneyJSON
         let discount: MoneyJSON
@@ -200,7 +195,7 @@ struct SubscriptionsAPI: Sendable {
         let total: MoneyJSON
         let currency: String
         let converted: Converted?
-        let blockedReasons: [Reason]
+        let blockedReasons: [APIReason]
         let effectiveDate: String
 
         init(_ priced: PricedChange) {
@@ -221,7 +216,7 @@ struct SubscriptionsAPI: Sendable {
                 Converted(currency: c.currency.code, rate: quote.rate?.text ?? "", subtotal: money(c.subtotal, c), discount: money(c.discount, c),
                           tax: money(c.tax, c), total: money(c.total, c))
             }
-            blockedReasons = priced.refusals.map { Reason(code: $0.code.rawValue, message: $0.message, details: $0.details.isEmpty ? nil : $0.details) }
+            blockedReasons = priced.refusals.map(APIReason.init)
             effectiveDate = priced.today.description
         }
     }

@@ -16,8 +16,11 @@ struct Chrome {
     let csrf: String
     let nav: [NavItem]
     let flash: String?
+    /// Customers: their credit balance, linking to the credit log.
+    let availableCredit: String?
+    let creditHref: String
 
-    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans, subscriptions, promos, settings }
+    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans, subscriptions, promos, settings, billing }
 
     init(actor: Actor, session: SessionBox, section: Section) {
         userEmail = actor.email
@@ -25,6 +28,8 @@ struct Chrome {
         accountName = actor.accountName
         csrf = session.current?.csrfToken ?? ""
         flash = Chrome.takeFlash(session)
+        availableCredit = actor.accountKind == .customer ? session.availableCredit : nil
+        creditHref = URLs.credit(account: actor.accountID).path
         switch actor.accountKind {
         case .provider: tierLabel = "Provider"
         case .reseller: tierLabel = "Reseller"
@@ -35,16 +40,17 @@ struct Chrome {
         case .provider:
             items += [(.resellers, "Resellers", URLs.accounts.path + "?kind=reseller"),
                       (.customers, "Customers", URLs.accounts.path + "?kind=customer"),
-                      (.subscriptions, "Subscriptions", URLs.subscriptions.path),
+                      (.subscriptions, "Subscriptions", URLs.subscriptions.path), (.billing, "Billing", URLs.orders.path),
                       (.plans, "Plans", URLs.plans.path), (.catalog, "Catalog", URLs.resources.path),
                       (.promos, "Promo codes", URLs.promoCodes.path), (.settings, "Settings", URLs.settings.path)]
         case .reseller:
             items += [(.customers, "Customers", URLs.accounts.path + "?kind=customer"),
                       (.resellers, "Sub-resellers", URLs.accounts.path + "?kind=reseller"),
-                      (.subscriptions, "Subscriptions", URLs.subscriptions.path),
+                      (.subscriptions, "Subscriptions", URLs.subscriptions.path), (.billing, "Billing", URLs.orders.path),
                       (.plans, "Plans and prices", URLs.plans.path), (.promos, "Promo codes", URLs.promoCodes.path)]
         case .customer:
-            items += [(.subscriptions, "Subscriptions", URLs.subscriptions.path), (.users, "Users", URLs.account(actor.accountID).path)]
+            items += [(.subscriptions, "Subscriptions", URLs.subscriptions.path), (.billing, "Billing", URLs.orders.path),
+                      (.users, "Users", URLs.account(actor.accountID).path)]
         }
         items.append((.audit, "Audit log", URLs.audit.path))
         nav = items.map { NavItem(id: "nav-\($0.0.rawValue)", label: $0.1, href: $0.2, active: $0.0 == section) }

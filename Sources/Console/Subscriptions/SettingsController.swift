@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import OrderEngine
 import Storage
 
 /// The provider's settings (the test clock) and every seller's promo codes.
@@ -10,6 +11,7 @@ struct SettingsController: Sendable {
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get(URLs.settings.route, use: settings)
         group.post(URLs.settingsClock.route, use: setClock)
+        group.post(URLs.settingsConnector.route, use: setConnectorRule)
         group.get(URLs.promoCodes.route, use: promoCodes)
         group.post(URLs.promoCodes.route, use: createPromo)
     }
@@ -21,15 +23,29 @@ struct SettingsController: Sendable {
         let now: String
         let today: String
         let canSet: Bool
+        let rules: [RuleRow]
+        let hasRules: Bool
+        let resources: [Option]
+    }
+
+    struct RuleRow {
+        let code: String
+        let reductionsAllowed: Bool
+        let minQuantity: Int64
+        let failProvisioning: Bool
     }
 
     @Sendable func settings(_ request: Request, context: SignedInContext) async throws -> HTML {
         guard context.actor.accountKind == .provider else { throw StoreError.forbidden("settings are the provider's") }
         let now = try await services.clock.now()
+        let rules = try await TestConnectorRules(database: services.database).list(by: context.actor)
+        let codes = try await ResourceStore(database: services.database).codes().values.sorted()
         return try services.render("settings", SettingsPage(
             chrome: Chrome(actor: context.actor, session: context.session, section: .settings), csrf: context.session.current?.csrfToken ?? "",
             testMode: services.clock.testMode, now: String(now.formatted(.iso8601).prefix(16)), today: BusinessDate(instant: now).description,
-            canSet: context.actor.role == .admin))
+            canSet: context.actor.role == .admin,
+            rules: rules.map { RuleRow(code: $0.resourceCode, reductionsAllowed: $0.reductionsAllowed, minQuantity: $0.minQuantity, failProvisioning: $0.failProvisioning) },
+            hasRules: !rules.isEmpty, resources: codes.map { Option(value: $0, label: $0, selected: false) }))
     }
 
     @Sendable func setClock(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -42,6 +58,25 @@ struct SettingsController: Sendable {
         }
         try await services.clock.set(moment, by: context.actor)
         context.session.update { $0.flash = "The business clock now reads \(BusinessDate(instant: moment))." }
+        return redirect(.settings)
+    }
+
+    /// The test connector's rule for one resource, from the settings page (all three fields at once).
+    @Sendable func setConnectorRule(_ request: Request, context: SignedInContext) async throws -> Response {
+        guard context.actor.accountKind == .provider else { throw StoreError.forbidden("settings are the provider's") }
+        let form = try await request.form(context)
+        guard let minimum = Int64(form.text("min_quantity").isEmpty ? "0" : form.text("min_quantity")) else {
+            context.session.update { $0.flash = "The minimum quantity is a whole number." }
+            return redirect(.settings)
+        }
+        do {
+            let rule = try await TestConnectorRules(database: services.database).set(
+                resourceCode: form.text("resource_code"), reductionsAllowed: form.text("reductions_allowed") == "on", minQuantity: minimum,
+                failProvisioning: form.text("fail_provisioning") == "on", by: context.actor)
+            context.session.update { $0.flash = "The test connector's rule for \(rule.resourceCode) is saved." }
+        } catch StoreError.invalid(_, let message) {
+            context.session.update { $0.flash = message }
+        }
         return redirect(.settings)
     }
 

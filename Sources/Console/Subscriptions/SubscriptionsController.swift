@@ -213,6 +213,19 @@ struct SubscriptionsController: Sendable {
         let reasons: [Reason]
         let blocked: Bool
         let effectiveDate: String
+        /// Present when the change can be ordered.
+        var submit: Submit? = nil
+
+        struct Hidden {
+            let name: String
+            let value: String
+        }
+        struct Submit {
+            let action: String
+            let csrf: String
+            let fields: [Hidden]
+            let idempotencyKey: String
+        }
     }
 
     private func form(_ subscription: Subscription, plan: Plan, request: Request, context: SignedInContext, estimate: EstimateView?) async throws -> HTML {
@@ -261,26 +274,47 @@ struct SubscriptionsController: Sendable {
         let subscription = try await store.subscription(id, in: context.scope)
         guard context.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
         let plan = try await PlanStore(database: services.database).plan(of: subscription)
-        let change: ChangeRequest
-        if let choice = request.query("switch"), choice.contains(">") {
-            let parts = choice.split(separator: ">").map(String.init)
-            change = .resourceSwitch(from: parts[0], to: parts[1])
-        } else if let target = request.query("plan_id").flatMap({ Int64($0) }) {
-            change = .plan(planID: target, periodMonths: request.query("period_months").flatMap { Int($0) } ?? subscription.period.months)
-        } else {
-            var wanted: [String: Int64] = [:]
-            for line in subscription.resources where line.included != -1 {
-                if let total = request.query(line.code).flatMap({ Int64($0) }) { wanted[line.code] = total - line.included }
-            }
-            change = .quantities(wanted)
-        }
+        let change = Self.change(from: { request.query($0) }, subscription: subscription)
         let priced = try await QuoteService(database: services.database, clock: services.clock)
             .quote(subscription: id, change: change, promoCode: request.query("promo_code"), in: context.scope)
-        let view = Self.view(priced)
+        var view = Self.view(priced)
+        if priced.refusals.isEmpty && !priced.quote.lines.isEmpty {
+            // Submit orders exactly what was estimated; the key makes a double click one order.
+            view.submit = .init(action: URLs.subscriptionOrders(id).path, csrf: context.session.current?.csrfToken ?? "",
+                                fields: Self.changeFields(from: { request.query($0) }, subscription: subscription), idempotencyKey: UUID().uuidString)
+        }
         if request.query("fragment") == "1" {
             return try services.render("_estimate", view)
         }
         return try await form(subscription, plan: plan, request: request, context: context, estimate: view)
+    }
+
+    /// The change a form or query asks for: `?ram_gb=8&...` (new totals), `?switch=a>b`, or `?plan_id=&period_months=`.
+    static func change(from value: (String) -> String?, subscription: Subscription) -> ChangeRequest {
+        if let choice = value("switch"), choice.contains(">") {
+            let parts = choice.split(separator: ">").map(String.init)
+            return .resourceSwitch(from: parts[0], to: parts.count > 1 ? parts[1] : "")
+        }
+        if let target = value("plan_id").flatMap({ Int64($0) }) {
+            return .plan(planID: target, periodMonths: value("period_months").flatMap { Int($0) } ?? subscription.period.months)
+        }
+        var wanted: [String: Int64] = [:]
+        for line in subscription.resources where line.included != -1 {
+            if let total = value(line.code).flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }) { wanted[line.code] = total - line.included }
+        }
+        return .quantities(wanted)
+    }
+
+    /// The names and values that carry a change (and its promo code) from the estimate to Submit and back.
+    static func changeFields(from value: (String) -> String?, subscription: Subscription) -> [EstimateView.Hidden] {
+        let names = ["switch", "plan_id", "period_months", "promo_code"] + subscription.resources.map(\.code)
+        return names.compactMap { name in value(name).flatMap { $0.isEmpty ? nil : EstimateView.Hidden(name: name, value: $0) } }
+    }
+
+    static func changeQuery(from value: (String) -> String?, subscription: Subscription) -> String {
+        changeFields(from: value, subscription: subscription).map { field in
+            "\(field.name)=\(field.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        }.joined(separator: "&")
     }
 
     static func view(_ priced: PricedChange) -> EstimateView {

@@ -37,6 +37,18 @@ public struct AccountStore: Sendable {
         return try Account(row: row)
     }
 
+    /// Names of accounts of the subtree by id, for lists that show whose a row is.
+    public func names(_ ids: Set<Int64>, in scope: TenantScope) async throws -> [Int64: String] {
+        guard !ids.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        var names: [Int64: String] = [:]
+        for row in try await database.rows("SELECT id, name FROM accounts WHERE id IN (\(marks)) AND path LIKE ?",
+                                           ids.sorted().map { .int($0) } + [.string(scope.pathPattern)]) {
+            names[try row.decode(column: "id", as: Int64.self)] = try row.decode(column: "name", as: String.self)
+        }
+        return names
+    }
+
     /// Accounts of the subtree below the caller's own, newest first.
     public func list(in scope: TenantScope, filter: Filter = Filter(), page: PageRequest = PageRequest()) async throws -> Page<Account> {
         var conditions = ["path LIKE ?", "id <> ?"]

@@ -30,6 +30,18 @@ public struct CreditLedger: Sendable {
         return try await Self.sum(customerID, on: database)
     }
 
+    /// The balance as money in the customer's currency, in one query.
+    public func available(_ customerID: Int64, in scope: TenantScope) async throws -> Money {
+        let rows = try await database.rows(
+            """
+            SELECT a.currency, c.exponent, (SELECT CAST(COALESCE(SUM(e.amount), 0) AS SIGNED) FROM credit_entries e WHERE e.customer_id = a.id) AS balance
+            FROM accounts a JOIN currencies c ON c.code = a.currency WHERE a.id = ? AND a.path LIKE ?
+            """, [.int(customerID), .string(scope.pathPattern)])
+        guard let row = rows.first else { throw StoreError.notFound("account \(customerID)") }
+        return Money(minorUnits: try row.decode(column: "balance", as: Int64.self),
+                     currency: Currency(code: try row.decode(column: "currency", as: String.self), exponent: try row.decode(column: "exponent", as: Int.self)))
+    }
+
     /// Locks the customer and reads its balance, inside the caller's transaction.
     public static func lockedBalance(of customerID: Int64, on tx: MariaDBDatabase) async throws -> Int64 {
         _ = try await tx.rows("SELECT id FROM accounts WHERE id = ? FOR UPDATE", [.int(customerID)])

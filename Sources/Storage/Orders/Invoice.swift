@@ -184,7 +184,7 @@ public enum PaymentMethod: String, Codable, Sendable, CaseIterable {
     }
 }
 
-public enum PaymentStatus: String, Codable, Sendable {
+public enum PaymentStatus: String, Codable, Sendable, CaseIterable {
     case succeeded, declined, failed
 }
 

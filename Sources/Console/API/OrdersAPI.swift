@@ -1,0 +1,368 @@
+import Commerce
+import HTTPTypes
+import Foundation
+import Hummingbird
+import OrderEngine
+import Storage
+
+/// Orders, invoices, payments, credit and the test connector through the API (API.md).
+struct OrdersAPI: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to api: RouterGroup<SignedInContext>) {
+        api.post("subscriptions/:id/orders", use: submit)
+        api.get("orders", use: listOrders)
+        api.get("orders/:id", use: showOrder)
+        api.post("orders/:id/cancel", use: cancelOrder)
+        api.get("invoices", use: listInvoices)
+        api.get("invoices/:id", use: showInvoice)
+        api.post("invoices/:id/payments", use: pay)
+        api.get("payments", use: listPayments)
+        api.get("accounts/:id/credit", use: credit)
+        api.get("connectors/test/rules", use: connectorRules)
+        api.put("connectors/test/rules", use: setConnectorRule)
+    }
+
+    // MARK: Orders
+
+    @Sendable func submit(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let subscription = try await SubscriptionStore(database: services.database).subscription(id, in: context.scope)
+        let body = try await APIJSON.decode(SubscriptionsAPI.ChangeBody.self, from: request, context: context)
+        let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+        let result = try await services.orders.submit(subscription: id, change: try body.request(currentMonths: subscription.period.months),
+                                                      promoCode: body.promoCode, idempotencyKey: key, in: context.scope)
+        var response = try APIJSON.response(OrderJSON(result.order), status: .created)
+        if result.replayed { response.headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+        return response
+    }
+
+    @Sendable func listOrders(_ request: Request, context: SignedInContext) async throws -> Response {
+        let filter = OrderStore.Filter(
+            subscriptionID: try request.queryInt("subscription_id"), customerID: try request.queryInt("customer_id"),
+            kind: try request.queryEnum("kind", OrderKind.self), status: try request.queryEnum("status", OrderStatus.self))
+        let page = try await OrderStore(database: services.database).list(in: context.scope, filter: filter, page: request.pageRequest)
+        return try APIJSON.response(APIController.ListResponse(items: page.items.map(OrderJSON.init), nextCursor: page.nextCursor))
+    }
+
+    @Sendable func showOrder(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try APIJSON.response(OrderJSON(try await OrderStore(database: services.database).order(id, in: context.scope)))
+    }
+
+    @Sendable func cancelOrder(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try APIJSON.response(OrderJSON(try await services.orders.cancel(order: id, in: context.scope)))
+    }
+
+    // MARK: Invoices and payments
+
+    @Sendable func listInvoices(_ request: Request, context: SignedInContext) async throws -> Response {
+        let filter = InvoiceStore.Filter(customerID: try request.queryInt("customer_id"), status: try request.queryEnum("status", InvoiceStatus.self))
+        let page = try await InvoiceStore(database: services.database).list(in: context.scope, filter: filter, page: request.pageRequest)
+        return try APIJSON.response(APIController.ListResponse(items: page.items.map(InvoiceJSON.init), nextCursor: page.nextCursor))
+    }
+
+    @Sendable func showInvoice(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try APIJSON.response(InvoiceJSON(try await InvoiceStore(database: services.database).invoice(id, in: context.scope)))
+    }
+
+    struct PaymentBody: Decodable {
+        let method: String
+        let cardNumber: String?
+        let reference: String?
+    }
+
+    @Sendable func pay(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await InvoiceStore(database: services.database).invoice(id, in: context.scope)
+        let body = try await APIJSON.decode(PaymentBody.self, from: request, context: context)
+        let payment: OrderService.PaymentRequest
+        switch PaymentMethod(rawValue: body.method) {
+        case .credit: payment = .credit
+        case .card:
+            guard let number = body.cardNumber else { throw StoreError.invalid(field: "card_number", message: "card_number is required to pay by card.") }
+            payment = .card(number: number)
+        case .bankTransfer: payment = .bankTransfer(reference: body.reference)
+        case nil: throw StoreError.invalid(field: "method", message: "method is credit, card or bank_transfer.")
+        }
+        let outcome = try await services.orders.pay(invoice: id, payment, in: context.scope)
+        return try APIJSON.response(PaymentJSON(outcome.payment, invoice: outcome.invoice, order: outcome.order), status: .created)
+    }
+
+    @Sendable func listPayments(_ request: Request, context: SignedInContext) async throws -> Response {
+        let filter = PaymentStore.Filter(invoiceID: try request.queryInt("invoice_id"), customerID: try request.queryInt("customer_id"),
+                                         status: try request.queryEnum("status", PaymentStatus.self))
+        let page = try await PaymentStore(database: services.database).list(in: context.scope, filter: filter, page: request.pageRequest)
+        return try APIJSON.response(APIController.ListResponse(items: page.items.map { PaymentJSON($0) }, nextCursor: page.nextCursor))
+    }
+
+    // MARK: Credit
+
+    struct CreditJSON: Encodable {
+        struct Entry: Encodable {
+            let id: Int64
+            let amount: MoneyJSON
+            let reason: String
+            let orderId: Int64?
+            let invoiceId: Int64?
+            let paymentId: Int64?
+            let actor: String?
+            let createdAt: Date
+        }
+        let customerId: Int64
+        let balance: MoneyJSON
+        let entries: [Entry]
+        let nextCursor: Int64?
+    }
+
+    @Sendable func credit(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let account = try await AccountStore(database: services.database).account(id, in: context.scope)
+        guard account.kind == .customer else { throw StoreError.invalid(field: "id", message: "Credit belongs to customers; \(account.name) is a \(account.kind.rawValue).") }
+        let ledger = CreditLedger(database: services.database)
+        let balance = try await ledger.available(id, in: context.scope)
+        let page = try await ledger.entries(of: id, in: context.scope, page: request.pageRequest)
+        return try APIJSON.response(CreditJSON(
+            customerId: id, balance: MoneyJSON(balance),
+            entries: page.items.map { CreditJSON.Entry(id: $0.id, amount: MoneyJSON($0.amount), reason: $0.reason, orderId: $0.orderID, invoiceId: $0.invoiceID,
+                                                       paymentId: $0.paymentID, actor: $0.actorEmail, createdAt: $0.createdAt) },
+            nextCursor: page.nextCursor))
+    }
+
+    // MARK: Test connector
+
+    struct RuleBody: Decodable {
+        let resourceCode: String
+        let reductionsAllowed: Bool?
+        let minQuantity: Int64?
+        let failProvisioning: Bool?
+    }
+
+    @Sendable func connectorRules(_ request: Request, context: SignedInContext) async throws -> Response {
+        let rules = try await TestConnectorRules(database: services.database).list(by: context.actor)
+        return try APIJSON.response(APIController.ListResponse(items: rules.map(RuleJSON.init), nextCursor: nil))
+    }
+
+    @Sendable func setConnectorRule(_ request: Request, context: SignedInContext) async throws -> Response {
+        let body = try await APIJSON.decode(RuleBody.self, from: request, context: context)
+        let rule = try await TestConnectorRules(database: services.database).set(
+            resourceCode: body.resourceCode, reductionsAllowed: body.reductionsAllowed, minQuantity: body.minQuantity,
+            failProvisioning: body.failProvisioning, by: context.actor)
+        return try APIJSON.response(RuleJSON(rule))
+    }
+}
+
+struct RuleJSON: Encodable {
+    let resourceCode: String
+    let reductionsAllowed: Bool
+    let minQuantity: Int64
+    let failProvisioning: Bool
+    let updatedAt: Date
+
+    init(_ rule: TestConnectorRules.Rule) {
+        resourceCode = rule.resourceCode
+        reductionsAllowed = rule.reductionsAllowed
+        minQuantity = rule.minQuantity
+        failProvisioning = rule.failProvisioning
+        updatedAt = rule.updatedAt
+    }
+}
+
+extension APIReason {
+    init(_ refusal: Refusal) {
+        self.init(code: refusal.code.rawValue, message: refusal.message, details: refusal.details.isEmpty ? nil : refusal.details)
+    }
+}
+
+/// An order as the API shows it: the quote it froze, in the quote's shape, and where it stands.
+struct OrderJSON: Encodable {
+    struct Line: Encodable {
+        let kind: String
+        let description: String
+        let resourceCode: String?
+        let quantityDelta: Int64?
+        let unitPrice: MoneyJSON?
+        let daysRemaining: Int
+        let daysInPeriod: Int
+        let amount: MoneyJSON
+        let discount: MoneyJSON
+    }
+    struct Converted: Encodable {
+        let currency: String
+        let rate: String
+        let subtotal: MoneyJSON
+        let discount: MoneyJSON
+        let tax: MoneyJSON
+        let total: MoneyJSON
+    }
+    let id: Int64
+    let kind: String
+    let status: String
+    let subscriptionId: Int64?
+    let customerId: Int64
+    let sellerId: Int64
+    let planId: Int64
+    let summary: String
+    let change: ChangeRequest
+    let effectiveDate: String
+    let promoCode: String?
+    let lines: [Line]
+    let subtotal: MoneyJSON
+    let discount: MoneyJSON
+    let tax: MoneyJSON
+    let total: MoneyJSON
+    let currency: String
+    let converted: Converted?
+    /// What the invoice charges (the converted total when currencies differ).
+    let amountCharged: MoneyJSON
+    let invoiceId: Int64?
+    let expiresAt: Date?
+    let failureReason: String?
+    let createdAt: Date
+    let paidAt: Date?
+    let completedAt: Date?
+
+    init(_ order: Order) {
+        id = order.id
+        kind = order.kind.rawValue
+        status = order.status.rawValue
+        subscriptionId = order.subscriptionID
+        customerId = order.customerID
+        sellerId = order.sellerID
+        planId = order.planID
+        summary = order.summary
+        change = (try? ChangeRequest.parse(json: order.changeRequest)) ?? .quantities([:])
+        effectiveDate = order.effectiveDate.description
+        promoCode = order.promoCode
+        lines = order.lines.map { line in
+            Line(kind: line.kind, description: line.description, resourceCode: line.resourceCode, quantityDelta: line.quantityDelta,
+                 unitPrice: line.unitPriceScaled.map { MoneyJSON(UnitPrice(scaled: $0, currency: order.planCurrency)) },
+                 daysRemaining: line.daysRemaining, daysInPeriod: line.daysInPeriod,
+                 amount: MoneyJSON(order.planMoney(line.amount)), discount: MoneyJSON(order.planMoney(line.discount)))
+        }
+        subtotal = MoneyJSON(order.planMoney(order.planTotals.subtotal))
+        discount = MoneyJSON(order.planMoney(order.planTotals.discount))
+        tax = MoneyJSON(order.planMoney(order.planTotals.tax))
+        total = MoneyJSON(order.planMoney(order.planTotals.total))
+        currency = order.planCurrency.code
+        converted = order.isConverted ? Converted(
+            currency: order.currency.code, rate: order.rate?.text ?? "", subtotal: MoneyJSON(order.money(order.totals.subtotal)),
+            discount: MoneyJSON(order.money(order.totals.discount)), tax: MoneyJSON(order.money(order.totals.tax)),
+            total: MoneyJSON(order.money(order.totals.total))) : nil
+        amountCharged = MoneyJSON(order.money(order.totals.total))
+        invoiceId = order.invoiceID
+        expiresAt = order.expiresAt
+        failureReason = order.failureReason
+        createdAt = order.createdAt
+        paidAt = order.paidAt
+        completedAt = order.completedAt
+    }
+}
+
+struct InvoiceJSON: Encodable {
+    struct Line: Encodable {
+        let description: String
+        let amount: MoneyJSON
+        let discount: MoneyJSON
+    }
+    let id: Int64
+    let number: Int64
+    let displayNumber: String
+    let sellerId: Int64
+    let customerId: Int64
+    let orderId: Int64?
+    let status: String
+    let currency: String
+    let issuedOn: String
+    let lines: [Line]
+    let subtotal: MoneyJSON
+    let discount: MoneyJSON
+    let tax: MoneyJSON
+    let total: MoneyJSON
+    let taxRate: String
+    let pricesIncludeTaxes: Bool
+    let paid: MoneyJSON
+    let due: MoneyJSON
+    let createdAt: Date
+    let paidAt: Date?
+    let cancelledAt: Date?
+
+    init(_ invoice: Invoice) {
+        id = invoice.id
+        number = invoice.number
+        displayNumber = invoice.displayNumber
+        sellerId = invoice.sellerID
+        customerId = invoice.customerID
+        orderId = invoice.orderID
+        status = invoice.status.rawValue
+        currency = invoice.currency.code
+        issuedOn = invoice.issuedOn.description
+        lines = invoice.lines.map { Line(description: $0.description, amount: MoneyJSON(invoice.money($0.amount)), discount: MoneyJSON(invoice.money($0.discount))) }
+        subtotal = MoneyJSON(invoice.money(invoice.subtotal))
+        discount = MoneyJSON(invoice.money(invoice.discount))
+        tax = MoneyJSON(invoice.money(invoice.tax))
+        total = MoneyJSON(invoice.money(invoice.total))
+        taxRate = invoice.taxRate
+        pricesIncludeTaxes = invoice.pricesIncludeTaxes
+        paid = MoneyJSON(invoice.money(invoice.paid))
+        due = MoneyJSON(invoice.money(invoice.due))
+        createdAt = invoice.createdAt
+        paidAt = invoice.paidAt
+        cancelledAt = invoice.cancelledAt
+    }
+}
+
+struct PaymentJSON: Encodable {
+    let id: Int64
+    let invoiceId: Int64
+    let customerId: Int64
+    let method: String
+    let status: String
+    let amount: MoneyJSON
+    let cardLast4: String?
+    let reference: String?
+    let createdAt: Date
+    let invoiceStatus: String?
+    let orderId: Int64?
+    let orderStatus: String?
+
+    init(_ payment: Payment, invoice: Invoice? = nil, order: Order? = nil) {
+        id = payment.id
+        invoiceId = payment.invoiceID
+        customerId = payment.customerID
+        method = payment.method.rawValue
+        status = payment.status.rawValue
+        amount = MoneyJSON(payment.amount)
+        cardLast4 = payment.cardLast4
+        reference = payment.reference
+        createdAt = payment.createdAt
+        invoiceStatus = invoice?.status.rawValue
+        orderId = order?.id
+        orderStatus = order?.status.rawValue
+    }
+}
+
+extension Request {
+    /// `?limit=&cursor=` as a page request.
+    var pageRequest: PageRequest {
+        PageRequest(limit: uri.queryParameters.get("limit", as: Int.self) ?? 25, cursor: uri.queryParameters.get("cursor", as: Int64.self))
+    }
+
+    /// A whole-number query parameter; present but not a number is 422 naming it.
+    func queryInt(_ name: String) throws -> Int64? {
+        guard let text = uri.queryParameters.get(name), !text.isEmpty else { return nil }
+        guard let value = Int64(text) else { throw StoreError.invalid(field: name, message: "\(name) is a whole number.") }
+        return value
+    }
+
+    /// A query parameter naming one of an enum's values; anything else is 422 naming it.
+    func queryEnum<E: RawRepresentable & CaseIterable>(_ name: String, _ type: E.Type) throws -> E? where E.RawValue == String {
+        guard let text = uri.queryParameters.get(name), !text.isEmpty else { return nil }
+        guard let value = E(rawValue: text) else {
+            throw StoreError.invalid(field: name, message: "\(name) is one of \(E.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        return value
+    }
+}

@@ -1,0 +1,499 @@
+import Commerce
+import Foundation
+import Hummingbird
+import OrderEngine
+import Storage
+
+/// Orders, invoices, checkout, payments and the credit log in the console (DOMAIN.md 7 and 9),
+/// for customers and for staff acting for them. Every page reads through the actor's scope.
+struct BillingController: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.post(URLs.subscriptionOrders(0).route, use: submit)
+        group.get(URLs.orders.route, use: orders)
+        group.get(URLs.order(0).route, use: order)
+        group.post(URLs.cancelOrder(0).route, use: cancel)
+        group.get(URLs.invoices.route, use: invoices)
+        group.get(URLs.invoice(0).route, use: invoice)
+        group.get(URLs.invoiceCheckout(0).route, use: checkout)
+        group.post(URLs.invoicePayments(0).route, use: pay)
+        group.get(URLs.payments.route, use: payments)
+        group.get(URLs.credit(account: 0).route, use: credit)
+    }
+
+    private func chrome(_ context: SignedInContext) -> Chrome { Chrome(actor: context.actor, session: context.session, section: .billing) }
+
+    struct Tabs {
+        let orders: Bool
+        let invoices: Bool
+        let payments: Bool
+        let credit: Bool
+        let creditHref: String?
+    }
+
+    private func tabs(_ context: SignedInContext, _ active: String) -> Tabs {
+        Tabs(orders: active == "orders", invoices: active == "invoices", payments: active == "payments", credit: active == "credit",
+             creditHref: context.actor.accountKind == .customer ? URLs.credit(account: context.actor.accountID).path : nil)
+    }
+
+    private func names(_ ids: [Int64], _ context: SignedInContext) async throws -> [Int64: String] {
+        try await AccountStore(database: services.database).names(Set(ids), in: context.scope)
+    }
+
+    // MARK: Submit from the estimate
+
+    /// The estimate's Submit: the same change the estimate priced, with the form's idempotency key,
+    /// so a double click makes one order.
+    @Sendable func submit(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let subscription = try await SubscriptionStore(database: services.database).subscription(id, in: context.scope)
+        let form = try await request.form(context)
+        let change = SubscriptionsController.change(from: { form[$0] }, subscription: subscription)
+        let back = URLs.subscriptionEstimate(id).path + "?" + SubscriptionsController.changeQuery(from: { form[$0] }, subscription: subscription)
+        do {
+            let result = try await services.orders.submit(subscription: id, change: change, promoCode: form.text("promo_code"),
+                                                          idempotencyKey: form.text("idempotency_key").isEmpty ? nil : form.text("idempotency_key"), in: context.scope)
+            let order = result.order
+            if order.status == .awaitingPayment, let invoice = order.invoiceID {
+                context.session.update { $0.flash = "Order #\(order.id) is placed. Pay its invoice to carry it out." }
+                return redirect(.invoiceCheckout(invoice))
+            }
+            let note = order.totals.total < 0 && order.billingType != BillingType.postpaid.rawValue
+                ? "Order #\(order.id) is placed; \(order.money(-order.totals.total)) will be refunded to your credit once it is provisioned."
+                : "Order #\(order.id) is placed and is being provisioned."
+            context.session.update { $0.flash = note }
+            return redirect(.subscription(id))
+        } catch let refused as OrderRefused {
+            context.session.update { $0.flash = "The order was not placed: \(refused.first.message)" }
+            return redirect(to: back)
+        } catch StoreError.invalid(_, let message) {
+            context.session.update { $0.flash = "The order was not placed: \(message)" }
+            return redirect(to: back)
+        }
+    }
+
+    // MARK: Orders
+
+    struct OrdersPage {
+        let chrome: Chrome
+        let tabs: Tabs
+        let rows: [OrderRow]
+        let empty: Bool
+        let statuses: [Option]
+        let subscriptionID: String
+        let nextHref: String?
+    }
+
+    struct OrderRow {
+        let id: Int64
+        let href: String
+        let created: String
+        let customer: String
+        let subscription: String
+        let subscriptionHref: String?
+        let kind: String
+        let summary: String
+        let status: String
+        let statusLabel: String
+        let badge: String
+        let total: String
+        let invoiceHref: String?
+    }
+
+    static func badge(_ status: OrderStatus) -> String {
+        switch status {
+        case .awaitingPayment: "text-bg-warning"
+        case .provisioning: "text-bg-info"
+        case .completed: "text-bg-success"
+        case .provisioningFailed: "text-bg-danger"
+        case .expired, .cancelled: "text-bg-secondary"
+        }
+    }
+
+    static func day(_ date: Date) -> String { date.formatted(.iso8601.year().month().day().dateSeparator(.dash)) }
+    static func moment(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon)) .replacingOccurrences(of: "T", with: " ")
+    }
+
+    @Sendable func orders(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let status = request.query("status").flatMap(OrderStatus.init(rawValue:))
+        let subscription = request.query("subscription_id").flatMap { Int64($0) }
+        let page = try await OrderStore(database: services.database).list(
+            in: context.scope, filter: .init(subscriptionID: subscription, customerID: request.query("customer_id").flatMap { Int64($0) }, status: status),
+            page: PageRequest(limit: 25, cursor: request.query("cursor").flatMap { Int64($0) }))
+        let customers = try await names(page.items.map(\.customerID), context)
+        var next: String?
+        if let cursor = page.nextCursor {
+            next = URLs.orders.path + "?cursor=\(cursor)" + (status.map { "&status=\($0.rawValue)" } ?? "") + (subscription.map { "&subscription_id=\($0)" } ?? "")
+        }
+        return try services.render("orders_index", OrdersPage(
+            chrome: chrome(context), tabs: tabs(context, "orders"),
+            rows: page.items.map { order in
+                OrderRow(id: order.id, href: URLs.order(order.id).path, created: Self.day(order.createdAt), customer: customers[order.customerID] ?? "#\(order.customerID)",
+                         subscription: order.subscriptionID.map { "#\($0)" } ?? "new", subscriptionHref: order.subscriptionID.map { URLs.subscription($0).path },
+                         kind: order.kind.rawValue, summary: order.summary, status: order.status.rawValue, statusLabel: order.status.label,
+                         badge: Self.badge(order.status), total: order.money(order.totals.total).description,
+                         invoiceHref: order.invoiceID.map { URLs.invoice($0).path })
+            },
+            empty: page.items.isEmpty,
+            statuses: OrderStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == status) },
+            subscriptionID: subscription.map(String.init) ?? "", nextHref: next))
+    }
+
+    struct OrderPage {
+        struct Line {
+            let description: String
+            let days: String
+            let amount: String
+            let discount: String?
+        }
+        let chrome: Chrome
+        let id: Int64
+        let kind: String
+        let summary: String
+        let status: String
+        let statusLabel: String
+        let badge: String
+        let customer: String
+        let customerHref: String
+        let subscriptionHref: String?
+        let subscriptionID: String
+        let effectiveDate: String
+        let created: String
+        let completed: String?
+        let failureReason: String?
+        let lines: [Line]
+        let subtotal: String
+        let discount: String?
+        let tax: String
+        let total: String
+        let planCurrencyTotal: String?
+        let rate: String?
+        let isRefund: Bool
+        let isPostpaid: Bool
+        let invoiceHref: String?
+        let payHref: String?
+        let canCancel: Bool
+        let cancelAction: String
+        let csrf: String
+        let promo: String?
+    }
+
+    @Sendable func order(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let order = try await OrderStore(database: services.database).order(id, in: context.scope)
+        let customer = try await AccountStore(database: services.database).account(order.customerID, in: context.scope)
+        return try services.render("order_show", OrderPage(
+            chrome: chrome(context), id: id, kind: order.kind.rawValue, summary: order.summary, status: order.status.rawValue, statusLabel: order.status.label,
+            badge: Self.badge(order.status), customer: customer.name, customerHref: URLs.account(customer.id).path,
+            subscriptionHref: order.subscriptionID.map { URLs.subscription($0).path }, subscriptionID: order.subscriptionID.map(String.init) ?? "",
+            effectiveDate: order.effectiveDate.description, created: Self.moment(order.createdAt), completed: order.completedAt.map(Self.moment),
+            failureReason: order.failureReason,
+            lines: order.lines.map { line in
+                OrderPage.Line(description: line.description, days: "\(line.daysRemaining)/\(line.daysInPeriod)", amount: order.money(line.chargedAmount).description,
+                               discount: line.chargedDiscount == 0 ? nil : order.money(-line.chargedDiscount).description)
+            },
+            subtotal: order.money(order.totals.subtotal).description,
+            discount: order.totals.discount == 0 ? nil : order.money(-order.totals.discount).description,
+            tax: order.money(order.totals.tax).description, total: order.money(order.totals.total).description,
+            planCurrencyTotal: order.isConverted ? order.planMoney(order.planTotals.total).description : nil, rate: order.isConverted ? order.rate?.text : nil,
+            isRefund: order.totals.total < 0, isPostpaid: order.billingType == BillingType.postpaid.rawValue,
+            invoiceHref: order.invoiceID.map { URLs.invoice($0).path },
+            payHref: order.status == .awaitingPayment && context.actor.role != .viewer ? order.invoiceID.map { URLs.invoiceCheckout($0).path } : nil,
+            canCancel: order.status == .awaitingPayment && context.actor.role != .viewer, cancelAction: URLs.cancelOrder(id).path,
+            csrf: context.session.current?.csrfToken ?? "", promo: order.promoCode))
+    }
+
+    @Sendable func cancel(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        do {
+            _ = try await services.orders.cancel(order: id, in: context.scope)
+            context.session.update { $0.flash = "Order #\(id) is cancelled, and so is its invoice." }
+        } catch StoreError.invalid(_, let message) {
+            context.session.update { $0.flash = message }
+        }
+        return redirect(.order(id))
+    }
+
+    // MARK: Invoices
+
+    struct InvoicesPage {
+        let chrome: Chrome
+        let tabs: Tabs
+        let rows: [InvoiceRow]
+        let empty: Bool
+        let statuses: [Option]
+        let nextHref: String?
+    }
+
+    struct InvoiceRow {
+        let id: Int64
+        let href: String
+        let number: String
+        let issued: String
+        let customer: String
+        let status: String
+        let badge: String
+        let total: String
+        let due: String
+        let payHref: String?
+    }
+
+    static func badge(_ status: InvoiceStatus) -> String {
+        switch status {
+        case .unpaid: "text-bg-warning"
+        case .paid: "text-bg-success"
+        case .cancelled: "text-bg-secondary"
+        }
+    }
+
+    @Sendable func invoices(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let status = request.query("status").flatMap(InvoiceStatus.init(rawValue:))
+        let page = try await InvoiceStore(database: services.database).list(
+            in: context.scope, filter: .init(customerID: request.query("customer_id").flatMap { Int64($0) }, status: status),
+            page: PageRequest(limit: 25, cursor: request.query("cursor").flatMap { Int64($0) }))
+        let customers = try await names(page.items.map(\.customerID), context)
+        return try services.render("invoices_index", InvoicesPage(
+            chrome: chrome(context), tabs: tabs(context, "invoices"),
+            rows: page.items.map { invoice in
+                InvoiceRow(id: invoice.id, href: URLs.invoice(invoice.id).path, number: invoice.displayNumber, issued: invoice.issuedOn.description,
+                           customer: customers[invoice.customerID] ?? "#\(invoice.customerID)", status: invoice.status.rawValue, badge: Self.badge(invoice.status),
+                           total: invoice.money(invoice.total).description, due: invoice.money(invoice.due).description,
+                           payHref: invoice.status == .unpaid && context.actor.role != .viewer ? URLs.invoiceCheckout(invoice.id).path : nil)
+            },
+            empty: page.items.isEmpty,
+            statuses: InvoiceStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
+            nextHref: page.nextCursor.map { URLs.invoices.path + "?cursor=\($0)" + (status.map { "&status=\($0.rawValue)" } ?? "") }))
+    }
+
+    struct InvoicePage {
+        struct Line {
+            let description: String
+            let amount: String
+            let discount: String?
+        }
+        struct PaymentRow {
+            let when: String
+            let method: String
+            let status: String
+            let amount: String
+            let detail: String
+        }
+        let chrome: Chrome
+        let id: Int64
+        let number: String
+        let status: String
+        let badge: String
+        let issued: String
+        let seller: String
+        let customer: String
+        let customerAddress: String
+        let customerEmail: String
+        let lines: [Line]
+        let subtotal: String
+        let discount: String?
+        let taxLabel: String
+        let tax: String
+        let total: String
+        let paid: String
+        let due: String
+        let isUnpaid: Bool
+        let payHref: String?
+        let orderHref: String?
+        let orderID: String
+        let payments: [PaymentRow]
+        let hasPayments: Bool
+    }
+
+    @Sendable func invoice(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let invoice = try await InvoiceStore(database: services.database).invoice(id, in: context.scope)
+        let accounts = AccountStore(database: services.database)
+        let customer = try await accounts.account(invoice.customerID, in: context.scope)
+        // The seller is above a reseller's or customer's own account: its name is printed, nothing more is read.
+        let seller = try await accounts.accountForWorker(invoice.sellerID)
+        let payments = try await PaymentStore(database: services.database).list(in: context.scope, filter: .init(invoiceID: id), page: PageRequest(limit: 50)).items
+        return try services.render("invoice_show", InvoicePage(
+            chrome: chrome(context), id: id, number: invoice.displayNumber, status: invoice.status.rawValue, badge: Self.badge(invoice.status),
+            issued: invoice.issuedOn.description, seller: seller.name, customer: customer.name, customerAddress: customer.address,
+            customerEmail: customer.contactEmail,
+            lines: invoice.lines.map { InvoicePage.Line(description: $0.description, amount: invoice.money($0.amount).description,
+                                                       discount: $0.discount == 0 ? nil : invoice.money(-$0.discount).description) },
+            subtotal: invoice.money(invoice.subtotal).description, discount: invoice.discount == 0 ? nil : invoice.money(-invoice.discount).description,
+            taxLabel: "Tax \(TaxRate.display(invoice.taxRate))\(invoice.pricesIncludeTaxes ? ", included" : "")", tax: invoice.money(invoice.tax).description,
+            total: invoice.money(invoice.total).description, paid: invoice.money(invoice.paid).description, due: invoice.money(invoice.due).description,
+            isUnpaid: invoice.status == .unpaid,
+            payHref: invoice.status == .unpaid && context.actor.role != .viewer ? URLs.invoiceCheckout(id).path : nil,
+            orderHref: invoice.orderID.map { URLs.order($0).path }, orderID: invoice.orderID.map(String.init) ?? "",
+            payments: payments.map(Self.paymentRow), hasPayments: !payments.isEmpty))
+    }
+
+    static func paymentRow(_ payment: Payment) -> InvoicePage.PaymentRow {
+        InvoicePage.PaymentRow(when: moment(payment.createdAt), method: payment.method.label, status: payment.status.rawValue,
+                               amount: payment.amount.description,
+                               detail: payment.cardLast4.map { "card ending \($0)" } ?? payment.reference ?? "")
+    }
+
+    // MARK: Checkout and payments
+
+    struct CheckoutPage {
+        let chrome: Chrome
+        let id: Int64
+        let number: String
+        let invoiceHref: String
+        let total: String
+        let paid: String
+        let due: String
+        let hasPaid: Bool
+        let credit: String
+        let hasCredit: Bool
+        let creditCovers: Bool
+        let isStaff: Bool
+        let action: String
+        let csrf: String
+        let error: String?
+        let cardNumber: String
+    }
+
+    @Sendable func checkout(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try await checkoutPage(id, context: context, error: nil, cardNumber: "", status: .ok)
+    }
+
+    private func checkoutPage(_ id: Int64, context: SignedInContext, error: String?, cardNumber: String, status: HTTPResponse.Status) async throws -> HTML {
+        let invoice = try await InvoiceStore(database: services.database).invoice(id, in: context.scope)
+        guard context.actor.role != .viewer else { throw StoreError.forbidden("viewers don't pay invoices") }
+        guard invoice.status == .unpaid else {
+            throw StoreError.invalid(field: "invoice", message: "Invoice \(invoice.displayNumber) is \(invoice.status.rawValue): there is nothing to pay.")
+        }
+        let balance = try await CreditLedger(database: services.database).balance(of: invoice.customerID, in: context.scope)
+        return try services.render("checkout", CheckoutPage(
+            chrome: chrome(context), id: id, number: invoice.displayNumber, invoiceHref: URLs.invoice(id).path,
+            total: invoice.money(invoice.total).description, paid: invoice.money(invoice.paid).description, due: invoice.money(invoice.due).description,
+            hasPaid: invoice.paid > 0, credit: invoice.money(balance).description, hasCredit: balance > 0, creditCovers: balance >= invoice.due,
+            isStaff: context.actor.accountKind.isStaff, action: URLs.invoicePayments(id).path, csrf: context.session.current?.csrfToken ?? "",
+            error: error, cardNumber: cardNumber), status: status)
+    }
+
+    @Sendable func pay(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await InvoiceStore(database: services.database).invoice(id, in: context.scope)
+        let form = try await request.form(context)
+        let payment: OrderService.PaymentRequest
+        switch form.text("method") {
+        case "credit": payment = .credit
+        case "bank_transfer": payment = .bankTransfer(reference: form.text("reference"))
+        default: payment = .card(number: form.text("card_number"))
+        }
+        do {
+            let outcome = try await services.orders.pay(invoice: id, payment, in: context.scope)
+            if outcome.invoice.status == .paid {
+                context.session.update { $0.flash = "Invoice \(outcome.invoice.displayNumber) is paid (\(outcome.payment.amount)). The change is being provisioned." }
+                if let subscription = outcome.order?.subscriptionID { return redirect(.subscription(subscription)) }
+                return redirect(.invoice(id))
+            }
+            context.session.update { $0.flash = "\(outcome.payment.amount) paid from credit; \(outcome.invoice.money(outcome.invoice.due)) is still due." }
+            return redirect(.invoiceCheckout(id))
+        } catch let failure as OrderService.PaymentFailed {
+            let message = failure.gatewayError ? "The card gateway failed and nothing was charged. Try again in a moment."
+                                               : "The card was declined. The invoice is still unpaid: try another card or another method."
+            let html = try await checkoutPage(id, context: context, error: message, cardNumber: form.text("card_number"),
+                                              status: failure.gatewayError ? .badGateway : .init(code: 402, reasonPhrase: "Payment Required"))
+            return try html.response(from: request, context: context)
+        } catch StoreError.invalid(let field, let message) where field == "card_number" || field == "method" {
+            let html = try await checkoutPage(id, context: context, error: message, cardNumber: form.text("card_number"), status: .unprocessableContent)
+            return try html.response(from: request, context: context)
+        }
+    }
+
+    struct PaymentsPage {
+        struct Row {
+            let when: String
+            let invoice: String
+            let invoiceHref: String
+            let customer: String
+            let method: String
+            let status: String
+            let badge: String
+            let amount: String
+            let detail: String
+        }
+        let chrome: Chrome
+        let tabs: Tabs
+        let rows: [Row]
+        let empty: Bool
+        let nextHref: String?
+    }
+
+    @Sendable func payments(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let page = try await PaymentStore(database: services.database).list(
+            in: context.scope, filter: .init(customerID: request.query("customer_id").flatMap { Int64($0) }),
+            page: PageRequest(limit: 25, cursor: request.query("cursor").flatMap { Int64($0) }))
+        let customers = try await names(page.items.map(\.customerID), context)
+        return try services.render("payments_index", PaymentsPage(
+            chrome: chrome(context), tabs: tabs(context, "payments"),
+            rows: page.items.map { payment in
+                let row = Self.paymentRow(payment)
+                return PaymentsPage.Row(when: row.when, invoice: "#\(payment.invoiceID)", invoiceHref: URLs.invoice(payment.invoiceID).path,
+                                        customer: customers[payment.customerID] ?? "#\(payment.customerID)", method: row.method, status: row.status,
+                                        badge: payment.status == .succeeded ? "text-bg-success" : "text-bg-danger", amount: row.amount, detail: row.detail)
+            },
+            empty: page.items.isEmpty, nextHref: page.nextCursor.map { URLs.payments.path + "?cursor=\($0)" }))
+    }
+
+    // MARK: Credit
+
+    struct CreditPage {
+        struct Row {
+            let when: String
+            let amount: String
+            let isCredit: Bool
+            let reason: String
+            let orderHref: String?
+            let orderID: String
+            let invoiceHref: String?
+            let actor: String
+        }
+        let chrome: Chrome
+        let tabs: Tabs
+        let customer: String
+        let customerHref: String
+        let balance: String
+        let rows: [Row]
+        let empty: Bool
+        let nextHref: String?
+    }
+
+    @Sendable func credit(_ request: Request, context: SignedInContext) async throws -> HTML {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let customer = try await AccountStore(database: services.database).account(id, in: context.scope)
+        guard customer.kind == .customer else { throw StoreError.notFound("credit of account \(id)") }
+        let ledger = CreditLedger(database: services.database)
+        let balance = try await ledger.available(id, in: context.scope)
+        let page = try await ledger.entries(of: id, in: context.scope, page: PageRequest(limit: 50, cursor: request.query("cursor").flatMap { Int64($0) }))
+        return try services.render("credit", CreditPage(
+            chrome: chrome(context), tabs: tabs(context, "credit"), customer: customer.name, customerHref: URLs.account(id).path,
+            balance: balance.description,
+            rows: page.items.map { entry in
+                CreditPage.Row(when: Self.moment(entry.createdAt), amount: entry.amount.description, isCredit: entry.amount.minorUnits > 0, reason: entry.reason,
+                               orderHref: entry.orderID.map { URLs.order($0).path }, orderID: entry.orderID.map(String.init) ?? "",
+                               invoiceHref: entry.invoiceID.map { URLs.invoice($0).path }, actor: entry.actorEmail ?? "system")
+            },
+            empty: page.items.isEmpty, nextHref: page.nextCursor.map { URLs.credit(account: id).path + "?cursor=\($0)" }))
+    }
+}
+
+/// Reads a customer's credit once per page, for the top bar's "Available credit".
+struct CreditBadgeMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let services: ConsoleServices
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        if request.method == .get, let actor = context.actor, actor.accountKind == .customer,
+           !request.uri.path.hasPrefix("/api/"), !request.uri.path.hasPrefix("/assets/"), !request.uri.path.hasPrefix("/vendor/") {
+            context.session.availableCredit = try await CreditLedger(database: services.database).available(actor.accountID, in: actor.scope).description
+        }
+        return try await next(request, context)
+    }
+}
