@@ -84,9 +84,10 @@ struct APIClient {
         let body: String
     }
 
-    func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil) async throws -> TestResponse {
+    func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil, idempotencyKey: String? = nil) async throws -> TestResponse {
         var headers: HTTPFields = [:]
         if let token { headers[.authorization] = "Bearer \(token)" }
+        if let idempotencyKey { headers[HTTPField.Name("Idempotency-Key")!] = idempotencyKey }
         if json != nil { headers[.contentType] = "application/json" }
         return try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
     }
