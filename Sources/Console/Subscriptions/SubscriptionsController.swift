@@ -130,6 +130,22 @@ struct SubscriptionsController: Sendable {
         let statusAction: String
         let usageAction: String
         let statuses: [Option]
+        let orders: [OrderLink]
+        let hasOrders: Bool
+        let ordersHref: String
+        /// The order awaiting payment, if any, with where to pay it.
+        let openOrder: OrderLink?
+    }
+
+    struct OrderLink {
+        let id: Int64
+        let href: String
+        let summary: String
+        let statusLabel: String
+        let badge: String
+        let total: String
+        let created: String
+        let payHref: String?
     }
 
     struct ResourceRow {
@@ -145,6 +161,13 @@ struct SubscriptionsController: Sendable {
         let subscription = try await store.subscription(id, in: context.scope)
         let customer = try await AccountStore(database: services.database).account(subscription.customerID, in: context.scope)
         let plan = try await PlanStore(database: services.database).plan(of: subscription)
+        let orders = try await OrderStore(database: services.database).list(in: context.scope, filter: .init(subscriptionID: id), page: PageRequest(limit: 5)).items
+        let links = orders.map { order in
+            OrderLink(id: order.id, href: URLs.order(order.id).path, summary: order.summary, statusLabel: order.status.label,
+                      badge: BillingController.badge(order.status), total: order.money(order.totals.total).description,
+                      created: BillingController.day(order.createdAt),
+                      payHref: order.status == .awaitingPayment && context.actor.role != .viewer ? order.invoiceID.map { URLs.invoiceCheckout($0).path } : nil)
+        }
         let history = try await AuditLog.list(on: services.database, in: context.scope, filter: .init(accountID: customer.id, objectType: "subscription"),
                                               page: PageRequest(limit: 20)).items.filter { $0.objectID == id }
         return try services.render("subscription_show", ShowPage(
@@ -156,7 +179,9 @@ struct SubscriptionsController: Sendable {
             history: history.map(AuditRow.init), changeHref: URLs.subscriptionChange(id).path, canChange: context.actor.role != .viewer,
             isStaff: context.actor.accountKind.isStaff && context.actor.role != .viewer && subscription.status != .cancelled,
             csrf: context.session.current?.csrfToken ?? "", statusAction: URLs.subscriptionStatus(id).path, usageAction: URLs.subscriptionUsage(id).path,
-            statuses: [SubscriptionStatus.active, .blocked, .suspended].map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == subscription.status) }))
+            statuses: [SubscriptionStatus.active, .blocked, .suspended].map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == subscription.status) },
+            orders: links, hasOrders: !links.isEmpty, ordersHref: URLs.orders.path + "?subscription_id=\(id)",
+            openOrder: zip(orders, links).first { order, _ in !order.status.isTerminal }?.1))
     }
 
     // MARK: Upgrade / Downgrade
