@@ -85,9 +85,12 @@ let package = Package(
             name: "console",
             dependencies: [
                 "Console",
+                "OrderEngine",
                 "Storage",
                 "MariaDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -78,16 +78,59 @@ public struct TestConnector: Connector {
     }
 }
 
-/// Rung when an order enters `provisioning`, so a waiting worker starts at once instead of at its next poll.
+/// Rung when an order enters `provisioning`, so a waiting worker starts at once instead of at its
+/// next poll. One worker waits on it at a time.
 public final class ProvisioningBell: Sendable {
-    private let rung = Mutex(false)
+    private struct State {
+        var rung = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
 
     public init() {}
 
-    public func ring() { rung.withLock { $0 = true } }
+    public func ring() {
+        state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.rung = true
+            return nil
+        }?.resume()
+    }
 
-    /// True once after each ring.
-    func take() -> Bool { rung.withLock { value in defer { value = false }; return value } }
+    /// Returns when the bell rings (at once if it rang since the last wait) or after `timeout`.
+    func wait(upTo timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForRing() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForRing() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.rung || Task.isCancelled {
+                        state.rung = false
+                        return true
+                    }
+                    state.waiter?.resume()
+                    state.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }?.resume()
+        }
+    }
 }
 
 /// Takes orders in `provisioning` to `completed` or `provisioning_failed` (DOMAIN.md 7). Safe with
@@ -133,7 +176,6 @@ public struct Provisioner: Sendable {
 
     /// Polls until cancelled, waking at once when the bell rings.
     public func run(bell: ProvisioningBell, pollInterval: Duration = .seconds(1)) async {
-        let step = Duration.milliseconds(20)
         while !Task.isCancelled {
             var busy = false
             do {
@@ -142,11 +184,7 @@ public struct Provisioner: Sendable {
                 logger.error("provisioning run failed", metadata: ["error": "\(error)"])
             }
             if busy { continue }
-            var waited = Duration.zero
-            while waited < pollInterval && !bell.take() && !Task.isCancelled {
-                try? await Task.sleep(for: step)
-                waited += step
-            }
+            await bell.wait(upTo: pollInterval)
         }
     }
 
@@ -202,6 +240,11 @@ public struct Provisioner: Sendable {
             case .done:
                 if let subscription {
                     try await ChangeApplier.apply(claimed, to: subscription, on: tx)
+                    // The subscription's own trail shows the change, next to imports and staff edits.
+                    if let changed = try await SubscriptionStore(database: tx).subscriptionForWorker(subscription.id, on: tx) {
+                        try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "subscription", objectID: subscription.id,
+                                                  action: "order #\(claimed.id)", before: SubscriptionAudit(subscription), after: SubscriptionAudit(changed))
+                    }
                 }
                 // A negative total of a prepaid order is a refund to credit (postpaid goes on the period's invoice).
                 if claimed.totals.total < 0 && claimed.billingType != BillingType.postpaid.rawValue {

@@ -4,6 +4,9 @@ import Foundation
 import Hummingbird
 import Logging
 import MariaDB
+import OrderEngine
+import ServiceLifecycle
+import UnixSignals
 import Storage
 
 @main
@@ -11,7 +14,7 @@ struct ConsoleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "console",
         abstract: "The reseller admin console.",
-        subcommands: [Serve.self, Migrate.self, Doctor.self, Seed.self, CreateAdmin.self]
+        subcommands: [Serve.self, Worker.self, Migrate.self, Doctor.self, Seed.self, CreateAdmin.self]
     )
 }
 
@@ -61,6 +64,23 @@ struct Serve: AsyncParsableCommand {
             let app = try await buildApplication(configuration: configuration, database: database, logger: logger)
             logger.info("serving on http://\(configuration.host):\(configuration.port)")
             try await app.runService()
+        }
+    }
+}
+
+/// The provisioning worker on its own, for nodes that don't serve pages (`PROVISIONING_WORKER=0` on
+/// those that do). Any number may run: orders are claimed by a conditional update.
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the provisioning worker until SIGTERM or SIGINT.")
+
+    func run() async throws {
+        let configuration = try loadConfiguration()
+        let logger = makeLogger(configuration, label: "worker")
+        try await withDatabase(configuration, logger: logger) { database in
+            let provisioner = Provisioner(database: database, connectors: .standard(database: database), logger: logger)
+            let service = ProvisioningService(provisioner: provisioner, bell: ProvisioningBell(), poll: configuration.provisioningPoll)
+            logger.info("provisioning worker started", metadata: ["poll": "\(configuration.provisioningPoll)"])
+            try await ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
         }
     }
 }

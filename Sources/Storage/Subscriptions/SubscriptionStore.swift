@@ -212,13 +212,14 @@ public struct SubscriptionStore: Sendable {
     }
 }
 
-struct SubscriptionAudit: Encodable {
+/// What the audit log keeps of a subscription before and after a change.
+public struct SubscriptionAudit: Encodable {
     var status: String
     var planID: Int64
     var period: String
     var resources: [String: String]
 
-    init(_ subscription: Subscription) {
+    public init(_ subscription: Subscription) {
         status = subscription.status.rawValue
         planID = subscription.planID
         period = "\(subscription.period.start)–\(subscription.period.end)"
