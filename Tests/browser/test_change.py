@@ -21,16 +21,21 @@ def api(base, method, path, body=None, token=None):
         return json.loads(response.read() or b"null")
 
 
-def test_customer_moves_a_slider_and_sees_the_prorated_total(console, browser):
-    base = console
+def acme_with_15_days_left(base):
+    """Acme's subscription, with the test clock set so that 15 days of its period remain (R = 15): answers it and D."""
     provider = api(base, "POST", "/tokens", {"email": "admin@provider.test", "password": "console-demo-1"})["token"]
     customer = api(base, "POST", "/tokens", {"email": "admin@acme.test", "password": "console-demo-1"})["token"]
     subscription = api(base, "GET", "/subscriptions", token=customer)["items"][0]
-    # Half-way through a 30-day period: R = 15, D = 30 whatever today is.
     start = datetime.date.fromisoformat(subscription["period_start"])
     end = datetime.date.fromisoformat(subscription["period_end"])
     days = (end - start).days
     api(base, "PUT", "/clock", {"now": f"{start + datetime.timedelta(days=days - 15)}T10:00:00Z"}, token=provider)
+    return subscription, days
+
+
+def test_customer_moves_a_slider_and_sees_the_prorated_total(console, browser):
+    base = console
+    subscription, days = acme_with_15_days_left(base)
 
     sign_in(browser, base, "admin@acme.test")
     browser.find_element(By.ID, "nav-subscriptions").click()

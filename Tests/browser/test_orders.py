@@ -1,13 +1,12 @@
 """The order flow in a real browser: a customer's upgrade paid by card, a downgrade refunded to
 credit, and a reseller's plan switch for the customer paid by bank transfer."""
-import datetime
 import time
 
 from selenium.webdriver.common.by import By
 
 from conftest import SCREENSHOTS
 from test_catalog import click
-from test_change import api
+from test_change import acme_with_15_days_left
 from test_tenancy import sign_in, sign_out
 
 
@@ -45,12 +44,7 @@ def wait_for_url(browser, part, exact=False):
 
 def test_customer_upgrade_by_card_downgrade_to_credit_and_staff_plan_switch_by_bank_transfer(console, browser):
     base = console
-    provider = api(base, "POST", "/tokens", {"email": "admin@provider.test", "password": "console-demo-1"})["token"]
-    customer = api(base, "POST", "/tokens", {"email": "admin@acme.test", "password": "console-demo-1"})["token"]
-    subscription = api(base, "GET", "/subscriptions", token=customer)["items"][0]
-    start = datetime.date.fromisoformat(subscription["period_start"])
-    end = datetime.date.fromisoformat(subscription["period_end"])
-    api(base, "PUT", "/clock", {"now": f"{start + datetime.timedelta(days=(end - start).days - 15)}T10:00:00Z"}, token=provider)
+    subscription, _ = acme_with_15_days_left(base)
     page = f"{base}/subscriptions/{subscription['id']}"
 
     # 1. The customer adds 2 GB and pays by card, after a declined card.
