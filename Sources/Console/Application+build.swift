@@ -31,7 +31,7 @@ public func buildApplication(
     let router = try await buildRouter(configuration: configuration, database: database, logger: logger, bell: bell)
     var services: [any Service] = []
     if configuration.provisioningWorker {
-        let provisioner = Provisioner(database: database, connectors: .standard(database: database), logger: logger)
+        let provisioner = Provisioner(database: database, connectors: .standard(database: database), clock: BusinessClock(database: database, testMode: configuration.testMode), logger: logger)
         services.append(ProvisioningService(provisioner: provisioner, bell: bell, poll: configuration.provisioningPoll))
     }
     return Application(
@@ -76,6 +76,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     SubscriptionsController(services: services).addRoutes(to: signedIn)
     SettingsController(services: services).addRoutes(to: signedIn)
     BillingController(services: services).addRoutes(to: signedIn)
+    RestrictionsController(services: services).addRoutes(to: signedIn)
     APIController(services: services).addRoutes(to: router)
     return router
 }

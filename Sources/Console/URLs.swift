@@ -49,6 +49,11 @@ enum URLs {
     case invoicePayments(Int64)
     case payments
     case credit(account: Int64)
+    case restrictions
+    case liftRestriction(Int64)
+    case restrictionExceptions
+    case removeRestrictionException(Int64)
+    case resellerCharges
 
     var path: String { render { String($0) } }
 
@@ -105,6 +110,11 @@ enum URLs {
         case .invoicePayments(let i): "/invoices/\(id(i))/payments"
         case .payments: "/payments"
         case .credit(let a): "/accounts/\(id(a))/credit"
+        case .restrictions: "/restrictions"
+        case .liftRestriction(let r): "/restrictions/\(id(r))/lift"
+        case .restrictionExceptions: "/restriction-exceptions"
+        case .removeRestrictionException(let e): "/restriction-exceptions/\(id(e))/delete"
+        case .resellerCharges: "/reseller-charges"
         }
     }
 }

@@ -71,6 +71,7 @@ public struct OrderService: Sendable {
             throw StoreError.invalid(field: "Idempotency-Key", message: "An idempotency key has 1 to 255 characters.")
         }
         let fingerprint = "subscription \(id) | \(change.json) | promo \(promo ?? "")"
+        try await expireDue()  // an expired order no longer blocks a new one
         let now = try await clock.now()
         do {
             let result = try await database.withTransaction { tx -> SubmitResult in
@@ -83,7 +84,7 @@ public struct OrderService: Sendable {
                 }
                 let priced = try await QuoteService(database: tx, clock: clock).quote(subscription: id, change: change, promoCode: promo, in: scope, now: now)
                 guard priced.refusals.isEmpty else { throw OrderRefused(refusals: priced.refusals) }
-                let order = try await create(priced, change: change, subscription: subscription, promo: promo, in: scope, on: tx)
+                let order = try await create(priced, change: change, subscription: subscription, promo: promo, now: now, in: scope, on: tx)
                 if let key = idempotencyKey {
                     try await tx.query("DELETE FROM idempotency_keys WHERE user_id = ? AND idempotency_key = ?", [.int(scope.actor.userID), .string(key)])
                     try await tx.query(
@@ -118,7 +119,7 @@ public struct OrderService: Sendable {
     }
 
     /// Writes the order with its frozen lines, and its invoice when it must be paid first.
-    private func create(_ priced: PricedChange, change: ChangeRequest, subscription: Subscription, promo: String?, in scope: TenantScope,
+    private func create(_ priced: PricedChange, change: ChangeRequest, subscription: Subscription, promo: String?, now: Date, in scope: TenantScope,
                         on tx: MariaDBDatabase) async throws -> Order {
         let customer = try await AccountStore(database: tx).account(subscription.customerID, in: scope, on: tx)
         guard let sellerID = customer.parentID else { throw StoreError.invalid(field: "customer_id", message: "A customer has a seller.") }
@@ -130,18 +131,23 @@ public struct OrderService: Sendable {
         let summary = change.summary(of: subscription, planName: plan.name, targetName: targetName)
         let needsPayment = plan.billingType != .postpaid && charged.total > 0
         let status: OrderStatus = needsPayment ? .awaitingPayment : .provisioning
+        // DOMAIN.md 7: commitment and CSP change orders expire at the nearest of the period end or 7 days.
+        var expiresAt: Date?
+        if plan.billingType == .monthlyCommitment || plan.billingType == .cspMonthly {
+            expiresAt = min(subscription.period.end.instant, now.addingTimeInterval(7 * 86_400))
+        }
         let id = Int64(try await tx.query(
             """
             INSERT INTO orders (kind, status, subscription_id, open_subscription_id, customer_id, customer_path, seller_id, plan_id, billing_type, connector,
-              change_request, priced_against, summary, effective_date, promo_code, plan_currency, plan_currency_exponent, currency, currency_exponent,
-              rate_scaled, tax_rate, prices_include_taxes, plan_subtotal, plan_discount, plan_tax, plan_total, subtotal, discount, tax, total,
+              change_request, priced_against, summary, effective_date, quoted_at, expires_at, promo_code, plan_currency, plan_currency_exponent, currency,
+              currency_exponent, rate_scaled, tax_rate, prices_include_taxes, plan_subtotal, plan_discount, plan_tax, plan_total, subtotal, discount, tax, total,
               created_at, created_by, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?, UTC_TIMESTAMP(6))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?, UTC_TIMESTAMP(6))
             """,
             [.string(change.orderKind.rawValue), .string(status.rawValue), .int(subscription.id), .int(subscription.id), .int(customer.id),
              .string(customer.path), .int(sellerID), .int(plan.id), .string(plan.billingType.rawValue), .string(plan.connector),
              .string(change.json), .string(PricedAgainst(subscription).json), .string(String(summary.prefix(500))), priced.today.mariaDB,
-             promo.map { .string($0) } ?? .null, .string(quote.plan.currency.code), .int(Int64(quote.plan.currency.exponent)),
+             now.mariaDBData, expiresAt.map { $0.mariaDBData } ?? .null, promo.map { .string($0) } ?? .null, .string(quote.plan.currency.code), .int(Int64(quote.plan.currency.exponent)),
              .string(charged.currency.code), .int(Int64(charged.currency.exponent)), quote.rate.map { .int($0.scaled) } ?? .null,
              .string(customer.taxRate), plan.pricesIncludeTaxes.mariaDBData,
              .int(quote.plan.subtotal), .int(quote.plan.discount), .int(quote.plan.tax), .int(quote.plan.total),
@@ -206,6 +212,7 @@ public struct OrderService: Sendable {
         if case .card(let number) = request {
             card = try TestGateway.card(number)
         }
+        try await expireDue()  // an expired order's invoice is cancelled before anyone pays it
         let result = try await database.withTransaction { tx -> (Payment, Bool) in
             let order = try await found.orderID.asyncMap { try await OrderStore(database: tx).order($0, in: scope, on: tx, forUpdate: true) }
             let invoice = try await InvoiceStore(database: tx).invoice(id, in: scope, on: tx, forUpdate: true)
@@ -273,7 +280,7 @@ public struct OrderService: Sendable {
         return PaymentOutcome(payment: payment, invoice: invoice, order: order)
     }
 
-    // MARK: Cancel
+    // MARK: Cancel and expiry
 
     /// Cancels an order that awaits payment: its invoice is cancelled and any part already paid
     /// goes back to the customer's credit, in one transaction.
@@ -281,28 +288,59 @@ public struct OrderService: Sendable {
         _ = try await OrderStore(database: database).order(id, in: scope)
         guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't cancel orders") }
         return try await database.withTransaction { tx in
-            let orders = OrderStore(database: tx)
-            let order = try await orders.order(id, in: scope, on: tx, forUpdate: true)
+            let order = try await OrderStore(database: tx).order(id, in: scope, on: tx, forUpdate: true)
             guard order.status == .awaitingPayment else {
                 throw StoreError.invalid(field: "status", message: "Order #\(id) is \(order.status.label.lowercased()); only an order awaiting payment can be cancelled.")
             }
             let customer = try await AccountStore(database: tx).account(order.customerID, in: scope, on: tx)
-            if let invoiceID = order.invoiceID {
-                let invoice = try await InvoiceStore(database: tx).invoice(invoiceID, in: scope, on: tx, forUpdate: true)
-                if invoice.paid > 0 {
-                    _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
-                    try await CreditLedger.post(invoice.money(invoice.paid), to: customer, reason: "Order #\(id) cancelled: part paid on \(invoice.displayNumber) returned",
-                                                orderID: id, invoiceID: invoiceID, actor: scope.actor, on: tx)
-                }
-                try await tx.query("UPDATE invoices SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(6) WHERE id = ?", [.int(invoiceID)])
-            }
-            try await tx.query(
-                "UPDATE orders SET status = 'cancelled', open_subscription_id = NULL, updated_at = UTC_TIMESTAMP(6) WHERE id = ?", [.int(id)])
-            let after = try await orders.order(id, in: scope, on: tx)
-            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "order", objectID: id, action: "cancel",
-                                      before: OrderAudit(order), after: OrderAudit(after))
-            return after
+            return try await Self.close(order, as: .cancelled, customer: customer, actor: scope.actor, on: tx)
         }
+    }
+
+    /// Marks unpaid orders whose `expires_at` has passed (business time) `expired` (DOMAIN.md 7):
+    /// never provisioned, the invoice cancelled, any part paid back to credit. Safe to run anywhere
+    /// and often: each order is rechecked under its lock. Answers how many expired.
+    @discardableResult
+    public func expireDue() async throws -> Int {
+        let now = try await clock.now()
+        let due = try await database.rows(
+            "SELECT id FROM orders WHERE status = 'awaiting_payment' AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY id LIMIT 500",
+            [now.mariaDBData]).map { try $0.decode(column: "id", as: Int64.self) }
+        var expired = 0
+        for id in due {
+            let done = try await database.withTransaction { tx -> Bool in
+                guard let order = try await OrderStore(database: tx).orderForWorker(id, on: tx, forUpdate: true), order.status == .awaitingPayment,
+                      let expiresAt = order.expiresAt, expiresAt <= now else { return false }
+                let customer = try await AccountStore(database: tx).accountForWorker(order.customerID, on: tx)
+                _ = try await Self.close(order, as: .expired, customer: customer, actor: nil, on: tx)
+                return true
+            }
+            if done { expired += 1 }
+        }
+        return expired
+    }
+
+    /// An unpaid order ends (cancelled or expired): its invoice is cancelled, what was paid returns as credit.
+    static func close(_ order: Order, as status: OrderStatus, customer: Account, actor: Actor?, on tx: MariaDBDatabase) async throws -> Order {
+        if let invoiceID = order.invoiceID {
+            let paid = try await tx.rows(
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS SIGNED) AS paid FROM payments WHERE invoice_id = ? AND status = 'succeeded'", [.int(invoiceID)])[0]
+                .decode(column: "paid", as: Int64.self)
+            let number = try await tx.rows("SELECT seller_id, number FROM invoices WHERE id = ? FOR UPDATE", [.int(invoiceID)]).first
+                .map { Invoice.displayNumber(seller: try $0.decode(column: "seller_id", as: Int64.self), number: try $0.decode(column: "number", as: Int64.self)) } ?? "#\(invoiceID)"
+            if paid > 0 {
+                _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
+                try await CreditLedger.post(order.money(paid), to: customer, reason: "Order #\(order.id) \(status.rawValue): part paid on \(number) returned",
+                                            orderID: order.id, invoiceID: invoiceID, actor: actor, on: tx)
+            }
+            try await tx.query("UPDATE invoices SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(6) WHERE id = ?", [.int(invoiceID)])
+        }
+        try await tx.query("UPDATE orders SET status = ?, open_subscription_id = NULL, updated_at = UTC_TIMESTAMP(6) WHERE id = ?",
+                           [.string(status.rawValue), .int(order.id)])
+        guard let after = try await OrderStore(database: tx).orderForWorker(order.id, on: tx) else { throw StoreError.notFound("order \(order.id)") }
+        try await AuditLog.record(on: tx, actor: actor, account: customer, objectType: "order", objectID: order.id, action: status == .expired ? "expire" : "cancel",
+                                  before: OrderAudit(order), after: OrderAudit(after))
+        return after
     }
 }
 

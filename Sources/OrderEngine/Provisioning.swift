@@ -33,6 +33,31 @@ public protocol Connector: Sendable {
     func provision(_ request: ProvisioningRequest) async throws -> ProvisioningResult
 }
 
+/// A reduction the vendor is asked about: a resource's total going down.
+public struct Reduction: Sendable, Equatable {
+    public var resourceCode: String
+    public var currentTotal: Int64
+    public var newTotal: Int64
+
+    public init(resourceCode: String, currentTotal: Int64, newTotal: Int64) {
+        self.resourceCode = resourceCode
+        self.currentTotal = currentTotal
+        self.newTotal = newTotal
+    }
+}
+
+public enum VendorAnswer: Sendable, Equatable {
+    case allowed
+    /// Refused; `minimum` is the quantity that must remain.
+    case refused(minimum: Int64, reason: String)
+}
+
+/// The optional capability of a connector to vet reductions (DOMAIN.md 7). Connectors without it
+/// skip the check.
+public protocol ReductionChecking: Connector {
+    func check(_ reduction: Reduction, subscriptionID: Int64) async throws -> VendorAnswer
+}
+
 /// The connectors installed, by the name plans carry.
 public struct ConnectorRegistry: Sendable {
     let connectors: [String: any Connector]
@@ -49,7 +74,7 @@ public struct ConnectorRegistry: Sendable {
 /// The built-in test connector: it applies every change, unless staff told it to fail for a
 /// resource (`fail_provisioning`). It keeps its own record per order id, as a vendor would, and
 /// answers a repeated request with the first answer.
-public struct TestConnector: Connector {
+public struct TestConnector: ReductionChecking {
     let database: MariaDBDatabase
     public let name = "test"
 
@@ -69,6 +94,20 @@ public struct TestConnector: Connector {
             "INSERT IGNORE INTO test_connector_applied (order_id, subscription_id, outcome, applied_at) VALUES (?, ?, ?, UTC_TIMESTAMP(6))",
             [.int(request.orderID), request.subscriptionID.map { .int($0) } ?? .null, .string(String(outcome.prefix(500)))])
         return try await recorded(request.orderID) ?? .done
+    }
+
+    /// Staff's rules per resource: reductions not allowed at all, or not below a minimum.
+    public func check(_ reduction: Reduction, subscriptionID: Int64) async throws -> VendorAnswer {
+        guard let row = try await database.rows("SELECT reductions_allowed, min_quantity FROM test_connector_rules WHERE resource_code = ?",
+                                                [.string(reduction.resourceCode)]).first else { return .allowed }
+        let minimum = try row.decode(column: "min_quantity", as: Int64.self)
+        if !(try row.decode(column: "reductions_allowed", as: Bool.self)) {
+            return .refused(minimum: reduction.currentTotal, reason: "The vendor does not allow reducing \(reduction.resourceCode).")
+        }
+        if reduction.newTotal < minimum {
+            return .refused(minimum: minimum, reason: "The vendor requires at least \(minimum) \(reduction.resourceCode); \(reduction.newTotal) asked.")
+        }
+        return .allowed
     }
 
     private func recorded(_ orderID: Int64) async throws -> ProvisioningResult? {
@@ -140,21 +179,25 @@ public final class ProvisioningBell: Sendable {
 public struct Provisioner: Sendable {
     let database: MariaDBDatabase
     let connectors: ConnectorRegistry
+    let clock: BusinessClock
     let logger: Logger
     /// How long a claim lasts: a worker that dies leaves the order to another after this.
     public var claimSeconds = 120
     /// Transient connector errors are retried this many times before the order fails.
     public var maxAttempts = 5
 
-    public init(database: MariaDBDatabase, connectors: ConnectorRegistry, logger: Logger) {
+    public init(database: MariaDBDatabase, connectors: ConnectorRegistry, clock: BusinessClock, logger: Logger) {
         self.database = database
         self.connectors = connectors
+        self.clock = clock
         self.logger = logger
     }
 
     /// Claims and provisions what is due now; answers how many orders it finished.
     @discardableResult
     public func runOnce(limit: Int = 20) async throws -> Int {
+        // Unpaid commitment and CSP orders past their expiry are closed first: they never provision.
+        try await OrderService(database: database, clock: clock).expireDue()
         let candidates = try await database.rows(
             """
             SELECT id FROM orders WHERE status = 'provisioning' AND (claimed_until IS NULL OR claimed_until < UTC_TIMESTAMP(6))
@@ -200,6 +243,10 @@ public struct Provisioner: Sendable {
             var touched: [String] = []
             if let subscriptionID = order.subscriptionID, let subscription = try await SubscriptionStore(database: database).subscriptionForWorker(subscriptionID) {
                 touched = change.touchedResources(of: subscription)
+                // DOMAIN.md 7: the vendor is asked again; if its answer changed, the order fails.
+                if let refusal = try await vendorRefusal(change, order: order, subscription: subscription, connector: connector) {
+                    return try await finish(order, token: token, .failed(refusal))
+                }
             }
             result = try await connector.provision(ProvisioningRequest(orderID: order.id, subscriptionID: order.subscriptionID, planID: order.planID,
                                                                        change: change, touchedResources: touched))
@@ -216,6 +263,28 @@ public struct Provisioner: Sendable {
             return false
         }
         return try await finish(order, token: token, result)
+    }
+
+    /// The vendor's refusal of the order's reductions now, if it refuses.
+    private func vendorRefusal(_ change: ChangeRequest, order: Order, subscription: Subscription, connector: any Connector) async throws -> String? {
+        guard let checker = connector as? any ReductionChecking else { return nil }
+        let plans = PlanStore(database: database)
+        let plan = try await plans.planForWorker(order.planID)
+        var target: Plan?
+        var isDowngrade = false
+        switch change {
+        case .plan(let targetID, _): target = try await plans.planForWorker(targetID)
+        case .resourceSwitch(let from, let to):
+            let pairs = try await plans.upgradePairs(of: plan)
+            isDowngrade = !pairs.contains { $0.from.code == from && $0.to.code == to }
+        case .quantities: break
+        }
+        for reduction in change.reductions(of: subscription, target: target, isDowngrade: isDowngrade) {
+            if case .refused(_, let reason) = try await checker.check(reduction, subscriptionID: subscription.id) {
+                return "The vendor refused at provisioning: \(reason)"
+            }
+        }
+        return nil
     }
 
     /// The result, the subscription change and any credit, in one transaction that only goes ahead
@@ -239,6 +308,7 @@ public struct Provisioner: Sendable {
             switch outcome {
             case .done:
                 if let subscription {
+                    try await UpstreamCharges.record(claimed, customer: customer, clock: clock, on: tx)
                     try await ChangeApplier.apply(claimed, to: subscription, on: tx)
                     // The subscription's own trail shows the change, next to imports and staff edits.
                     if let changed = try await SubscriptionStore(database: tx).subscriptionForWorker(subscription.id, on: tx) {

@@ -17,15 +17,21 @@ public struct PricedChange: Sendable {
 public struct QuoteService: Sendable {
     let database: MariaDBDatabase
     let clock: BusinessClock
+    let connectors: ConnectorRegistry
 
-    public init(database: MariaDBDatabase, clock: BusinessClock) {
+    public init(database: MariaDBDatabase, clock: BusinessClock, connectors: ConnectorRegistry? = nil) {
         self.database = database
         self.clock = clock
+        self.connectors = connectors ?? .standard(database: database)
     }
 
     /// `now` is read from the clock when not given; a caller inside a transaction passes it, so the
     /// quote needs no second connection while it holds row locks.
-    public func quote(subscription id: Int64, change: ChangeRequest, promoCode: String?, in scope: TenantScope, now given: Date? = nil) async throws -> PricedChange {
+    ///
+    /// `pricedBy` prices the change at another seller's prices, without individual prices or promo
+    /// code: a reseller's net cost is its parent's selling prices (upstream charges, DOMAIN.md 7).
+    public func quote(subscription id: Int64, change: ChangeRequest, promoCode: String?, in scope: TenantScope, now given: Date? = nil,
+                      pricedBy priceSeller: Int64? = nil) async throws -> PricedChange {
         let subscriptions = SubscriptionStore(database: database)
         let subscription = try await subscriptions.subscription(id, in: scope)
         let plans = PlanStore(database: database)
@@ -49,11 +55,25 @@ public struct QuoteService: Sendable {
             break
         }
 
+        // DOMAIN.md 8: a restriction on the customer or above it binds everyone, unless the
+        // restricting account keeps the plan (and a switch's target) on its exceptions list.
+        var plansInvolved: Set<Int64> = [plan.id]
+        if case .plan(let target, _) = change { plansInvolved.insert(target) }
+        for restriction in try await RestrictionStore(database: database).covering(path: subscription.customerPath) {
+            let exceptions = try await RestrictionStore(database: database).exceptionPlans(of: restriction.restrictingAccountID)
+            guard !plansInvolved.isSubset(of: exceptions) else { continue }
+            let whom = restriction.accountID == customer.id ? customer.name : "\(restriction.accountName), which \(customer.name) is under,"
+            refusals.append(Refusal(.accountRestricted, "\(whom) is restricted by \(restriction.restrictingAccountName): \(restriction.reason)",
+                                    details: ["restriction_id": String(restriction.id), "reason": restriction.reason,
+                                              "restricted_by": restriction.restrictingAccountName]))
+            break
+        }
+
         // Prices that apply (DOMAIN.md 4): individual, else order-time for fixed price, else the seller's now.
         let priceMoment = plan.fixedPrice ? subscription.pricedAt : now
-        let sellerPrices = try await plans.prices(of: plan, seller: sellerID, at: priceMoment)
+        let sellerPrices = try await plans.prices(of: plan, seller: priceSeller ?? sellerID, at: priceMoment)
         var resourcePrices = sellerPrices.resourceFees
-        if subscription.individualPrices {
+        if subscription.individualPrices && priceSeller == nil {
             for (resource, fees) in try await subscriptions.individualPrices(of: subscription, currency: plan.currency) { resourcePrices[resource] = fees }
         }
         let zero = UnitPrice(scaled: 0, currency: plan.currency)
@@ -72,6 +92,7 @@ public struct QuoteService: Sendable {
         }
 
         var lines: [QuoteLine] = []
+        var reductions: [Reduction] = []
         switch change {
         case .quantities(let wanted):
             var reduced = false
@@ -97,6 +118,7 @@ public struct QuoteService: Sendable {
                 lines += ChangePricing.quantityChange(price(line), delta: delta, period: period, on: day)
             }
             if reduced { reductionRules() }
+            reductions = change.reductions(of: subscription, target: nil, isDowngrade: false)
 
         case .resourceSwitch(let fromCode, let toCode):
             let pairs = try await plans.upgradePairs(of: plan)
@@ -116,6 +138,7 @@ public struct QuoteService: Sendable {
                 if to.total >= 1 { refusals.append(Refusal(.outOfLimits, "The subscription has \(toCode) already.", details: ["resource_code": toCode])) }
                 if from.usage > 0 && isDowngrade { refusals.append(Refusal(.belowUsage, "\(fromCode) is in use.", details: ["resource_code": fromCode])) }
                 if isDowngrade { reductionRules() }
+                reductions = change.reductions(of: subscription, target: nil, isDowngrade: isDowngrade)
                 var fee: Int64 = 0
                 if let pair, !isDowngrade, pair.upgradeFee.minorUnits != 0 {
                     if pair.upgradeFee.currency == plan.currency {
@@ -139,7 +162,8 @@ public struct QuoteService: Sendable {
                 refusals.append(Refusal(.noSwitchPath, "\(target.name) has no \(months)-month period.", details: ["period_months": String(months)]))
             }
             if let target {
-                let targetPrices = try await plans.prices(of: target, seller: sellerID, at: now)
+                reductions = change.reductions(of: subscription, target: target, isDowngrade: false)
+                let targetPrices = try await plans.prices(of: target, seller: priceSeller ?? sellerID, at: now)
                 let oldFee = sellerPrices.periodFees[period.months] ?? zero
                 let newFee = targetPrices.periodFees[months] ?? UnitPrice(scaled: 0, currency: target.currency)
                 let old = subscription.resources.map { ChangePricing.Held(code: $0.code, additional: $0.additional, monthly: price($0).monthly) }
@@ -160,9 +184,16 @@ public struct QuoteService: Sendable {
             }
         }
 
+        // DOMAIN.md 7: the plan's connector may vet reductions (at quote time, and again at provisioning).
+        for answer in try await vendorAnswers(reductions, plan: plan, subscription: subscription) {
+            if case .refused(let minimum, let reason) = answer.1 {
+                refusals.append(Refusal(.vendorRefused, reason, details: ["resource_code": answer.0.resourceCode, "minimum": String(minimum)]))
+            }
+        }
+
         // Promo codes are the seller's; never with individual prices.
         var promo: Rational?
-        if let code = promoCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
+        if priceSeller == nil, let code = promoCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
             if subscription.individualPrices {
                 refusals.append(Refusal(.promoNotAllowed, "Promo codes don't apply to subscriptions with individual prices."))
             } else if let found = try await PromoCodeStore(database: database).valid(code: code, seller: sellerID, on: today) {
@@ -190,5 +221,15 @@ public struct QuoteService: Sendable {
         }
         let ordered = refusals.enumerated().sorted { ($0.element.code.rank, $0.offset) < ($1.element.code.rank, $1.offset) }.map(\.element)
         return PricedChange(subscription: subscription, plan: plan, quote: quote, refusals: ordered, today: today)
+    }
+
+    /// What the plan's connector answers for each reduction; nothing when it can't vet reductions.
+    func vendorAnswers(_ reductions: [Reduction], plan: Plan, subscription: Subscription) async throws -> [(Reduction, VendorAnswer)] {
+        guard !reductions.isEmpty, let checker = connectors.connector(named: plan.connector) as? any ReductionChecking else { return [] }
+        var answers: [(Reduction, VendorAnswer)] = []
+        for reduction in reductions {
+            answers.append((reduction, try await checker.check(reduction, subscriptionID: subscription.id)))
+        }
+        return answers
     }
 }

@@ -77,7 +77,7 @@ struct Worker: AsyncParsableCommand {
         let configuration = try loadConfiguration()
         let logger = makeLogger(configuration, label: "worker")
         try await withDatabase(configuration, logger: logger) { database in
-            let provisioner = Provisioner(database: database, connectors: .standard(database: database), logger: logger)
+            let provisioner = Provisioner(database: database, connectors: .standard(database: database), clock: BusinessClock(database: database, testMode: configuration.testMode), logger: logger)
             let service = ProvisioningService(provisioner: provisioner, bell: ProvisioningBell(), poll: configuration.provisioningPoll)
             logger.info("provisioning worker started", metadata: ["poll": "\(configuration.provisioningPoll)"])
             try await ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()

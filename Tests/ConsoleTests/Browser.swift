@@ -124,7 +124,8 @@ func snapshot(_ database: MariaDBDatabase) async throws -> String {
                (SELECT COUNT(*) FROM audit_log) AS audit,
                (SELECT CONCAT(COUNT(*), '/', COALESCE(MAX(updated_at), ''), '/', COALESCE(GROUP_CONCAT(status ORDER BY id), '')) FROM orders) AS orders,
                (SELECT CONCAT(COUNT(*), '/', COALESCE(GROUP_CONCAT(status ORDER BY id), '')) FROM invoices) AS invoices,
-               (SELECT CONCAT((SELECT COUNT(*) FROM payments), '/', (SELECT COUNT(*) FROM credit_entries), '/', (SELECT COUNT(*) FROM test_connector_rules))) AS money
+               (SELECT CONCAT((SELECT COUNT(*) FROM payments), '/', (SELECT COUNT(*) FROM credit_entries), '/', (SELECT COUNT(*) FROM test_connector_rules), '/', (SELECT CONCAT(COUNT(*), '/', COUNT(lifted_at)) FROM restrictions), '/',
+                       (SELECT COUNT(*) FROM restriction_exceptions), '/', (SELECT COUNT(*) FROM reseller_charges))) AS money
         """)[0]
     return "accounts \(try row.decode(column: "accounts", as: String.self)) users \(try row.decode(column: "users", as: String.self)) audit \(try row.decode(column: "audit", as: Int.self))"
         + " orders \(try row.decode(column: "orders", as: String.self)) invoices \(try row.decode(column: "invoices", as: String.self)) money \(try row.decode(column: "money", as: String.self))"

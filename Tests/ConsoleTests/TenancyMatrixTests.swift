@@ -13,7 +13,7 @@ import XCTest
 /// what a role may not do inside its subtree answers 403 and changes nothing.
 final class TenancyMatrixTests: XCTestCase {
     /// Routes anyone may call, signed in or not.
-    static let publicRoutes: Set<String> = ["GET /", "GET /healthz", "GET /signin", "POST /signin", "POST /signout", "POST /api/v1/tokens"]
+    static let publicRoutes: Set<String> = ["GET /", "GET /healthz", "GET /signin", "POST /signin", "POST /signout", "POST /api/v1/tokens", "GET /api/v1/openapi.yaml"]
 
     /// How to aim each protected route at an account: `{id}` in the path, and a body or query naming it.
     struct Probe {
@@ -115,6 +115,20 @@ final class TenancyMatrixTests: XCTestCase {
         "POST /api/v1/invoices/:id/payments": .api("/api/v1/invoices/{invoice}/payments", json: #"{"method":"bank_transfer"}"#),
         "GET /api/v1/payments": .listing("/api/v1/payments"),
         "GET /api/v1/accounts/:id/credit": .api("/api/v1/accounts/{id}/credit"),
+        "POST /restrictions": .page("/restrictions", form: ["account_id": "{id}", "reason": "Intruder"]),
+        "GET /restrictions": Probe(path: "/restrictions", form: nil, json: nil, isListing: true, staffOnly: true),
+        "POST /restrictions/:id/lift": .page("/restrictions/{restriction}/lift", form: [:]),
+        "POST /restriction-exceptions": Probe(path: "/restriction-exceptions", form: ["plan_id": "{plan}"], json: nil, isListing: false, staffOnly: true),
+        "POST /restriction-exceptions/:id/delete": Probe(path: "/restriction-exceptions/{exception}/delete", form: [:], json: nil, isListing: false, staffOnly: true),
+        "GET /reseller-charges": Probe(path: "/reseller-charges", form: nil, json: nil, isListing: true, staffOnly: true),
+        "POST /api/v1/restrictions": .api("/api/v1/restrictions", json: #"{"account_id":{id},"reason":"Intruder"}"#),
+        "GET /api/v1/restrictions": .listing("/api/v1/restrictions"),
+        "GET /api/v1/restrictions/:id": .api("/api/v1/restrictions/{restriction}"),
+        "DELETE /api/v1/restrictions/:id": .api("/api/v1/restrictions/{restriction}"),
+        "POST /api/v1/restriction-exceptions": Probe(path: "/api/v1/restriction-exceptions", form: nil, json: #"{"plan_id":{plan}}"#, isListing: false, staffOnly: true),
+        "GET /api/v1/restriction-exceptions": Probe(path: "/api/v1/restriction-exceptions", form: nil, json: nil, isListing: true, staffOnly: true),
+        "DELETE /api/v1/restriction-exceptions/:id": Probe(path: "/api/v1/restriction-exceptions/{exception}", form: nil, json: nil, isListing: false, staffOnly: true),
+        "GET /api/v1/accounts/:id/reseller-charges": .api("/api/v1/accounts/{id}/reseller-charges"),
         "GET /api/v1/connectors/test/rules": Probe(path: "/api/v1/connectors/test/rules", form: nil, json: nil, isListing: false, fixed: .notFound),
         "PUT /api/v1/connectors/test/rules": Probe(path: "/api/v1/connectors/test/rules", form: nil, json: #"{"resource_code":"x","fail_provisioning":true}"#, isListing: false, fixed: .notFound),
         "GET /catalog/currencies": .catalogPage("/catalog/currencies"),
@@ -180,10 +194,18 @@ final class TenancyMatrixTests: XCTestCase {
             XCTAssertEqual(foreignOrder.status, .created, foreignOrder.text)
             let orderID = String(try XCTUnwrap(foreignOrder.json["id"] as? Int))
             let invoiceID = String(try XCTUnwrap(foreignOrder.json["invoice_id"] as? Int))
+            // Reseller Two restricts its customer and keeps its plan on its exceptions list.
+            let foreignRestriction = try await api.call(.post, "/api/v1/restrictions", token: r2, json: #"{"account_id":\#(fixture.c2.id),"reason":"Two's reason"}"#)
+            XCTAssertEqual(foreignRestriction.status, .created, foreignRestriction.text)
+            let restrictionID = String(try XCTUnwrap(foreignRestriction.json["id"] as? Int))
+            let foreignException = try await api.call(.post, "/api/v1/restriction-exceptions", token: r2, json: #"{"plan_id":\#(planID)}"#)
+            XCTAssertEqual(foreignException.status, .created, foreignException.text)
+            let exceptionID = String(try XCTUnwrap(foreignException.json["id"] as? Int))
             func aim(_ text: String, _ target: Account) -> String {
                 text.replacingOccurrences(of: "{id}", with: String(target.id)).replacingOccurrences(of: "{plan}", with: planID)
                     .replacingOccurrences(of: "{sub}", with: subscriptionID).replacingOccurrences(of: "{order}", with: orderID)
-                    .replacingOccurrences(of: "{invoice}", with: invoiceID)
+                    .replacingOccurrences(of: "{invoice}", with: invoiceID).replacingOccurrences(of: "{restriction}", with: restrictionID)
+                    .replacingOccurrences(of: "{exception}", with: exceptionID)
             }
             var checked = 0
             for key in actors {

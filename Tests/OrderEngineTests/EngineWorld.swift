@@ -29,7 +29,7 @@ struct EngineWorld: Sendable {
 
     var orders: OrderService { OrderService(database: database, clock: clock, bell: bell) }
     var provisioner: Provisioner {
-        Provisioner(database: database, connectors: .standard(database: database), logger: TestDatabase.logger("provisioner"))
+        Provisioner(database: database, connectors: .standard(database: database), clock: clock, logger: TestDatabase.logger("provisioner"))
     }
 
     static func make(billing: BillingType = .prepaid) async throws -> EngineWorld {

@@ -11,6 +11,7 @@ struct APIController: Sendable {
         api.add(middleware: APIErrorMiddleware())
         api.add(middleware: BearerMiddleware(tokens: APITokenStore(database: services.database), users: UserStore(database: services.database)))
         api.post("tokens", use: createToken)
+        api.get("openapi.yaml", use: openAPI)
         let authed = api.group(context: SignedInContext.self)
         authed.get("me", use: me)
         authed.post("accounts", use: createAccount)
@@ -22,6 +23,15 @@ struct APIController: Sendable {
         PlansAPI(services: services).addRoutes(to: authed)
         SubscriptionsAPI(services: services).addRoutes(to: authed)
         OrdersAPI(services: services).addRoutes(to: authed)
+        RestrictionsAPI(services: services).addRoutes(to: authed)
+    }
+
+    /// The project's OpenAPI document of this API (`openapi/openapi.yaml`), public like the contract.
+    @Sendable func openAPI(_ request: Request, context: AppContext) async throws -> Response {
+        let file = services.configuration.rootDirectory.appendingPathComponent("openapi/openapi.yaml")
+        guard let data = FileManager.default.contents(atPath: file.path) else { throw HTTPError(.notFound) }
+        return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8", .cacheControl: "max-age=300"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     // MARK: Tokens and me

@@ -56,10 +56,11 @@ struct AccountsController: Sendable {
         }
         let canCreate = Policy.allows(actor, .manageAccountsBelow(parentKind: actor.accountKind))
         let newKind = kind ?? .customer
+        let restricted = try await RestrictionStore(database: services.database).restricted(page.items)
         return try services.render("accounts_index", IndexPage(
             chrome: Chrome(actor: actor, session: context.session, section: section),
             heading: heading, kind: kind?.rawValue ?? "", search: search,
-            rows: page.items.map(AccountRow.init), empty: page.items.isEmpty, nextHref: next,
+            rows: page.items.map { AccountRow($0, restriction: restricted[$0.id]) }, empty: page.items.isEmpty, nextHref: next,
             newHref: canCreate ? URLs.newAccount.path + "?kind=\(newKind.rawValue)" : nil,
             newLabel: newKind == .reseller ? (actor.accountKind == .provider ? "New reseller" : "New sub-reseller") : "New customer"
         ))
@@ -84,6 +85,10 @@ struct AccountsController: Sendable {
         let newResellerHref: String
         let newCustomerHref: String
         let auditHref: String
+        let canRestrict: Bool
+        let restrictAction: String
+        let restrictionsHref: String
+        let csrf: String
     }
 
     struct Crumb {
@@ -102,17 +107,20 @@ struct AccountsController: Sendable {
         let section: Chrome.Section = actor.accountKind == .customer ? .users : (account.kind == .reseller ? .resellers : .customers)
         return try services.render("accounts_show", ShowPage(
             chrome: Chrome(actor: actor, session: context.session, section: section),
-            account: AccountRow(account),
+            account: AccountRow(account, restriction: try await RestrictionStore(database: services.database).restricted([account])[account.id]),
             lineage: lineage.dropLast().map { Crumb(name: $0.name, href: URLs.account($0.id).path) },
             contactName: account.contactName, contactEmail: account.contactEmail, contactPhone: account.contactPhone,
-            address: account.address, users: users.map(UserRow.init), children: children.map(AccountRow.init),
+            address: account.address, users: users.map(UserRow.init), children: children.map { AccountRow($0) },
             hasChildren: !children.isEmpty,
             canAddUser: Policy.allows(actor, .manageUsers(own: id == actor.accountID)),
             canAddChildren: Policy.allows(actor, .manageAccountsBelow(parentKind: account.kind)),
             newUserHref: URLs.newUser(account: id).path,
             newResellerHref: URLs.newAccount.path + "?kind=reseller&parent_id=\(id)",
             newCustomerHref: URLs.newAccount.path + "?kind=customer&parent_id=\(id)",
-            auditHref: URLs.audit.path + "?account_id=\(id)"
+            auditHref: URLs.audit.path + "?account_id=\(id)",
+            canRestrict: actor.accountKind.isStaff && actor.role != .viewer && id != actor.accountID,
+            restrictAction: URLs.restrictions.path, restrictionsHref: URLs.restrictions.path,
+            csrf: context.session.current?.csrfToken ?? ""
         ))
     }
 
@@ -284,8 +292,11 @@ struct AccountRow {
     let isActive: Bool
     let contactEmail: String
     let created: String
+    /// The reason of the restriction that covers the account, if one does.
+    var restriction: String?
 
-    init(_ account: Account) {
+    init(_ account: Account, restriction: String? = nil) {
+        self.restriction = restriction
         id = account.id
         href = URLs.account(account.id).path
         name = account.name

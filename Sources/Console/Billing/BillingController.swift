@@ -30,11 +30,15 @@ struct BillingController: Sendable {
         let payments: Bool
         let credit: Bool
         let creditHref: String?
+        var charges = false
+        /// Staff see upstream reseller charges.
+        var showCharges = false
     }
 
     private func tabs(_ context: SignedInContext, _ active: String) -> Tabs {
         Tabs(orders: active == "orders", invoices: active == "invoices", payments: active == "payments", credit: active == "credit",
-             creditHref: context.actor.accountKind == .customer ? URLs.credit(account: context.actor.accountID).path : nil)
+             creditHref: context.actor.accountKind == .customer ? URLs.credit(account: context.actor.accountID).path : nil,
+             showCharges: context.actor.accountKind.isStaff)
     }
 
     private func names(_ ids: [Int64], _ context: SignedInContext) async throws -> [Int64: String] {

@@ -20,7 +20,7 @@ struct Chrome {
     let availableCredit: String?
     let creditHref: String
 
-    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans, subscriptions, promos, settings, billing }
+    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans, subscriptions, promos, settings, billing, restrictions }
 
     init(actor: Actor, session: SessionBox, section: Section) {
         userEmail = actor.email
@@ -42,12 +42,14 @@ struct Chrome {
                       (.customers, "Customers", URLs.accounts.path + "?kind=customer"),
                       (.subscriptions, "Subscriptions", URLs.subscriptions.path), (.billing, "Billing", URLs.orders.path),
                       (.plans, "Plans", URLs.plans.path), (.catalog, "Catalog", URLs.resources.path),
-                      (.promos, "Promo codes", URLs.promoCodes.path), (.settings, "Settings", URLs.settings.path)]
+                      (.promos, "Promo codes", URLs.promoCodes.path), (.restrictions, "Restrictions", URLs.restrictions.path),
+                      (.settings, "Settings", URLs.settings.path)]
         case .reseller:
             items += [(.customers, "Customers", URLs.accounts.path + "?kind=customer"),
                       (.resellers, "Sub-resellers", URLs.accounts.path + "?kind=reseller"),
                       (.subscriptions, "Subscriptions", URLs.subscriptions.path), (.billing, "Billing", URLs.orders.path),
-                      (.plans, "Plans and prices", URLs.plans.path), (.promos, "Promo codes", URLs.promoCodes.path)]
+                      (.plans, "Plans and prices", URLs.plans.path), (.promos, "Promo codes", URLs.promoCodes.path),
+                      (.restrictions, "Restrictions", URLs.restrictions.path)]
         case .customer:
             items += [(.subscriptions, "Subscriptions", URLs.subscriptions.path), (.billing, "Billing", URLs.orders.path),
                       (.users, "Users", URLs.account(actor.accountID).path)]

@@ -45,7 +45,11 @@ public struct Invoice: Sendable, Equatable {
     }
 
     /// The number as printed: the seller's id and a six-digit sequence.
-    public var displayNumber: String { "INV-\(sellerID)-" + String(repeating: "0", count: max(0, 6 - String(number).count)) + String(number) }
+    public var displayNumber: String { Self.displayNumber(seller: sellerID, number: number) }
+
+    public static func displayNumber(seller: Int64, number: Int64) -> String {
+        "INV-\(seller)-" + String(repeating: "0", count: max(0, 6 - String(number).count)) + String(number)
+    }
     public var due: Int64 { status == .unpaid ? max(0, total - paid) : 0 }
     public func money(_ minor: Int64) -> Money { Money(minorUnits: minor, currency: currency) }
 }

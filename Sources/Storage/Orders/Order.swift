@@ -50,6 +50,8 @@ public struct Order: Sendable, Equatable {
     public var pricedAgainst: String
     public var summary: String
     public var effectiveDate: BusinessDate
+    /// The business moment the order was priced at.
+    public var quotedAt: Date?
     public var promoCode: String?
     public var planCurrency: Currency
     public var currency: Currency
@@ -204,6 +206,7 @@ public struct OrderStore: Sendable {
                 billingType: try row.decode(column: "billing_type", as: String.self), connector: try row.decode(column: "connector", as: String.self),
                 changeRequest: try row.decode(column: "change_request", as: String.self), pricedAgainst: try row.decode(column: "priced_against", as: String.self),
                 summary: try row.decode(column: "summary", as: String.self), effectiveDate: BusinessDate(effective) ?? BusinessDate(year: 1970, month: 1, day: 1),
+                quotedAt: try row.decode(column: "quoted_at", as: Date?.self),
                 promoCode: try row.decode(column: "promo_code", as: String?.self),
                 planCurrency: Currency(code: try row.decode(column: "plan_currency", as: String.self), exponent: try row.decode(column: "plan_currency_exponent", as: Int.self)),
                 currency: Currency(code: try row.decode(column: "currency", as: String.self), exponent: try row.decode(column: "currency_exponent", as: Int.self)),

@@ -38,6 +38,14 @@ public struct Actor: Sendable, Equatable {
         self.address = address
     }
 
+    /// The order engine acting on its own (a worker completing an order), confined to the subtree
+    /// of the account the order belongs to. It has no user and may change nothing through stores
+    /// that check roles.
+    public static func engine(for account: Account) -> Actor {
+        Actor(userID: 0, email: "system", name: "Order engine", role: .viewer, accountID: account.id, accountKind: account.kind,
+              accountName: account.name, accountPath: account.path, address: "")
+    }
+
     /// The tenant scope every store call takes.
     public var scope: TenantScope { TenantScope(actor: self) }
 }

@@ -1,0 +1,142 @@
+import Commerce
+import Foundation
+import Hummingbird
+import Storage
+
+/// Restrictions, exceptions lists and upstream reseller charges through the API (API.md).
+struct RestrictionsAPI: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to api: RouterGroup<SignedInContext>) {
+        api.post("restrictions", use: restrict)
+        api.get("restrictions", use: list)
+        api.get("restrictions/:id", use: show)
+        api.delete("restrictions/:id", use: lift)
+        api.post("restriction-exceptions", use: addException)
+        api.get("restriction-exceptions", use: exceptions)
+        api.delete("restriction-exceptions/:id", use: removeException)
+        api.get("accounts/:id/reseller-charges", use: resellerCharges)
+    }
+
+    var store: RestrictionStore { RestrictionStore(database: services.database) }
+
+    struct RestrictBody: Decodable {
+        let accountId: Int64
+        let reason: String
+    }
+
+    struct RestrictionJSON: Encodable {
+        let id: Int64
+        let accountId: Int64
+        let accountName: String
+        let restrictedByAccountId: Int64
+        let restrictedBy: String
+        let reason: String
+        let active: Bool
+        let createdAt: Date
+        let createdBy: String
+        let liftedAt: Date?
+        let liftedBy: String?
+
+        init(_ restriction: Restriction) {
+            id = restriction.id
+            accountId = restriction.accountID
+            accountName = restriction.accountName
+            restrictedByAccountId = restriction.restrictingAccountID
+            restrictedBy = restriction.restrictingAccountName
+            reason = restriction.reason
+            active = restriction.isActive
+            createdAt = restriction.createdAt
+            createdBy = restriction.createdBy
+            liftedAt = restriction.liftedAt
+            liftedBy = restriction.liftedBy
+        }
+    }
+
+    @Sendable func restrict(_ request: Request, context: SignedInContext) async throws -> Response {
+        let body = try await APIJSON.decode(RestrictBody.self, from: request, context: context)
+        return try APIJSON.response(RestrictionJSON(try await store.restrict(account: body.accountId, reason: body.reason, in: context.scope)), status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
+        let page = try await store.list(in: context.scope, activeOnly: ["1", "true"].contains(request.uri.queryParameters.get("active") ?? ""), page: request.pageRequest)
+        return try APIJSON.response(APIController.ListResponse(items: page.items.map(RestrictionJSON.init), nextCursor: page.nextCursor))
+    }
+
+    @Sendable func show(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try APIJSON.response(RestrictionJSON(try await store.restriction(id, in: context.scope)))
+    }
+
+    @Sendable func lift(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        return try APIJSON.response(RestrictionJSON(try await store.lift(id, in: context.scope)))
+    }
+
+    struct ExceptionBody: Decodable {
+        let planId: Int64
+    }
+
+    struct ExceptionJSON: Encodable {
+        let id: Int64
+        let accountId: Int64
+        let planId: Int64
+        let planName: String
+        let createdAt: Date
+
+        init(_ exception: RestrictionException) {
+            id = exception.id
+            accountId = exception.accountID
+            planId = exception.planID
+            planName = exception.planName
+            createdAt = exception.createdAt
+        }
+    }
+
+    @Sendable func addException(_ request: Request, context: SignedInContext) async throws -> Response {
+        let body = try await APIJSON.decode(ExceptionBody.self, from: request, context: context)
+        return try APIJSON.response(ExceptionJSON(try await store.addException(plan: body.planId, in: context.scope)), status: .created)
+    }
+
+    @Sendable func exceptions(_ request: Request, context: SignedInContext) async throws -> Response {
+        guard context.actor.accountKind.isStaff else { throw StoreError.forbidden("exceptions lists belong to restricting staff accounts") }
+        return try APIJSON.response(APIController.ListResponse(items: try await store.exceptions(in: context.scope).map(ExceptionJSON.init), nextCursor: nil))
+    }
+
+    @Sendable func removeException(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        try await store.removeException(id, in: context.scope)
+        return Response(status: .noContent)
+    }
+
+    struct ChargeJSON: Encodable {
+        let id: Int64
+        let orderId: Int64
+        let resellerId: Int64
+        let parentId: Int64
+        let amount: MoneyJSON
+        let netCost: MoneyJSON
+        let margin: MoneyJSON
+        let effectiveDate: String
+        let createdAt: Date
+
+        init(_ charge: ResellerCharge) {
+            id = charge.id
+            orderId = charge.orderID
+            resellerId = charge.resellerID
+            parentId = charge.parentID
+            amount = MoneyJSON(charge.amount)
+            netCost = MoneyJSON(charge.netCost)
+            margin = MoneyJSON(Money(minorUnits: charge.amount.minorUnits - charge.netCost.minorUnits, currency: charge.amount.currency))
+            effectiveDate = charge.effectiveDate.description
+            createdAt = charge.createdAt
+        }
+    }
+
+    /// What a reseller owes its parent per completed order: `amount` is what it sold the change at, `net_cost` what it owes.
+    @Sendable func resellerCharges(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let page = try await ResellerChargeStore(database: services.database).charges(of: id, in: context.scope, page: request.pageRequest)
+        return try APIJSON.response(APIController.ListResponse(items: page.items.map(ChargeJSON.init), nextCursor: page.nextCursor))
+    }
+}

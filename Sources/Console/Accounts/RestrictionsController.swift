@@ -1,0 +1,160 @@
+import Commerce
+import Foundation
+import Hummingbird
+import Storage
+
+/// Restrictions of the subtree with who imposed them, the exceptions list, and upstream reseller
+/// charges (DOMAIN.md 7 and 8), for staff.
+struct RestrictionsController: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get(URLs.restrictions.route, use: index)
+        group.post(URLs.restrictions.route, use: restrict)
+        group.post(URLs.liftRestriction(0).route, use: lift)
+        group.post(URLs.restrictionExceptions.route, use: addException)
+        group.post(URLs.removeRestrictionException(0).route, use: removeException)
+        group.get(URLs.resellerCharges.route, use: charges)
+    }
+
+    var store: RestrictionStore { RestrictionStore(database: services.database) }
+
+    private func requireStaff(_ context: SignedInContext) throws {
+        guard context.actor.accountKind.isStaff else { throw StoreError.forbidden("restrictions are kept by staff") }
+    }
+
+    struct Page {
+        struct Row {
+            let id: Int64
+            let account: String
+            let accountHref: String
+            let restrictedBy: String
+            let reason: String
+            let created: String
+            let createdBy: String
+            let active: Bool
+            let lifted: String?
+            let liftAction: String?
+        }
+        struct ExceptionRow {
+            let plan: String
+            let removeAction: String
+        }
+        let chrome: Chrome
+        let csrf: String
+        let rows: [Row]
+        let empty: Bool
+        let exceptions: [ExceptionRow]
+        let hasExceptions: Bool
+        let plans: [Option]
+        let canEdit: Bool
+        let accountName: String
+        let nextHref: String?
+    }
+
+    @Sendable func index(_ request: Request, context: SignedInContext) async throws -> HTML {
+        try requireStaff(context)
+        let page = try await store.list(in: context.scope, page: PageRequest(limit: 50, cursor: request.query("cursor").flatMap { Int64($0) }))
+        let exceptions = try await store.exceptions(in: context.scope)
+        let plans = try await PlanStore(database: services.database).list(in: context.scope)
+        let canEdit = context.actor.role != .viewer
+        let ownPath = context.actor.accountPath
+        var paths: [Int64: String] = [:]
+        for id in Set(page.items.map(\.restrictingAccountID)) {
+            paths[id] = try await AccountStore(database: services.database).accountForWorker(id).path
+        }
+        return try services.render("restrictions", Page(
+            chrome: Chrome(actor: context.actor, session: context.session, section: .restrictions), csrf: context.session.current?.csrfToken ?? "",
+            rows: page.items.map { r in
+                Page.Row(id: r.id, account: r.accountName, accountHref: URLs.account(r.accountID).path, restrictedBy: r.restrictingAccountName,
+                         reason: r.reason, created: BillingController.moment(r.createdAt), createdBy: r.createdBy, active: r.isActive,
+                         lifted: r.liftedAt.map { "lifted \(BillingController.moment($0)) by \(r.liftedBy ?? "?")" },
+                         liftAction: canEdit && r.isActive && (paths[r.restrictingAccountID] ?? "").hasPrefix(ownPath) ? URLs.liftRestriction(r.id).path : nil)
+            },
+            empty: page.items.isEmpty,
+            exceptions: exceptions.map { Page.ExceptionRow(plan: $0.planName, removeAction: URLs.removeRestrictionException($0.id).path) },
+            hasExceptions: !exceptions.isEmpty,
+            plans: plans.filter { plan in !exceptions.contains { $0.planID == plan.id } }.map { Option(value: String($0.id), label: $0.name, selected: false) },
+            canEdit: canEdit, accountName: context.actor.accountName,
+            nextHref: page.nextCursor.map { URLs.restrictions.path + "?cursor=\($0)" }))
+    }
+
+    @Sendable func restrict(_ request: Request, context: SignedInContext) async throws -> Response {
+        let form = try await request.form(context)
+        guard let id = Int64(form.text("account_id")) else { throw StoreError.invalid(field: "account_id", message: "Choose an account.") }
+        do {
+            let restriction = try await store.restrict(account: id, reason: form.text("reason"), in: context.scope)
+            context.session.update { $0.flash = "\(restriction.accountName) is restricted: \(restriction.reason)" }
+        } catch StoreError.invalid(_, let message) {
+            context.session.update { $0.flash = message }
+        } catch StoreError.conflict(_, let message) {
+            context.session.update { $0.flash = message }
+        }
+        return redirect(.account(id))
+    }
+
+    @Sendable func lift(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        do {
+            let lifted = try await store.lift(id, in: context.scope)
+            context.session.update { $0.flash = "The restriction of \(lifted.accountName) is lifted." }
+        } catch StoreError.invalid(_, let message) {
+            context.session.update { $0.flash = message }
+        }
+        return redirect(.restrictions)
+    }
+
+    @Sendable func addException(_ request: Request, context: SignedInContext) async throws -> Response {
+        try requireStaff(context)
+        let form = try await request.form(context)
+        guard let plan = Int64(form.text("plan_id")) else { throw StoreError.invalid(field: "plan_id", message: "Choose a plan.") }
+        do {
+            let exception = try await store.addException(plan: plan, in: context.scope)
+            context.session.update { $0.flash = "\(exception.planName) stays changeable under \(context.actor.accountName)'s restrictions." }
+        } catch StoreError.conflict(_, let message) {
+            context.session.update { $0.flash = message }
+        }
+        return redirect(.restrictions)
+    }
+
+    @Sendable func removeException(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        try await store.removeException(id, in: context.scope)
+        context.session.update { $0.flash = "The plan is off the exceptions list." }
+        return redirect(.restrictions)
+    }
+
+    // MARK: Reseller charges
+
+    struct ChargesPage {
+        struct Row {
+            let reseller: String
+            let resellerHref: String
+            let period: String
+            let sold: String
+            let owed: String
+            let margin: String
+            let orders: Int
+            let isOwn: Bool
+        }
+        let chrome: Chrome
+        let tabs: BillingController.Tabs
+        let rows: [Row]
+        let empty: Bool
+        let isProvider: Bool
+    }
+
+    @Sendable func charges(_ request: Request, context: SignedInContext) async throws -> HTML {
+        try requireStaff(context)
+        let summary = try await ResellerChargeStore(database: services.database).summary(in: context.scope)
+        return try services.render("reseller_charges", ChargesPage(
+            chrome: Chrome(actor: context.actor, session: context.session, section: .billing),
+            tabs: BillingController.Tabs(orders: false, invoices: false, payments: false, credit: false, creditHref: nil, charges: true, showCharges: true),
+            rows: summary.map { s in
+                ChargesPage.Row(reseller: s.resellerName, resellerHref: URLs.account(s.resellerID).path, period: s.period, sold: s.sold.description,
+                                owed: s.owed.description, margin: Money(minorUnits: s.sold.minorUnits - s.owed.minorUnits, currency: s.sold.currency).description,
+                                orders: s.orders, isOwn: s.resellerID == context.actor.accountID)
+            },
+            empty: summary.isEmpty, isProvider: context.actor.accountKind == .provider))
+    }
+}

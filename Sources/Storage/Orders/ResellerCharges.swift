@@ -1,0 +1,79 @@
+import Commerce
+import Foundation
+import MariaDB
+
+/// One reseller level's share of a completed order: what it sold the change at and what it owes
+/// its parent (its net cost), in the plan currency. Negative for reductions.
+public struct ResellerCharge: Sendable, Equatable {
+    public var id: Int64
+    public var orderID: Int64
+    public var resellerID: Int64
+    public var parentID: Int64
+    public var amount: Money
+    public var netCost: Money
+    public var effectiveDate: BusinessDate
+    public var createdAt: Date
+}
+
+/// Per period (month of the change) and currency: what a reseller sold and owes upstream.
+public struct ResellerChargeSummary: Sendable, Equatable {
+    public var resellerID: Int64
+    public var resellerName: String
+    public var period: String
+    public var sold: Money
+    public var owed: Money
+    public var orders: Int
+}
+
+public struct ResellerChargeStore: Sendable {
+    let database: MariaDBDatabase
+
+    public init(database: MariaDBDatabase) { self.database = database }
+
+    /// The charges of one reseller of the caller's subtree, newest first.
+    public func charges(of resellerID: Int64, in scope: TenantScope, page: PageRequest = PageRequest()) async throws -> Page<ResellerCharge> {
+        let reseller = try await AccountStore(database: database).account(resellerID, in: scope)
+        guard reseller.kind == .reseller else { throw StoreError.invalid(field: "id", message: "\(reseller.name) is not a reseller: only resellers owe upstream charges.") }
+        guard scope.actor.accountKind.isStaff else { throw StoreError.forbidden("reseller charges are the staff's") }
+        var conditions = ["reseller_id = ?"]
+        var binds: [MariaDBData] = [.int(resellerID)]
+        if let cursor = page.cursor { conditions.append("id < ?"); binds.append(.int(cursor)) }
+        binds.append(.int(Int64(page.limit + 1)))
+        let items = try await database.rows("SELECT * FROM reseller_charges WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?", binds)
+            .map(Self.charge)
+        return Page(fetched: items, limit: page.limit, id: \.id)
+    }
+
+    /// Totals per reseller of the caller's subtree (its own account included), per month and currency, newest month first.
+    public func summary(in scope: TenantScope) async throws -> [ResellerChargeSummary] {
+        guard scope.actor.accountKind.isStaff else { throw StoreError.forbidden("reseller charges are the staff's") }
+        return try await database.rows(
+            """
+            SELECT c.reseller_id, a.name, DATE_FORMAT(c.effective_date, '%Y-%m') AS period, c.currency, c.currency_exponent,
+                   CAST(SUM(c.amount) AS SIGNED) AS sold, CAST(SUM(c.net_cost) AS SIGNED) AS owed, COUNT(*) AS orders
+            FROM reseller_charges c JOIN accounts a ON a.id = c.reseller_id
+            WHERE c.reseller_path LIKE ?
+            GROUP BY c.reseller_id, a.name, period, c.currency, c.currency_exponent
+            ORDER BY period DESC, a.name LIMIT 500
+            """, [.string(scope.pathPattern)]).map { row in
+                let currency = Currency(code: try row.decode(column: "currency", as: String.self), exponent: try row.decode(column: "currency_exponent", as: Int.self))
+                return ResellerChargeSummary(
+                    resellerID: try row.decode(column: "reseller_id", as: Int64.self), resellerName: try row.decode(column: "name", as: String.self),
+                    period: try row.decode(column: "period", as: String.self),
+                    sold: Money(minorUnits: try row.decode(column: "sold", as: Int64.self), currency: currency),
+                    owed: Money(minorUnits: try row.decode(column: "owed", as: Int64.self), currency: currency),
+                    orders: try row.decode(column: "orders", as: Int.self))
+            }
+    }
+
+    static func charge(_ row: MariaDBRow) throws -> ResellerCharge {
+        let currency = Currency(code: try row.decode(column: "currency", as: String.self), exponent: try row.decode(column: "currency_exponent", as: Int.self))
+        return ResellerCharge(
+            id: try row.decode(column: "id", as: Int64.self), orderID: try row.decode(column: "order_id", as: Int64.self),
+            resellerID: try row.decode(column: "reseller_id", as: Int64.self), parentID: try row.decode(column: "parent_id", as: Int64.self),
+            amount: Money(minorUnits: try row.decode(column: "amount", as: Int64.self), currency: currency),
+            netCost: Money(minorUnits: try row.decode(column: "net_cost", as: Int64.self), currency: currency),
+            effectiveDate: BusinessDate(try row.decode(column: "effective_date", as: String.self)) ?? BusinessDate(year: 1970, month: 1, day: 1),
+            createdAt: try row.decode(column: "created_at", as: Date.self))
+    }
+}

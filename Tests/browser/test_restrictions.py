@@ -1,0 +1,45 @@
+"""A provider restricts a reseller; its customer's confirmation page shows the reason and a
+disabled Submit; lifting the restriction brings Submit back."""
+from selenium.webdriver.common.by import By
+
+from conftest import SCREENSHOTS
+from test_catalog import click
+from test_change import acme_with_15_days_left
+from test_orders import change_ram, resource_total
+from test_tenancy import sign_in, sign_out
+
+
+def test_a_restricted_customer_sees_the_reason_and_a_disabled_submit(console, browser):
+    base = console
+    subscription, _ = acme_with_15_days_left(base)
+
+    sign_in(browser, base, "admin@provider.test")
+    browser.find_element(By.ID, "nav-resellers").click()
+    browser.find_element(By.LINK_TEXT, "Northwind Hosting").click()
+    browser.find_element(By.ID, "restrict-reason").send_keys("Reseller invoices 60 days overdue")
+    click(browser, browser.find_element(By.ID, "restrict-submit"))
+    assert browser.find_element(By.ID, "account-restricted").text == "restricted"
+    browser.find_element(By.ID, "nav-restrictions").click()
+    assert "Reseller invoices 60 days overdue" in browser.find_element(By.ID, "restrictions-table").text
+    browser.save_screenshot(str(SCREENSHOTS / "restrictions.png"))
+    sign_out(browser)
+
+    sign_in(browser, base, "admin@acme.test")
+    browser.get(f"{base}/subscriptions/{subscription['id']}")
+    change_ram(browser, resource_total(browser, "ram_gb") + 1)
+    reasons = browser.find_element(By.ID, "refusals").text
+    assert "restricted by Demo Provider: Reseller invoices 60 days overdue" in reasons, reasons
+    submit = browser.find_element(By.ID, "submit-order")
+    assert not submit.is_enabled(), "Submit is disabled while restricted"
+    browser.save_screenshot(str(SCREENSHOTS / "restricted-estimate.png"))
+    sign_out(browser)
+
+    sign_in(browser, base, "admin@provider.test")
+    browser.get(base + "/restrictions")
+    click(browser, browser.find_element(By.CSS_SELECTOR, "#restrictions-table button[id^=lift-]"))
+    assert "lifted" in browser.find_element(By.ID, "restrictions-table").text
+    sign_out(browser)
+    sign_in(browser, base, "admin@acme.test")
+    browser.get(f"{base}/subscriptions/{subscription['id']}")
+    change_ram(browser, resource_total(browser, "ram_gb") + 1)
+    assert browser.find_element(By.ID, "submit-order").is_enabled()
