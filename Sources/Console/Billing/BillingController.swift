@@ -182,6 +182,8 @@ struct BillingController: Sendable {
         let cancelAction: String
         let csrf: String
         let promo: String?
+        /// Commitment and CSP orders: unpaid by then, the order expires.
+        let expires: String?
     }
 
     @Sendable func order(_ request: Request, context: SignedInContext) async throws -> HTML {
@@ -206,7 +208,8 @@ struct BillingController: Sendable {
             invoiceHref: order.invoiceID.map { URLs.invoice($0).path },
             payHref: order.status == .awaitingPayment && context.actor.role != .viewer ? order.invoiceID.map { URLs.invoiceCheckout($0).path } : nil,
             canCancel: order.status == .awaitingPayment && context.actor.role != .viewer, cancelAction: URLs.cancelOrder(id).path,
-            csrf: context.session.current?.csrfToken ?? "", promo: order.promoCode))
+            csrf: context.session.current?.csrfToken ?? "", promo: order.promoCode,
+            expires: order.status == .awaitingPayment ? order.expiresAt.map(Self.moment) : nil))
     }
 
     @Sendable func cancel(_ request: Request, context: SignedInContext) async throws -> Response {
