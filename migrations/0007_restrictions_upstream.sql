@@ -33,6 +33,21 @@ CREATE TABLE restriction_exceptions (
 -- The business moment an order was priced at: upstream charges price the same change at it.
 ALTER TABLE orders ADD COLUMN quoted_at DATETIME(6) NULL AFTER effective_date;
 
+-- The upstream charges of an order, priced in the submit's transaction with the order's own quote
+-- (the prices of that moment) and copied to reseller_charges when the order completes.
+CREATE TABLE order_upstream (
+  order_id BIGINT NOT NULL,
+  reseller_id BIGINT NOT NULL,
+  reseller_path VARCHAR(760) NOT NULL,
+  parent_id BIGINT NOT NULL,
+  currency CHAR(3) NOT NULL,
+  currency_exponent TINYINT NOT NULL,
+  amount BIGINT NOT NULL,
+  sold BIGINT NOT NULL,
+  PRIMARY KEY (order_id, reseller_id),
+  CONSTRAINT order_upstream_order FOREIGN KEY (order_id) REFERENCES orders (id)
+) ENGINE=InnoDB;
+
 -- Upstream reseller charges (DOMAIN.md 7): when an order completes, each reseller level between the
 -- plan's owner and the customer owes its parent its net cost for the same change, and earned what
 -- it sold it at. Refunds are negative rows. Amounts in the plan currency.
@@ -44,10 +59,10 @@ CREATE TABLE reseller_charges (
   parent_id BIGINT NOT NULL,
   currency CHAR(3) NOT NULL,
   currency_exponent TINYINT NOT NULL,
-  -- What this level sold the change at (for the direct seller: the customer's subtotal after discount).
-  amount BIGINT NOT NULL,
   -- What this level owes its parent: its net cost for the same change, rounded per line.
-  net_cost BIGINT NOT NULL,
+  amount BIGINT NOT NULL,
+  -- What this level sold the change at (for the direct seller: the customer's subtotal after discount).
+  sold BIGINT NOT NULL,
   effective_date DATE NOT NULL,
   created_at DATETIME(6) NOT NULL,
   CONSTRAINT reseller_charges_order FOREIGN KEY (order_id) REFERENCES orders (id),

@@ -10,6 +10,12 @@ public struct QuoteLine: Sendable, Hashable {
         case planDebit = "plan_debit"
         case resourceCredit = "resource_credit"
         case resourceDebit = "resource_debit"
+        /// A whole period's subscription fee (sales, renewals, postpaid period invoices).
+        case periodFee = "period_fee"
+        /// Additional units × months × the monthly fee, for a whole period.
+        case recurringFee = "recurring_fee"
+        /// A postpaid change carried onto the period's invoice.
+        case periodChange = "period_change"
     }
 
     public var kind: Kind

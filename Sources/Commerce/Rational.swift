@@ -43,8 +43,12 @@ public struct Rational: Sendable, Hashable, CustomStringConvertible {
         var quotient = magnitude / d
         if (magnitude % d) * 2 >= d { quotient += 1 }
         let signed = numerator < 0 ? -Int128(quotient) : Int128(quotient)
-        return Int64(signed)
+        return Int64(clamping: signed)
     }
+
+    /// Whether the value is within ±10^15 (minor units): what a line may amount to. Larger values
+    /// come only from absurd input and are refused before anything is stored.
+    public var isWithinMoneyRange: Bool { numerator.magnitude <= denominator.magnitude * 1_000_000_000_000_000 }
 
     public var description: String { denominator == 1 ? "\(numerator)" : "\(numerator)/\(denominator)" }
 }

@@ -67,15 +67,21 @@ public struct OrderService: Sendable {
         _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
         guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
         let promo = promoCode?.trimmingCharacters(in: .whitespaces).nilIfEmpty
-        if let key = idempotencyKey, key.isEmpty || key.count > 255 {
-            throw StoreError.invalid(field: "Idempotency-Key", message: "An idempotency key has 1 to 255 characters.")
+        if let key = idempotencyKey, key.isEmpty || key.unicodeScalars.count > 255 || !key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }) {
+            throw StoreError.invalid(field: "Idempotency-Key", message: "An idempotency key has 1 to 255 printable ASCII characters.")
         }
         let fingerprint = "subscription \(id) | \(change.json) | promo \(promo ?? "")"
-        try await expireDue()  // an expired order no longer blocks a new one
         let now = try await clock.now()
         do {
             let result = try await database.withTransaction { tx -> SubmitResult in
                 let subscription = try await SubscriptionStore(database: tx).subscription(id, in: scope, on: tx, forUpdate: true)
+                // An open order past its expiry no longer blocks this one: it expires here.
+                if let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
+                   let order = try await OrderStore(database: tx).orderForWorker(open, on: tx, forUpdate: true),
+                   order.status == .awaitingPayment, let expiresAt = order.expiresAt, expiresAt <= now {
+                    let customer = try await AccountStore(database: tx).accountForWorker(order.customerID, on: tx)
+                    _ = try await Self.close(order, as: .expired, customer: customer, actor: nil, on: tx)
+                }
                 if let key = idempotencyKey, let earlier = try await Self.keyed(key, fingerprint: fingerprint, actor: scope.actor, on: tx) {
                     return SubmitResult(order: try await OrderStore(database: tx).order(earlier, in: scope, on: tx), replayed: true)
                 }
@@ -86,7 +92,8 @@ public struct OrderService: Sendable {
                 guard priced.refusals.isEmpty else { throw OrderRefused(refusals: priced.refusals) }
                 let order = try await create(priced, change: change, subscription: subscription, promo: promo, now: now, in: scope, on: tx)
                 if let key = idempotencyKey {
-                    try await tx.query("DELETE FROM idempotency_keys WHERE user_id = ? AND idempotency_key = ?", [.int(scope.actor.userID), .string(key)])
+                    try await tx.query("DELETE FROM idempotency_keys WHERE user_id = ? AND idempotency_key = ? AND created_at <= UTC_TIMESTAMP(6) - INTERVAL 24 HOUR",
+                                       [.int(scope.actor.userID), .string(key)])
                     try await tx.query(
                         "INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, order_id, created_at) VALUES (?, ?, SHA2(?, 256), ?, UTC_TIMESTAMP(6))",
                         [.int(scope.actor.userID), .string(key), .string(fingerprint), .int(order.id)])
@@ -146,7 +153,7 @@ public struct OrderService: Sendable {
             """,
             [.string(change.orderKind.rawValue), .string(status.rawValue), .int(subscription.id), .int(subscription.id), .int(customer.id),
              .string(customer.path), .int(sellerID), .int(plan.id), .string(plan.billingType.rawValue), .string(plan.connector),
-             .string(change.json), .string(PricedAgainst(subscription).json), .string(String(summary.prefix(500))), priced.today.mariaDB,
+             .string(change.json), .string(PricedAgainst(subscription).json), .string(summary.scalarPrefix(500)), priced.today.mariaDB,
              now.mariaDBData, expiresAt.map { $0.mariaDBData } ?? .null, promo.map { .string($0) } ?? .null, .string(quote.plan.currency.code), .int(Int64(quote.plan.currency.exponent)),
              .string(charged.currency.code), .int(Int64(charged.currency.exponent)), quote.rate.map { .int($0.scaled) } ?? .null,
              .string(customer.taxRate), plan.pricesIncludeTaxes.mariaDBData,
@@ -158,11 +165,13 @@ public struct OrderService: Sendable {
                 INSERT INTO order_lines (order_id, position, kind, description, resource_code, quantity_delta, unit_price_scaled, days_remaining,
                   days_in_period, amount, discount, charged_amount, charged_discount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [.int(id), .int(Int64(index + 1)), .string(line.kind.rawValue), .string(String(line.description.prefix(500))),
+                [.int(id), .int(Int64(index + 1)), .string(line.kind.rawValue), .string(line.description.scalarPrefix(500)),
                  line.resourceCode.map { .string($0) } ?? .null, line.quantityDelta.map { .int($0) } ?? .null, line.unitPrice.map { .int($0.scaled) } ?? .null,
                  .int(Int64(line.daysRemaining)), .int(Int64(line.daysInPeriod)), .int(line.amount), .int(quote.plan.discounts[index]),
                  .int(charged.lines[index]), .int(charged.discounts[index])])
         }
+        try await UpstreamCharges.price(orderID: id, change: change, subscription: subscription, plan: plan, customer: customer,
+                                        sold: quote.plan.subtotal - quote.plan.discount, now: now, clock: clock, on: tx)
         if needsPayment {
             let invoice = try await InvoiceStore.issue(InvoiceDraft(
                 sellerID: sellerID, customer: customer, orderID: id, currency: charged.currency, subtotal: charged.subtotal, discount: charged.discount,
@@ -212,9 +221,16 @@ public struct OrderService: Sendable {
         if case .card(let number) = request {
             card = try TestGateway.card(number)
         }
-        try await expireDue()  // an expired order's invoice is cancelled before anyone pays it
-        let result = try await database.withTransaction { tx -> (Payment, Bool) in
+
+        let now = try await clock.now()
+        let result = try await database.withTransaction { tx -> (Payment, Bool)? in
             let order = try await found.orderID.asyncMap { try await OrderStore(database: tx).order($0, in: scope, on: tx, forUpdate: true) }
+            if let order, order.status == .awaitingPayment, let expiresAt = order.expiresAt, expiresAt <= now {
+                // Past its expiry: it expires now (committed), and the payment is refused below.
+                let customer = try await AccountStore(database: tx).account(order.customerID, in: scope, on: tx)
+                _ = try await Self.close(order, as: .expired, customer: customer, actor: nil, on: tx)
+                return nil
+            }
             let invoice = try await InvoiceStore(database: tx).invoice(id, in: scope, on: tx, forUpdate: true)
             guard invoice.status == .unpaid else {
                 throw StoreError.invalid(field: "invoice", message: "Invoice \(invoice.displayNumber) is \(invoice.status.rawValue): there is nothing to pay.")
@@ -250,7 +266,7 @@ public struct OrderService: Sendable {
                   created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?)
                 """, [.int(invoice.id), .int(customer.id), .string(customer.path), .string(request.method.rawValue), .string(status.rawValue),
                       .int(amount), .string(invoice.currency.code), .int(Int64(invoice.currency.exponent)), card.map { .string($0.last4) } ?? .null,
-                      reference.map { .string(String($0.prefix(255))) } ?? .null, .int(scope.actor.userID)]).lastInsertID)
+                      reference.map { .string($0.scalarPrefix(255)) } ?? .null, .int(scope.actor.userID)]).lastInsertID)
             var provisioning = false
             if status == .succeeded {
                 if case .credit = request {
@@ -272,7 +288,9 @@ public struct OrderService: Sendable {
                                       action: "payment \(payment.method.rawValue) \(payment.status.rawValue)", before: nil as PaymentAudit?, after: PaymentAudit(payment))
             return (payment, provisioning)
         }
-        let (payment, provisioning) = result
+        guard let (payment, provisioning) = result else {
+            throw StoreError.invalid(field: "invoice", message: "The order of invoice \(found.displayNumber) expired: it can't be paid any more. Place a new order.")
+        }
         if payment.status != .succeeded { throw PaymentFailed(payment: payment, gatewayError: payment.status == .failed) }
         if provisioning { bell?.ring() }
         let invoice = try await invoices.invoice(id, in: scope)
@@ -388,6 +406,13 @@ struct PaymentAudit: Encodable {
 
 extension String {
     var nilIfEmpty: String? { isEmpty ? nil : self }
+
+    /// At most `count` Unicode scalars: what a VARCHAR(count) holds.
+    func scalarPrefix(_ count: Int) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: unicodeScalars.prefix(count))
+        return String(view)
+    }
 }
 
 extension Optional {

@@ -242,6 +242,10 @@ public struct Provisioner: Sendable {
             }
             var touched: [String] = []
             if let subscriptionID = order.subscriptionID, let subscription = try await SubscriptionStore(database: database).subscriptionForWorker(subscriptionID) {
+                // Checked before the vendor is called, so a stale order never reaches it (and again in the completing transaction).
+                if let against = try? ChangeRequest.decoder.decode(PricedAgainst.self, from: Data(order.pricedAgainst.utf8)), !against.matches(subscription) {
+                    return try await finish(order, token: token, .failed("The subscription changed after the order was priced."))
+                }
                 touched = change.touchedResources(of: subscription)
                 // DOMAIN.md 7: the vendor is asked again; if its answer changed, the order fails.
                 if let refusal = try await vendorRefusal(change, order: order, subscription: subscription, connector: connector) {
@@ -251,18 +255,27 @@ public struct Provisioner: Sendable {
             result = try await connector.provision(ProvisioningRequest(orderID: order.id, subscriptionID: order.subscriptionID, planID: order.planID,
                                                                        change: change, touchedResources: touched))
         } catch {
-            if order.attempts >= maxAttempts {
-                return try await finish(order, token: token, .failed("The connector kept failing: \(error)"))
-            }
-            // Let go of the claim and come back later, a little later each time.
-            let delay = min(300, 1 << min(order.attempts, 8))
-            try await database.query(
-                "UPDATE orders SET claim_token = NULL, claimed_until = NULL, next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ? AND claim_token = ?",
-                [.int(Int64(delay)), .int(id), .string(token)])
-            logger.warning("provisioning will be retried", metadata: ["order": "\(id)", "error": "\(error)"])
-            return false
+            return try await retryLater(order, token: token, error)
         }
-        return try await finish(order, token: token, result)
+        do {
+            return try await finish(order, token: token, result)
+        } catch {
+            // A completion that can't commit (retried whole on deadlocks already) is tried again later, then failed.
+            return try await retryLater(order, token: token, error)
+        }
+    }
+
+    /// Lets go of the claim and comes back later, a little later each time; after `maxAttempts`, fails the order.
+    private func retryLater(_ order: Order, token: String, _ error: any Error) async throws -> Bool {
+        if order.attempts >= maxAttempts {
+            return try await finish(order, token: token, .failed("Provisioning kept failing: \(error)"))
+        }
+        let delay = min(300, 1 << min(order.attempts, 8))
+        try await database.query(
+            "UPDATE orders SET claim_token = NULL, claimed_until = NULL, next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ? AND claim_token = ?",
+            [.int(Int64(delay)), .int(order.id), .string(token)])
+        logger.warning("provisioning will be retried", metadata: ["order": "\(order.id)", "error": "\(error)"])
+        return false
     }
 
     /// The vendor's refusal of the order's reductions now, if it refuses.
@@ -308,7 +321,7 @@ public struct Provisioner: Sendable {
             switch outcome {
             case .done:
                 if let subscription {
-                    try await UpstreamCharges.record(claimed, customer: customer, clock: clock, on: tx)
+                    try await UpstreamCharges.record(claimed, on: tx)
                     try await ChangeApplier.apply(claimed, to: subscription, on: tx)
                     // The subscription's own trail shows the change, next to imports and staff edits.
                     if let changed = try await SubscriptionStore(database: tx).subscriptionForWorker(subscription.id, on: tx) {

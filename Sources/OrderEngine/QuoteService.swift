@@ -32,6 +32,16 @@ public struct QuoteService: Sendable {
     /// code: a reseller's net cost is its parent's selling prices (upstream charges, DOMAIN.md 7).
     public func quote(subscription id: Int64, change: ChangeRequest, promoCode: String?, in scope: TenantScope, now given: Date? = nil,
                       pricedBy priceSeller: Int64? = nil) async throws -> PricedChange {
+        // Bounds at the edge: a quantity or period beyond these is a typing error, never a price.
+        switch change {
+        case .quantities(let wanted):
+            for (code, additional) in wanted where additional.magnitude > 1_000_000_000 {
+                throw StoreError.invalid(field: "resources.\(code).additional", message: "\(code): \(additional) units is beyond what any plan sells.")
+            }
+        case .plan(_, let months) where !(1...120).contains(months):
+            throw StoreError.invalid(field: "plan.period_months", message: "A billing period has 1 to 120 months.")
+        default: break
+        }
         let subscriptions = SubscriptionStore(database: database)
         let subscription = try await subscriptions.subscription(id, in: scope)
         let plans = PlanStore(database: database)
@@ -59,7 +69,7 @@ public struct QuoteService: Sendable {
         // restricting account keeps the plan (and a switch's target) on its exceptions list.
         var plansInvolved: Set<Int64> = [plan.id]
         if case .plan(let target, _) = change { plansInvolved.insert(target) }
-        for restriction in try await RestrictionStore(database: database).covering(path: subscription.customerPath) {
+        for restriction in priceSeller != nil ? [] : try await RestrictionStore(database: database).covering(path: subscription.customerPath) {
             let exceptions = try await RestrictionStore(database: database).exceptionPlans(of: restriction.restrictingAccountID)
             guard !plansInvolved.isSubset(of: exceptions) else { continue }
             let whom = restriction.accountID == customer.id ? customer.name : "\(restriction.accountName), which \(customer.name) is under,"
@@ -163,6 +173,14 @@ public struct QuoteService: Sendable {
             }
             if let target {
                 reductions = change.reductions(of: subscription, target: target, isDowngrade: false)
+                // A switch that lowers a total is a reduction too (DOMAIN.md 5 rules 5 to 7).
+                if !reductions.isEmpty { reductionRules() }
+                for reduction in reductions {
+                    if let line = subscription.line(reduction.resourceCode), reduction.newTotal < line.usage {
+                        refusals.append(Refusal(.belowUsage, "On \(target.name), \(reduction.resourceCode) would drop to \(reduction.newTotal) while \(line.usage) are in use.",
+                                                details: ["resource_code": reduction.resourceCode, "usage": String(line.usage)]))
+                    }
+                }
                 let targetPrices = try await plans.prices(of: target, seller: priceSeller ?? sellerID, at: now)
                 let oldFee = sellerPrices.periodFees[period.months] ?? zero
                 let newFee = targetPrices.periodFees[months] ?? UnitPrice(scaled: 0, currency: target.currency)
@@ -185,7 +203,7 @@ public struct QuoteService: Sendable {
         }
 
         // DOMAIN.md 7: the plan's connector may vet reductions (at quote time, and again at provisioning).
-        for answer in try await vendorAnswers(reductions, plan: plan, subscription: subscription) {
+        for answer in priceSeller != nil ? [] : try await vendorAnswers(reductions, plan: plan, subscription: subscription) {
             if case .refused(let minimum, let reason) = answer.1 {
                 refusals.append(Refusal(.vendorRefused, reason, details: ["resource_code": answer.0.resourceCode, "minimum": String(minimum)]))
             }
@@ -214,8 +232,11 @@ public struct QuoteService: Sendable {
         }
         let terms = QuoteTerms(planCurrency: plan.currency, invoiceCurrency: rate == nil ? plan.currency : customerCurrency, rate: rate,
                                taxRate: Pricing.fraction(customer.taxRate) ?? Rational(0), pricesIncludeTaxes: plan.pricesIncludeTaxes, promo: promo)
+        guard lines.allSatisfy(\.exact.isWithinMoneyRange) else {
+            throw StoreError.invalid(field: "amount", message: "This change would cost more than any invoice can carry: check the quantities.")
+        }
         let quote = Pricing.quote(lines, terms: terms)
-        if let open = try await OrderStore(database: database).openOrder(of: subscription.id) {
+        if priceSeller == nil, let open = try await OrderStore(database: database).openOrder(of: subscription.id) {
             refusals.append(Refusal(.orderOpen, "Order #\(open) of this subscription awaits payment or provisioning; pay or cancel it first.",
                                     details: ["order_id": String(open)]))
         }

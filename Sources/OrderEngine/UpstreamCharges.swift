@@ -3,49 +3,46 @@ import Foundation
 import MariaDB
 import Storage
 
-/// Upstream reseller charges (DOMAIN.md 7): when an order completes, each reseller between the
-/// plan's owner and the customer owes its parent its net cost for the same change, priced the same
-/// way (same period, same day, one rounding per line), and earned what it sold the change at. A
-/// reduction's charges are negative: refunds flow up the same way.
+/// Upstream reseller charges (DOMAIN.md 7): each reseller between the plan's owner and the customer
+/// owes its parent its net cost for the same change, priced the same way (same period, same day,
+/// one rounding per line); reductions give negative charges, so refunds flow up. The levels are
+/// priced in the submit's transaction, with the order's own quote moment, and recorded when the
+/// order completes: nothing is re-priced at completion.
 enum UpstreamCharges {
-    struct Level {
-        var reseller: Account
-        var parentID: Int64
-        var amount: Int64
-        var netCost: Int64
-    }
-
-    /// Prices the levels for an order whose subscription still holds the state it was priced
-    /// against, inside the completing transaction, and records one row per level.
-    static func record(_ order: Order, customer: Account, clock: BusinessClock, on tx: MariaDBDatabase) async throws {
-        guard let subscriptionID = order.subscriptionID, let sellerID = customer.parentID else { return }
-        let plan = try await PlanStore(database: tx).planForWorker(order.planID)
+    /// Prices and stores the levels of a new order (inside the submit's transaction).
+    static func price(orderID: Int64, change: ChangeRequest, subscription: Subscription, plan: Plan, customer: Account, sold: Int64, now: Date,
+                      clock: BusinessClock, on tx: MariaDBDatabase) async throws {
+        guard let sellerID = customer.parentID else { return }
         // Resellers strictly below the plan's owner, from the customer's seller up.
-        let ancestry = customer.ancestry.dropLast()  // without the customer
+        let ancestry = customer.ancestry.dropLast()
         guard let ownerIndex = ancestry.firstIndex(of: plan.ownerAccountID) else { return }
-        let chain = Array(ancestry[ancestry.index(after: ownerIndex)...]).reversed()
+        let chain = Array(ancestry[ancestry.index(after: ownerIndex)...].reversed())
         guard chain.first == sellerID else { return }
-        let change = try ChangeRequest.parse(json: order.changeRequest)
         let quotes = QuoteService(database: tx, clock: clock)
         let scope = Actor.engine(for: customer).scope
-        let moment = order.quotedAt ?? order.createdAt
-        var sold = order.planTotals.subtotal - order.planTotals.discount
-        var levels: [Level] = []
+        var sold = sold
         for resellerID in chain {
             let reseller = try await AccountStore(database: tx).accountForWorker(resellerID, on: tx)
             guard let parentID = reseller.parentID else { break }
-            let priced = try await quotes.quote(subscription: subscriptionID, change: change, promoCode: nil, in: scope, now: moment, pricedBy: parentID)
-            let netCost = priced.quote.plan.subtotal
-            levels.append(Level(reseller: reseller, parentID: parentID, amount: sold, netCost: netCost))
-            sold = netCost
-        }
-        for level in levels {
+            let owed = try await quotes.quote(subscription: subscription.id, change: change, promoCode: nil, in: scope, now: now, pricedBy: parentID)
+                .quote.plan.subtotal
             try await tx.query(
                 """
-                INSERT INTO reseller_charges (order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, net_cost, effective_date, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))
-                """, [.int(order.id), .int(level.reseller.id), .string(level.reseller.path), .int(level.parentID), .string(plan.currency.code),
-                      .int(Int64(plan.currency.exponent)), .int(level.amount), .int(level.netCost), order.effectiveDate.mariaDB])
+                INSERT INTO order_upstream (order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, sold)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.int(orderID), .int(reseller.id), .string(reseller.path), .int(parentID), .string(plan.currency.code),
+                      .int(Int64(plan.currency.exponent)), .int(owed), .int(sold)])
+            sold = owed
         }
+    }
+
+    /// Records the order's levels as charges (inside the completing transaction).
+    static func record(_ order: Order, on tx: MariaDBDatabase) async throws {
+        try await tx.query(
+            """
+            INSERT INTO reseller_charges (order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, sold, effective_date, created_at)
+            SELECT order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, sold, ?, UTC_TIMESTAMP(6)
+            FROM order_upstream WHERE order_id = ?
+            """, [order.effectiveDate.mariaDB, .int(order.id)])
     }
 }

@@ -105,6 +105,43 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertEqual(final.line("ram_gb")?.additional, previous, "equal to the last completed order")
     }
 
+    /// Two invoices paid from the same credit at once: the credit is spent once, never below zero.
+    func testTwoConcurrentCreditPaymentsNeverSpendTheSameCreditTwice() async throws {
+        let w = try await EngineWorld.make()
+        let second = try await SubscriptionStore(database: w.database).importSubscription(SubscriptionImport(
+            customerID: w.fixture.c1.id, planID: w.plans["Silver"]!.id, periodMonths: 1, periodStart: "2026-04-11", status: "active",
+            resources: [("ram_gb", 2, 0)]), in: w.reseller.scope, clock: w.clock)
+        let customer = try await AccountStore(database: w.database).account(w.fixture.c1.id, in: w.provider.scope)
+        let usd = Currency(code: "USD", exponent: 2)
+        for round in 0..<10 {
+            let a = try await w.ram(Int64(3 + round))
+            let b = try await w.ram(Int64(3 + round), subscription: second.id)
+            // Credit 1.00 short of both invoices: whichever pays second can only pay part.
+            let wanted = a.totals.total + b.totals.total - 100
+            let topUp = wanted - (try await w.credit())
+            try await w.database.withTransaction { tx in
+                _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
+                try await CreditLedger.post(Money(minorUnits: topUp, currency: usd), to: customer, reason: "Goodwill", actor: w.provider, on: tx)
+            }
+            async let first = try? w.pay(a, .credit)
+            async let other = try? w.pay(b, .credit)
+            let outcomes = await [first, other].compactMap { $0 }
+            let spent = outcomes.map(\.payment.amount.minorUnits).reduce(0, +)
+            XCTAssertEqual(spent, wanted, "round \(round): the credit is spent once, however the two payments interleave")
+            let observed1 = try await w.credit()
+            XCTAssertEqual(observed1, 0)
+            // The part still due goes by card; both complete.
+            for order in [a, b] where try await w.invoice(order.invoiceID!).status == .unpaid {
+                _ = try await w.pay(order)
+            }
+            try await w.provisionAll()
+            let observed2 = try await w.order(a.id).status
+            XCTAssertEqual(observed2, .completed)
+            let observed3 = try await w.order(b.id).status
+            XCTAssertEqual(observed3, .completed)
+        }
+    }
+
     static func additional(_ pricedAgainst: String) throws -> Int64 {
         let object = try JSONSerialization.jsonObject(with: Data(pricedAgainst.utf8)) as? [String: Any]
         return try XCTUnwrap((object?["additional"] as? [String: Any])?["ram_gb"] as? Int).int64

@@ -230,8 +230,8 @@ final class RestrictionsAndVendorTests: XCTestCase {
         _ = try await w.pay(first, .bankTransfer(reference: nil), as: subReseller)
         try await w.provisionAll()
         let observed7 = try await charges(db, first.id)
-        XCTAssertEqual(observed7, [Charge(reseller: w.fixture.r1a.id, parent: w.fixture.r1.id, amount: 300, netCost: 250),
-                                                          Charge(reseller: w.fixture.r1.id, parent: w.fixture.provider.id, amount: 250, netCost: 200)])
+        XCTAssertEqual(observed7, [Charge(reseller: w.fixture.r1a.id, parent: w.fixture.r1.id, sold: 300, owed: 250),
+                                                          Charge(reseller: w.fixture.r1.id, parent: w.fixture.provider.id, sold: 250, owed: 200)])
 
         // The owner doubles the price (2.00 → 4.00) and Reseller One raises its own (2.50 → 5.00) from 10:00, after the
         // subscription was priced (09:00); at noon, the same day (R still 15), the new prices are the current ones.
@@ -248,12 +248,12 @@ final class RestrictionsAndVendorTests: XCTestCase {
         XCTAssertEqual(refund.totals.total, -150, "fixed price: the order-time price, not the new one")
         try await w.provisionAll()
         let observed8 = try await charges(db, refund.id)
-        XCTAssertEqual(observed8, [Charge(reseller: w.fixture.r1a.id, parent: w.fixture.r1.id, amount: -150, netCost: -125),
-                                                           Charge(reseller: w.fixture.r1.id, parent: w.fixture.provider.id, amount: -125, netCost: -100)])
+        XCTAssertEqual(observed8, [Charge(reseller: w.fixture.r1a.id, parent: w.fixture.r1.id, sold: -150, owed: -125),
+                                                           Charge(reseller: w.fixture.r1.id, parent: w.fixture.provider.id, sold: -125, owed: -100)])
         let credit = try await CreditLedger(database: db).balance(of: customer.id, in: w.provider.scope)
         XCTAssertEqual(credit, 150, "the refund went to the customer's credit")
         let listed = try await ResellerChargeStore(database: db).charges(of: w.fixture.r1.id, in: w.reseller.scope).items
-        XCTAssertEqual(listed.map(\.netCost.minorUnits), [-100, 200])
+        XCTAssertEqual(listed.map(\.amount.minorUnits), [-100, 200])
         do {
             _ = try await ResellerChargeStore(database: db).charges(of: w.fixture.r1.id, in: subReseller.scope)
             XCTFail("the sub-reseller doesn't see its parent's charges")
@@ -278,18 +278,36 @@ final class RestrictionsAndVendorTests: XCTestCase {
         XCTAssertEqual(down.lines.first?.amount, -100, "−2 × 1.00 × 15/30")
     }
 
+    /// DOMAIN.md 5 rules 5 to 7 apply to plan switches that lower a total: a target plan without a
+    /// resource in use is `below_usage`; on a non-refundable plan any such switch is `non_refund_reduction`.
+    func testAPlanSwitchThatLowersATotalFollowsTheReductionRules() async throws {
+        let w = try await EngineWorld.make(billing: .nonRefund)
+        let codes = try await ResourceStore(database: w.database).codes()
+        let ram = codes.first { $0.value == "ram_gb" }!.key
+        let tiny = try await PlanStore(database: w.database).create(PlanDraft(
+            name: "Tiny", currency: "USD", billingType: "prepaid", periods: [(1, "5")],
+            resources: [.init(resourceID: ram, included: 2, minUnits: 1, maxUnits: 64, setupFee: "0", recurringFee: "2.50")]),
+            in: w.provider.scope, effective: Timestamps.date("2026-01-01T00:00:00Z"))
+        try await PlanStore(database: w.database).delegate(tiny.id, to: w.fixture.r1.id, in: w.provider.scope)
+        try await PlanStore(database: w.database).addSwitchPath(from: w.plans["Silver"]!.id, to: tiny.id, in: w.provider.scope)
+        _ = try await SubscriptionStore(database: w.database).setUsage(w.subscription.id, ["support_basic": 1], in: w.reseller.scope)
+        let quote = try await QuoteService(database: w.database, clock: w.clock).quote(
+            subscription: w.subscription.id, change: .plan(planID: tiny.id, periodMonths: 1), promoCode: nil, in: w.customer.scope)
+        XCTAssertEqual(quote.refusals.map(\.code), [.belowUsage, .nonRefundReduction], "Tiny lacks support_basic, which is in use")
+    }
+
     struct Charge: Equatable {
         var reseller: Int64
         var parent: Int64
-        var amount: Int64
-        var netCost: Int64
+        var sold: Int64
+        var owed: Int64
     }
 
     private func charges(_ db: MariaDBDatabase, _ order: Int64) async throws -> [Charge] {
-        try await db.rows("SELECT reseller_id, parent_id, amount, net_cost FROM reseller_charges WHERE order_id = ? ORDER BY LENGTH(reseller_path) DESC",
+        try await db.rows("SELECT reseller_id, parent_id, sold, amount FROM reseller_charges WHERE order_id = ? ORDER BY LENGTH(reseller_path) DESC",
                           [.int(order)]).map {
             Charge(reseller: try $0.decode(column: "reseller_id", as: Int64.self), parent: try $0.decode(column: "parent_id", as: Int64.self),
-                   amount: try $0.decode(column: "amount", as: Int64.self), netCost: try $0.decode(column: "net_cost", as: Int64.self))
+                   sold: try $0.decode(column: "sold", as: Int64.self), owed: try $0.decode(column: "amount", as: Int64.self))
         }
     }
 }

@@ -114,8 +114,12 @@ struct RestrictionsAPI: Sendable {
         let orderId: Int64
         let resellerId: Int64
         let parentId: Int64
+        /// What the reseller owes its parent for the order: its net cost for the change.
         let amount: MoneyJSON
+        /// The same figure under the contract's second name.
         let netCost: MoneyJSON
+        /// What the reseller sold the change at, and what it kept.
+        let sold: MoneyJSON
         let margin: MoneyJSON
         let effectiveDate: String
         let createdAt: Date
@@ -126,14 +130,15 @@ struct RestrictionsAPI: Sendable {
             resellerId = charge.resellerID
             parentId = charge.parentID
             amount = MoneyJSON(charge.amount)
-            netCost = MoneyJSON(charge.netCost)
-            margin = MoneyJSON(Money(minorUnits: charge.amount.minorUnits - charge.netCost.minorUnits, currency: charge.amount.currency))
+            netCost = MoneyJSON(charge.amount)
+            sold = MoneyJSON(charge.sold)
+            margin = MoneyJSON(Money(minorUnits: charge.sold.minorUnits - charge.amount.minorUnits, currency: charge.amount.currency))
             effectiveDate = charge.effectiveDate.description
             createdAt = charge.createdAt
         }
     }
 
-    /// What a reseller owes its parent per completed order: `amount` is what it sold the change at, `net_cost` what it owes.
+    /// What a reseller owes its parent per completed order: `amount` (= `net_cost`) is what it owes, `sold` what it sold the change at.
     @Sendable func resellerCharges(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let page = try await ResellerChargeStore(database: services.database).charges(of: id, in: context.scope, page: request.pageRequest)

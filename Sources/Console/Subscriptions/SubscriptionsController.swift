@@ -317,15 +317,18 @@ struct SubscriptionsController: Sendable {
     /// The change a form or query asks for: `?ram_gb=8&...` (new totals), `?switch=a>b`, or `?plan_id=&period_months=`.
     static func change(from value: (String) -> String?, subscription: Subscription) -> ChangeRequest {
         if let choice = value("switch"), choice.contains(">") {
-            let parts = choice.split(separator: ">").map(String.init)
-            return .resourceSwitch(from: parts[0], to: parts.count > 1 ? parts[1] : "")
+            let parts = choice.split(separator: ">", omittingEmptySubsequences: false).map(String.init)
+            return .resourceSwitch(from: parts.first ?? "", to: parts.count > 1 ? parts[1] : "")
         }
         if let target = value("plan_id").flatMap({ Int64($0) }) {
             return .plan(planID: target, periodMonths: value("period_months").flatMap { Int($0) } ?? subscription.period.months)
         }
         var wanted: [String: Int64] = [:]
         for line in subscription.resources where line.included != -1 {
-            if let total = value(line.code).flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }) { wanted[line.code] = total - line.included }
+            if let total = value(line.code).flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }) {
+                let (additional, overflow) = total.subtractingReportingOverflow(line.included)
+                wanted[line.code] = overflow ? Int64.max : additional
+            }
         }
         return .quantities(wanted)
     }

@@ -45,7 +45,9 @@ public struct CreditLedger: Sendable {
     /// Locks the customer and reads its balance, inside the caller's transaction.
     public static func lockedBalance(of customerID: Int64, on tx: MariaDBDatabase) async throws -> Int64 {
         _ = try await tx.rows("SELECT id FROM accounts WHERE id = ? FOR UPDATE", [.int(customerID)])
-        return try await sum(customerID, on: tx)
+        // A locking read sees the latest committed entries, whatever snapshot the transaction started with.
+        return try await tx.rows("SELECT CAST(COALESCE(SUM(amount), 0) AS SIGNED) AS balance FROM credit_entries WHERE customer_id = ? LOCK IN SHARE MODE",
+                                 [.int(customerID)])[0].decode(column: "balance", as: Int64.self)
     }
 
     static func sum(_ customerID: Int64, on db: MariaDBDatabase) async throws -> Int64 {

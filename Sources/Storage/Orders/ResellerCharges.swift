@@ -2,15 +2,15 @@ import Commerce
 import Foundation
 import MariaDB
 
-/// One reseller level's share of a completed order: what it sold the change at and what it owes
-/// its parent (its net cost), in the plan currency. Negative for reductions.
+/// One reseller level's share of a completed order: what it owes its parent (`amount`, its net
+/// cost for the change) and what it sold the change at, in the plan currency. Negative for reductions.
 public struct ResellerCharge: Sendable, Equatable {
     public var id: Int64
     public var orderID: Int64
     public var resellerID: Int64
     public var parentID: Int64
     public var amount: Money
-    public var netCost: Money
+    public var sold: Money
     public var effectiveDate: BusinessDate
     public var createdAt: Date
 }
@@ -50,7 +50,7 @@ public struct ResellerChargeStore: Sendable {
         return try await database.rows(
             """
             SELECT c.reseller_id, a.name, DATE_FORMAT(c.effective_date, '%Y-%m') AS period, c.currency, c.currency_exponent,
-                   CAST(SUM(c.amount) AS SIGNED) AS sold, CAST(SUM(c.net_cost) AS SIGNED) AS owed, COUNT(*) AS orders
+                   CAST(SUM(c.sold) AS SIGNED) AS sold, CAST(SUM(c.amount) AS SIGNED) AS owed, COUNT(*) AS orders
             FROM reseller_charges c JOIN accounts a ON a.id = c.reseller_id
             WHERE c.reseller_path LIKE ?
             GROUP BY c.reseller_id, a.name, period, c.currency, c.currency_exponent
@@ -72,7 +72,7 @@ public struct ResellerChargeStore: Sendable {
             id: try row.decode(column: "id", as: Int64.self), orderID: try row.decode(column: "order_id", as: Int64.self),
             resellerID: try row.decode(column: "reseller_id", as: Int64.self), parentID: try row.decode(column: "parent_id", as: Int64.self),
             amount: Money(minorUnits: try row.decode(column: "amount", as: Int64.self), currency: currency),
-            netCost: Money(minorUnits: try row.decode(column: "net_cost", as: Int64.self), currency: currency),
+            sold: Money(minorUnits: try row.decode(column: "sold", as: Int64.self), currency: currency),
             effectiveDate: BusinessDate(try row.decode(column: "effective_date", as: String.self)) ?? BusinessDate(year: 1970, month: 1, day: 1),
             createdAt: try row.decode(column: "created_at", as: Date.self))
     }

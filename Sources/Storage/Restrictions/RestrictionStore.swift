@@ -50,7 +50,7 @@ public struct RestrictionStore: Sendable {
         try requireStaff(scope.actor)
         guard target.id != scope.actor.accountID else { throw StoreError.invalid(field: "account_id", message: "Restrict accounts below your own.") }
         let reason = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty, reason.count <= 500 else { throw StoreError.invalid(field: "reason", message: "Give a reason of 1 to 500 characters.") }
+        guard !reason.isEmpty, reason.unicodeScalars.count <= 500 else { throw StoreError.invalid(field: "reason", message: "Give a reason of 1 to 500 characters.") }
         return try await database.withTransaction { tx in
             _ = try await AccountStore(database: tx).account(id, in: scope, on: tx, forUpdate: true)
             let existing = try await tx.rows("SELECT id FROM restrictions WHERE account_id = ? AND restricting_account_id = ? AND lifted_at IS NULL",
@@ -94,7 +94,7 @@ public struct RestrictionStore: Sendable {
         let rows = try await (db ?? database).rows("\(Self.select) WHERE r.id = ? AND r.account_path LIKE ?\(forUpdate ? " FOR UPDATE" : "")",
                                                    [.int(id), .string(scope.pathPattern)])
         guard let row = rows.first else { throw StoreError.notFound("restriction \(id)") }
-        return try Self.restriction(row)
+        return try Self.restriction(row, seenBy: scope)
     }
 
     /// Restrictions on accounts of the caller's subtree (its own account included), newest first.
@@ -104,7 +104,7 @@ public struct RestrictionStore: Sendable {
         if activeOnly { conditions.append("r.lifted_at IS NULL") }
         if let cursor = page.cursor { conditions.append("r.id < ?"); binds.append(.int(cursor)) }
         binds.append(.int(Int64(page.limit + 1)))
-        let items = try await database.rows("\(Self.select) WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.id DESC LIMIT ?", binds).map(Self.restriction)
+        let items = try await database.rows("\(Self.select) WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.id DESC LIMIT ?", binds).map { try Self.restriction($0, seenBy: scope) }
         return Page(fetched: items, limit: page.limit, id: \.id)
     }
 
@@ -182,6 +182,17 @@ public struct RestrictionStore: Sendable {
             try await AuditLog.record(on: tx, actor: scope.actor, account: account, objectType: "restriction_exception", objectID: id, action: "remove",
                                       before: exception.planName, after: nil as String?)
         }
+    }
+
+    /// A restriction as a scope sees it: who imposed or lifted it is named by account when that
+    /// account is above the scope (its users' emails are not the caller's to see).
+    static func restriction(_ row: MariaDBRow, seenBy scope: TenantScope? = nil) throws -> Restriction {
+        var restriction = try restriction(row)
+        if let scope, !scope.contains(path: try row.decode(column: "restricting_path", as: String.self)) {
+            restriction.createdBy = restriction.restrictingAccountName
+            restriction.liftedBy = restriction.liftedBy.map { _ in restriction.restrictingAccountName }
+        }
+        return restriction
     }
 
     static func restriction(_ row: MariaDBRow) throws -> Restriction {

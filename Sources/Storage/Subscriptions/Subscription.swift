@@ -18,6 +18,15 @@ public struct Subscription: Sendable, Equatable {
     public var pricedAt: Date
     public var individualPrices: Bool
     public var resources: [Line]
+    /// The end of the last period paid for: a prepaid subscription rolls into a period once it is paid.
+    public var paidUntil: BusinessDate?
+    /// Ends with the current period (no renewal).
+    public var cancelAtPeriodEnd = false
+    /// Suspended for an unpaid renewal: paying it reactivates the subscription.
+    public var suspendedByBilling = false
+    /// A change for the next period (commitment reductions), as the order engine's change JSON.
+    public var scheduledChange: String?
+    public var cancelledAt: Date?
 
     public struct Line: Sendable, Equatable {
         public var resourceID: Int64

@@ -78,7 +78,12 @@ public struct SubscriptionStore: Sendable {
             status: SubscriptionStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .blocked,
             period: BillingPeriod(start: try date("period_start"), end: try date("period_end"), months: try row.decode(column: "period_months", as: Int.self)),
             anchorDay: try row.decode(column: "anchor_day", as: Int.self), pricedAt: try row.decode(column: "priced_at", as: Date.self),
-            individualPrices: try row.decode(column: "individual_prices", as: Bool.self), resources: lines)
+            individualPrices: try row.decode(column: "individual_prices", as: Bool.self), resources: lines,
+            paidUntil: try row.decode(column: "paid_until", as: String?.self).flatMap(BusinessDate.init),
+            cancelAtPeriodEnd: try row.decode(column: "cancel_at_period_end", as: Bool.self),
+            suspendedByBilling: try row.decode(column: "suspended_by_billing", as: Bool.self),
+            scheduledChange: try row.decode(column: "scheduled_change", as: String?.self),
+            cancelledAt: try row.decode(column: "cancelled_at", as: Date?.self))
     }
 
     private func requireStaffChange(_ actor: Actor) throws {
@@ -128,11 +133,11 @@ public struct SubscriptionStore: Sendable {
         return try await database.withTransaction { tx in
             let id = Int64(try await tx.query(
                 """
-                INSERT INTO subscriptions (customer_id, customer_path, plan_id, period_months, status, period_start, period_end, anchor_day,
+                INSERT INTO subscriptions (customer_id, customer_path, plan_id, period_months, status, period_start, period_end, paid_until, anchor_day,
                   priced_at, individual_prices, created_at, updated_at, created_by, updated_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?)
                 """, [.int(customer.id), .string(customer.path), .int(plan.id), .int(Int64(draft.periodMonths)), .string(status!.rawValue),
-                      period.start.mariaDB, period.end.mariaDB, .int(Int64(start!.day)), now.mariaDBData,
+                      period.start.mariaDB, period.end.mariaDB, period.end.mariaDB, .int(Int64(start!.day)), now.mariaDBData,
                       (draft.individualPrices != nil).mariaDBData, .int(scope.actor.userID), .int(scope.actor.userID)]).lastInsertID)
             for (resource, included, additional, usage) in lines {
                 try await tx.query("INSERT INTO subscription_resources (subscription_id, resource_id, included, additional, usage_units) VALUES (?, ?, ?, ?, ?)",
@@ -183,6 +188,7 @@ public struct SubscriptionStore: Sendable {
         try requireStaffChange(scope.actor)
         return try await database.withTransaction { tx in
             let before = try await subscription(id, in: scope, on: tx, forUpdate: true)
+            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
             var errors = ValidationErrors()
             for (code, value) in usage.sorted(by: { $0.key < $1.key }) {
                 guard let line = before.line(code) else { errors.add(code, "The subscription has no resource \(code)."); continue }
