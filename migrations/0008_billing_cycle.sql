@@ -14,7 +14,10 @@ ALTER TABLE subscriptions
   ADD COLUMN cancelled_at DATETIME(6) NULL,
   ADD KEY subscriptions_due (status, period_end);
 
-UPDATE subscriptions SET paid_until = period_end WHERE paid_until IS NULL;
+-- What is paid (prepaid) or invoiced (postpaid) so far: imports and earlier subscriptions are paid
+-- for their current period; a postpaid one is invoiced up to its start.
+UPDATE subscriptions s JOIN plans p ON p.id = s.plan_id SET s.paid_until = IF(p.billing_type = 'postpaid', s.period_start, s.period_end)
+WHERE s.paid_until IS NULL;
 
 -- One renewal order per subscription and period, whoever runs the billing run and how often.
 ALTER TABLE orders ADD COLUMN renewal_key VARCHAR(80) NULL AFTER kind, ADD UNIQUE KEY orders_renewal_key (renewal_key);

@@ -21,6 +21,10 @@ public struct ConsoleServices: Sendable {
     public let bell: ProvisioningBell
 
     var orders: OrderService { OrderService(database: database, clock: clock, bell: bell) }
+    var billingRun: BillingRun {
+        BillingRun(database: database, clock: clock, settings: BillingSettings(renewalLeadDays: configuration.renewalLeadDays, graceDays: configuration.graceDays),
+                   logger: logger, bell: bell)
+    }
 }
 
 /// Builds the console; `console serve` runs it and tests drive the same function.
@@ -30,6 +34,11 @@ public func buildApplication(
     let bell = ProvisioningBell()
     let router = try await buildRouter(configuration: configuration, database: database, logger: logger, bell: bell)
     var services: [any Service] = []
+    if configuration.billingRunInterval > 0 {
+        let run = BillingRun(database: database, clock: BusinessClock(database: database, testMode: configuration.testMode),
+                             settings: BillingSettings(renewalLeadDays: configuration.renewalLeadDays, graceDays: configuration.graceDays), logger: logger, bell: bell)
+        services.append(BillingSchedule(run: run, interval: .seconds(60 * configuration.billingRunInterval), logger: logger))
+    }
     if configuration.provisioningWorker {
         let provisioner = Provisioner(database: database, connectors: .standard(database: database), clock: BusinessClock(database: database, testMode: configuration.testMode), logger: logger)
         services.append(ProvisioningService(provisioner: provisioner, bell: bell, poll: configuration.provisioningPoll))
@@ -77,6 +86,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     SettingsController(services: services).addRoutes(to: signedIn)
     BillingController(services: services).addRoutes(to: signedIn)
     RestrictionsController(services: services).addRoutes(to: signedIn)
+    LifecycleController(services: services).addRoutes(to: signedIn)
     APIController(services: services).addRoutes(to: router)
     return router
 }
@@ -96,6 +106,32 @@ public struct ProvisioningService: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             await provisioner.run(bell: bell, pollInterval: poll)
+        }
+    }
+}
+
+/// The billing run of `serve`, on a schedule: a minute after start, then every interval. Safe on
+/// several nodes at once (every step is idempotent).
+public struct BillingSchedule: Service {
+    let run: BillingRun
+    let interval: Duration
+    let logger: Logger
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var wait = Duration.seconds(60)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: wait)
+                if Task.isCancelled { break }
+                do {
+                    let result = try await run.run()
+                    logger.info("billing run", metadata: ["date": "\(result.businessDate)", "renewals": "\(result.renewalOrders)", "invoices": "\(result.invoices)",
+                                                         "suspended": "\(result.suspended)", "rolled_over": "\(result.rolledOver)"])
+                } catch {
+                    logger.error("billing run failed", metadata: ["error": "\(error)"])
+                }
+                wait = interval
+            }
         }
     }
 }

@@ -54,6 +54,10 @@ enum URLs {
     case restrictionExceptions
     case removeRestrictionException(Int64)
     case resellerCharges
+    case cancelSubscription(Int64)
+    case scheduleChange(Int64)
+    case newSubscription
+    case billingRuns
 
     var path: String { render { String($0) } }
 
@@ -115,6 +119,10 @@ enum URLs {
         case .restrictionExceptions: "/restriction-exceptions"
         case .removeRestrictionException(let e): "/restriction-exceptions/\(id(e))/delete"
         case .resellerCharges: "/reseller-charges"
+        case .cancelSubscription(let s): "/subscriptions/\(id(s))/cancel"
+        case .scheduleChange(let s): "/subscriptions/\(id(s))/schedule"
+        case .newSubscription: "/subscriptions/new"
+        case .billingRuns: "/billing-runs"
         }
     }
 }

@@ -9,10 +9,18 @@ public enum ChangeRequest: Sendable, Equatable, Codable {
     case quantities([String: Int64])
     case resourceSwitch(from: String, to: String)
     case plan(planID: Int64, periodMonths: Int)
+    /// A new subscription (a sales order).
+    case sales(planID: Int64, periodMonths: Int, additional: [String: Int64])
+    /// The next period of a subscription, paid ahead.
+    case renewal(start: BusinessDate, end: BusinessDate)
+    /// An immediate cancellation: the unused part refunded.
+    case cancellation
 
-    private enum Keys: String, CodingKey { case resources, `switch`, plan }
+    private enum Keys: String, CodingKey { case resources, `switch`, plan, sales, renewal, cancellation }
     private struct Switch: Codable { var fromResourceCode: String; var toResourceCode: String }
     private struct PlanSwitch: Codable { var planId: Int64; var periodMonths: Int }
+    private struct Sales: Codable { var planId: Int64; var periodMonths: Int; var resources: [String: Int64] }
+    private struct Renewal: Codable { var periodStart: String; var periodEnd: String }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
@@ -20,6 +28,9 @@ public enum ChangeRequest: Sendable, Equatable, Codable {
         case .quantities(let wanted): try container.encode(wanted, forKey: .resources)
         case .resourceSwitch(let from, let to): try container.encode(Switch(fromResourceCode: from, toResourceCode: to), forKey: .switch)
         case .plan(let id, let months): try container.encode(PlanSwitch(planId: id, periodMonths: months), forKey: .plan)
+        case .sales(let id, let months, let additional): try container.encode(Sales(planId: id, periodMonths: months, resources: additional), forKey: .sales)
+        case .renewal(let start, let end): try container.encode(Renewal(periodStart: start.description, periodEnd: end.description), forKey: .renewal)
+        case .cancellation: try container.encode("immediate", forKey: .cancellation)
         }
     }
 
@@ -29,6 +40,15 @@ public enum ChangeRequest: Sendable, Equatable, Codable {
             self = .quantities(wanted)
         } else if let change = try container.decodeIfPresent(Switch.self, forKey: .switch) {
             self = .resourceSwitch(from: change.fromResourceCode, to: change.toResourceCode)
+        } else if let sale = try container.decodeIfPresent(Sales.self, forKey: .sales) {
+            self = .sales(planID: sale.planId, periodMonths: sale.periodMonths, additional: sale.resources)
+        } else if let renewal = try container.decodeIfPresent(Renewal.self, forKey: .renewal) {
+            guard let start = BusinessDate(renewal.periodStart), let end = BusinessDate(renewal.periodEnd) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [Keys.renewal], debugDescription: "renewal dates"))
+            }
+            self = .renewal(start: start, end: end)
+        } else if container.contains(.cancellation) {
+            self = .cancellation
         } else {
             let plan = try container.decode(PlanSwitch.self, forKey: .plan)
             self = .plan(planID: plan.planId, periodMonths: plan.periodMonths)
@@ -55,8 +75,13 @@ public enum ChangeRequest: Sendable, Equatable, Codable {
 
     /// The order kind this change makes.
     public var orderKind: OrderKind {
-        if case .plan = self { return .planSwitch }
-        return .change
+        switch self {
+        case .quantities, .resourceSwitch: .change
+        case .plan: .planSwitch
+        case .sales: .sales
+        case .renewal: .renewal
+        case .cancellation: .cancellation
+        }
     }
 
     /// Resource codes the change touches; a plan switch touches all of the subscription's.
@@ -66,6 +91,8 @@ public enum ChangeRequest: Sendable, Equatable, Codable {
             return wanted.keys.filter { code in subscription.line(code).map { $0.additional != wanted[code] } ?? false }.sorted()
         case .resourceSwitch(let from, let to): return [from, to]
         case .plan: return subscription.resources.map(\.code)
+        case .sales(_, _, let additional): return additional.keys.sorted()
+        case .renewal, .cancellation: return []
         }
     }
 
@@ -82,6 +109,8 @@ public enum ChangeRequest: Sendable, Equatable, Codable {
         case .resourceSwitch(let from, _):
             guard isDowngrade, let line = subscription.line(from), line.total > 0 else { return [] }
             return [Reduction(resourceCode: from, currentTotal: line.total, newTotal: line.total - 1)]
+        case .sales, .renewal, .cancellation:
+            return []
         case .plan:
             guard let target else { return [] }
             return subscription.resources.compactMap { line in
@@ -108,6 +137,12 @@ public enum ChangeRequest: Sendable, Equatable, Codable {
         case .plan(_, let months):
             let period = months == subscription.period.months ? "" : ", \(months)-month period"
             return "\(planName) → \(targetName ?? "another plan")\(period)"
+        case .sales(_, let months, _):
+            return "New \(planName), \(months)-month period"
+        case .renewal(let start, let end):
+            return "Renewal \(start) → \(end)"
+        case .cancellation:
+            return "Cancellation, unused part refunded"
         }
     }
 }

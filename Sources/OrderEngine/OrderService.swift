@@ -143,22 +143,61 @@ public struct OrderService: Sendable {
         if plan.billingType == .monthlyCommitment || plan.billingType == .cspMonthly {
             expiresAt = min(subscription.period.end.instant, now.addingTimeInterval(7 * 86_400))
         }
+        let id = try await Self.insert(NewOrder(
+            change: change, status: status, subscriptionID: subscription.id, customer: customer, sellerID: sellerID, plan: plan,
+            pricedAgainst: PricedAgainst(subscription).json, summary: summary, today: priced.today, now: now, expiresAt: expiresAt, promo: promo,
+            quote: quote, renewalKey: nil, issueInvoice: needsPayment), actor: scope.actor, on: tx)
+        try await UpstreamCharges.price(orderID: id, plan: plan, customer: customer, sold: quote.plan.subtotal - quote.plan.discount, on: tx) { parent in
+            try await QuoteService(database: tx, clock: clock).quote(subscription: subscription.id, change: change, promoCode: nil,
+                                                                     in: Actor.engine(for: customer).scope, now: now, pricedBy: parent).quote.plan.subtotal
+        }
+        let order = try await OrderStore(database: tx).order(id, in: scope, on: tx)
+        try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "order", objectID: id, action: "submit",
+                                  before: nil as OrderAudit?, after: OrderAudit(order))
+        return order
+    }
+
+    /// What every kind of order is made of when it is written.
+    struct NewOrder {
+        var change: ChangeRequest
+        var status: OrderStatus
+        var subscriptionID: Int64?
+        var customer: Account
+        var sellerID: Int64
+        var plan: Plan
+        var pricedAgainst: String
+        var summary: String
+        var today: BusinessDate
+        var now: Date
+        var expiresAt: Date?
+        var promo: String?
+        var quote: Quote
+        var renewalKey: String?
+        var issueInvoice: Bool
+    }
+
+    /// Writes an order with its frozen lines, and its invoice when it must be paid first (inside the caller's transaction).
+    static func insert(_ new: NewOrder, actor: Actor?, on tx: MariaDBDatabase) async throws -> Int64 {
+        let quote = new.quote, charged = quote.charged, plan = new.plan, customer = new.customer
+        let isOpen = !new.status.isTerminal
         let id = Int64(try await tx.query(
             """
-            INSERT INTO orders (kind, status, subscription_id, open_subscription_id, customer_id, customer_path, seller_id, plan_id, billing_type, connector,
-              change_request, priced_against, summary, effective_date, quoted_at, expires_at, promo_code, plan_currency, plan_currency_exponent, currency,
-              currency_exponent, rate_scaled, tax_rate, prices_include_taxes, plan_subtotal, plan_discount, plan_tax, plan_total, subtotal, discount, tax, total,
-              created_at, created_by, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?, UTC_TIMESTAMP(6))
+            INSERT INTO orders (kind, renewal_key, status, subscription_id, open_subscription_id, customer_id, customer_path, seller_id, plan_id, billing_type,
+              connector, change_request, priced_against, summary, effective_date, quoted_at, expires_at, promo_code, plan_currency, plan_currency_exponent,
+              currency, currency_exponent, rate_scaled, tax_rate, prices_include_taxes, plan_subtotal, plan_discount, plan_tax, plan_total, subtotal,
+              discount, tax, total, created_at, created_by, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?, UTC_TIMESTAMP(6))
             """,
-            [.string(change.orderKind.rawValue), .string(status.rawValue), .int(subscription.id), .int(subscription.id), .int(customer.id),
-             .string(customer.path), .int(sellerID), .int(plan.id), .string(plan.billingType.rawValue), .string(plan.connector),
-             .string(change.json), .string(PricedAgainst(subscription).json), .string(summary.scalarPrefix(500)), priced.today.mariaDB,
-             now.mariaDBData, expiresAt.map { $0.mariaDBData } ?? .null, promo.map { .string($0) } ?? .null, .string(quote.plan.currency.code), .int(Int64(quote.plan.currency.exponent)),
+            [.string(new.change.orderKind.rawValue), new.renewalKey.map { .string($0) } ?? .null, .string(new.status.rawValue),
+             new.subscriptionID.map { .int($0) } ?? .null, isOpen ? (new.subscriptionID.map { .int($0) } ?? .null) : .null, .int(customer.id),
+             .string(customer.path), .int(new.sellerID), .int(plan.id), .string(plan.billingType.rawValue), .string(plan.connector),
+             .string(new.change.json), .string(new.pricedAgainst), .string(new.summary.scalarPrefix(500)), new.today.mariaDB,
+             new.now.mariaDBData, new.expiresAt.map { $0.mariaDBData } ?? .null, new.promo.map { .string($0) } ?? .null,
+             .string(quote.plan.currency.code), .int(Int64(quote.plan.currency.exponent)),
              .string(charged.currency.code), .int(Int64(charged.currency.exponent)), quote.rate.map { .int($0.scaled) } ?? .null,
              .string(customer.taxRate), plan.pricesIncludeTaxes.mariaDBData,
              .int(quote.plan.subtotal), .int(quote.plan.discount), .int(quote.plan.tax), .int(quote.plan.total),
-             .int(charged.subtotal), .int(charged.discount), .int(charged.tax), .int(charged.total), .int(scope.actor.userID)]).lastInsertID)
+             .int(charged.subtotal), .int(charged.discount), .int(charged.tax), .int(charged.total), actor.map { .int($0.userID) } ?? .null]).lastInsertID)
         for (index, line) in quote.lines.enumerated() {
             try await tx.query(
                 """
@@ -170,21 +209,17 @@ public struct OrderService: Sendable {
                  .int(Int64(line.daysRemaining)), .int(Int64(line.daysInPeriod)), .int(line.amount), .int(quote.plan.discounts[index]),
                  .int(charged.lines[index]), .int(charged.discounts[index])])
         }
-        try await UpstreamCharges.price(orderID: id, change: change, subscription: subscription, plan: plan, customer: customer,
-                                        sold: quote.plan.subtotal - quote.plan.discount, now: now, clock: clock, on: tx)
-        if needsPayment {
+        if new.issueInvoice {
             let invoice = try await InvoiceStore.issue(InvoiceDraft(
-                sellerID: sellerID, customer: customer, orderID: id, currency: charged.currency, subtotal: charged.subtotal, discount: charged.discount,
-                tax: charged.tax, total: charged.total, taxRate: customer.taxRate, pricesIncludeTaxes: plan.pricesIncludeTaxes, issuedOn: priced.today,
+                sellerID: new.sellerID, customer: customer, orderID: id, subscriptionID: new.subscriptionID, currency: charged.currency,
+                subtotal: charged.subtotal, discount: charged.discount, tax: charged.tax, total: charged.total, taxRate: customer.taxRate,
+                pricesIncludeTaxes: plan.pricesIncludeTaxes, issuedOn: new.today,
                 lines: quote.lines.enumerated().map { index, line in
                     Invoice.Line(position: index + 1, description: "Order #\(id): \(line.description)", amount: charged.lines[index], discount: charged.discounts[index])
-                }), actor: scope.actor, on: tx)
+                }), actor: actor, on: tx)
             try await tx.query("UPDATE orders SET invoice_id = ? WHERE id = ?", [.int(invoice), .int(id)])
         }
-        let order = try await OrderStore(database: tx).order(id, in: scope, on: tx)
-        try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "order", objectID: id, action: "submit",
-                                  before: nil as OrderAudit?, after: OrderAudit(order))
-        return order
+        return id
     }
 
     // MARK: Payments

@@ -290,7 +290,7 @@ public struct Provisioner: Sendable {
         case .resourceSwitch(let from, let to):
             let pairs = try await plans.upgradePairs(of: plan)
             isDowngrade = !pairs.contains { $0.from.code == from && $0.to.code == to }
-        case .quantities: break
+        case .quantities, .sales, .renewal, .cancellation: break
         }
         for reduction in change.reductions(of: subscription, target: target, isDowngrade: isDowngrade) {
             if case .refused(_, let reason) = try await checker.check(reduction, subscriptionID: subscription.id) {
@@ -303,7 +303,8 @@ public struct Provisioner: Sendable {
     /// The result, the subscription change and any credit, in one transaction that only goes ahead
     /// while the claim is still this worker's.
     private func finish(_ claimed: Order, token: String, _ result: ProvisioningResult) async throws -> Bool {
-        try await database.withTransaction { tx in
+        let today = try await clock.today()  // read before the transaction: inside it, every query goes through its connection
+        return try await database.withTransaction { tx in
             // Lock order: subscription, then order, then customer (as submit and payment do).
             var subscription: Subscription?
             if let subscriptionID = claimed.subscriptionID {
@@ -320,9 +321,13 @@ public struct Provisioner: Sendable {
             }
             switch outcome {
             case .done:
+                try await UpstreamCharges.record(claimed, on: tx)
+                if claimed.kind == .sales {
+                    let created = try await ChangeApplier.createSubscription(claimed, customer: customer, on: tx)
+                    try await tx.query("UPDATE orders SET subscription_id = ? WHERE id = ?", [.int(created), .int(claimed.id)])
+                }
                 if let subscription {
-                    try await UpstreamCharges.record(claimed, on: tx)
-                    try await ChangeApplier.apply(claimed, to: subscription, on: tx)
+                    try await ChangeApplier.apply(claimed, to: subscription, today: today, on: tx)
                     // The subscription's own trail shows the change, next to imports and staff edits.
                     if let changed = try await SubscriptionStore(database: tx).subscriptionForWorker(subscription.id, on: tx) {
                         try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "subscription", objectID: subscription.id,
@@ -368,7 +373,41 @@ public struct Provisioner: Sendable {
 
 /// Carries a completed order's change into its subscription (inside the completing transaction).
 enum ChangeApplier {
-    static func apply(_ order: Order, to subscription: Subscription, on tx: MariaDBDatabase) async throws {
+    /// A sales order completes: the subscription it sold, from the order's business date (a trial first when the plan has one).
+    static func createSubscription(_ order: Order, customer: Account, on tx: MariaDBDatabase) async throws -> Int64 {
+        guard case .sales(let planID, let months, let additional) = try ChangeRequest.parse(json: order.changeRequest) else {
+            throw StoreError.invalid(field: "change", message: "Order #\(order.id) is not a sales order.")
+        }
+        let plan = try await PlanStore(database: tx).planForWorker(planID)
+        let start = order.effectiveDate
+        let trial = plan.trialDays > 0
+        let period = trial ? BillingPeriod(start: start, end: start.adding(days: plan.trialDays), months: months)
+                           : BillingPeriod(starting: start, months: months, anchorDay: start.day)
+        // Paid through: a prepaid period is paid by this order; a trial and a postpaid period are not.
+        // A trial's end is its first renewal; a postpaid period is invoiced at its end.
+        let paidUntil = plan.billingType == .postpaid ? period.start : period.end
+        let id = Int64(try await tx.query(
+            """
+            INSERT INTO subscriptions (customer_id, customer_path, plan_id, period_months, status, period_start, period_end, paid_until, anchor_day,
+              priced_at, individual_prices, created_at, updated_at, created_by, updated_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?)
+            """, [.int(customer.id), .string(customer.path), .int(plan.id), .int(Int64(months)), .string(trial ? "trial" : "active"),
+                  period.start.mariaDB, period.end.mariaDB, paidUntil.mariaDB,
+                  .int(Int64(trial ? period.end.day : start.day)), (order.quotedAt ?? order.createdAt).mariaDBData,
+                  order.createdBy.map { .int($0) } ?? .null, order.createdBy.map { .int($0) } ?? .null]).lastInsertID)
+        let codes = try await ResourceStore(database: tx).codes()
+        for rate in plan.resources {
+            try await tx.query("INSERT INTO subscription_resources (subscription_id, resource_id, included, additional, usage_units) VALUES (?, ?, ?, ?, 0)",
+                               [.int(id), .int(rate.resourceID), .int(rate.included), .int(additional[codes[rate.resourceID] ?? ""] ?? 0)])
+        }
+        if let created = try await SubscriptionStore(database: tx).subscriptionForWorker(id, on: tx) {
+            try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "subscription", objectID: id, action: "order #\(order.id)",
+                                      before: nil as SubscriptionAudit?, after: SubscriptionAudit(created))
+        }
+        return id
+    }
+
+    static func apply(_ order: Order, to subscription: Subscription, today: BusinessDate, on tx: MariaDBDatabase) async throws {
         let change = try ChangeRequest.parse(json: order.changeRequest)
         func setAdditional(_ line: Subscription.Line, _ additional: Int64) async throws {
             try await tx.query("UPDATE subscription_resources SET additional = ? WHERE subscription_id = ? AND resource_id = ?",
@@ -408,10 +447,34 @@ enum ChangeApplier {
                 let start = order.effectiveDate
                 let period = BillingPeriod(starting: start, months: months, anchorDay: start.day)
                 try await tx.query(
-                    "UPDATE subscriptions SET plan_id = ?, priced_at = ?, period_months = ?, period_start = ?, period_end = ?, anchor_day = ? WHERE id = ?",
+                    "UPDATE subscriptions SET plan_id = ?, priced_at = ?, period_months = ?, period_start = ?, period_end = ?, paid_until = ?, anchor_day = ? WHERE id = ?",
                     [.int(targetID), order.createdAt.mariaDBData, .int(Int64(months)), period.start.mariaDB, period.end.mariaDB,
-                     .int(Int64(start.day)), .int(subscription.id)])
+                     (order.billingType == BillingType.postpaid.rawValue ? period.start : period.end).mariaDB, .int(Int64(start.day)), .int(subscription.id)])
             }
+        case .renewal(let start, let end):
+            // Paid for the next period; if that period has begun, the subscription rolls into it now
+            // (and is active again if an unpaid renewal had suspended it).
+            try await tx.query("UPDATE subscriptions SET paid_until = GREATEST(COALESCE(paid_until, ?), ?) WHERE id = ?",
+                               [end.mariaDB, end.mariaDB, .int(subscription.id)])
+            if subscription.period.end == start && start <= today {
+                try await tx.query(
+                    """
+                    UPDATE subscriptions SET period_start = ?, period_end = ?, scheduled_change = NULL,
+                      status = IF(status = 'trial' OR (status = 'suspended' AND suspended_by_billing), 'active', status), suspended_by_billing = FALSE
+                    WHERE id = ? AND period_start = ?
+                    """, [start.mariaDB, end.mariaDB, .int(subscription.id), subscription.period.start.mariaDB])
+                for (code, additional) in subscription.scheduledAdditional {
+                    guard let line = subscription.line(code) else { continue }
+                    try await setAdditional(line, additional)
+                }
+            } else if subscription.status == .suspended && subscription.suspendedByBilling {
+                try await tx.query("UPDATE subscriptions SET status = 'active', suspended_by_billing = FALSE WHERE id = ?", [.int(subscription.id)])
+            }
+        case .cancellation:
+            try await tx.query("UPDATE subscriptions SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(6), cancel_at_period_end = FALSE WHERE id = ?",
+                               [.int(subscription.id)])
+        case .sales:
+            break
         }
         try await tx.query("UPDATE subscriptions SET updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?",
                            [order.createdBy.map { .int($0) } ?? .null, .int(subscription.id)])

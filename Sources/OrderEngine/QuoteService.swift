@@ -69,14 +69,8 @@ public struct QuoteService: Sendable {
         // restricting account keeps the plan (and a switch's target) on its exceptions list.
         var plansInvolved: Set<Int64> = [plan.id]
         if case .plan(let target, _) = change { plansInvolved.insert(target) }
-        for restriction in priceSeller != nil ? [] : try await RestrictionStore(database: database).covering(path: subscription.customerPath) {
-            let exceptions = try await RestrictionStore(database: database).exceptionPlans(of: restriction.restrictingAccountID)
-            guard !plansInvolved.isSubset(of: exceptions) else { continue }
-            let whom = restriction.accountID == customer.id ? customer.name : "\(restriction.accountName), which \(customer.name) is under,"
-            refusals.append(Refusal(.accountRestricted, "\(whom) is restricted by \(restriction.restrictingAccountName): \(restriction.reason)",
-                                    details: ["restriction_id": String(restriction.id), "reason": restriction.reason,
-                                              "restricted_by": restriction.restrictingAccountName]))
-            break
+        if priceSeller == nil, let refusal = try await Self.restriction(of: customer, plans: plansInvolved, on: database) {
+            refusals.append(refusal)
         }
 
         // Prices that apply (DOMAIN.md 4): individual, else order-time for fixed price, else the seller's now.
@@ -104,6 +98,8 @@ public struct QuoteService: Sendable {
         var lines: [QuoteLine] = []
         var reductions: [Reduction] = []
         switch change {
+        case .sales, .renewal, .cancellation:
+            throw StoreError.invalid(field: "change", message: "Quote a change, a switch or a plan switch here.")
         case .quantities(let wanted):
             var reduced = false
             for (code, additional) in wanted.sorted(by: { $0.key < $1.key }) {
@@ -221,17 +217,7 @@ public struct QuoteService: Sendable {
             }
         }
 
-        let customerCurrency = try await CurrencyStore(database: database).currency(customer.currency) ?? plan.currency
-        var rate: RateValue?
-        if customerCurrency != plan.currency {
-            if let found = try await CurrencyStore(database: database).rate(from: plan.currency.code, to: customerCurrency.code, at: now) {
-                rate = found.rate
-            } else {
-                refusals.append(Refusal(.rateMissing, "No \(plan.currency.code) → \(customerCurrency.code) rate is in effect: the invoice can't be priced."))
-            }
-        }
-        let terms = QuoteTerms(planCurrency: plan.currency, invoiceCurrency: rate == nil ? plan.currency : customerCurrency, rate: rate,
-                               taxRate: Pricing.fraction(customer.taxRate) ?? Rational(0), pricesIncludeTaxes: plan.pricesIncludeTaxes, promo: promo)
+        let terms = try await Self.terms(plan: plan, customer: customer, now: now, promo: promo, refusals: &refusals, on: database)
         guard lines.allSatisfy(\.exact.isWithinMoneyRange) else {
             throw StoreError.invalid(field: "amount", message: "This change would cost more than any invoice can carry: check the quantities.")
         }
@@ -252,5 +238,36 @@ public struct QuoteService: Sendable {
             answers.append((reduction, try await checker.check(reduction, subscriptionID: subscription.id)))
         }
         return answers
+    }
+
+    /// DOMAIN.md 8: the refusal when a restriction covers the customer (on it or above it) and the
+    /// restricting account's exceptions list does not hold every plan involved. It binds everyone.
+    static func restriction(of customer: Account, plans: Set<Int64>, on db: MariaDBDatabase) async throws -> Refusal? {
+        let store = RestrictionStore(database: db)
+        for restriction in try await store.covering(path: customer.path, on: db) {
+            let exceptions = try await store.exceptionPlans(of: restriction.restrictingAccountID, on: db)
+            guard !plans.isSubset(of: exceptions) else { continue }
+            let whom = restriction.accountID == customer.id ? customer.name : "\(restriction.accountName), which \(customer.name) is under,"
+            return Refusal(.accountRestricted, "\(whom) is restricted by \(restriction.restrictingAccountName): \(restriction.reason)",
+                           details: ["restriction_id": String(restriction.id), "reason": restriction.reason, "restricted_by": restriction.restrictingAccountName])
+        }
+        return nil
+    }
+
+    /// The invoice's currency, the rate to it, the customer's tax and the promo (DOMAIN.md 6);
+    /// a missing rate is a refusal, never 1.0.
+    static func terms(plan: Plan, customer: Account, now: Date, promo: Rational?, refusals: inout [Refusal], on db: MariaDBDatabase) async throws -> QuoteTerms {
+        let currencies = CurrencyStore(database: db)
+        let customerCurrency = try await currencies.currency(customer.currency) ?? plan.currency
+        var rate: RateValue?
+        if customerCurrency != plan.currency {
+            if let found = try await currencies.rate(from: plan.currency.code, to: customerCurrency.code, at: now) {
+                rate = found.rate
+            } else {
+                refusals.append(Refusal(.rateMissing, "No \(plan.currency.code) → \(customerCurrency.code) rate is in effect: the invoice can't be priced."))
+            }
+        }
+        return QuoteTerms(planCurrency: plan.currency, invoiceCurrency: rate == nil ? plan.currency : customerCurrency, rate: rate,
+                          taxRate: Pricing.fraction(customer.taxRate) ?? Rational(0), pricesIncludeTaxes: plan.pricesIncludeTaxes, promo: promo)
     }
 }

@@ -9,30 +9,28 @@ import Storage
 /// priced in the submit's transaction, with the order's own quote moment, and recorded when the
 /// order completes: nothing is re-priced at completion.
 enum UpstreamCharges {
-    /// Prices and stores the levels of a new order (inside the submit's transaction).
-    static func price(orderID: Int64, change: ChangeRequest, subscription: Subscription, plan: Plan, customer: Account, sold: Int64, now: Date,
-                      clock: BusinessClock, on tx: MariaDBDatabase) async throws {
+    /// Prices and stores the levels of a new order (inside the submit's transaction). `owed` prices
+    /// the order's change at a seller's prices (a reseller's net cost is its parent's prices).
+    static func price(orderID: Int64, plan: Plan, customer: Account, sold: Int64, on tx: MariaDBDatabase,
+                      owed: (Int64) async throws -> Int64) async throws {
         guard let sellerID = customer.parentID else { return }
         // Resellers strictly below the plan's owner, from the customer's seller up.
         let ancestry = customer.ancestry.dropLast()
         guard let ownerIndex = ancestry.firstIndex(of: plan.ownerAccountID) else { return }
         let chain = Array(ancestry[ancestry.index(after: ownerIndex)...].reversed())
         guard chain.first == sellerID else { return }
-        let quotes = QuoteService(database: tx, clock: clock)
-        let scope = Actor.engine(for: customer).scope
         var sold = sold
         for resellerID in chain {
             let reseller = try await AccountStore(database: tx).accountForWorker(resellerID, on: tx)
             guard let parentID = reseller.parentID else { break }
-            let owed = try await quotes.quote(subscription: subscription.id, change: change, promoCode: nil, in: scope, now: now, pricedBy: parentID)
-                .quote.plan.subtotal
+            let amount = try await owed(parentID)
             try await tx.query(
                 """
                 INSERT INTO order_upstream (order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, sold)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.int(orderID), .int(reseller.id), .string(reseller.path), .int(parentID), .string(plan.currency.code),
-                      .int(Int64(plan.currency.exponent)), .int(owed), .int(sold)])
-            sold = owed
+                      .int(Int64(plan.currency.exponent)), .int(amount), .int(sold)])
+            sold = amount
         }
     }
 

@@ -58,7 +58,8 @@ struct OrdersAPI: Sendable {
     // MARK: Invoices and payments
 
     @Sendable func listInvoices(_ request: Request, context: SignedInContext) async throws -> Response {
-        let filter = InvoiceStore.Filter(customerID: try request.queryInt("customer_id"), status: try request.queryEnum("status", InvoiceStatus.self))
+        let filter = InvoiceStore.Filter(customerID: try request.queryInt("customer_id"), status: try request.queryEnum("status", InvoiceStatus.self),
+                                         subscriptionID: try request.queryInt("subscription_id"))
         let page = try await InvoiceStore(database: services.database).list(in: context.scope, filter: filter, page: request.pageRequest)
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(InvoiceJSON.init), nextCursor: page.nextCursor))
     }
@@ -273,6 +274,7 @@ struct InvoiceJSON: Encodable {
     let sellerId: Int64
     let customerId: Int64
     let orderId: Int64?
+    let subscriptionId: Int64?
     let status: String
     let currency: String
     let issuedOn: String
@@ -296,6 +298,7 @@ struct InvoiceJSON: Encodable {
         sellerId = invoice.sellerID
         customerId = invoice.customerID
         orderId = invoice.orderID
+        subscriptionId = invoice.subscriptionID
         status = invoice.status.rawValue
         currency = invoice.currency.code
         issuedOn = invoice.issuedOn.description

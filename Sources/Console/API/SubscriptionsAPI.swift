@@ -84,6 +84,11 @@ struct SubscriptionsAPI: Sendable {
         let periodEnd: String
         let individualPrices: Bool
         let resources: [Line]
+        /// The end of what is paid (prepaid) or invoiced (postpaid).
+        let paidUntil: String?
+        let cancelAtPeriodEnd: Bool
+        /// Additional units scheduled for the next period (commitment reductions).
+        let scheduledResources: [String: Int64]?
 
         init(_ subscription: Subscription) {
             id = subscription.id
@@ -95,6 +100,12 @@ struct SubscriptionsAPI: Sendable {
             periodEnd = subscription.period.end.description
             individualPrices = subscription.individualPrices
             resources = subscription.resources.map { Line(resourceCode: $0.code, included: $0.included, additional: $0.additional, total: $0.total, usage: $0.usage) }
+            paidUntil = subscription.paidUntil?.description
+            cancelAtPeriodEnd = subscription.cancelAtPeriodEnd
+            scheduledResources = subscription.scheduledChange.flatMap { try? ChangeRequest.parse(json: $0) }.flatMap {
+                if case .quantities(let wanted) = $0 { return wanted }
+                return nil
+            }
         }
     }
 

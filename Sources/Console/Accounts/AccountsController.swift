@@ -86,6 +86,7 @@ struct AccountsController: Sendable {
         let newCustomerHref: String
         let auditHref: String
         let canRestrict: Bool
+        let newServiceHref: String?
         let restrictAction: String
         let restrictionsHref: String
         let csrf: String
@@ -119,6 +120,7 @@ struct AccountsController: Sendable {
             newCustomerHref: URLs.newAccount.path + "?kind=customer&parent_id=\(id)",
             auditHref: URLs.audit.path + "?account_id=\(id)",
             canRestrict: actor.accountKind.isStaff && actor.role != .viewer && id != actor.accountID,
+            newServiceHref: account.kind == .customer && actor.role != .viewer ? URLs.newSubscription.path + "?customer_id=\(id)" : nil,
             restrictAction: URLs.restrictions.path, restrictionsHref: URLs.restrictions.path,
             csrf: context.session.current?.csrfToken ?? ""
         ))

@@ -33,12 +33,14 @@ struct BillingController: Sendable {
         var charges = false
         /// Staff see upstream reseller charges.
         var showCharges = false
+        /// The provider sees its billing runs.
+        var showRuns = false
     }
 
     private func tabs(_ context: SignedInContext, _ active: String) -> Tabs {
         Tabs(orders: active == "orders", invoices: active == "invoices", payments: active == "payments", credit: active == "credit",
              creditHref: context.actor.accountKind == .customer ? URLs.credit(account: context.actor.accountID).path : nil,
-             showCharges: context.actor.accountKind.isStaff)
+             showCharges: context.actor.accountKind.isStaff, showRuns: context.actor.accountKind == .provider)
     }
 
     private func names(_ ids: [Int64], _ context: SignedInContext) async throws -> [Int64: String] {

@@ -71,6 +71,8 @@ struct SubscriptionsController: Sendable {
         let plans: [Option]
         let hasPlans: Bool
         let nextHref: String?
+        /// Customers (and staff filtering by a customer) order new services from here.
+        let newHref: String?
     }
 
     struct Row {
@@ -108,7 +110,10 @@ struct SubscriptionsController: Sendable {
             statuses: SubscriptionStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
             customerID: customerID.map(String.init) ?? "",
             plans: plans.map { Option(value: String($0.id), label: $0.name, selected: $0.id == planID) }, hasPlans: !plans.isEmpty,
-            nextHref: page.nextCursor.map { URLs.subscriptions.path + "?cursor=\($0)" + (status.map { "&status=\($0.rawValue)" } ?? "") }))
+            nextHref: page.nextCursor.map { URLs.subscriptions.path + "?cursor=\($0)" + (status.map { "&status=\($0.rawValue)" } ?? "") },
+            newHref: context.actor.role == .viewer ? nil
+                : context.actor.accountKind == .customer ? URLs.newSubscription.path + "?customer_id=\(context.actor.accountID)"
+                : customerID.map { URLs.newSubscription.path + "?customer_id=\($0)" }))
     }
 
     struct ShowPage {
@@ -135,6 +140,17 @@ struct SubscriptionsController: Sendable {
         let ordersHref: String
         /// The order awaiting payment, if any, with where to pay it.
         let openOrder: OrderLink?
+        /// "Renews on … for …", or how it ends.
+        let renewal: String?
+        let endsAtPeriodEnd: Bool
+        let isCancelled: Bool
+        let canCancel: Bool
+        let cancelAction: String
+        /// What cancelling now gives back.
+        let cancelRefund: String
+        let scheduled: String?
+        let scheduleAction: String
+        let invoicesHref: String
     }
 
     struct OrderLink {
@@ -168,6 +184,32 @@ struct SubscriptionsController: Sendable {
                       created: BillingController.day(order.createdAt),
                       payHref: order.status == .awaitingPayment && context.actor.role != .viewer ? order.invoiceID.map { URLs.invoiceCheckout($0).path } : nil)
         }
+        var renewal: String?
+        if subscription.status == .cancelled {
+            renewal = "Cancelled\(subscription.cancelledAt.map { " on " + BillingController.day($0) } ?? "")."
+        } else if subscription.cancelAtPeriodEnd {
+            renewal = "Ends on \(subscription.period.end): it won't renew."
+        } else if let preview = try await services.orders.renewalPreview(subscription: id, in: context.scope) {
+            let paid = (subscription.paidUntil ?? subscription.period.end) >= preview.period.end
+            renewal = paid ? "Renewed: \(preview.period.start) → \(preview.period.end) is paid."
+                           : "Renews on \(preview.period.start) for \(preview.total) (\(preview.period.start) → \(preview.period.end)), invoiced 7 days ahead."
+        } else if plan.billingType == .postpaid {
+            renewal = "Postpaid: the period is invoiced on \(subscription.period.end), with the changes made during it."
+        }
+        var cancelRefund = ""
+        if subscription.status != .cancelled {
+            let preview = try await services.orders.quoteCancellation(subscription: id, in: context.scope)
+            let total = preview.quote.charged.total
+            cancelRefund = total < 0 ? "refunds \(Money(minorUnits: -total, currency: preview.quote.charged.currency)) to credit (the unused part)"
+                                     : "refunds nothing"
+        }
+        let scheduled = subscription.scheduledChange.flatMap { json -> String? in
+            guard case .quantities(let wanted)? = try? ChangeRequest.parse(json: json) else { return nil }
+            return wanted.sorted { $0.key < $1.key }.map { code, additional in
+                let line = subscription.line(code)
+                return "\(code) → \((line?.included ?? 0) + additional)"
+            }.joined(separator: ", ")
+        }
         let history = try await AuditLog.list(on: services.database, in: context.scope, filter: .init(accountID: customer.id, objectType: "subscription"),
                                               page: PageRequest(limit: 20)).items.filter { $0.objectID == id }
         return try services.render("subscription_show", ShowPage(
@@ -181,7 +223,11 @@ struct SubscriptionsController: Sendable {
             csrf: context.session.current?.csrfToken ?? "", statusAction: URLs.subscriptionStatus(id).path, usageAction: URLs.subscriptionUsage(id).path,
             statuses: [SubscriptionStatus.active, .blocked, .suspended].map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == subscription.status) },
             orders: links, hasOrders: !links.isEmpty, ordersHref: URLs.orders.path + "?subscription_id=\(id)",
-            openOrder: zip(orders, links).first { order, _ in !order.status.isTerminal }?.1))
+            openOrder: zip(orders, links).first { order, _ in !order.status.isTerminal }?.1,
+            renewal: renewal, endsAtPeriodEnd: subscription.cancelAtPeriodEnd, isCancelled: subscription.status == .cancelled,
+            canCancel: context.actor.role != .viewer && subscription.status != .cancelled, cancelAction: URLs.cancelSubscription(id).path,
+            cancelRefund: cancelRefund, scheduled: scheduled, scheduleAction: URLs.scheduleChange(id).path,
+            invoicesHref: URLs.invoices.path))
     }
 
     // MARK: Upgrade / Downgrade
@@ -240,6 +286,10 @@ struct SubscriptionsController: Sendable {
         let effectiveDate: String
         /// Present when the change can be ordered.
         var submit: Submit? = nil
+        var submitLabel = "Submit order"
+        /// A commitment's reduction can't be made now, but can be scheduled for the renewal.
+        var schedule: Submit? = nil
+        var renewalDate: String? = nil
 
         struct Hidden {
             let name: String
@@ -307,6 +357,10 @@ struct SubscriptionsController: Sendable {
             // Submit orders exactly what was estimated; the key makes a double click one order.
             view.submit = .init(action: URLs.subscriptionOrders(id).path, csrf: context.session.current?.csrfToken ?? "",
                                 fields: Self.changeFields(from: { request.query($0) }, subscription: subscription), idempotencyKey: UUID().uuidString)
+        } else if !priced.refusals.isEmpty, priced.refusals.allSatisfy({ $0.code == .commitmentReduction }), context.actor.role != .viewer {
+            view.schedule = .init(action: URLs.scheduleChange(id).path, csrf: context.session.current?.csrfToken ?? "",
+                                  fields: Self.changeFields(from: { request.query($0) }, subscription: subscription), idempotencyKey: "")
+            view.renewalDate = subscription.period.end.description
         }
         if request.query("fragment") == "1" {
             return try services.render("_estimate", view)
@@ -346,7 +400,10 @@ struct SubscriptionsController: Sendable {
     }
 
     static func view(_ priced: PricedChange) -> EstimateView {
-        let quote = priced.quote
+        view(priced.quote, refusals: priced.refusals, effectiveDate: priced.today)
+    }
+
+    static func view(_ quote: Quote, refusals: [Refusal], effectiveDate: BusinessDate) -> EstimateView {
         let charged = quote.charged
         func money(_ minor: Int64, _ currency: Currency) -> String { Money(minorUnits: minor, currency: currency).description }
         return EstimateView(
@@ -358,7 +415,7 @@ struct SubscriptionsController: Sendable {
             tax: money(charged.tax, charged.currency), total: money(charged.total, charged.currency),
             isRefund: charged.total < 0, refund: money(-charged.total, charged.currency),
             planCurrencyTotal: quote.converted == nil ? nil : money(quote.plan.total, quote.plan.currency), rate: quote.rate?.text,
-            reasons: priced.refusals.map { EstimateView.Reason(code: $0.code.rawValue, message: $0.message) },
-            blocked: !priced.refusals.isEmpty, effectiveDate: priced.today.description)
+            reasons: refusals.map { EstimateView.Reason(code: $0.code.rawValue, message: $0.message) },
+            blocked: !refusals.isEmpty, effectiveDate: effectiveDate.description)
     }
 }

@@ -30,6 +30,17 @@ public struct PlanStore: Sendable {
         return try await hydrate(row, on: database)
     }
 
+    /// The plans a seller sells: its own and those delegated to it (a customer's catalogue).
+    public func sold(by sellerID: Int64, on db: MariaDBDatabase? = nil) async throws -> [Plan] {
+        let db = db ?? database
+        return try await hydrate(try await db.rows(
+            """
+            SELECT p.*, c.exponent FROM plans p JOIN currencies c ON c.code = p.currency
+            WHERE p.owner_account_id = ? OR EXISTS (SELECT 1 FROM plan_delegations d WHERE d.plan_id = p.id AND d.reseller_id = ?)
+            ORDER BY p.name
+            """, [.int(sellerID), .int(sellerID)]), on: db)
+    }
+
     /// A plan by id for the order engine's workers, which act on orders already reached in scope.
     public func planForWorker(_ id: Int64) async throws -> Plan {
         let rows = try await database.rows("SELECT p.*, c.exponent FROM plans p JOIN currencies c ON c.code = p.currency WHERE p.id = ?", [.int(id)])

@@ -14,6 +14,7 @@ public struct Invoice: Sendable, Equatable {
     public var customerID: Int64
     public var customerPath: String
     public var orderID: Int64?
+    public var subscriptionID: Int64?
     public var currency: Currency
     public var subtotal: Int64
     public var discount: Int64
@@ -59,6 +60,9 @@ public struct InvoiceDraft: Sendable {
     public var sellerID: Int64
     public var customer: Account
     public var orderID: Int64?
+    public var subscriptionID: Int64?
+    /// Postpaid period invoices: one per subscription and period.
+    public var periodKey: String?
     public var currency: Currency
     public var subtotal: Int64
     public var discount: Int64
@@ -69,11 +73,14 @@ public struct InvoiceDraft: Sendable {
     public var issuedOn: BusinessDate
     public var lines: [Invoice.Line]
 
-    public init(sellerID: Int64, customer: Account, orderID: Int64?, currency: Currency, subtotal: Int64, discount: Int64, tax: Int64, total: Int64,
+    public init(sellerID: Int64, customer: Account, orderID: Int64?, subscriptionID: Int64? = nil, periodKey: String? = nil, currency: Currency,
+                subtotal: Int64, discount: Int64, tax: Int64, total: Int64,
                 taxRate: String, pricesIncludeTaxes: Bool, issuedOn: BusinessDate, lines: [Invoice.Line]) {
         self.sellerID = sellerID
         self.customer = customer
         self.orderID = orderID
+        self.subscriptionID = subscriptionID
+        self.periodKey = periodKey
         self.currency = currency
         self.subtotal = subtotal
         self.discount = discount
@@ -100,12 +107,14 @@ public struct InvoiceStore: Sendable {
             .decode(column: "last_number", as: Int64.self)
         let id = Int64(try await tx.query(
             """
-            INSERT INTO invoices (seller_id, number, customer_id, customer_path, order_id, currency, currency_exponent, subtotal, discount, tax, total,
-              tax_rate, prices_include_taxes, status, issued_on, created_at, created_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'unpaid', ?, UTC_TIMESTAMP(6), ?)
+            INSERT INTO invoices (seller_id, number, customer_id, customer_path, order_id, subscription_id, period_key, currency, currency_exponent,
+              subtotal, discount, tax, total, tax_rate, prices_include_taxes, status, issued_on, created_at, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?)
             """, [.int(draft.sellerID), .int(number), .int(draft.customer.id), .string(draft.customer.path), draft.orderID.map { .int($0) } ?? .null,
+                  draft.subscriptionID.map { .int($0) } ?? .null, draft.periodKey.map { .string($0) } ?? .null,
                   .string(draft.currency.code), .int(Int64(draft.currency.exponent)), .int(draft.subtotal), .int(draft.discount), .int(draft.tax),
-                  .int(draft.total), .string(draft.taxRate), draft.pricesIncludeTaxes.mariaDBData, draft.issuedOn.mariaDB,
+                  .int(draft.total), .string(draft.taxRate), draft.pricesIncludeTaxes.mariaDBData,
+                  .string(draft.total <= 0 ? InvoiceStatus.paid.rawValue : InvoiceStatus.unpaid.rawValue), draft.issuedOn.mariaDB,
                   actor.map { .int($0.userID) } ?? .null]).lastInsertID)
         for line in draft.lines {
             try await tx.query("INSERT INTO invoice_lines (invoice_id, position, description, amount, discount) VALUES (?, ?, ?, ?, ?)",
@@ -125,9 +134,11 @@ public struct InvoiceStore: Sendable {
     public struct Filter: Sendable {
         public var customerID: Int64?
         public var status: InvoiceStatus?
-        public init(customerID: Int64? = nil, status: InvoiceStatus? = nil) {
+        public var subscriptionID: Int64?
+        public init(customerID: Int64? = nil, status: InvoiceStatus? = nil, subscriptionID: Int64? = nil) {
             self.customerID = customerID
             self.status = status
+            self.subscriptionID = subscriptionID
         }
     }
 
@@ -136,6 +147,7 @@ public struct InvoiceStore: Sendable {
         var binds: [MariaDBData] = [.string(scope.pathPattern)]
         if let value = filter.customerID { conditions.append("customer_id = ?"); binds.append(.int(value)) }
         if let value = filter.status { conditions.append("status = ?"); binds.append(.string(value.rawValue)) }
+        if let value = filter.subscriptionID { conditions.append("subscription_id = ?"); binds.append(.int(value)) }
         if let cursor = page.cursor { conditions.append("id < ?"); binds.append(.int(cursor)) }
         binds.append(.int(Int64(page.limit + 1)))
         let items = try await hydrate(try await database.rows(
@@ -162,7 +174,7 @@ public struct InvoiceStore: Sendable {
             Invoice(
                 id: id, sellerID: try row.decode(column: "seller_id", as: Int64.self), number: try row.decode(column: "number", as: Int64.self),
                 customerID: try row.decode(column: "customer_id", as: Int64.self), customerPath: try row.decode(column: "customer_path", as: String.self),
-                orderID: try row.decode(column: "order_id", as: Int64?.self),
+                orderID: try row.decode(column: "order_id", as: Int64?.self), subscriptionID: try row.decode(column: "subscription_id", as: Int64?.self),
                 currency: Currency(code: try row.decode(column: "currency", as: String.self), exponent: try row.decode(column: "currency_exponent", as: Int.self)),
                 subtotal: try row.decode(column: "subtotal", as: Int64.self), discount: try row.decode(column: "discount", as: Int64.self),
                 tax: try row.decode(column: "tax", as: Int64.self), total: try row.decode(column: "total", as: Int64.self),

@@ -137,7 +137,7 @@ public struct SubscriptionStore: Sendable {
                   priced_at, individual_prices, created_at, updated_at, created_by, updated_by)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?)
                 """, [.int(customer.id), .string(customer.path), .int(plan.id), .int(Int64(draft.periodMonths)), .string(status!.rawValue),
-                      period.start.mariaDB, period.end.mariaDB, period.end.mariaDB, .int(Int64(start!.day)), now.mariaDBData,
+                      period.start.mariaDB, period.end.mariaDB, (plan.billingType == .postpaid ? period.start : period.end).mariaDB, .int(Int64(start!.day)), now.mariaDBData,
                       (draft.individualPrices != nil).mariaDBData, .int(scope.actor.userID), .int(scope.actor.userID)]).lastInsertID)
             for (resource, included, additional, usage) in lines {
                 try await tx.query("INSERT INTO subscription_resources (subscription_id, resource_id, included, additional, usage_units) VALUES (?, ?, ?, ?, ?)",

@@ -1,0 +1,252 @@
+import Commerce
+import Foundation
+import Hummingbird
+import OrderEngine
+import Storage
+
+/// The life of a subscription in the console: "Order a new service", cancellation, changes
+/// scheduled for the renewal, and the provider's billing-run page (DOMAIN.md 6 and 7).
+struct LifecycleController: Sendable {
+    let services: ConsoleServices
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get(URLs.newSubscription.route, use: newService)
+        group.post(URLs.newSubscription.route, use: orderService)
+        group.post(URLs.cancelSubscription(0).route, use: cancel)
+        group.post(URLs.scheduleChange(0).route, use: schedule)
+        group.get(URLs.billingRuns.route, use: runs)
+        group.post(URLs.billingRuns.route, use: runNow)
+    }
+
+    private func chrome(_ context: SignedInContext, _ section: Chrome.Section = .subscriptions) -> Chrome {
+        Chrome(actor: context.actor, session: context.session, section: section)
+    }
+
+    // MARK: Order a new service
+
+    struct NewServicePage {
+        struct PlanCard {
+            let id: Int64
+            let name: String
+            let href: String
+            let billingType: String
+            let trial: String?
+            let prices: String
+            let selected: Bool
+        }
+        struct ResourceField {
+            let code: String
+            let name: String
+            let included: String
+            let limits: String
+            let value: String
+        }
+        let chrome: Chrome
+        let customerID: Int64
+        let customerName: String
+        let plans: [PlanCard]
+        let hasPlans: Bool
+        let plan: PlanCard?
+        let periods: [Option]
+        let resources: [ResourceField]
+        let promo: String
+        let estimate: SubscriptionsController.EstimateView?
+        let action: String
+    }
+
+    private func customerID(_ request: Request, _ context: SignedInContext) -> Int64? {
+        // A customer orders for itself; an id that isn't its own is looked up (and not found) like any other.
+        request.query("customer_id").flatMap { Int64($0) } ?? (context.actor.accountKind == .customer ? context.actor.accountID : nil)
+    }
+
+    /// The plans the customer's seller sells; with `plan_id`, its form; with `estimate=1`, the priced order and Submit.
+    @Sendable func newService(_ request: Request, context: SignedInContext) async throws -> HTML {
+        guard let customerID = customerID(request, context) else { throw StoreError.invalid(field: "customer_id", message: "Open this page from a customer.") }
+        let customer = try await AccountStore(database: services.database).account(customerID, in: context.scope)
+        guard context.actor.role != .viewer else { throw StoreError.forbidden("viewers don't order") }
+        let plans = try await services.orders.catalogue(for: customerID, in: context.scope)
+        let selected = request.query("plan_id").flatMap { Int64($0) }.flatMap { id in plans.first { $0.id == id } }
+        let codes = try await ResourceStore(database: services.database).all()
+        func card(_ plan: Plan) async throws -> NewServicePage.PlanCard {
+            let prices = try await PlanStore(database: services.database).prices(of: plan, seller: customer.parentID!, at: try await services.clock.now())
+            let fees = plan.periods.compactMap { months in prices.periodFees[months].map { "\(months) mo: \($0.amountText) \(plan.currency.code)" } }
+            return NewServicePage.PlanCard(id: plan.id, name: plan.name, href: URLs.newSubscription.path + "?customer_id=\(customerID)&plan_id=\(plan.id)",
+                                           billingType: plan.billingType.rawValue.replacingOccurrences(of: "_", with: " "),
+                                           trial: plan.trialDays > 0 ? "\(plan.trialDays)-day trial" : nil, prices: fees.joined(separator: " · "),
+                                           selected: plan.id == selected?.id)
+        }
+        var cards: [NewServicePage.PlanCard] = []
+        for plan in plans { cards.append(try await card(plan)) }
+        var estimate: SubscriptionsController.EstimateView?
+        var resources: [NewServicePage.ResourceField] = []
+        let months = request.query("period_months").flatMap { Int($0) } ?? selected?.periods.first ?? 1
+        if let plan = selected {
+            for rate in plan.resources {
+                guard let resource = codes.first(where: { $0.id == rate.resourceID }), rate.included != -1 else { continue }
+                resources.append(.init(code: resource.code, name: resource.name, included: String(rate.included),
+                                       limits: "\(rate.minUnits)–\(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits))",
+                                       value: request.query(resource.code) ?? String(rate.included)))
+            }
+            if request.query("estimate") == "1" {
+                let sale = saleRequest(customerID: customerID, plan: plan, months: months, value: { request.query($0) }, codes: codes.map { ($0.id, $0.code) })
+                do {
+                    let priced = try await services.orders.quoteSale(sale, in: context.scope)
+                    var view = SubscriptionsController.view(priced.quote, refusals: priced.refusals, effectiveDate: priced.today)
+                    if priced.refusals.isEmpty {
+                        var fields = [EstimateViewHidden(name: "customer_id", value: String(customerID)), .init(name: "plan_id", value: String(plan.id)),
+                                      .init(name: "period_months", value: String(months)), .init(name: "promo_code", value: sale.promoCode ?? "")]
+                        fields += resources.map { .init(name: $0.code, value: $0.value) }
+                        view.submit = .init(action: URLs.newSubscription.path, csrf: context.session.current?.csrfToken ?? "", fields: fields,
+                                            idempotencyKey: UUID().uuidString)
+                        view.submitLabel = priced.trial ? "Start the trial" : "Place the order"
+                    }
+                    estimate = view
+                } catch let errors as ValidationErrors {
+                    context.session.update { $0.flash = errors.fields.map(\.message).joined(separator: " ") }
+                } catch StoreError.invalid(_, let message) {
+                    context.session.update { $0.flash = message }
+                }
+            }
+        }
+        var selectedCard: NewServicePage.PlanCard?
+        if let selected { selectedCard = try await card(selected) }
+        return try services.render("subscription_new", NewServicePage(
+            chrome: chrome(context), customerID: customerID, customerName: customer.name, plans: cards, hasPlans: !cards.isEmpty,
+            plan: selectedCard,
+            periods: (selected?.periods ?? []).map { Option(value: String($0), label: "\($0) month\($0 == 1 ? "" : "s")", selected: $0 == months) },
+            resources: resources, promo: request.query("promo_code") ?? "", estimate: estimate, action: URLs.newSubscription.path))
+    }
+
+    typealias EstimateViewHidden = SubscriptionsController.EstimateView.Hidden
+
+    /// Form values → a sale: each resource field is the total wanted; additional = total − included.
+    private func saleRequest(customerID: Int64, plan: Plan, months: Int, value: (String) -> String?, codes: [(Int64, String)]) -> SaleRequest {
+        var additional: [String: Int64] = [:]
+        for rate in plan.resources where rate.included != -1 {
+            guard let code = codes.first(where: { $0.0 == rate.resourceID })?.1,
+                  let total = value(code).flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }) else { continue }
+            let (extra, overflow) = total.subtractingReportingOverflow(rate.included)
+            additional[code] = overflow ? Int64.max : extra
+        }
+        return SaleRequest(customerID: customerID, planID: plan.id, periodMonths: months, additional: additional,
+                           promoCode: value("promo_code").flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    @Sendable func orderService(_ request: Request, context: SignedInContext) async throws -> Response {
+        let form = try await request.form(context)
+        guard let customerID = Int64(form.text("customer_id")) else { throw StoreError.invalid(field: "customer_id", message: "Choose a customer.") }
+        _ = try await AccountStore(database: services.database).account(customerID, in: context.scope)
+        let plans = try await services.orders.catalogue(for: customerID, in: context.scope)
+        guard let planID = Int64(form.text("plan_id")), let plan = plans.first(where: { $0.id == planID }) else {
+            throw StoreError.invalid(field: "plan_id", message: "Choose a plan this customer's seller sells.")
+        }
+        let codes = try await ResourceStore(database: services.database).all().map { ($0.id, $0.code) }
+        let sale = saleRequest(customerID: customerID, plan: plan, months: Int(form.text("period_months")) ?? 1, value: { form[$0] }, codes: codes)
+        do {
+            let result = try await services.orders.submitSale(sale, idempotencyKey: form.text("idempotency_key").isEmpty ? nil : form.text("idempotency_key"),
+                                                              in: context.scope)
+            if result.order.status == .awaitingPayment, let invoice = result.order.invoiceID {
+                context.session.update { $0.flash = "Order #\(result.order.id) for \(plan.name) is placed. Pay its invoice to start the service." }
+                return redirect(.invoiceCheckout(invoice))
+            }
+            context.session.update { $0.flash = "Order #\(result.order.id) for \(plan.name) is placed; the service is being set up." }
+            return redirect(.order(result.order.id))
+        } catch let refused as OrderRefused {
+            context.session.update { $0.flash = "The order was not placed: \(refused.first.message)" }
+        } catch StoreError.invalid(_, let message) {
+            context.session.update { $0.flash = "The order was not placed: \(message)" }
+        }
+        return redirect(to: URLs.newSubscription.path + "?customer_id=\(customerID)&plan_id=\(plan.id)")
+    }
+
+    // MARK: Cancellation and scheduled changes
+
+    @Sendable func cancel(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        _ = try await SubscriptionStore(database: services.database).subscription(id, in: context.scope)
+        let form = try await request.form(context)
+        do {
+            switch form.text("when") {
+            case "now":
+                let order = try await services.orders.cancelNow(subscription: id, in: context.scope)
+                context.session.update {
+                    $0.flash = order.totals.total < 0 ? "Subscription \(id) is cancelled; \(order.money(-order.totals.total)) is refunded to credit."
+                                                       : "Subscription \(id) is cancelled."
+                }
+            case "period_end":
+                let subscription = try await services.orders.cancelAtPeriodEnd(subscription: id, true, in: context.scope)
+                context.session.update { $0.flash = "Subscription \(id) ends on \(subscription.period.end); it won't renew." }
+            default:
+                _ = try await services.orders.cancelAtPeriodEnd(subscription: id, false, in: context.scope)
+                context.session.update { $0.flash = "Subscription \(id) renews as usual." }
+            }
+        } catch let refused as OrderRefused {
+            context.session.update { $0.flash = refused.first.message }
+        } catch StoreError.invalid(_, let message) {
+            context.session.update { $0.flash = message }
+        }
+        return redirect(.subscription(id))
+    }
+
+    /// Schedules the estimated quantities for the renewal (a commitment's reductions), or clears them (`clear=1`).
+    @Sendable func schedule(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        let subscription = try await SubscriptionStore(database: services.database).subscription(id, in: context.scope)
+        let form = try await request.form(context)
+        do {
+            if form.text("clear") == "1" {
+                _ = try await services.orders.schedule(nil, subscription: id, in: context.scope)
+                context.session.update { $0.flash = "Nothing is scheduled for the renewal any more." }
+            } else if case .quantities(let wanted) = SubscriptionsController.change(from: { form[$0] }, subscription: subscription) {
+                _ = try await services.orders.schedule(wanted, subscription: id, in: context.scope)
+                context.session.update { $0.flash = "Scheduled for the renewal on \(subscription.period.end)." }
+            }
+        } catch let errors as ValidationErrors {
+            context.session.update { $0.flash = errors.fields.map(\.message).joined(separator: " ") }
+        } catch StoreError.invalid(_, let message) {
+            context.session.update { $0.flash = message }
+        }
+        return redirect(.subscription(id))
+    }
+
+    // MARK: Billing runs
+
+    struct RunsPage {
+        struct Row {
+            let id: Int64
+            let date: String
+            let started: String
+            let duration: String
+            let node: String
+            let counts: BillingRunResult
+        }
+        let chrome: Chrome
+        let rows: [Row]
+        let empty: Bool
+        let canRun: Bool
+        let csrf: String
+        let today: String
+        let last: Row?
+    }
+
+    @Sendable func runs(_ request: Request, context: SignedInContext) async throws -> HTML {
+        guard context.actor.accountKind == .provider else { throw StoreError.forbidden("billing runs are the provider's") }
+        let rows = try await BillingRun.recent(on: services.database).map { run in
+            RunsPage.Row(id: run.result.id, date: run.result.businessDate, started: BillingController.moment(run.startedAt),
+                         duration: run.finishedAt.map { String(format: "%.2f s", $0.timeIntervalSince(run.startedAt)) } ?? "running",
+                         node: run.node, counts: run.result)
+        }
+        return try services.render("billing_runs", RunsPage(
+            chrome: chrome(context, .settings), rows: rows, empty: rows.isEmpty, canRun: context.actor.role == .admin,
+            csrf: context.session.current?.csrfToken ?? "", today: try await services.clock.today().description, last: rows.first))
+    }
+
+    @Sendable func runNow(_ request: Request, context: SignedInContext) async throws -> Response {
+        guard context.actor.accountKind == .provider, context.actor.role == .admin else { throw StoreError.forbidden("the provider's admins run the billing run") }
+        let result = try await services.billingRun.run(by: context.actor)
+        context.session.update {
+            $0.flash = "Billing run for \(result.businessDate): \(result.renewalOrders) renewal orders, \(result.invoices) invoices, \(result.rolledOver) rolled over, \(result.suspended) suspended."
+        }
+        return redirect(.billingRuns)
+    }
+}

@@ -1,0 +1,377 @@
+import Commerce
+import Foundation
+import MariaDB
+import Storage
+
+/// The prices a subscription is charged at (DOMAIN.md 4): its seller's current prices, unless the
+/// plan is fixed price (the order-time prices) or it has individual prices (those).
+enum ChargedPrices {
+    static func schedule(plan: Plan, seller: Int64, subscription: Subscription?, now: Date, useIndividual: Bool = true,
+                         on db: MariaDBDatabase) async throws -> PriceSchedule {
+        let moment = plan.fixedPrice ? (subscription?.pricedAt ?? now) : now
+        var schedule = try await PlanStore(database: db).prices(of: plan, seller: seller, at: moment, on: db)
+        if let subscription, subscription.individualPrices, useIndividual {
+            for (resource, fees) in try await SubscriptionStore(database: db).individualPrices(of: subscription, currency: plan.currency) {
+                schedule.resourceFees[resource] = fees
+            }
+        }
+        return schedule
+    }
+
+    /// A whole period of the subscription at the prices it is charged, with any scheduled quantities.
+    static func periodLines(_ subscription: Subscription, plan: Plan, seller: Int64, period: BillingPeriod, now: Date, label: String,
+                            useIndividual: Bool = true, on db: MariaDBDatabase) async throws -> [QuoteLine] {
+        let schedule = try await ChargedPrices.schedule(plan: plan, seller: seller, subscription: subscription, now: now, useIndividual: useIndividual, on: db)
+        let zero = UnitPrice(scaled: 0, currency: plan.currency)
+        return PeriodPricing.period(fee: schedule.periodFees[period.months] ?? zero,
+                                    resources: ChargedPrices.held(subscription, plan: plan, schedule: schedule, additional: subscription.scheduledAdditional),
+                                    period: period, label: label)
+    }
+
+    /// The subscription's resources as a period charges them; `additional` overrides the quantities (a scheduled change).
+    static func held(_ subscription: Subscription, plan: Plan, schedule: PriceSchedule, additional: [String: Int64] = [:]) -> [PeriodPricing.Held] {
+        let zero = UnitPrice(scaled: 0, currency: plan.currency)
+        return subscription.resources.compactMap { line in
+            guard plan.resources.contains(where: { $0.resourceID == line.resourceID }) else { return nil }
+            let fees = schedule.resourceFees[line.resourceID]
+            return PeriodPricing.Held(code: line.code, additional: additional[line.code] ?? line.additional, monthly: fees?.recurringFee ?? zero,
+                                      setup: fees?.setupFee ?? zero)
+        }
+    }
+}
+
+/// Billing settings: how many days ahead a renewal is invoiced and how long it may stay unpaid.
+public struct BillingSettings: Sendable {
+    public var renewalLeadDays: Int
+    public var graceDays: Int
+
+    public init(renewalLeadDays: Int = 7, graceDays: Int = 7) {
+        self.renewalLeadDays = renewalLeadDays
+        self.graceDays = graceDays
+    }
+}
+
+// MARK: - Sales orders
+
+/// A new subscription, priced (DOMAIN.md 6 and 7): setup fees of the additional units and the first
+/// period (fee and resources) at the seller's prices, nothing during a trial; postpaid pays the
+/// period at its end.
+public struct PricedSale: Sendable {
+    public var customer: Account
+    public var plan: Plan
+    public var period: BillingPeriod
+    public var trial: Bool
+    public var quote: Quote
+    public var refusals: [Refusal]
+    public var today: BusinessDate
+}
+
+public struct SaleRequest: Sendable, Equatable {
+    public var customerID: Int64
+    public var planID: Int64
+    public var periodMonths: Int
+    public var additional: [String: Int64]
+    public var promoCode: String?
+
+    public init(customerID: Int64, planID: Int64, periodMonths: Int, additional: [String: Int64], promoCode: String? = nil) {
+        self.customerID = customerID
+        self.planID = planID
+        self.periodMonths = periodMonths
+        self.additional = additional
+        self.promoCode = promoCode
+    }
+}
+
+extension OrderService {
+    /// Plans a customer can buy: the ones its seller sells.
+    public func catalogue(for customerID: Int64, in scope: TenantScope) async throws -> [Plan] {
+        let customer = try await AccountStore(database: database).account(customerID, in: scope)
+        guard customer.kind == .customer, let seller = customer.parentID else { throw StoreError.invalid(field: "customer_id", message: "Choose a customer.") }
+        let plans = PlanStore(database: database)
+        return try await plans.sold(by: seller)
+    }
+
+    /// Prices a sales order and lists what refuses it; field problems throw (422 naming the field).
+    public func quoteSale(_ sale: SaleRequest, in scope: TenantScope, now given: Date? = nil, pricedBy priceSeller: Int64? = nil,
+                          on db: MariaDBDatabase? = nil) async throws -> PricedSale {
+        let db = db ?? database
+        let customer = try await AccountStore(database: db).account(sale.customerID, in: scope, on: db)
+        guard customer.kind == .customer, let sellerID = customer.parentID else {
+            throw StoreError.invalid(field: "customer_id", message: "Subscriptions are ordered for customers.")
+        }
+        let plans = PlanStore(database: db)
+        guard let plan = try await plans.sold(by: sellerID, on: db).first(where: { $0.id == sale.planID }) else {
+            throw StoreError.invalid(field: "plan_id", message: "\(customer.name)'s seller does not sell that plan.")
+        }
+        guard plan.periods.contains(sale.periodMonths) else {
+            throw StoreError.invalid(field: "period_months", message: "\(plan.name) offers \(plan.periods.map(String.init).joined(separator: ", ")) months.")
+        }
+        let now: Date
+        if let given { now = given } else { now = try await clock.now() }
+        let today = BusinessDate(instant: now)
+        var refusals: [Refusal] = []
+        if priceSeller == nil, let refusal = try await QuoteService.restriction(of: customer, plans: [plan.id], on: db) { refusals.append(refusal) }
+        let codes = try await ResourceStore(database: db).codes()
+        var errors = ValidationErrors()
+        for (code, additional) in sale.additional.sorted(by: { $0.key < $1.key }) {
+            guard let rate = plan.resources.first(where: { codes[$0.resourceID] == code }) else {
+                errors.add("resources.\(code).resource_code", "\(plan.name) has no resource \(code).")
+                continue
+            }
+            guard additional.magnitude <= 1_000_000_000 else { errors.add("resources.\(code).additional", "\(additional) units is beyond what any plan sells."); continue }
+            if rate.included != -1 {
+                let total = rate.included + additional
+                if total < 0 || total < rate.minUnits || (rate.maxUnits != -1 && total > rate.maxUnits) {
+                    refusals.append(Refusal(.outOfLimits, "\(code) must stay between \(rate.minUnits) and \(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits)); \(total) asked.",
+                                            details: ["resource_code": code, "total": String(total)]))
+                }
+            }
+        }
+        try errors.throwIfAny()
+        let trial = plan.trialDays > 0
+        let period = trial
+            ? BillingPeriod(start: today, end: today.adding(days: plan.trialDays), months: sale.periodMonths)
+            : BillingPeriod(starting: today, months: sale.periodMonths, anchorDay: today.day)
+        let schedule = try await ChargedPrices.schedule(plan: plan, seller: priceSeller ?? sellerID, subscription: nil, now: now, on: db)
+        let zero = UnitPrice(scaled: 0, currency: plan.currency)
+        let held = plan.resources.compactMap { rate -> PeriodPricing.Held? in
+            guard let code = codes[rate.resourceID] else { return nil }
+            let fees = schedule.resourceFees[rate.resourceID]
+            return PeriodPricing.Held(code: code, additional: sale.additional[code] ?? 0, monthly: fees?.recurringFee ?? zero, setup: fees?.setupFee ?? zero)
+        }
+        var lines: [QuoteLine] = []
+        if !trial {
+            lines += PeriodPricing.setup(held, period: period)
+            if plan.billingType != .postpaid {
+                lines += PeriodPricing.period(fee: schedule.periodFees[sale.periodMonths] ?? zero, resources: held, period: period, label: "\(plan.name), first period")
+            }
+        }
+        var promo: Rational?
+        if priceSeller == nil, let code = sale.promoCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
+            if let found = try await PromoCodeStore(database: db).valid(code: code, seller: sellerID, on: today) {
+                promo = found
+            } else {
+                refusals.append(Refusal(.promoInvalid, "The promo code \(code) is unknown or has expired.", details: ["promo_code": code]))
+            }
+        }
+        let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: promo, refusals: &refusals, on: db)
+        guard lines.allSatisfy(\.exact.isWithinMoneyRange) else {
+            throw StoreError.invalid(field: "resources", message: "This order would cost more than any invoice can carry: check the quantities.")
+        }
+        let ordered = refusals.enumerated().sorted { ($0.element.code.rank, $0.offset) < ($1.element.code.rank, $1.offset) }.map(\.element)
+        return PricedSale(customer: customer, plan: plan, period: period, trial: trial, quote: Pricing.quote(lines, terms: terms), refusals: ordered, today: today)
+    }
+
+    /// Submits a sales order: paid like any order; provisioning creates the subscription. The
+    /// idempotency key works as for changes.
+    public func submitSale(_ sale: SaleRequest, idempotencyKey: String?, in scope: TenantScope) async throws -> SubmitResult {
+        let customer = try await AccountStore(database: database).account(sale.customerID, in: scope)
+        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't order") }
+        if let key = idempotencyKey, key.isEmpty || key.unicodeScalars.count > 255 || !key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }) {
+            throw StoreError.invalid(field: "Idempotency-Key", message: "An idempotency key has 1 to 255 printable ASCII characters.")
+        }
+        let change = ChangeRequest.sales(planID: sale.planID, periodMonths: sale.periodMonths, additional: sale.additional)
+        let fingerprint = "customer \(customer.id) | \(change.json) | promo \(sale.promoCode ?? "")"
+        let now = try await clock.now()
+        do {
+            let result = try await database.withTransaction { tx -> SubmitResult in
+                // The customer's row serializes a customer's sales orders (and its credit).
+                _ = try await AccountStore(database: tx).account(customer.id, in: scope, on: tx, forUpdate: true)
+                if let key = idempotencyKey, let earlier = try await Self.keyed(key, fingerprint: fingerprint, actor: scope.actor, on: tx) {
+                    return SubmitResult(order: try await OrderStore(database: tx).order(earlier, in: scope, on: tx), replayed: true)
+                }
+                let priced = try await quoteSale(sale, in: scope, now: now, on: tx)
+                guard priced.refusals.isEmpty else { throw OrderRefused(refusals: priced.refusals) }
+                let charged = priced.quote.charged
+                let needsPayment = priced.plan.billingType != .postpaid && charged.total > 0
+                let id = try await Self.insert(NewOrder(
+                    change: change, status: needsPayment ? .awaitingPayment : .provisioning, subscriptionID: nil, customer: priced.customer,
+                    sellerID: priced.customer.parentID!, plan: priced.plan, pricedAgainst: "{}",
+                    summary: "New \(priced.plan.name), \(sale.periodMonths)-month period" + (priced.trial ? ", \(priced.plan.trialDays)-day trial first" : ""),
+                    today: priced.today, now: now, expiresAt: nil, promo: sale.promoCode?.nilIfEmpty, quote: priced.quote, renewalKey: nil,
+                    issueInvoice: needsPayment), actor: scope.actor, on: tx)
+                try await UpstreamCharges.price(orderID: id, plan: priced.plan, customer: priced.customer,
+                                                sold: priced.quote.plan.subtotal - priced.quote.plan.discount, on: tx) { parent in
+                    try await quoteSale(SaleRequest(customerID: sale.customerID, planID: sale.planID, periodMonths: sale.periodMonths, additional: sale.additional),
+                                        in: scope, now: now, pricedBy: parent, on: tx).quote.plan.subtotal
+                }
+                if let key = idempotencyKey {
+                    try await tx.query("DELETE FROM idempotency_keys WHERE user_id = ? AND idempotency_key = ? AND created_at <= UTC_TIMESTAMP(6) - INTERVAL 24 HOUR",
+                                       [.int(scope.actor.userID), .string(key)])
+                    try await tx.query(
+                        "INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, order_id, created_at) VALUES (?, ?, SHA2(?, 256), ?, UTC_TIMESTAMP(6))",
+                        [.int(scope.actor.userID), .string(key), .string(fingerprint), .int(id)])
+                }
+                let order = try await OrderStore(database: tx).order(id, in: scope, on: tx)
+                try await AuditLog.record(on: tx, actor: scope.actor, account: priced.customer, objectType: "order", objectID: id, action: "submit",
+                                          before: nil as OrderAudit?, after: OrderAudit(order))
+                return SubmitResult(order: order, replayed: false)
+            }
+            if result.order.status == .provisioning && !result.replayed { bell?.ring() }
+            return result
+        } catch let error as MariaDBError where error.isDuplicateKey {
+            if let key = idempotencyKey, let earlier = try await Self.keyed(key, fingerprint: fingerprint, actor: scope.actor, on: database) {
+                return SubmitResult(order: try await OrderStore(database: database).order(earlier, in: scope), replayed: true)
+            }
+            throw error
+        }
+    }
+}
+
+// MARK: - Cancellation
+
+/// What cancelling now would give back (DOMAIN.md 7): the unused part, prorated as a reduction to
+/// zero; nothing for non-refundable plans or a trial.
+public struct PricedCancellation: Sendable {
+    public var subscription: Subscription
+    public var plan: Plan
+    public var quote: Quote
+    public var refusals: [Refusal]
+    public var today: BusinessDate
+}
+
+extension OrderService {
+    public func quoteCancellation(subscription id: Int64, in scope: TenantScope, now given: Date? = nil, pricedBy priceSeller: Int64? = nil,
+                                  on db: MariaDBDatabase? = nil) async throws -> PricedCancellation {
+        let db = db ?? database
+        let subscription = try await SubscriptionStore(database: db).subscription(id, in: scope, on: db)
+        let plan = try await PlanStore(database: db).planForWorker(subscription.planID)
+        let customer = try await AccountStore(database: db).account(subscription.customerID, in: scope, on: db)
+        let now: Date
+        if let given { now = given } else { now = try await clock.now() }
+        let today = BusinessDate(instant: now)
+        var refusals: [Refusal] = []
+        if subscription.status == .cancelled {
+            refusals.append(Refusal(.subscriptionNotActive, "The subscription is cancelled already."))
+        }
+        let day = max(subscription.period.start, min(today, subscription.period.end.adding(days: -1)))
+        var lines: [QuoteLine] = []
+        if plan.billingType != .nonRefund && subscription.status != .trial {
+            let schedule = try await ChargedPrices.schedule(plan: plan, seller: priceSeller ?? customer.parentID!, subscription: subscription, now: now,
+                                                            useIndividual: priceSeller == nil, on: db)
+            let zero = UnitPrice(scaled: 0, currency: plan.currency)
+            lines = PeriodPricing.cancellation(fee: schedule.periodFees[subscription.period.months] ?? zero,
+                                               resources: ChargedPrices.held(subscription, plan: plan, schedule: schedule),
+                                               period: subscription.period, on: day)
+        }
+        let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: nil, refusals: &refusals, on: db)
+        return PricedCancellation(subscription: subscription, plan: plan, quote: Pricing.quote(lines, terms: terms), refusals: refusals, today: today)
+    }
+
+    /// Cancels now: an order whose negative total is the refund (to credit, once provisioned);
+    /// unpaid orders of the subscription are cancelled with it.
+    public func cancelNow(subscription id: Int64, in scope: TenantScope) async throws -> Order {
+        _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
+        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't cancel subscriptions") }
+        let now = try await clock.now()
+        let order = try await database.withTransaction { tx -> Order in
+            let subscription = try await SubscriptionStore(database: tx).subscription(id, in: scope, on: tx, forUpdate: true)
+            let customer = try await AccountStore(database: tx).account(subscription.customerID, in: scope, on: tx)
+            // What awaits payment goes; what is being provisioned must finish first.
+            if let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
+               let pending = try await OrderStore(database: tx).orderForWorker(open, on: tx, forUpdate: true) {
+                guard pending.status == .awaitingPayment else {
+                    throw OrderRefused(refusals: [Refusal(.orderOpen, "Order #\(open) is being provisioned; cancel once it has finished.", details: ["order_id": String(open)])])
+                }
+                _ = try await Self.close(pending, as: .cancelled, customer: customer, actor: scope.actor, on: tx)
+            }
+            let priced = try await quoteCancellation(subscription: id, in: scope, now: now, on: tx)
+            guard priced.refusals.isEmpty else { throw OrderRefused(refusals: priced.refusals) }
+            let change = ChangeRequest.cancellation
+            let orderID = try await Self.insert(NewOrder(
+                change: change, status: .provisioning, subscriptionID: id, customer: customer, sellerID: customer.parentID!, plan: priced.plan,
+                pricedAgainst: PricedAgainst(subscription).json, summary: change.summary(of: subscription, planName: priced.plan.name, targetName: nil),
+                today: priced.today, now: now, expiresAt: nil, promo: nil, quote: priced.quote, renewalKey: nil, issueInvoice: false), actor: scope.actor, on: tx)
+            try await UpstreamCharges.price(orderID: orderID, plan: priced.plan, customer: customer,
+                                            sold: priced.quote.plan.subtotal, on: tx) { parent in
+                try await quoteCancellation(subscription: id, in: scope, now: now, pricedBy: parent, on: tx).quote.plan.subtotal
+            }
+            let order = try await OrderStore(database: tx).order(orderID, in: scope, on: tx)
+            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "order", objectID: orderID, action: "submit",
+                                      before: nil as OrderAudit?, after: OrderAudit(order))
+            return order
+        }
+        bell?.ring()
+        return order
+    }
+
+    /// The next renewal: its period and what it will charge at today's prices (nil when it won't renew,
+    /// or for postpaid, whose period is invoiced at its end).
+    public func renewalPreview(subscription id: Int64, in scope: TenantScope) async throws -> (period: BillingPeriod, total: Money)? {
+        let subscription = try await SubscriptionStore(database: database).subscription(id, in: scope)
+        let plan = try await PlanStore(database: database).planForWorker(subscription.planID)
+        guard subscription.status != .cancelled, !subscription.cancelAtPeriodEnd, plan.billingType != .postpaid else { return nil }
+        let customer = try await AccountStore(database: database).account(subscription.customerID, in: scope)
+        let now = try await clock.now()
+        let next = BillingPeriod(starting: subscription.period.end, months: subscription.period.months, anchorDay: subscription.anchorDay)
+        let lines = try await ChargedPrices.periodLines(subscription, plan: plan, seller: customer.parentID!, period: next, now: now, label: "", on: database)
+        var refusals: [Refusal] = []
+        let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: nil, refusals: &refusals, on: database)
+        let charged = Pricing.quote(lines, terms: terms).charged
+        return (next, Money(minorUnits: charged.total, currency: charged.currency))
+    }
+
+    /// Cancels at the period end (no refund), or takes that back; an unpaid renewal is cancelled.
+    public func cancelAtPeriodEnd(subscription id: Int64, _ cancel: Bool, in scope: TenantScope) async throws -> Subscription {
+        _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
+        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't cancel subscriptions") }
+        return try await database.withTransaction { tx in
+            let store = SubscriptionStore(database: tx)
+            let before = try await store.subscription(id, in: scope, on: tx, forUpdate: true)
+            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
+            let customer = try await AccountStore(database: tx).account(before.customerID, in: scope, on: tx)
+            if cancel, let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
+               let pending = try await OrderStore(database: tx).orderForWorker(open, on: tx, forUpdate: true),
+               pending.kind == .renewal, pending.status == .awaitingPayment {
+                _ = try await Self.close(pending, as: .cancelled, customer: customer, actor: scope.actor, on: tx)
+            }
+            try await tx.query("UPDATE subscriptions SET cancel_at_period_end = ?, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?",
+                               [cancel.mariaDBData, .int(scope.actor.userID), .int(id)])
+            let after = try await store.subscription(id, in: scope, on: tx)
+            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "subscription", objectID: id,
+                                      action: cancel ? "cancel at period end" : "keep", before: SubscriptionAudit(before), after: SubscriptionAudit(after))
+            return after
+        }
+    }
+
+    /// Schedules a change of quantities for the next period (commitment reductions), or clears it.
+    public func schedule(_ wanted: [String: Int64]?, subscription id: Int64, in scope: TenantScope) async throws -> Subscription {
+        _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
+        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
+        return try await database.withTransaction { tx in
+            let store = SubscriptionStore(database: tx)
+            let before = try await store.subscription(id, in: scope, on: tx, forUpdate: true)
+            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
+            let plan = try await PlanStore(database: tx).planForWorker(before.planID)
+            var errors = ValidationErrors()
+            for (code, additional) in (wanted ?? [:]).sorted(by: { $0.key < $1.key }) {
+                guard let line = before.line(code), let rate = plan.resources.first(where: { $0.resourceID == line.resourceID }) else {
+                    errors.add("resources.\(code).resource_code", "The subscription has no resource \(code)."); continue
+                }
+                guard line.included != -1 else { continue }
+                let total = line.included + additional
+                if additional.magnitude > 1_000_000_000 || total < max(0, rate.minUnits) || (rate.maxUnits != -1 && total > rate.maxUnits) {
+                    errors.add("resources.\(code).additional", "\(code) must stay between \(rate.minUnits) and \(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits)).")
+                }
+                if total < line.usage { errors.add("resources.\(code).additional", "\(code) is in use: \(line.usage) units are used.") }
+            }
+            try errors.throwIfAny()
+            let json = wanted.map { ChangeRequest.quantities($0).json }
+            try await tx.query("UPDATE subscriptions SET scheduled_change = ?, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?",
+                               [json.map { .string($0) } ?? .null, .int(scope.actor.userID), .int(id)])
+            let after = try await store.subscription(id, in: scope, on: tx)
+            let customer = try await AccountStore(database: tx).account(before.customerID, in: scope, on: tx)
+            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "subscription", objectID: id,
+                                      action: wanted == nil ? "unschedule" : "schedule for renewal", before: SubscriptionAudit(before), after: SubscriptionAudit(after))
+            return after
+        }
+    }
+}
+
+extension Subscription {
+    /// The quantities scheduled for the next period, if any.
+    var scheduledAdditional: [String: Int64] {
+        guard let json = scheduledChange, case .quantities(let wanted)? = try? ChangeRequest.parse(json: json) else { return [:] }
+        return wanted
+    }
+}

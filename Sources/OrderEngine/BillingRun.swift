@@ -1,0 +1,364 @@
+import Commerce
+import Foundation
+import Logging
+import MariaDB
+import Storage
+
+/// What one billing run did.
+public struct BillingRunResult: Sendable, Equatable, Codable {
+    public var id: Int64 = 0
+    public var businessDate: String = ""
+    public var subscriptions = 0
+    public var renewalOrders = 0
+    public var invoices = 0
+    public var suspended = 0
+    public var reactivated = 0
+    public var rolledOver = 0
+    public var trialsEnded = 0
+    public var cancelled = 0
+    public var errors = 0
+
+    mutating func add(_ other: BillingRunResult) {
+        renewalOrders += other.renewalOrders
+        invoices += other.invoices
+        suspended += other.suspended
+        reactivated += other.reactivated
+        rolledOver += other.rolledOver
+        trialsEnded += other.trialsEnded
+        cancelled += other.cancelled
+        errors += other.errors
+    }
+}
+
+/// The billing cycle (DOMAIN.md 3, 6, 7): for every subscription whose period ends on or before
+/// the business date (or within the renewal lead), per billing type:
+///
+/// - prepaid (and non-refundable, commitment, CSP): a renewal order and invoice for the next period
+///   `renewalLeadDays` ahead; the period rolls over once that is paid; unpaid `graceDays` past the
+///   period end, the subscription is suspended, and paying reactivates it. A trial's end is the
+///   renewal of its first paid period. A commitment's scheduled reduction applies at the rollover.
+/// - postpaid: at the period end the period rolls over and its invoice is issued: the period fee,
+///   the resources, and the changes made during it.
+/// - cancelled at the period end: the subscription ends, no renewal.
+///
+/// Every step is one transaction under the subscription's row lock and is idempotent: a renewal
+/// order per period (unique key), a postpaid invoice per period (unique key), rollovers and status
+/// changes by conditions on the current row. Running it twice for a day changes nothing the second
+/// time; two nodes running it at once don't double anything.
+public struct BillingRun: Sendable {
+    let database: MariaDBDatabase
+    let clock: BusinessClock
+    let settings: BillingSettings
+    let logger: Logger
+    let bell: ProvisioningBell?
+    /// Subscriptions handled at once (each in its own transaction).
+    public var concurrency = 4
+
+    public init(database: MariaDBDatabase, clock: BusinessClock, settings: BillingSettings = BillingSettings(), logger: Logger, bell: ProvisioningBell? = nil) {
+        self.database = database
+        self.clock = clock
+        self.settings = settings
+        self.logger = logger
+        self.bell = bell
+    }
+
+    /// Runs for the current business date.
+    @discardableResult
+    public func run(by actor: Actor? = nil, node: String = ProcessInfo.processInfo.hostName) async throws -> BillingRunResult {
+        let now = try await clock.now()
+        let today = BusinessDate(instant: now)
+        let runID = Int64(try await database.query(
+            "INSERT INTO billing_runs (business_date, started_at, started_by, node) VALUES (?, UTC_TIMESTAMP(6), ?, ?)",
+            [today.mariaDB, actor.map { .int($0.userID) } ?? .null, .string(String(node.prefix(255)))]).lastInsertID)
+        let horizon = today.adding(days: settings.renewalLeadDays)
+        var due: [Int64] = []
+        var cursor: Int64 = 0
+        while true {
+            let batch = try await database.rows(
+                """
+                SELECT id FROM subscriptions
+                WHERE id > ? AND period_end <= ? AND (status IN ('trial', 'active', 'suspended') OR (status = 'cancelled' AND paid_until < period_end))
+                ORDER BY id LIMIT 5000
+                """, [.int(cursor), horizon.mariaDB]).map { try $0.decode(column: "id", as: Int64.self) }
+            due += batch
+            guard let last = batch.last, batch.count == 5000 else { break }
+            cursor = last
+        }
+        var total = BillingRunResult()
+        total.subscriptions = due.count
+        try await withThrowingTaskGroup(of: BillingRunResult.self) { group in
+            var next = due.makeIterator()
+            func start() -> Bool {
+                guard let id = next.next() else { return false }
+                group.addTask { await self.settle(id, today: today, now: now) }
+                return true
+            }
+            for _ in 0..<max(1, concurrency) where !start() { break }
+            while let result = try await group.next() {
+                total.add(result)
+                _ = start()
+            }
+        }
+        total.id = runID
+        total.businessDate = today.description
+        try await database.query(
+            """
+            UPDATE billing_runs SET finished_at = UTC_TIMESTAMP(6), subscriptions_seen = ?, renewal_orders = ?, invoices = ?, suspended = ?, reactivated = ?,
+              rolled_over = ?, trials_ended = ?, cancelled = ?, errors = ? WHERE id = ?
+            """, [.int(Int64(total.subscriptions)), .int(Int64(total.renewalOrders)), .int(Int64(total.invoices)), .int(Int64(total.suspended)),
+                  .int(Int64(total.reactivated)), .int(Int64(total.rolledOver)), .int(Int64(total.trialsEnded)), .int(Int64(total.cancelled)),
+                  .int(Int64(total.errors)), .int(runID)])
+        if total.renewalOrders > 0 { bell?.ring() }
+        return total
+    }
+
+    /// Steps one subscription until there is nothing left to do today (a clock moved far ahead
+    /// catches up period by period, as far as payments allow).
+    func settle(_ id: Int64, today: BusinessDate, now: Date) async -> BillingRunResult {
+        var result = BillingRunResult()
+        for _ in 0..<60 {
+            do {
+                guard let step = try await database.withTransaction({ tx in try await self.step(id, today: today, now: now, on: tx) }) else { return result }
+                result.add(step)
+            } catch {
+                logger.error("billing run: subscription step failed", metadata: ["subscription": "\(id)", "error": "\(error)"])
+                result.errors += 1
+                return result
+            }
+        }
+        return result
+    }
+
+    /// One action on one subscription, or nil when there is nothing to do.
+    func step(_ id: Int64, today: BusinessDate, now: Date, on tx: MariaDBDatabase) async throws -> BillingRunResult? {
+        guard let subscription = try await SubscriptionStore(database: tx).subscriptionForWorker(id, on: tx, forUpdate: true) else { return nil }
+        let plan = try await PlanStore(database: tx).planForWorker(subscription.planID)
+        let customer = try await AccountStore(database: tx).accountForWorker(subscription.customerID, on: tx)
+        var result = BillingRunResult()
+        let period = subscription.period
+        let ended = period.end <= today
+        let next = BillingPeriod(starting: period.end, months: period.months, anchorDay: subscription.anchorDay)
+        let invoicedUntil = subscription.paidUntil ?? period.end
+
+        if plan.billingType == .postpaid {
+            if subscription.status == .cancelled || subscription.cancelAtPeriodEnd {
+                guard ended else { return nil }
+                if invoicedUntil < period.end, subscription.status != .trial {
+                    try await issuePostpaidInvoice(subscription, plan: plan, customer: customer, today: today, now: now, on: tx)
+                    result.invoices += 1
+                }
+                try await tx.query("UPDATE subscriptions SET paid_until = period_end WHERE id = ?", [.int(id)])
+                if subscription.status != .cancelled {
+                    try await end(subscription, customer: customer, now: now, on: tx)
+                    result.cancelled += 1
+                }
+                return result.invoices + result.cancelled > 0 ? result : nil
+            }
+            guard ended, [.trial, .active, .suspended].contains(subscription.status) else { return nil }
+            if subscription.status == .trial {
+                try await rollOver(subscription, to: next, status: .active, on: tx)
+                result.trialsEnded += 1
+            } else {
+                try await issuePostpaidInvoice(subscription, plan: plan, customer: customer, today: today, now: now, on: tx)
+                try await rollOver(subscription, to: next, status: nil, on: tx)
+                result.invoices += 1
+            }
+            result.rolledOver += 1
+            return result
+        }
+
+        // Prepaid, non-refundable, commitment and CSP.
+        guard subscription.status != .cancelled else { return nil }
+        if subscription.cancelAtPeriodEnd {
+            guard ended else { return nil }
+            try await end(subscription, customer: customer, now: now, on: tx)
+            result.cancelled += 1
+            return result
+        }
+        let paidNext = invoicedUntil >= next.end
+        if ended && paidNext {
+            let wasTrial = subscription.status == .trial
+            let reactivate = subscription.status == .suspended && subscription.suspendedByBilling
+            try await rollOver(subscription, to: next, status: wasTrial || reactivate ? .active : nil, on: tx)
+            result.rolledOver += 1
+            if wasTrial { result.trialsEnded += 1 }
+            if reactivate { result.reactivated += 1 }
+            return result
+        }
+        if paidNext && subscription.status == .suspended && subscription.suspendedByBilling {
+            try await tx.query("UPDATE subscriptions SET status = 'active', suspended_by_billing = FALSE, updated_at = UTC_TIMESTAMP(6) WHERE id = ?", [.int(id)])
+            result.reactivated += 1
+            return result
+        }
+        guard !paidNext else { return nil }
+        let renewalKey = "renewal:\(id):\(next.start)"
+        let existing = try await tx.rows("SELECT id, status FROM orders WHERE renewal_key = ?", [.string(renewalKey)]).first
+        if existing == nil && period.end.adding(days: -settings.renewalLeadDays) <= today {
+            // DOMAIN.md 8: a restricted account renews nothing unless its plan is excepted; it runs into its grace period instead.
+            if try await QuoteService.restriction(of: customer, plans: [plan.id], on: tx) == nil {
+                let issued = try await issueRenewal(subscription, plan: plan, customer: customer, period: next, key: renewalKey, today: today, now: now, on: tx)
+                result.renewalOrders += 1
+                if issued { result.invoices += 1 }
+                return result
+            }
+        }
+        if period.end.adding(days: settings.graceDays) <= today && (subscription.status == .active || subscription.status == .trial) {
+            try await tx.query("UPDATE subscriptions SET status = 'suspended', suspended_by_billing = TRUE, updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND status = ?",
+                               [.int(id), .string(subscription.status.rawValue)])
+            try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "subscription", objectID: id, action: "suspend: renewal unpaid",
+                                      before: SubscriptionAudit(subscription), after: nil as SubscriptionAudit?)
+            result.suspended += 1
+            return result
+        }
+        return nil
+    }
+
+    /// The renewal order of the next period, priced at the prices the subscription is charged,
+    /// with any scheduled quantities. Answers whether an invoice was issued (nothing to pay: it provisions at once).
+    func issueRenewal(_ subscription: Subscription, plan: Plan, customer: Account, period: BillingPeriod, key: String, today: BusinessDate, now: Date,
+                      on tx: MariaDBDatabase) async throws -> Bool {
+        let lines = try await periodLines(subscription, plan: plan, seller: customer.parentID!, period: period, now: now, on: tx,
+                                          label: subscription.status == .trial ? "\(plan.name), first period after the trial" : "\(plan.name) renewal")
+        var refusals: [Refusal] = []
+        let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: nil, refusals: &refusals, on: tx)
+        if let missing = refusals.first { throw StoreError.invalid(field: "rate", message: missing.message) }
+        let quote = Pricing.quote(lines, terms: terms)
+        let needsPayment = quote.charged.total > 0
+        let change = ChangeRequest.renewal(start: period.start, end: period.end)
+        var expiresAt: Date?
+        if plan.billingType == .monthlyCommitment || plan.billingType == .cspMonthly { expiresAt = nil }  // a renewal is never left to expire
+        let orderID = try await OrderService.insert(OrderService.NewOrder(
+            change: change, status: needsPayment ? .awaitingPayment : .provisioning, subscriptionID: subscription.id, customer: customer,
+            sellerID: customer.parentID!, plan: plan, pricedAgainst: "{}", summary: change.summary(of: subscription, planName: plan.name, targetName: nil),
+            today: today, now: now, expiresAt: expiresAt, promo: nil, quote: quote, renewalKey: key, issueInvoice: needsPayment), actor: nil, on: tx)
+        try await UpstreamCharges.price(orderID: orderID, plan: plan, customer: customer, sold: quote.plan.subtotal, on: tx) { parent in
+            try await periodLines(subscription, plan: plan, seller: parent, period: period, now: now, on: tx, label: "", useIndividual: false)
+                .map(\.amount).reduce(0, +)
+        }
+        if let order = try await OrderStore(database: tx).orderForWorker(orderID, on: tx) {
+            try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "order", objectID: orderID, action: "renewal issued",
+                                      before: nil as OrderAudit?, after: OrderAudit(order))
+        }
+        return needsPayment
+    }
+
+    func periodLines(_ subscription: Subscription, plan: Plan, seller: Int64, period: BillingPeriod, now: Date, on tx: MariaDBDatabase, label: String,
+                     useIndividual: Bool = true) async throws -> [QuoteLine] {
+        try await ChargedPrices.periodLines(subscription, plan: plan, seller: seller, period: period, now: now, label: label, useIndividual: useIndividual, on: tx)
+    }
+
+    /// The postpaid invoice of the current period: the period itself, and every completed postpaid
+    /// order of the subscription not yet billed. One per period (`period_key`).
+    func issuePostpaidInvoice(_ subscription: Subscription, plan: Plan, customer: Account, today: BusinessDate, now: Date, on tx: MariaDBDatabase) async throws {
+        let period = subscription.period
+        let key = "postpaid:\(subscription.id):\(period.start)"
+        guard try await tx.rows("SELECT id FROM invoices WHERE period_key = ?", [.string(key)]).isEmpty else { return }
+        // The period is charged as it began: the plan and quantities before the changes made
+        // during it (those come on the invoice as their own orders, prorated).
+        let unbilled = try await tx.rows(
+            "SELECT priced_against FROM orders WHERE subscription_id = ? AND status = 'completed' AND billed_invoice_id IS NULL AND kind IN ('change', 'switch') ORDER BY id LIMIT 1",
+            [.int(subscription.id)]).first.map { try $0.decode(column: "priced_against", as: String.self) }
+        var base = subscription
+        var basePlan = plan
+        if let json = unbilled, let against = try? ChangeRequest.decoder.decode(PricedAgainst.self, from: Data(json.utf8)) {
+            basePlan = try await PlanStore(database: tx).planForWorker(against.planId)
+            base.planID = against.planId
+            base.resources = base.resources.map { line in
+                var line = line
+                line.additional = against.additional[line.code] ?? line.additional
+                return line
+            }
+        }
+        let lines = try await periodLines(base, plan: basePlan, seller: customer.parentID!, period: period, now: now, on: tx, label: "\(basePlan.name), period")
+        var refusals: [Refusal] = []
+        let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: nil, refusals: &refusals, on: tx)
+        if let missing = refusals.first { throw StoreError.invalid(field: "rate", message: missing.message) }
+        let quote = Pricing.quote(lines, terms: terms)
+        let charged = quote.charged
+        var invoiceLines = quote.lines.enumerated().map { index, line in
+            Invoice.Line(position: index + 1, description: line.description, amount: charged.lines[index], discount: charged.discounts[index])
+        }
+        var tax = charged.tax
+        let orders = try await tx.rows(
+            """
+            SELECT id FROM orders WHERE subscription_id = ? AND billing_type = 'postpaid' AND status = 'completed' AND billed_invoice_id IS NULL
+            ORDER BY id FOR UPDATE
+            """, [.int(subscription.id)]).map { try $0.decode(column: "id", as: Int64.self) }
+        var billed: [Int64] = []
+        for orderID in orders {
+            guard let order = try await OrderStore(database: tx).orderForWorker(orderID, on: tx), order.currency == charged.currency else { continue }
+            for line in order.lines {
+                invoiceLines.append(Invoice.Line(position: invoiceLines.count + 1, description: "Order #\(order.id): \(line.description)",
+                                                 amount: line.chargedAmount, discount: line.chargedDiscount))
+            }
+            tax += order.totals.tax
+            billed.append(orderID)
+        }
+        let subtotal = invoiceLines.map(\.amount).reduce(0, +)
+        let discount = invoiceLines.map(\.discount).reduce(0, +)
+        let total = subtotal - discount + (plan.pricesIncludeTaxes ? 0 : tax)
+        let invoiceID = try await InvoiceStore.issue(InvoiceDraft(
+            sellerID: customer.parentID!, customer: customer, orderID: nil, subscriptionID: subscription.id, periodKey: key, currency: charged.currency,
+            subtotal: subtotal, discount: discount, tax: tax, total: total, taxRate: customer.taxRate, pricesIncludeTaxes: plan.pricesIncludeTaxes,
+            issuedOn: today, lines: invoiceLines), actor: nil, on: tx)
+        for orderID in billed {
+            try await tx.query("UPDATE orders SET billed_invoice_id = ? WHERE id = ?", [.int(invoiceID), .int(orderID)])
+        }
+        if total < 0 {
+            // More refunded than used: the difference is the customer's credit.
+            _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
+            try await CreditLedger.post(Money(minorUnits: -total, currency: charged.currency), to: customer,
+                                        reason: "Postpaid period \(period.start) → \(period.end): credit balance", invoiceID: invoiceID, actor: nil, on: tx)
+        }
+        try await tx.query("UPDATE subscriptions SET paid_until = ? WHERE id = ?", [period.end.mariaDB, .int(subscription.id)])
+    }
+
+    /// The next period starts; a scheduled change applies now.
+    func rollOver(_ subscription: Subscription, to next: BillingPeriod, status: SubscriptionStatus?, on tx: MariaDBDatabase) async throws {
+        let changed = try await tx.query(
+            """
+            UPDATE subscriptions SET period_start = ?, period_end = ?, status = COALESCE(?, status),
+              suspended_by_billing = IF(? IS NULL, suspended_by_billing, FALSE), scheduled_change = NULL, updated_at = UTC_TIMESTAMP(6)
+            WHERE id = ? AND period_start = ?
+            """, [next.start.mariaDB, next.end.mariaDB, status.map { .string($0.rawValue) } ?? .null, status.map { .string($0.rawValue) } ?? .null,
+                  .int(subscription.id), subscription.period.start.mariaDB]).affectedRows
+        guard changed == 1 else { return }
+        for (code, additional) in subscription.scheduledAdditional {
+            guard let line = subscription.line(code) else { continue }
+            try await tx.query("UPDATE subscription_resources SET additional = ? WHERE subscription_id = ? AND resource_id = ?",
+                               [.int(additional), .int(subscription.id), .int(line.resourceID)])
+        }
+    }
+
+    /// The subscription ends (cancelled at its period end): read-only from now on.
+    func end(_ subscription: Subscription, customer: Account, now: Date, on tx: MariaDBDatabase) async throws {
+        if let open = try await OrderStore(database: tx).openOrder(of: subscription.id, on: tx),
+           let pending = try await OrderStore(database: tx).orderForWorker(open, on: tx, forUpdate: true), pending.status == .awaitingPayment {
+            _ = try await OrderService.close(pending, as: .cancelled, customer: customer, actor: nil, on: tx)
+        }
+        try await tx.query("UPDATE subscriptions SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) WHERE id = ?",
+                           [.int(subscription.id)])
+        try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "subscription", objectID: subscription.id, action: "cancelled at period end",
+                                  before: SubscriptionAudit(subscription), after: nil as SubscriptionAudit?)
+    }
+
+    /// The runs, newest first (staff page and API).
+    public static func recent(on db: MariaDBDatabase, limit: Int = 20) async throws -> [(result: BillingRunResult, startedAt: Date, finishedAt: Date?, node: String)] {
+        try await db.rows("SELECT * FROM billing_runs ORDER BY id DESC LIMIT ?", [.int(Int64(limit))]).map { row in
+            var result = BillingRunResult()
+            result.id = try row.decode(column: "id", as: Int64.self)
+            result.businessDate = try row.decode(column: "business_date", as: String.self)
+            result.subscriptions = try row.decode(column: "subscriptions_seen", as: Int.self)
+            result.renewalOrders = try row.decode(column: "renewal_orders", as: Int.self)
+            result.invoices = try row.decode(column: "invoices", as: Int.self)
+            result.suspended = try row.decode(column: "suspended", as: Int.self)
+            result.reactivated = try row.decode(column: "reactivated", as: Int.self)
+            result.rolledOver = try row.decode(column: "rolled_over", as: Int.self)
+            result.trialsEnded = try row.decode(column: "trials_ended", as: Int.self)
+            result.cancelled = try row.decode(column: "cancelled", as: Int.self)
+            result.errors = try row.decode(column: "errors", as: Int.self)
+            return (result, try row.decode(column: "started_at", as: Date.self), try row.decode(column: "finished_at", as: Date?.self),
+                    try row.decode(column: "node", as: String.self))
+        }
+    }
+}
