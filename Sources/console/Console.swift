@@ -14,7 +14,7 @@ struct ConsoleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "console",
         abstract: "The reseller admin console.",
-        subcommands: [Serve.self, Worker.self, Migrate.self, Doctor.self, Seed.self, CreateAdmin.self]
+        subcommands: [Serve.self, Worker.self, BillingRunCommand.self, Migrate.self, Doctor.self, Seed.self, CreateAdmin.self]
     )
 }
 
@@ -81,6 +81,26 @@ struct Worker: AsyncParsableCommand {
             let service = ProvisioningService(provisioner: provisioner, bell: ProvisioningBell(), poll: configuration.provisioningPoll)
             logger.info("provisioning worker started", metadata: ["poll": "\(configuration.provisioningPoll)"])
             try await ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+        }
+    }
+}
+
+/// The billing run for the current business date, by hand or from cron; idempotent.
+struct BillingRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "billing-run", abstract: "Run the billing run for the current business date and print what it did.")
+
+    func run() async throws {
+        let configuration = try loadConfiguration()
+        let logger = makeLogger(configuration, label: "billing-run")
+        try await withDatabase(configuration, logger: logger) { database in
+            let run = BillingRun(database: database, clock: BusinessClock(database: database, testMode: configuration.testMode),
+                                 settings: BillingSettings(renewalLeadDays: configuration.renewalLeadDays, graceDays: configuration.graceDays), logger: logger)
+            let started = ContinuousClock.now
+            let result = try await run.run(node: "console billing-run")
+            print("billing run #\(result.id) for \(result.businessDate) in \(ContinuousClock.now - started): \(result.subscriptions) due, "
+                  + "\(result.renewalOrders) renewal orders, \(result.invoices) invoices, \(result.rolledOver) rolled over, \(result.suspended) suspended, "
+                  + "\(result.reactivated) reactivated, \(result.trialsEnded) trials ended, \(result.cancelled) cancelled, \(result.errors) errors")
+            if result.errors > 0 { throw ExitCode(1) }
         }
     }
 }

@@ -399,6 +399,7 @@ struct BillingController: Sendable {
             let outcome = try await services.orders.pay(invoice: id, payment, in: context.scope)
             if outcome.invoice.status == .paid {
                 context.session.update { $0.flash = "Invoice \(outcome.invoice.displayNumber) is paid (\(outcome.payment.amount)). The change is being provisioned." }
+                if let order = outcome.order, order.kind == .sales { return redirect(.order(order.id)) }
                 if let subscription = outcome.order?.subscriptionID { return redirect(.subscription(subscription)) }
                 return redirect(.invoice(id))
             }
