@@ -2,14 +2,22 @@ import Commerce
 import Foundation
 import MariaDB
 import Storage
+import Synchronization
 
 /// The prices a subscription is charged at (DOMAIN.md 4): its seller's current prices, unless the
 /// plan is fixed price (the order-time prices) or it has individual prices (those).
 enum ChargedPrices {
-    static func schedule(plan: Plan, seller: Int64, subscription: Subscription?, now: Date, useIndividual: Bool = true,
+    static func schedule(plan: Plan, seller: Int64, subscription: Subscription?, now: Date, useIndividual: Bool = true, cache: LookupCache? = nil,
                          on db: MariaDBDatabase) async throws -> PriceSchedule {
         let moment = plan.fixedPrice ? (subscription?.pricedAt ?? now) : now
-        var schedule = try await PlanStore(database: db).prices(of: plan, seller: seller, at: moment, on: db)
+        let key = "\(plan.id)|\(seller)|\(moment.timeIntervalSince1970)"
+        var schedule: PriceSchedule
+        if let cached = cache?.schedule(key) {
+            schedule = cached
+        } else {
+            schedule = try await PlanStore(database: db).prices(of: plan, seller: seller, at: moment, on: db)
+            cache?.store(schedule, key)
+        }
         if let subscription, subscription.individualPrices, useIndividual {
             for (resource, fees) in try await SubscriptionStore(database: db).individualPrices(of: subscription, currency: plan.currency) {
                 schedule.resourceFees[resource] = fees
@@ -20,8 +28,9 @@ enum ChargedPrices {
 
     /// A whole period of the subscription at the prices it is charged, with any scheduled quantities.
     static func periodLines(_ subscription: Subscription, plan: Plan, seller: Int64, period: BillingPeriod, now: Date, label: String,
-                            useIndividual: Bool = true, on db: MariaDBDatabase) async throws -> [QuoteLine] {
-        let schedule = try await ChargedPrices.schedule(plan: plan, seller: seller, subscription: subscription, now: now, useIndividual: useIndividual, on: db)
+                            useIndividual: Bool = true, cache: LookupCache? = nil, on db: MariaDBDatabase) async throws -> [QuoteLine] {
+        let schedule = try await ChargedPrices.schedule(plan: plan, seller: seller, subscription: subscription, now: now, useIndividual: useIndividual,
+                                                        cache: cache, on: db)
         let zero = UnitPrice(scaled: 0, currency: plan.currency)
         return PeriodPricing.period(fee: schedule.periodFees[period.months] ?? zero,
                                     resources: ChargedPrices.held(subscription, plan: plan, schedule: schedule, additional: subscription.scheduledAdditional),
@@ -374,4 +383,37 @@ extension Subscription {
         guard let json = scheduledChange, case .quantities(let wanted)? = try? ChangeRequest.parse(json: json) else { return [:] }
         return wanted
     }
+}
+
+/// What a billing run reads again and again for subscriptions alike (plans, accounts, price
+/// schedules at the run's moment), kept for the length of one run.
+final class LookupCache: Sendable {
+    private struct State {
+        var plans: [Int64: Plan] = [:]
+        var accounts: [Int64: Account] = [:]
+        var schedules: [String: PriceSchedule] = [:]
+        var unrestricted: Set<String> = []
+    }
+    private let state = Mutex(State())
+
+    func plan(_ id: Int64, on db: MariaDBDatabase) async throws -> Plan {
+        if let plan = state.withLock({ $0.plans[id] }) { return plan }
+        let plan = try await PlanStore(database: db).planForWorker(id)
+        state.withLock { $0.plans[id] = plan }
+        return plan
+    }
+
+    func account(_ id: Int64, on db: MariaDBDatabase) async throws -> Account {
+        if let account = state.withLock({ $0.accounts[id] }) { return account }
+        let account = try await AccountStore(database: db).accountForWorker(id, on: db)
+        state.withLock { $0.accounts[id] = account }
+        return account
+    }
+
+    func schedule(_ key: String) -> PriceSchedule? { state.withLock { $0.schedules[key] } }
+    func store(_ schedule: PriceSchedule, _ key: String) { state.withLock { $0.schedules[key] = schedule } }
+
+    /// Whether no restriction covers the account path for the plan (only "no restriction" is kept: a refusal is always read afresh).
+    func isUnrestricted(_ key: String) -> Bool { state.withLock { $0.unrestricted.contains(key) } }
+    func markUnrestricted(_ key: String) { _ = state.withLock { $0.unrestricted.insert(key) } }
 }

@@ -86,11 +86,12 @@ public struct BillingRun: Sendable {
         }
         var total = BillingRunResult()
         total.subscriptions = due.count
+        let cache = LookupCache()
         try await withThrowingTaskGroup(of: BillingRunResult.self) { group in
             var next = due.makeIterator()
             func start() -> Bool {
                 guard let id = next.next() else { return false }
-                group.addTask { await self.settle(id, today: today, now: now) }
+                group.addTask { await self.settle(id, today: today, now: now, cache: cache) }
                 return true
             }
             for _ in 0..<max(1, concurrency) where !start() { break }
@@ -114,11 +115,11 @@ public struct BillingRun: Sendable {
 
     /// Steps one subscription until there is nothing left to do today (a clock moved far ahead
     /// catches up period by period, as far as payments allow).
-    func settle(_ id: Int64, today: BusinessDate, now: Date) async -> BillingRunResult {
+    func settle(_ id: Int64, today: BusinessDate, now: Date, cache: LookupCache = LookupCache()) async -> BillingRunResult {
         var result = BillingRunResult()
         for _ in 0..<60 {
             do {
-                guard let step = try await database.withTransaction({ tx in try await self.step(id, today: today, now: now, on: tx) }) else { return result }
+                guard let step = try await database.withTransaction({ tx in try await self.step(id, today: today, now: now, cache: cache, on: tx) }) else { return result }
                 result.add(step)
             } catch {
                 logger.error("billing run: subscription step failed", metadata: ["subscription": "\(id)", "error": "\(error)"])
@@ -130,10 +131,10 @@ public struct BillingRun: Sendable {
     }
 
     /// One action on one subscription, or nil when there is nothing to do.
-    func step(_ id: Int64, today: BusinessDate, now: Date, on tx: MariaDBDatabase) async throws -> BillingRunResult? {
+    func step(_ id: Int64, today: BusinessDate, now: Date, cache: LookupCache, on tx: MariaDBDatabase) async throws -> BillingRunResult? {
         guard let subscription = try await SubscriptionStore(database: tx).subscriptionForWorker(id, on: tx, forUpdate: true) else { return nil }
-        let plan = try await PlanStore(database: tx).planForWorker(subscription.planID)
-        let customer = try await AccountStore(database: tx).accountForWorker(subscription.customerID, on: tx)
+        let plan = try await cache.plan(subscription.planID, on: tx)
+        let customer = try await cache.account(subscription.customerID, on: tx)
         var result = BillingRunResult()
         let period = subscription.period
         let ended = period.end <= today
@@ -195,8 +196,15 @@ public struct BillingRun: Sendable {
         let existing = try await tx.rows("SELECT id, status FROM orders WHERE renewal_key = ?", [.string(renewalKey)]).first
         if existing == nil && period.end.adding(days: -settings.renewalLeadDays) <= today {
             // DOMAIN.md 8: a restricted account renews nothing unless its plan is excepted; it runs into its grace period instead.
-            if try await QuoteService.restriction(of: customer, plans: [plan.id], on: tx) == nil {
-                let issued = try await issueRenewal(subscription, plan: plan, customer: customer, period: next, key: renewalKey, today: today, now: now, on: tx)
+            let restrictionKey = "\(customer.path)|\(plan.id)"
+            var free = cache.isUnrestricted(restrictionKey)
+            if !free, try await QuoteService.restriction(of: customer, plans: [plan.id], on: tx) == nil {
+                cache.markUnrestricted(restrictionKey)
+                free = true
+            }
+            if free {
+                let issued = try await issueRenewal(subscription, plan: plan, customer: customer, period: next, key: renewalKey, today: today, now: now,
+                                                    cache: cache, on: tx)
                 result.renewalOrders += 1
                 if issued { result.invoices += 1 }
                 return result
@@ -216,9 +224,10 @@ public struct BillingRun: Sendable {
     /// The renewal order of the next period, priced at the prices the subscription is charged,
     /// with any scheduled quantities. Answers whether an invoice was issued (nothing to pay: it provisions at once).
     func issueRenewal(_ subscription: Subscription, plan: Plan, customer: Account, period: BillingPeriod, key: String, today: BusinessDate, now: Date,
-                      on tx: MariaDBDatabase) async throws -> Bool {
-        let lines = try await periodLines(subscription, plan: plan, seller: customer.parentID!, period: period, now: now, on: tx,
-                                          label: subscription.status == .trial ? "\(plan.name), first period after the trial" : "\(plan.name) renewal")
+                      cache: LookupCache? = nil, on tx: MariaDBDatabase) async throws -> Bool {
+        let lines = try await ChargedPrices.periodLines(subscription, plan: plan, seller: customer.parentID!, period: period, now: now,
+                                                        label: subscription.status == .trial ? "\(plan.name), first period after the trial" : "\(plan.name) renewal",
+                                                        cache: cache, on: tx)
         var refusals: [Refusal] = []
         let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: nil, refusals: &refusals, on: tx)
         if let missing = refusals.first { throw StoreError.invalid(field: "rate", message: missing.message) }
@@ -232,13 +241,13 @@ public struct BillingRun: Sendable {
             sellerID: customer.parentID!, plan: plan, pricedAgainst: "{}", summary: change.summary(of: subscription, planName: plan.name, targetName: nil),
             today: today, now: now, expiresAt: expiresAt, promo: nil, quote: quote, renewalKey: key, issueInvoice: needsPayment), actor: nil, on: tx)
         try await UpstreamCharges.price(orderID: orderID, plan: plan, customer: customer, sold: quote.plan.subtotal, on: tx) { parent in
-            try await periodLines(subscription, plan: plan, seller: parent, period: period, now: now, on: tx, label: "", useIndividual: false)
-                .map(\.amount).reduce(0, +)
+            try await ChargedPrices.periodLines(subscription, plan: plan, seller: parent, period: period, now: now, label: "", useIndividual: false,
+                                                cache: cache, on: tx).map(\.amount).reduce(0, +)
         }
-        if let order = try await OrderStore(database: tx).orderForWorker(orderID, on: tx) {
-            try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "order", objectID: orderID, action: "renewal issued",
-                                      before: nil as OrderAudit?, after: OrderAudit(order))
-        }
+        try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "order", objectID: orderID, action: "renewal issued",
+                                  before: nil as [String: String]?,
+                                  after: ["summary": change.summary(of: subscription, planName: plan.name, targetName: nil),
+                                          "total": Money(minorUnits: quote.charged.total, currency: quote.charged.currency).description])
         return needsPayment
     }
 

@@ -198,16 +198,20 @@ public struct OrderService: Sendable {
              .string(customer.taxRate), plan.pricesIncludeTaxes.mariaDBData,
              .int(quote.plan.subtotal), .int(quote.plan.discount), .int(quote.plan.tax), .int(quote.plan.total),
              .int(charged.subtotal), .int(charged.discount), .int(charged.tax), .int(charged.total), actor.map { .int($0.userID) } ?? .null]).lastInsertID)
-        for (index, line) in quote.lines.enumerated() {
-            try await tx.query(
-                """
-                INSERT INTO order_lines (order_id, position, kind, description, resource_code, quantity_delta, unit_price_scaled, days_remaining,
-                  days_in_period, amount, discount, charged_amount, charged_discount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+        if !quote.lines.isEmpty {
+            // One statement for all the lines.
+            let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            let binds: [MariaDBData] = quote.lines.enumerated().flatMap { index, line -> [MariaDBData] in
                 [.int(id), .int(Int64(index + 1)), .string(line.kind.rawValue), .string(line.description.scalarPrefix(500)),
                  line.resourceCode.map { .string($0) } ?? .null, line.quantityDelta.map { .int($0) } ?? .null, line.unitPrice.map { .int($0.scaled) } ?? .null,
                  .int(Int64(line.daysRemaining)), .int(Int64(line.daysInPeriod)), .int(line.amount), .int(quote.plan.discounts[index]),
-                 .int(charged.lines[index]), .int(charged.discounts[index])])
+                 .int(charged.lines[index]), .int(charged.discounts[index])]
+            }
+            try await tx.query(
+                """
+                INSERT INTO order_lines (order_id, position, kind, description, resource_code, quantity_delta, unit_price_scaled, days_remaining,
+                  days_in_period, amount, discount, charged_amount, charged_discount) VALUES \(Array(repeating: row, count: quote.lines.count).joined(separator: ", "))
+                """, binds)
         }
         if new.issueInvoice {
             let invoice = try await InvoiceStore.issue(InvoiceDraft(

@@ -116,9 +116,14 @@ public struct InvoiceStore: Sendable {
                   .int(draft.total), .string(draft.taxRate), draft.pricesIncludeTaxes.mariaDBData,
                   .string(draft.total <= 0 ? InvoiceStatus.paid.rawValue : InvoiceStatus.unpaid.rawValue), draft.issuedOn.mariaDB,
                   actor.map { .int($0.userID) } ?? .null]).lastInsertID)
-        for line in draft.lines {
-            try await tx.query("INSERT INTO invoice_lines (invoice_id, position, description, amount, discount) VALUES (?, ?, ?, ?, ?)",
-                               [.int(id), .int(Int64(line.position)), .string(line.description), .int(line.amount), .int(line.discount)])
+        if !draft.lines.isEmpty {
+            try await tx.query(
+                "INSERT INTO invoice_lines (invoice_id, position, description, amount, discount) VALUES "
+                    + Array(repeating: "(?, ?, ?, ?, ?)", count: draft.lines.count).joined(separator: ", "),
+                draft.lines.flatMap { line -> [MariaDBData] in
+                    [.int(id), .int(Int64(line.position)), .string(String(line.description.unicodeScalars.prefix(500).map(Character.init))),
+                     .int(line.amount), .int(line.discount)]
+                })
         }
         return id
     }
