@@ -223,7 +223,10 @@ public struct Provisioner: Sendable {
             var busy = false
             do {
                 busy = try await runOnce() > 0
+            } catch is CancellationError {
+                break  // shutting down
             } catch {
+                guard !Task.isCancelled else { break }
                 logger.error("provisioning run failed", metadata: ["error": "\(error)"])
             }
             if busy { continue }

@@ -259,8 +259,9 @@ struct BillingController: Sendable {
 
     @Sendable func invoices(_ request: Request, context: SignedInContext) async throws -> HTML {
         let status = request.query("status").flatMap(InvoiceStatus.init(rawValue:))
+        let subscription = request.query("subscription_id").flatMap { Int64($0) }
         let page = try await InvoiceStore(database: services.database).list(
-            in: context.scope, filter: .init(customerID: request.query("customer_id").flatMap { Int64($0) }, status: status),
+            in: context.scope, filter: .init(customerID: request.query("customer_id").flatMap { Int64($0) }, status: status, subscriptionID: subscription),
             page: PageRequest(limit: 25, cursor: request.query("cursor").flatMap { Int64($0) }))
         let customers = try await names(page.items.map(\.customerID), context)
         return try services.render("invoices_index", InvoicesPage(
@@ -273,7 +274,8 @@ struct BillingController: Sendable {
             },
             empty: page.items.isEmpty,
             statuses: InvoiceStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
-            nextHref: page.nextCursor.map { URLs.invoices.path + "?cursor=\($0)" + (status.map { "&status=\($0.rawValue)" } ?? "") }))
+            nextHref: page.nextCursor.map { URLs.invoices.path + "?cursor=\($0)" + (status.map { "&status=\($0.rawValue)" } ?? "")
+                + (subscription.map { "&subscription_id=\($0)" } ?? "") }))
     }
 
     struct InvoicePage {

@@ -227,7 +227,7 @@ struct SubscriptionsController: Sendable {
             renewal: renewal, endsAtPeriodEnd: subscription.cancelAtPeriodEnd, isCancelled: subscription.status == .cancelled,
             canCancel: context.actor.role != .viewer && subscription.status != .cancelled, cancelAction: URLs.cancelSubscription(id).path,
             cancelRefund: cancelRefund, scheduled: scheduled, scheduleAction: URLs.scheduleChange(id).path,
-            invoicesHref: URLs.invoices.path))
+            invoicesHref: URLs.invoices.path + "?subscription_id=\(id)"))
     }
 
     // MARK: Upgrade / Downgrade
