@@ -28,12 +28,15 @@ enum ChargedPrices {
 
     /// A whole period of the subscription at the prices it is charged, with any scheduled quantities.
     static func periodLines(_ subscription: Subscription, plan: Plan, seller: Int64, period: BillingPeriod, now: Date, label: String,
-                            useIndividual: Bool = true, cache: LookupCache? = nil, on db: MariaDBDatabase) async throws -> [QuoteLine] {
+                            useIndividual: Bool = true, useScheduled: Bool = true, cache: LookupCache? = nil, on db: MariaDBDatabase) async throws -> [QuoteLine] {
         let schedule = try await ChargedPrices.schedule(plan: plan, seller: seller, subscription: subscription, now: now, useIndividual: useIndividual,
                                                         cache: cache, on: db)
-        let zero = UnitPrice(scaled: 0, currency: plan.currency)
-        return PeriodPricing.period(fee: schedule.periodFees[period.months] ?? zero,
-                                    resources: ChargedPrices.held(subscription, plan: plan, schedule: schedule, additional: subscription.scheduledAdditional),
+        guard let fee = schedule.periodFees[period.months] else {
+            throw StoreError.invalid(field: "period_months", message: "\(plan.name) no longer offers a \(period.months)-month period: staff must move subscription \(subscription.id) to one it offers.")
+        }
+        return PeriodPricing.period(fee: fee,
+                                    resources: ChargedPrices.held(subscription, plan: plan, schedule: schedule,
+                                                                  additional: useScheduled ? subscription.scheduledAdditional : [:]),
                                     period: period, label: label)
     }
 
@@ -255,13 +258,25 @@ extension OrderService {
         }
         let day = max(subscription.period.start, min(today, subscription.period.end.adding(days: -1)))
         var lines: [QuoteLine] = []
-        if plan.billingType != .nonRefund && subscription.status != .trial {
+        // Only a paid period still running gives anything back: never a trial, never a period that is over.
+        let paidPeriod = plan.billingType != .postpaid ? (subscription.paidUntil ?? subscription.period.end) >= subscription.period.end : true
+        let running = today < subscription.period.end && !(subscription.status == .suspended && subscription.suspendedByBilling)
+        if plan.billingType != .nonRefund && subscription.status != .trial && paidPeriod && running {
             let schedule = try await ChargedPrices.schedule(plan: plan, seller: priceSeller ?? customer.parentID!, subscription: subscription, now: now,
                                                             useIndividual: priceSeller == nil, on: db)
             let zero = UnitPrice(scaled: 0, currency: plan.currency)
             lines = PeriodPricing.cancellation(fee: schedule.periodFees[subscription.period.months] ?? zero,
                                                resources: ChargedPrices.held(subscription, plan: plan, schedule: schedule),
                                                period: subscription.period, on: day)
+        }
+        // A next period paid ahead is given back whole, at what was paid for it.
+        if plan.billingType != .nonRefund, let paid = subscription.paidUntil, paid > subscription.period.end, priceSeller == nil,
+           let renewal = try await db.rows(
+               "SELECT plan_subtotal - plan_discount AS paid FROM orders WHERE subscription_id = ? AND kind = 'renewal' AND status = 'completed' ORDER BY id DESC LIMIT 1",
+               [.int(subscription.id)]).first {
+            let amount = try renewal.decode(column: "paid", as: Int64.self)
+            lines.append(QuoteLine(kind: .planCredit, description: "The next period, paid ahead (\(subscription.period.end) → \(paid))",
+                                   daysRemaining: 0, daysInPeriod: 0, exact: Rational(Int128(-amount))))
         }
         let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: nil, refusals: &refusals, on: db)
         return PricedCancellation(subscription: subscription, plan: plan, quote: Pricing.quote(lines, terms: terms), refusals: refusals, today: today)
@@ -320,6 +335,20 @@ extension OrderService {
         return (next, Money(minorUnits: charged.total, currency: charged.currency))
     }
 
+    /// While the next period is paid ahead, or its renewal awaits payment or provisioning, the
+    /// quantities and plan it was priced for are settled: changes wait for the period to start.
+    static func renewalUnderway(_ subscription: Subscription, on db: MariaDBDatabase) async throws -> Refusal? {
+        if let paid = subscription.paidUntil, paid > subscription.period.end {
+            return Refusal(.orderOpen, "The next period (from \(subscription.period.end)) is paid already; changes wait until it starts.",
+                           details: ["paid_until": paid.description])
+        }
+        if let open = try await OrderStore(database: db).openOrder(of: subscription.id, on: db),
+           try await db.rows("SELECT 1 AS x FROM orders WHERE id = ? AND kind = 'renewal'", [.int(open)]).isEmpty == false {
+            return Refusal(.orderOpen, "The renewal (order #\(open)) is open: pay or cancel it first.", details: ["order_id": String(open)])
+        }
+        return nil
+    }
+
     /// Cancels at the period end (no refund), or takes that back; an unpaid renewal is cancelled.
     public func cancelAtPeriodEnd(subscription id: Int64, _ cancel: Bool, in scope: TenantScope) async throws -> Subscription {
         _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
@@ -328,6 +357,10 @@ extension OrderService {
             let store = SubscriptionStore(database: tx)
             let before = try await store.subscription(id, in: scope, on: tx, forUpdate: true)
             guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
+            if cancel, let paid = before.paidUntil, paid > before.period.end {
+                throw OrderRefused(refusals: [Refusal(.orderOpen, "The next period is paid already: cancel now instead, and its payment is refunded to credit.",
+                                                      details: ["paid_until": paid.description])])
+            }
             let customer = try await AccountStore(database: tx).account(before.customerID, in: scope, on: tx)
             if cancel, let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
                let pending = try await OrderStore(database: tx).orderForWorker(open, on: tx, forUpdate: true),
@@ -351,6 +384,8 @@ extension OrderService {
             let store = SubscriptionStore(database: tx)
             let before = try await store.subscription(id, in: scope, on: tx, forUpdate: true)
             guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
+            // The renewal prices the scheduled quantities: once it is issued or paid, they are settled.
+            if let refusal = try await Self.renewalUnderway(before, on: tx) { throw OrderRefused(refusals: [refusal]) }
             let plan = try await PlanStore(database: tx).planForWorker(before.planID)
             var errors = ValidationErrors()
             for (code, additional) in (wanted ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -358,8 +393,11 @@ extension OrderService {
                     errors.add("resources.\(code).resource_code", "The subscription has no resource \(code)."); continue
                 }
                 guard line.included != -1 else { continue }
+                guard additional.magnitude <= 1_000_000_000 else {
+                    errors.add("resources.\(code).additional", "\(additional) units is beyond what any plan sells."); continue
+                }
                 let total = line.included + additional
-                if additional.magnitude > 1_000_000_000 || total < max(0, rate.minUnits) || (rate.maxUnits != -1 && total > rate.maxUnits) {
+                if total < max(0, rate.minUnits) || (rate.maxUnits != -1 && total > rate.maxUnits) {
                     errors.add("resources.\(code).additional", "\(code) must stay between \(rate.minUnits) and \(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits)).")
                 }
                 if total < line.usage { errors.add("resources.\(code).additional", "\(code) is in use: \(line.usage) units are used.") }

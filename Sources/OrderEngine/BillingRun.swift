@@ -194,7 +194,19 @@ public struct BillingRun: Sendable {
         guard !paidNext else { return nil }
         let renewalKey = "renewal:\(id):\(next.start)"
         let existing = try await tx.rows("SELECT id, status FROM orders WHERE renewal_key = ?", [.string(renewalKey)]).first
-        if existing == nil && period.end.adding(days: -settings.renewalLeadDays) <= today {
+        // Another order of the subscription still open: one awaiting payment gives way to the renewal
+        // (cancelled, any part paid back to credit); one being provisioned finishes first.
+        var blocked = false
+        if existing == nil && period.end.adding(days: -settings.renewalLeadDays) <= today,
+           let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
+           let pending = try await OrderStore(database: tx).orderForWorker(open, on: tx, forUpdate: true) {
+            if pending.status == .awaitingPayment {
+                _ = try await OrderService.close(pending, as: .cancelled, customer: customer, actor: nil, on: tx)
+            } else {
+                blocked = true
+            }
+        }
+        if existing == nil && !blocked && period.end.adding(days: -settings.renewalLeadDays) <= today {
             // DOMAIN.md 8: a restricted account renews nothing unless its plan is excepted; it runs into its grace period instead.
             let restrictionKey = "\(customer.path)|\(plan.id)"
             var free = cache.isUnrestricted(restrictionKey)
@@ -265,8 +277,10 @@ public struct BillingRun: Sendable {
         // The period is charged as it began: the plan and quantities before the changes made
         // during it (those come on the invoice as their own orders, prorated).
         let unbilled = try await tx.rows(
-            "SELECT priced_against FROM orders WHERE subscription_id = ? AND status = 'completed' AND billed_invoice_id IS NULL AND kind IN ('change', 'switch') ORDER BY id LIMIT 1",
-            [.int(subscription.id)]).first.map { try $0.decode(column: "priced_against", as: String.self) }
+            """
+            SELECT priced_against FROM orders WHERE subscription_id = ? AND status = 'completed' AND billed_invoice_id IS NULL AND billing_type = 'postpaid'
+              AND kind IN ('change', 'switch') AND effective_date >= ? ORDER BY id LIMIT 1
+            """, [.int(subscription.id), period.start.mariaDB]).first.map { try $0.decode(column: "priced_against", as: String.self) }
         var base = subscription
         var basePlan = plan
         if let json = unbilled, let against = try? ChangeRequest.decoder.decode(PricedAgainst.self, from: Data(json.utf8)) {
@@ -278,7 +292,8 @@ public struct BillingRun: Sendable {
                 return line
             }
         }
-        let lines = try await periodLines(base, plan: basePlan, seller: customer.parentID!, period: period, now: now, on: tx, label: "\(basePlan.name), period")
+        let lines = try await ChargedPrices.periodLines(base, plan: basePlan, seller: customer.parentID!, period: period, now: now, label: "\(basePlan.name), period",
+                                                        useScheduled: false, on: tx)
         var refusals: [Refusal] = []
         let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: nil, refusals: &refusals, on: tx)
         if let missing = refusals.first { throw StoreError.invalid(field: "rate", message: missing.message) }
@@ -287,7 +302,6 @@ public struct BillingRun: Sendable {
         var invoiceLines = quote.lines.enumerated().map { index, line in
             Invoice.Line(position: index + 1, description: line.description, amount: charged.lines[index], discount: charged.discounts[index])
         }
-        var tax = charged.tax
         let orders = try await tx.rows(
             """
             SELECT id FROM orders WHERE subscription_id = ? AND billing_type = 'postpaid' AND status = 'completed' AND billed_invoice_id IS NULL
@@ -295,16 +309,18 @@ public struct BillingRun: Sendable {
             """, [.int(subscription.id)]).map { try $0.decode(column: "id", as: Int64.self) }
         var billed: [Int64] = []
         for orderID in orders {
-            guard let order = try await OrderStore(database: tx).orderForWorker(orderID, on: tx), order.currency == charged.currency else { continue }
+            guard let order = try await OrderStore(database: tx).orderForWorker(orderID, on: tx) else { continue }
             for line in order.lines {
                 invoiceLines.append(Invoice.Line(position: invoiceLines.count + 1, description: "Order #\(order.id): \(line.description)",
                                                  amount: line.chargedAmount, discount: line.chargedDiscount))
             }
-            tax += order.totals.tax
             billed.append(orderID)
         }
         let subtotal = invoiceLines.map(\.amount).reduce(0, +)
         let discount = invoiceLines.map(\.discount).reduce(0, +)
+        // Tax last, on the whole invoice after discount, rounded once (DOMAIN.md 6).
+        let taxable = Rational(Int128(subtotal - discount))
+        let tax = (plan.pricesIncludeTaxes ? taxable * terms.taxRate / (Rational(1) + terms.taxRate) : taxable * terms.taxRate).roundedHalfAwayFromZero()
         let total = subtotal - discount + (plan.pricesIncludeTaxes ? 0 : tax)
         let invoiceID = try await InvoiceStore.issue(InvoiceDraft(
             sellerID: customer.parentID!, customer: customer, orderID: nil, subscriptionID: subscription.id, periodKey: key, currency: charged.currency,

@@ -392,7 +392,8 @@ public struct OrderService: Sendable {
             }
             try await tx.query("UPDATE invoices SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(6) WHERE id = ?", [.int(invoiceID)])
         }
-        try await tx.query("UPDATE orders SET status = ?, open_subscription_id = NULL, updated_at = UTC_TIMESTAMP(6) WHERE id = ?",
+        // A renewal that ends unpaid frees its period's key: the billing run may issue the period again.
+        try await tx.query("UPDATE orders SET status = ?, open_subscription_id = NULL, renewal_key = NULL, updated_at = UTC_TIMESTAMP(6) WHERE id = ?",
                            [.string(status.rawValue), .int(order.id)])
         guard let after = try await OrderStore(database: tx).orderForWorker(order.id, on: tx) else { throw StoreError.notFound("order \(order.id)") }
         try await AuditLog.record(on: tx, actor: actor, account: customer, objectType: "order", objectID: order.id, action: status == .expired ? "expire" : "cancel",

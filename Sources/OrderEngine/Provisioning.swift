@@ -362,7 +362,7 @@ public struct Provisioner: Sendable {
                 }
                 try await tx.query(
                     """
-                    UPDATE orders SET status = 'provisioning_failed', open_subscription_id = NULL, failure_reason = ?, completed_at = UTC_TIMESTAMP(6),
+                    UPDATE orders SET status = 'provisioning_failed', open_subscription_id = NULL, renewal_key = NULL, failure_reason = ?, completed_at = UTC_TIMESTAMP(6),
                       updated_at = UTC_TIMESTAMP(6), claim_token = NULL, claimed_until = NULL WHERE id = ?
                     """, [.string(String(reason.prefix(500))), .int(claimed.id)])
             }

@@ -222,7 +222,10 @@ public struct QuoteService: Sendable {
             throw StoreError.invalid(field: "amount", message: "This change would cost more than any invoice can carry: check the quantities.")
         }
         let quote = Pricing.quote(lines, terms: terms)
-        if priceSeller == nil, let open = try await OrderStore(database: database).openOrder(of: subscription.id) {
+        if priceSeller == nil, let paid = subscription.paidUntil, paid > subscription.period.end {
+            refusals.append(Refusal(.orderOpen, "The next period (from \(subscription.period.end)) is paid already; changes wait until it starts.",
+                                    details: ["paid_until": paid.description]))
+        } else if priceSeller == nil, let open = try await OrderStore(database: database).openOrder(of: subscription.id) {
             refusals.append(Refusal(.orderOpen, "Order #\(open) of this subscription awaits payment or provisioning; pay or cancel it first.",
                                     details: ["order_id": String(open)]))
         }

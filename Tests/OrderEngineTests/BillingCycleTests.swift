@@ -311,4 +311,56 @@ final class BillingCycleTests: XCTestCase {
             XCTAssertEqual(refused.first.code, .accountRestricted)
         }
     }
+
+    /// A renewal that ends unpaid frees its period: cancelled with "cancel at the period end", it is
+    /// issued again when that is taken back.
+    func testACancelledRenewalIsIssuedAgain() async throws {
+        let w = try await EngineWorld.make()
+        _ = try await runBilling(w, on: "2026-05-04")
+        _ = try await w.orders.cancelAtPeriodEnd(subscription: w.subscription.id, true, in: w.customer.scope)
+        let first = try await renewals(w)
+        XCTAssertEqual(first.map(\.status), [.cancelled], "flagged to end: the unpaid renewal is cancelled")
+        _ = try await w.orders.cancelAtPeriodEnd(subscription: w.subscription.id, false, in: w.customer.scope)
+        let again = try await runBilling(w, on: "2026-05-05")
+        XCTAssertEqual(again.renewalOrders, 1, "kept after all: the period is renewed again")
+        let all = try await renewals(w)
+        XCTAssertEqual(all.map(\.status), [.cancelled, .awaitingPayment])
+    }
+
+    /// A change awaiting payment gives way to the renewal; while the next period is paid ahead,
+    /// changes wait, and cancelling now gives the paid period back too.
+    func testChangesWaitWhileTheNextPeriodIsPaidAndCancellingRefundsIt() async throws {
+        let w = try await EngineWorld.make()
+        let pending = try await w.ram(6)
+        let due = try await runBilling(w, on: "2026-05-04")
+        XCTAssertEqual(due.renewalOrders, 1)
+        let observed1 = try await w.order(pending.id).status
+        XCTAssertEqual(observed1, .cancelled, "the unpaid change gave way to the renewal")
+        let awaited1 = try await renewals(w).first
+        let renewal = try XCTUnwrap(awaited1)
+        _ = try await w.pay(renewal)
+        try await w.provisionAll()
+        do {
+            _ = try await w.ram(6)
+            XCTFail("the next period is paid at today's quantities")
+        } catch let refused as OrderRefused {
+            XCTAssertEqual(refused.first.code, .orderOpen)
+            XCTAssertEqual(refused.first.details["paid_until"], "2026-06-11")
+        }
+        // On 2026-05-04, R = 7 of 30, one rounding per line: 20 × 7/30 = 4.67, 2 × 2.50 × 7/30 = 1.17, 5 × 7/30 = 1.17;
+        // and the paid 30.00 of the next period: 37.01, tax 7.40.
+        let cancelled = try await w.orders.cancelNow(subscription: w.subscription.id, in: w.customer.scope)
+        XCTAssertEqual(cancelled.totals.subtotal, -3701)
+        XCTAssertEqual(cancelled.totals.total, -4441)
+    }
+
+    func testAScheduledQuantityBeyondAnyPlanIsAFieldError() async throws {
+        let w = try await EngineWorld.make(billing: .monthlyCommitment)
+        do {
+            _ = try await w.orders.schedule(["ram_gb": Int64.max], subscription: w.subscription.id, in: w.customer.scope)
+            XCTFail("refused")
+        } catch let errors as ValidationErrors {
+            XCTAssertEqual(errors.fields.first?.field, "resources.ram_gb.additional")
+        }
+    }
 }

@@ -173,7 +173,8 @@ public struct SubscriptionStore: Sendable {
         return try await database.withTransaction { tx in
             let before = try await subscription(id, in: scope, on: tx, forUpdate: true)
             guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
-            try await tx.query("UPDATE subscriptions SET status = ?, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?",
+            // Staff decide now: a later payment doesn't lift what they set.
+            try await tx.query("UPDATE subscriptions SET status = ?, suspended_by_billing = FALSE, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?",
                                [.string(status.rawValue), .int(scope.actor.userID), .int(id)])
             let after = try await subscription(id, in: scope, on: tx)
             let customer = try await AccountStore(database: tx).account(before.customerID, in: scope, on: tx)
