@@ -32,7 +32,7 @@ def test_a_customer_orders_a_new_service_and_pays_it(console, browser):
     browser.find_element(By.ID, "card_number").send_keys("4242 4242 4242 4242")
     click(browser, browser.find_element(By.ID, "checkout-pay"))
     wait_for_url(browser, "/orders/")
-    for _ in range(50):
+    for _ in range(150):
         if browser.find_elements(By.ID, "order-subscription"):
             break
         time.sleep(0.1)

@@ -16,7 +16,7 @@ def resource_total(browser, code):
 
 def wait_until_provisioned(browser):
     """The worker runs inside the server; reload the subscription page until no order is open."""
-    for _ in range(50):
+    for _ in range(150):
         if not browser.find_elements(By.ID, "open-order"):
             return
         time.sleep(0.1)
@@ -35,7 +35,7 @@ def change_ram(browser, total):
 
 def wait_for_url(browser, part, exact=False):
     """The live estimate already offers Submit before Continue's page arrives: wait for the new page."""
-    for _ in range(50):
+    for _ in range(150):
         if browser.current_url == part if exact else part in browser.current_url:
             return
         time.sleep(0.1)
