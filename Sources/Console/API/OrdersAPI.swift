@@ -190,14 +190,7 @@ struct OrderJSON: Encodable {
         let amount: MoneyJSON
         let discount: MoneyJSON
     }
-    struct Converted: Encodable {
-        let currency: String
-        let rate: String
-        let subtotal: MoneyJSON
-        let discount: MoneyJSON
-        let tax: MoneyJSON
-        let total: MoneyJSON
-    }
+    typealias Converted = SubscriptionsAPI.QuoteJSON.Converted
     let id: Int64
     let kind: String
     let status: String
