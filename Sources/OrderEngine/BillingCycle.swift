@@ -179,9 +179,7 @@ extension OrderService {
     public func submitSale(_ sale: SaleRequest, idempotencyKey: String?, in scope: TenantScope) async throws -> SubmitResult {
         let customer = try await AccountStore(database: database).account(sale.customerID, in: scope)
         guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't order") }
-        if let key = idempotencyKey, key.isEmpty || key.unicodeScalars.count > 255 || !key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }) {
-            throw StoreError.invalid(field: "Idempotency-Key", message: "An idempotency key has 1 to 255 printable ASCII characters.")
-        }
+        try Self.validate(idempotencyKey)
         let change = ChangeRequest.sales(planID: sale.planID, periodMonths: sale.periodMonths, additional: sale.additional)
         let fingerprint = "customer \(customer.id) | \(change.json) | promo \(sale.promoCode ?? "")"
         let now = try await clock.now()
@@ -207,13 +205,7 @@ extension OrderService {
                     try await quoteSale(SaleRequest(customerID: sale.customerID, planID: sale.planID, periodMonths: sale.periodMonths, additional: sale.additional),
                                         in: scope, now: now, pricedBy: parent, on: tx).quote.plan.subtotal
                 }
-                if let key = idempotencyKey {
-                    try await tx.query("DELETE FROM idempotency_keys WHERE user_id = ? AND idempotency_key = ? AND created_at <= UTC_TIMESTAMP(6) - INTERVAL 24 HOUR",
-                                       [.int(scope.actor.userID), .string(key)])
-                    try await tx.query(
-                        "INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, order_id, created_at) VALUES (?, ?, SHA2(?, 256), ?, UTC_TIMESTAMP(6))",
-                        [.int(scope.actor.userID), .string(key), .string(fingerprint), .int(id)])
-                }
+                if let key = idempotencyKey { try await Self.remember(key, fingerprint: fingerprint, order: id, actor: scope.actor, on: tx) }
                 let order = try await OrderStore(database: tx).order(id, in: scope, on: tx)
                 try await AuditLog.record(on: tx, actor: scope.actor, account: priced.customer, objectType: "order", objectID: id, action: "submit",
                                           before: nil as OrderAudit?, after: OrderAudit(order))

@@ -67,9 +67,7 @@ public struct OrderService: Sendable {
         _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
         guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
         let promo = promoCode?.trimmingCharacters(in: .whitespaces).nilIfEmpty
-        if let key = idempotencyKey, key.isEmpty || key.unicodeScalars.count > 255 || !key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }) {
-            throw StoreError.invalid(field: "Idempotency-Key", message: "An idempotency key has 1 to 255 printable ASCII characters.")
-        }
+        try Self.validate(idempotencyKey)
         let fingerprint = "subscription \(id) | \(change.json) | promo \(promo ?? "")"
         let now = try await clock.now()
         do {
@@ -91,13 +89,7 @@ public struct OrderService: Sendable {
                 let priced = try await QuoteService(database: tx, clock: clock).quote(subscription: id, change: change, promoCode: promo, in: scope, now: now)
                 guard priced.refusals.isEmpty else { throw OrderRefused(refusals: priced.refusals) }
                 let order = try await create(priced, change: change, subscription: subscription, promo: promo, now: now, in: scope, on: tx)
-                if let key = idempotencyKey {
-                    try await tx.query("DELETE FROM idempotency_keys WHERE user_id = ? AND idempotency_key = ? AND created_at <= UTC_TIMESTAMP(6) - INTERVAL 24 HOUR",
-                                       [.int(scope.actor.userID), .string(key)])
-                    try await tx.query(
-                        "INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, order_id, created_at) VALUES (?, ?, SHA2(?, 256), ?, UTC_TIMESTAMP(6))",
-                        [.int(scope.actor.userID), .string(key), .string(fingerprint), .int(order.id)])
-                }
+                if let key = idempotencyKey { try await Self.remember(key, fingerprint: fingerprint, order: order.id, actor: scope.actor, on: tx) }
                 return SubmitResult(order: order, replayed: false)
             }
             if result.order.status == .provisioning && !result.replayed { bell?.ring() }
@@ -109,6 +101,23 @@ public struct OrderService: Sendable {
             }
             throw OrderRefused(refusals: [Refusal(.orderOpen, "Another order of this subscription was submitted at the same moment.")])
         }
+    }
+
+    /// A key is 1 to 255 printable ASCII characters.
+    static func validate(_ key: String?) throws {
+        guard let key else { return }
+        guard !key.isEmpty, key.unicodeScalars.count <= 255, key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }) else {
+            throw StoreError.invalid(field: "Idempotency-Key", message: "An idempotency key has 1 to 255 printable ASCII characters.")
+        }
+    }
+
+    /// Keeps a key with the order it made (inside the submit's transaction); an expired key of the same name goes first.
+    static func remember(_ key: String, fingerprint: String, order: Int64, actor: Actor, on tx: MariaDBDatabase) async throws {
+        try await tx.query("DELETE FROM idempotency_keys WHERE user_id = ? AND idempotency_key = ? AND created_at <= UTC_TIMESTAMP(6) - INTERVAL 24 HOUR",
+                           [.int(actor.userID), .string(key)])
+        try await tx.query(
+            "INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, order_id, created_at) VALUES (?, ?, SHA2(?, 256), ?, UTC_TIMESTAMP(6))",
+            [.int(actor.userID), .string(key), .string(fingerprint), .int(order)])
     }
 
     /// The order an unexpired key names; a conflict when the key came with another body.
