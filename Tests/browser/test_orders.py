@@ -36,7 +36,8 @@ def change_ram(browser, total):
 def wait_for_url(browser, part, exact=False):
     """The live estimate already offers Submit before Continue's page arrives: wait for the new page."""
     for _ in range(150):
-        if browser.current_url == part if exact else part in browser.current_url:
+        if (browser.current_url == part if exact else part in browser.current_url) and \
+                browser.execute_script("return document.readyState") == "complete":
             return
         time.sleep(0.1)
     raise AssertionError(f"{part} not reached: {browser.current_url}: {browser.find_element(By.ID, 'main').text}")

@@ -42,4 +42,5 @@ def test_a_restricted_customer_sees_the_reason_and_a_disabled_submit(console, br
     sign_in(browser, base, "admin@acme.test")
     browser.get(f"{base}/subscriptions/{subscription['id']}")
     change_ram(browser, resource_total(browser, "ram_gb") + 1)
+    assert not browser.find_elements(By.ID, "refusals"), browser.find_element(By.ID, "refusals").text
     assert browser.find_element(By.ID, "submit-order").is_enabled()

@@ -174,10 +174,12 @@ struct SubscriptionsController: Sendable {
 
     @Sendable func show(_ request: Request, context: SignedInContext) async throws -> HTML {
         let id = try context.parameters.require("id", as: Int64.self)
+        // Orders first: an order completing between the two reads then shows as completed with its
+        // change, never as neither open nor applied.
+        let orders = try await OrderStore(database: services.database).list(in: context.scope, filter: .init(subscriptionID: id), page: PageRequest(limit: 5)).items
         let subscription = try await store.subscription(id, in: context.scope)
         let customer = try await AccountStore(database: services.database).account(subscription.customerID, in: context.scope)
         let plan = try await PlanStore(database: services.database).plan(of: subscription)
-        let orders = try await OrderStore(database: services.database).list(in: context.scope, filter: .init(subscriptionID: id), page: PageRequest(limit: 5)).items
         let links = orders.map { order in
             OrderLink(id: order.id, href: URLs.order(order.id).path, summary: order.summary, statusLabel: order.status.label,
                       badge: BillingController.badge(order.status), total: order.money(order.totals.total).description,
