@@ -241,6 +241,13 @@ extension OrderService {
         let subscription = try await SubscriptionStore(database: db).subscription(id, in: scope, on: db)
         let plan = try await PlanStore(database: db).planForWorker(subscription.planID)
         let customer = try await AccountStore(database: db).account(subscription.customerID, in: scope, on: db)
+        return try await quoteCancellation(of: subscription, plan: plan, customer: customer, now: given, pricedBy: priceSeller, on: db)
+    }
+
+    /// The same, for a subscription, plan and customer already read in scope (a page that shows them too).
+    public func quoteCancellation(of subscription: Subscription, plan: Plan, customer: Account, now given: Date? = nil, pricedBy priceSeller: Int64? = nil,
+                                  on db: MariaDBDatabase? = nil) async throws -> PricedCancellation {
+        let db = db ?? database
         let now: Date
         if let given { now = given } else { now = try await clock.now() }
         let today = BusinessDate(instant: now)
@@ -313,11 +320,8 @@ extension OrderService {
 
     /// The next renewal: its period and what it will charge at today's prices (nil when it won't renew,
     /// or for postpaid, whose period is invoiced at its end).
-    public func renewalPreview(subscription id: Int64, in scope: TenantScope) async throws -> (period: BillingPeriod, total: Money)? {
-        let subscription = try await SubscriptionStore(database: database).subscription(id, in: scope)
-        let plan = try await PlanStore(database: database).planForWorker(subscription.planID)
+    public func renewalPreview(of subscription: Subscription, plan: Plan, customer: Account) async throws -> (period: BillingPeriod, total: Money)? {
         guard subscription.status != .cancelled, !subscription.cancelAtPeriodEnd, plan.billingType != .postpaid else { return nil }
-        let customer = try await AccountStore(database: database).account(subscription.customerID, in: scope)
         let now = try await clock.now()
         let next = BillingPeriod(starting: subscription.period.end, months: subscription.period.months, anchorDay: subscription.anchorDay)
         let lines = try await ChargedPrices.periodLines(subscription, plan: plan, seller: customer.parentID!, period: next, now: now, label: "", on: database)

@@ -246,12 +246,10 @@ public struct BillingRun: Sendable {
         let quote = Pricing.quote(lines, terms: terms)
         let needsPayment = quote.charged.total > 0
         let change = ChangeRequest.renewal(start: period.start, end: period.end)
-        var expiresAt: Date?
-        if plan.billingType == .monthlyCommitment || plan.billingType == .cspMonthly { expiresAt = nil }  // a renewal is never left to expire
         let orderID = try await OrderService.insert(OrderService.NewOrder(
             change: change, status: needsPayment ? .awaitingPayment : .provisioning, subscriptionID: subscription.id, customer: customer,
             sellerID: customer.parentID!, plan: plan, pricedAgainst: "{}", summary: change.summary(of: subscription, planName: plan.name, targetName: nil),
-            today: today, now: now, expiresAt: expiresAt, promo: nil, quote: quote, renewalKey: key, issueInvoice: needsPayment), actor: nil, on: tx)
+            today: today, now: now, expiresAt: nil, promo: nil, quote: quote, renewalKey: key, issueInvoice: needsPayment), actor: nil, on: tx)
         try await UpstreamCharges.price(orderID: orderID, plan: plan, customer: customer, sold: quote.plan.subtotal, on: tx) { parent in
             try await ChargedPrices.periodLines(subscription, plan: plan, seller: parent, period: period, now: now, label: "", useIndividual: false,
                                                 cache: cache, on: tx).map(\.amount).reduce(0, +)
@@ -261,11 +259,6 @@ public struct BillingRun: Sendable {
                                   after: ["summary": change.summary(of: subscription, planName: plan.name, targetName: nil),
                                           "total": Money(minorUnits: quote.charged.total, currency: quote.charged.currency).description])
         return needsPayment
-    }
-
-    func periodLines(_ subscription: Subscription, plan: Plan, seller: Int64, period: BillingPeriod, now: Date, on tx: MariaDBDatabase, label: String,
-                     useIndividual: Bool = true) async throws -> [QuoteLine] {
-        try await ChargedPrices.periodLines(subscription, plan: plan, seller: seller, period: period, now: now, label: label, useIndividual: useIndividual, on: tx)
     }
 
     /// The postpaid invoice of the current period: the period itself, and every completed postpaid

@@ -58,18 +58,13 @@ struct RestrictionsController: Sendable {
         let exceptions = try await store.exceptions(in: context.scope)
         let plans = try await PlanStore(database: services.database).list(in: context.scope)
         let canEdit = context.actor.role != .viewer
-        let ownPath = context.actor.accountPath
-        var paths: [Int64: String] = [:]
-        for id in Set(page.items.map(\.restrictingAccountID)) {
-            paths[id] = try await AccountStore(database: services.database).accountForWorker(id).path
-        }
         return try services.render("restrictions", Page(
             chrome: Chrome(actor: context.actor, session: context.session, section: .restrictions), csrf: context.session.current?.csrfToken ?? "",
             rows: page.items.map { r in
                 Page.Row(id: r.id, account: r.accountName, accountHref: URLs.account(r.accountID).path, restrictedBy: r.restrictingAccountName,
                          reason: r.reason, created: BillingController.moment(r.createdAt), createdBy: r.createdBy, active: r.isActive,
                          lifted: r.liftedAt.map { "lifted \(BillingController.moment($0)) by \(r.liftedBy ?? "?")" },
-                         liftAction: canEdit && r.isActive && (paths[r.restrictingAccountID] ?? "").hasPrefix(ownPath) ? URLs.liftRestriction(r.id).path : nil)
+                         liftAction: canEdit && r.isActive && context.scope.contains(path: r.restrictingAccountPath) ? URLs.liftRestriction(r.id).path : nil)
             },
             empty: page.items.isEmpty,
             exceptions: exceptions.map { Page.ExceptionRow(plan: $0.planName, removeAction: URLs.removeRestrictionException($0.id).path) },

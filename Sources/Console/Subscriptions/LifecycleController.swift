@@ -67,8 +67,9 @@ struct LifecycleController: Sendable {
         let plans = try await services.orders.catalogue(for: customerID, in: context.scope)
         let selected = request.query("plan_id").flatMap { Int64($0) }.flatMap { id in plans.first { $0.id == id } }
         let codes = try await ResourceStore(database: services.database).all()
+        let now = try await services.clock.now()
         func card(_ plan: Plan) async throws -> NewServicePage.PlanCard {
-            let prices = try await PlanStore(database: services.database).prices(of: plan, seller: customer.parentID!, at: try await services.clock.now())
+            let prices = try await PlanStore(database: services.database).prices(of: plan, seller: customer.parentID!, at: now)
             let fees = plan.periods.compactMap { months in prices.periodFees[months].map { "\(months) mo: \($0.amountText) \(plan.currency.code)" } }
             return NewServicePage.PlanCard(id: plan.id, name: plan.name, href: URLs.newSubscription.path + "?customer_id=\(customerID)&plan_id=\(plan.id)",
                                            billingType: plan.billingType.rawValue.replacingOccurrences(of: "_", with: " "),

@@ -191,7 +191,7 @@ struct SubscriptionsController: Sendable {
             renewal = "Cancelled\(subscription.cancelledAt.map { " on " + BillingController.day($0) } ?? "")."
         } else if subscription.cancelAtPeriodEnd {
             renewal = "Ends on \(subscription.period.end): it won't renew."
-        } else if let preview = try await services.orders.renewalPreview(subscription: id, in: context.scope) {
+        } else if let preview = try await services.orders.renewalPreview(of: subscription, plan: plan, customer: customer) {
             let paid = (subscription.paidUntil ?? subscription.period.end) >= preview.period.end
             renewal = paid ? "Renewed: \(preview.period.start) → \(preview.period.end) is paid."
                            : "Renews on \(preview.period.start) for \(preview.total) (\(preview.period.start) → \(preview.period.end)), invoiced 7 days ahead."
@@ -200,7 +200,7 @@ struct SubscriptionsController: Sendable {
         }
         var cancelRefund = ""
         if subscription.status != .cancelled {
-            let preview = try await services.orders.quoteCancellation(subscription: id, in: context.scope)
+            let preview = try await services.orders.quoteCancellation(of: subscription, plan: plan, customer: customer)
             let total = preview.quote.charged.total
             cancelRefund = total < 0 ? "refunds \(Money(minorUnits: -total, currency: preview.quote.charged.currency)) to credit (the unused part)"
                                      : "refunds nothing"

@@ -9,6 +9,8 @@ public struct Restriction: Sendable, Equatable {
     public var accountPath: String
     public var restrictingAccountID: Int64
     public var restrictingAccountName: String
+    /// Whoever is at or above this path may lift it.
+    public var restrictingAccountPath: String
     public var reason: String
     public var createdAt: Date
     public var createdBy: String
@@ -76,8 +78,7 @@ public struct RestrictionStore: Sendable {
         try requireStaff(scope.actor)
         return try await database.withTransaction { tx in
             let before = try await restriction(id, in: scope, on: tx, forUpdate: true)
-            let restricting = try await tx.rows("SELECT path FROM accounts WHERE id = ?", [.int(before.restrictingAccountID)])[0].decode(column: "path", as: String.self)
-            guard scope.contains(path: restricting) else {
+            guard scope.contains(path: before.restrictingAccountPath) else {
                 throw StoreError.forbidden("\(before.restrictingAccountName) imposed it; only its staff or those above lift it")
             }
             guard before.isActive else { throw StoreError.invalid(field: "id", message: "This restriction was lifted already.") }
@@ -188,7 +189,7 @@ public struct RestrictionStore: Sendable {
     /// account is above the scope (its users' emails are not the caller's to see).
     static func restriction(_ row: MariaDBRow, seenBy scope: TenantScope? = nil) throws -> Restriction {
         var restriction = try restriction(row)
-        if let scope, !scope.contains(path: try row.decode(column: "restricting_path", as: String.self)) {
+        if let scope, !scope.contains(path: restriction.restrictingAccountPath) {
             restriction.createdBy = restriction.restrictingAccountName
             restriction.liftedBy = restriction.liftedBy.map { _ in restriction.restrictingAccountName }
         }
@@ -200,7 +201,8 @@ public struct RestrictionStore: Sendable {
             id: try row.decode(column: "id", as: Int64.self), accountID: try row.decode(column: "account_id", as: Int64.self),
             accountName: try row.decode(column: "account_name", as: String.self), accountPath: try row.decode(column: "account_path", as: String.self),
             restrictingAccountID: try row.decode(column: "restricting_account_id", as: Int64.self),
-            restrictingAccountName: try row.decode(column: "restricting_name", as: String.self), reason: try row.decode(column: "reason", as: String.self),
+            restrictingAccountName: try row.decode(column: "restricting_name", as: String.self),
+            restrictingAccountPath: try row.decode(column: "restricting_path", as: String.self), reason: try row.decode(column: "reason", as: String.self),
             createdAt: try row.decode(column: "created_at", as: Date.self), createdBy: try row.decode(column: "created_email", as: String.self),
             liftedAt: try row.decode(column: "lifted_at", as: Date?.self), liftedBy: try row.decode(column: "lifted_email", as: String?.self))
     }
