@@ -28,8 +28,8 @@ public enum ChangePricing {
         return lines
     }
 
-    /// One unit of `from` switched for one of `to`: the upgrade fee (none going back), the prorated
-    /// price difference round((P_to − P_from) × m × R / D), and the setup fee of the resource switched to.
+    /// One unit of `from` switched for one of `to`: the upgrade fee and the setup fee of the resource
+    /// switched to (neither going back), and the prorated price difference round((P_to − P_from) × m × R / D).
     public static func resourceSwitch(from: ResourcePrice, to: ResourcePrice, upgradeFee: Int64, isDowngrade: Bool,
                                       period: BillingPeriod, on day: BusinessDate) -> [QuoteLine] {
         let remaining = period.daysRemaining(at: day), days = period.days
@@ -43,7 +43,8 @@ public enum ChangePricing {
             kind: .resourceSwitch, description: "\(from.code) → \(to.code), \(remaining) of \(days) days", resourceCode: to.code, quantityDelta: 1,
             unitPrice: difference, daysRemaining: remaining, daysInPeriod: days,
             exact: Pricing.prorated(units: 1, monthly: difference, months: period.months, remaining: remaining, days: days)))
-        if to.setup.scaled > 0 {
+        // Going back down a pair pays no setup fee (DOMAIN.md 6).
+        if !isDowngrade && to.setup.scaled > 0 {
             lines.append(QuoteLine(kind: .setupFee, description: "Setup of \(to.code)", resourceCode: to.code, quantityDelta: 1, unitPrice: to.setup,
                                    daysRemaining: remaining, daysInPeriod: days, exact: Pricing.once(units: 1, price: to.setup)))
         }
@@ -99,6 +100,21 @@ public enum ChangePricing {
                                        quantityDelta: after.additional, unitPrice: after.monthly, daysRemaining: samePeriod ? remaining : 1,
                                        daysInPeriod: samePeriod ? days : 1, exact: exact))
             }
+        }
+        return lines
+    }
+
+    /// What a postpaid subscription owes for the part of its period used before a switch to a new
+    /// period (DOMAIN.md 6): fee × (D − R) / D, and per resource additional × m × P × (D − R) / D.
+    public static func usedPart(fee: UnitPrice, held: [Held], period: BillingPeriod, on day: BusinessDate) -> [QuoteLine] {
+        let days = period.days, used = days - period.daysRemaining(at: day)
+        var lines = [QuoteLine(kind: .periodFee, description: "The current period's used part, \(used) of \(days) days", daysRemaining: used,
+                               daysInPeriod: days, exact: Pricing.prorated(periodFee: fee, remaining: used, days: days))]
+        for resource in held.sorted(by: { $0.code < $1.code }) where resource.additional > 0 && resource.monthly.scaled != 0 {
+            lines.append(QuoteLine(kind: .recurringFee, description: "\(resource.additional) × \(resource.code), \(used) of \(days) days used",
+                                   resourceCode: resource.code, quantityDelta: resource.additional, unitPrice: resource.monthly, daysRemaining: used,
+                                   daysInPeriod: days,
+                                   exact: Pricing.prorated(units: resource.additional, monthly: resource.monthly, months: period.months, remaining: used, days: days)))
         }
         return lines
     }

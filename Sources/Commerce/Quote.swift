@@ -42,6 +42,18 @@ public struct QuoteLine: Sendable, Hashable {
         self.exact = exact
         self.amount = exact.roundedHalfAwayFromZero()
     }
+
+    /// Whose prices the line is in, when a plan switch mixes a plan with taxes included and one
+    /// without (DOMAIN.md 6); nil: the quote's terms say.
+    public var pricesIncludeTaxes: Bool?
+
+    /// The same line priced at zero (a change during a free trial, DOMAIN.md 6).
+    public var free: QuoteLine {
+        var line = self
+        line.exact = Rational(0)
+        line.amount = 0
+        return line
+    }
 }
 
 /// A priced change (DOMAIN.md 6): lines, discount, tax and total in the plan currency, and the
@@ -121,31 +133,40 @@ public enum Pricing {
     /// after discount, rounded once (DOMAIN.md 6).
     public static func quote(_ lines: [QuoteLine], terms: QuoteTerms) -> Quote {
         let amounts = lines.map(\.amount)
+        let included = lines.map { $0.pricesIncludeTaxes ?? terms.pricesIncludeTaxes }
         let discounts = amounts.map { amount -> Int64 in
             guard let promo = terms.promo, amount > 0 else { return 0 }
             return (Rational(Int128(amount)) * promo).roundedHalfAwayFromZero()
         }
-        let plan = totals(amounts, discounts, currency: terms.planCurrency, terms: terms)
+        let plan = totals(amounts, discounts, included: included, currency: terms.planCurrency, taxRate: terms.taxRate)
         guard terms.invoiceCurrency != terms.planCurrency, let rate = terms.rate else {
             return Quote(lines: lines, plan: plan, converted: nil, rate: nil)
         }
         let convert = { (amount: Int64) in Self.convert(amount, from: terms.planCurrency, to: terms.invoiceCurrency, rate: rate) }
-        let converted = totals(amounts.map(convert), discounts.map(convert), currency: terms.invoiceCurrency, terms: terms)
+        let converted = totals(amounts.map(convert), discounts.map(convert), included: included, currency: terms.invoiceCurrency, taxRate: terms.taxRate)
         return Quote(lines: lines, plan: plan, converted: converted, rate: rate)
     }
 
-    private static func totals(_ lines: [Int64], _ discounts: [Int64], currency: Currency, terms: QuoteTerms) -> Quote.Totals {
+    /// Subtotal, discount, tax and total of lines; `included[i]` says whether line i's prices include taxes.
+    public static func totals(_ lines: [Int64], _ discounts: [Int64], included: [Bool], currency: Currency, taxRate: Rational) -> Quote.Totals {
         let subtotal = lines.reduce(0, +)
         let discount = discounts.reduce(0, +)
-        let base = Rational(Int128(subtotal - discount))
-        let tax: Int64
-        if terms.pricesIncludeTaxes {
-            tax = (base * terms.taxRate / (Rational(1) + terms.taxRate)).roundedHalfAwayFromZero()
-        } else {
-            tax = (base * terms.taxRate).roundedHalfAwayFromZero()
+        let (tax, added) = self.tax(lines, discounts, included: included, rate: taxRate)
+        return Quote.Totals(currency: currency, lines: lines, discounts: discounts, subtotal: subtotal, discount: discount, tax: tax,
+                            total: subtotal - discount + added)
+    }
+
+    /// DOMAIN.md 6, taxes: round(rate × the lines without taxes + rate / (1 + rate) × the lines with
+    /// taxes, each after its discount), rounded once; only the first part is added to the total.
+    public static func tax(_ lines: [Int64], _ discounts: [Int64], included: [Bool], rate: Rational) -> (tax: Int64, added: Int64) {
+        var without: Int128 = 0, with: Int128 = 0
+        for index in lines.indices {
+            let net = Int128(lines[index]) - Int128(discounts[index])
+            if included[index] { with += net } else { without += net }
         }
-        let total = subtotal - discount + (terms.pricesIncludeTaxes ? 0 : tax)
-        return Quote.Totals(currency: currency, lines: lines, discounts: discounts, subtotal: subtotal, discount: discount, tax: tax, total: total)
+        let added = Rational(without) * rate
+        let contained = Rational(with) * rate / (Rational(1) + rate)
+        return ((added + contained).roundedHalfAwayFromZero(), added.roundedHalfAwayFromZero())
     }
 
     /// A decimal fraction typed as text (`"0.20"`, `"12.5"`) as a Rational; nil when not a plain decimal.

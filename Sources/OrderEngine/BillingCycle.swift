@@ -16,6 +16,12 @@ enum ChargedPrices {
             schedule = cached
         } else {
             schedule = try await PlanStore(database: db).prices(of: plan, seller: seller, at: moment, on: db)
+            if plan.fixedPrice {
+                // A resource added to a fixed-price plan after the order is charged at the prices of the moment it was added (DOMAIN.md 3).
+                for (resource, added) in plan.resourcesAddedAt where added > moment {
+                    schedule.resourceFees[resource] = try await PlanStore(database: db).prices(of: plan, seller: seller, at: added, on: db).resourceFees[resource]
+                }
+            }
             cache?.store(schedule, key)
         }
         if let subscription, subscription.individualPrices, useIndividual {
@@ -122,7 +128,7 @@ extension OrderService {
         if let given { now = given } else { now = try await clock.now() }
         let today = BusinessDate(instant: now)
         var refusals: [Refusal] = []
-        if priceSeller == nil, let refusal = try await QuoteService.restriction(of: customer, plans: [plan.id], on: db) { refusals.append(refusal) }
+        if priceSeller == nil, let refusal = try await ChangeSnapshotLoader.restriction(of: customer, plans: [plan.id], viewer: scope.actor, on: db) { refusals.append(refusal) }
         let codes = try await ResourceStore(database: db).codes()
         var errors = ValidationErrors()
         for (code, additional) in sale.additional.sorted(by: { $0.key < $1.key }) {
@@ -130,14 +136,9 @@ extension OrderService {
                 errors.add("resources.\(code).resource_code", "\(plan.name) has no resource \(code).")
                 continue
             }
-            guard additional.magnitude <= 1_000_000_000 else { errors.add("resources.\(code).additional", "\(additional) units is beyond what any plan sells."); continue }
-            if rate.included != -1 {
-                let total = rate.included + additional
-                if total < 0 || total < rate.minUnits || (rate.maxUnits != -1 && total > rate.maxUnits) {
-                    refusals.append(Refusal(.outOfLimits, "\(code) must stay between \(rate.minUnits) and \(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits)); \(total) asked.",
-                                            details: ["resource_code": code, "total": String(total)]))
-                }
-            }
+            guard additional.magnitude <= ChangeRules.maxUnits else { errors.add("resources.\(code).additional", "\(additional) units is beyond what any plan sells."); continue }
+            let held = Holding(resourceID: rate.resourceID, code: code, included: rate.included, additional: additional, usage: 0)
+            if let refusal = ChangeRules.limits(code, total: held.total, rate: rate) { refusals.append(refusal) }
         }
         try errors.throwIfAny()
         let trial = plan.trialDays > 0
@@ -166,11 +167,13 @@ extension OrderService {
                 refusals.append(Refusal(.promoInvalid, "The promo code \(code) is unknown or has expired.", details: ["promo_code": code]))
             }
         }
-        let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: promo, refusals: &refusals, on: db)
+        let invoiceTerms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: db)
+        if let missing = invoiceTerms.rateMissing { refusals.append(missing) }
+        let terms = invoiceTerms.with(promo: promo)
         guard lines.allSatisfy(\.exact.isWithinMoneyRange) else {
             throw StoreError.invalid(field: "resources", message: "This order would cost more than any invoice can carry: check the quantities.")
         }
-        let ordered = refusals.enumerated().sorted { ($0.element.code.rank, $0.offset) < ($1.element.code.rank, $1.offset) }.map(\.element)
+        let ordered = Refusal.ordered(refusals)
         return PricedSale(customer: customer, plan: plan, period: period, trial: trial, quote: Pricing.quote(lines, terms: terms), refusals: ordered, today: today)
     }
 
@@ -178,7 +181,7 @@ extension OrderService {
     /// idempotency key works as for changes.
     public func submitSale(_ sale: SaleRequest, idempotencyKey: String?, in scope: TenantScope) async throws -> SubmitResult {
         let customer = try await AccountStore(database: database).account(sale.customerID, in: scope)
-        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't order") }
+        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't order") }
         try Self.validate(idempotencyKey)
         let change = ChangeRequest.sales(planID: sale.planID, periodMonths: sale.periodMonths, additional: sale.additional)
         let fingerprint = "customer \(customer.id) | \(change.json) | promo \(sale.promoCode ?? "")"
@@ -277,15 +280,17 @@ extension OrderService {
             lines.append(QuoteLine(kind: .planCredit, description: "The next period, paid ahead (\(subscription.period.end) → \(paid))",
                                    daysRemaining: 0, daysInPeriod: 0, exact: Rational(Int128(-amount))))
         }
-        let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: nil, refusals: &refusals, on: db)
-        return PricedCancellation(subscription: subscription, plan: plan, quote: Pricing.quote(lines, terms: terms), refusals: refusals, today: today)
+        let invoiceTerms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: db)
+        if let missing = invoiceTerms.rateMissing { refusals.append(missing) }
+        let terms = invoiceTerms.with(promo: nil)
+        return PricedCancellation(subscription: subscription, plan: plan, quote: Pricing.quote(lines, terms: terms), refusals: Refusal.ordered(refusals), today: today)
     }
 
     /// Cancels now: an order whose negative total is the refund (to credit, once provisioned);
     /// unpaid orders of the subscription are cancelled with it.
     public func cancelNow(subscription id: Int64, in scope: TenantScope) async throws -> Order {
         _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
-        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't cancel subscriptions") }
+        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't cancel subscriptions") }
         let now = try await clock.now()
         let order = try await database.withTransaction { tx -> Order in
             let subscription = try await SubscriptionStore(database: tx).subscription(id, in: scope, on: tx, forUpdate: true)
@@ -325,8 +330,7 @@ extension OrderService {
         let now = try await clock.now()
         let next = BillingPeriod(starting: subscription.period.end, months: subscription.period.months, anchorDay: subscription.anchorDay)
         let lines = try await ChargedPrices.periodLines(subscription, plan: plan, seller: customer.parentID!, period: next, now: now, label: "", on: database)
-        var refusals: [Refusal] = []
-        let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: nil, refusals: &refusals, on: database)
+        let terms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: database).with(promo: nil)
         let charged = Pricing.quote(lines, terms: terms).charged
         return (next, Money(minorUnits: charged.total, currency: charged.currency))
     }
@@ -334,21 +338,14 @@ extension OrderService {
     /// While the next period is paid ahead, or its renewal awaits payment or provisioning, the
     /// quantities and plan it was priced for are settled: changes wait for the period to start.
     static func renewalUnderway(_ subscription: Subscription, on db: MariaDBDatabase) async throws -> Refusal? {
-        if let paid = subscription.paidUntil, paid > subscription.period.end {
-            return Refusal(.orderOpen, "The next period (from \(subscription.period.end)) is paid already; changes wait until it starts.",
-                           details: ["paid_until": paid.description])
-        }
-        if let open = try await OrderStore(database: db).openOrder(of: subscription.id, on: db),
-           try await db.rows("SELECT 1 AS x FROM orders WHERE id = ? AND kind = 'renewal'", [.int(open)]).isEmpty == false {
-            return Refusal(.orderOpen, "The renewal (order #\(open)) is open: pay or cancel it first.", details: ["order_id": String(open)])
-        }
-        return nil
+        let open = try await OrderStore(database: db).openOrderFact(of: subscription.id, on: db)
+        return ChangeRules.openOrder(open?.isRenewal == true ? open : nil, subscription: subscription.facts)
     }
 
     /// Cancels at the period end (no refund), or takes that back; an unpaid renewal is cancelled.
     public func cancelAtPeriodEnd(subscription id: Int64, _ cancel: Bool, in scope: TenantScope) async throws -> Subscription {
         _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
-        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't cancel subscriptions") }
+        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't cancel subscriptions") }
         return try await database.withTransaction { tx in
             let store = SubscriptionStore(database: tx)
             let before = try await store.subscription(id, in: scope, on: tx, forUpdate: true)
@@ -375,7 +372,7 @@ extension OrderService {
     /// Schedules a change of quantities for the next period (commitment reductions), or clears it.
     public func schedule(_ wanted: [String: Int64]?, subscription id: Int64, in scope: TenantScope) async throws -> Subscription {
         _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
-        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
+        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't change subscriptions") }
         return try await database.withTransaction { tx in
             let store = SubscriptionStore(database: tx)
             let before = try await store.subscription(id, in: scope, on: tx, forUpdate: true)
@@ -389,14 +386,13 @@ extension OrderService {
                     errors.add("resources.\(code).resource_code", "The subscription has no resource \(code)."); continue
                 }
                 guard line.included != -1 else { continue }
-                guard additional.magnitude <= 1_000_000_000 else {
+                guard additional.magnitude <= ChangeRules.maxUnits else {
                     errors.add("resources.\(code).additional", "\(additional) units is beyond what any plan sells."); continue
                 }
-                let total = line.included + additional
-                if total < max(0, rate.minUnits) || (rate.maxUnits != -1 && total > rate.maxUnits) {
-                    errors.add("resources.\(code).additional", "\(code) must stay between \(rate.minUnits) and \(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits)).")
+                let total = Holding(resourceID: line.resourceID, code: code, included: line.included, additional: additional, usage: line.usage).total
+                for refusal in [ChangeRules.limits(code, total: total, rate: rate), ChangeRules.usage(code, newTotal: total, usage: line.usage)].compactMap({ $0 }) {
+                    errors.add("resources.\(code).additional", refusal.message)
                 }
-                if total < line.usage { errors.add("resources.\(code).additional", "\(code) is in use: \(line.usage) units are used.") }
             }
             try errors.throwIfAny()
             let json = wanted.map { ChangeRequest.quantities($0).json }

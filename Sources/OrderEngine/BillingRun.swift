@@ -210,7 +210,7 @@ public struct BillingRun: Sendable {
             // DOMAIN.md 8: a restricted account renews nothing unless its plan is excepted; it runs into its grace period instead.
             let restrictionKey = "\(customer.path)|\(plan.id)"
             var free = cache.isUnrestricted(restrictionKey)
-            if !free, try await QuoteService.restriction(of: customer, plans: [plan.id], on: tx) == nil {
+            if !free, try await ChangeSnapshotLoader.restriction(of: customer, plans: [plan.id], viewer: nil, on: tx) == nil {
                 cache.markUnrestricted(restrictionKey)
                 free = true
             }
@@ -240,9 +240,9 @@ public struct BillingRun: Sendable {
         let lines = try await ChargedPrices.periodLines(subscription, plan: plan, seller: customer.parentID!, period: period, now: now,
                                                         label: subscription.status == .trial ? "\(plan.name), first period after the trial" : "\(plan.name) renewal",
                                                         cache: cache, on: tx)
-        var refusals: [Refusal] = []
-        let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: nil, refusals: &refusals, on: tx)
-        if let missing = refusals.first { throw StoreError.invalid(field: "rate", message: missing.message) }
+        let invoiceTerms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: tx)
+        if let missing = invoiceTerms.rateMissing { throw StoreError.invalid(field: "rate", message: missing.message) }
+        let terms = invoiceTerms.with(promo: nil)
         let quote = Pricing.quote(lines, terms: terms)
         let needsPayment = quote.charged.total > 0
         let change = ChangeRequest.renewal(start: period.start, end: period.end)
@@ -287,9 +287,9 @@ public struct BillingRun: Sendable {
         }
         let lines = try await ChargedPrices.periodLines(base, plan: basePlan, seller: customer.parentID!, period: period, now: now, label: "\(basePlan.name), period",
                                                         useScheduled: false, on: tx)
-        var refusals: [Refusal] = []
-        let terms = try await QuoteService.terms(plan: plan, customer: customer, now: now, promo: nil, refusals: &refusals, on: tx)
-        if let missing = refusals.first { throw StoreError.invalid(field: "rate", message: missing.message) }
+        let invoiceTerms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: tx)
+        if let missing = invoiceTerms.rateMissing { throw StoreError.invalid(field: "rate", message: missing.message) }
+        let terms = invoiceTerms.with(promo: nil)
         let quote = Pricing.quote(lines, terms: terms)
         let charged = quote.charged
         var invoiceLines = quote.lines.enumerated().map { index, line in

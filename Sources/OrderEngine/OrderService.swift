@@ -65,7 +65,7 @@ public struct OrderService: Sendable {
     public func submit(subscription id: Int64, change: ChangeRequest, promoCode: String?, idempotencyKey: String?,
                        in scope: TenantScope) async throws -> SubmitResult {
         _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
-        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
+        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't change subscriptions") }
         let promo = promoCode?.trimmingCharacters(in: .whitespaces).nilIfEmpty
         try Self.validate(idempotencyKey)
         let fingerprint = "subscription \(id) | \(change.json) | promo \(promo ?? "")"
@@ -137,15 +137,16 @@ public struct OrderService: Sendable {
     /// Writes the order with its frozen lines, and its invoice when it must be paid first.
     private func create(_ priced: PricedChange, change: ChangeRequest, subscription: Subscription, promo: String?, now: Date, in scope: TenantScope,
                         on tx: MariaDBDatabase) async throws -> Order {
-        let customer = try await AccountStore(database: tx).account(subscription.customerID, in: scope, on: tx)
+        let customer = priced.loaded.customer
         guard let sellerID = customer.parentID else { throw StoreError.invalid(field: "customer_id", message: "A customer has a seller.") }
         let quote = priced.quote
         let charged = quote.charged
         let plan = priced.plan
-        var targetName: String?
-        if case .plan(let target, _) = change { targetName = try await PlanStore(database: tx).planForWorker(target).name }
-        let summary = change.summary(of: subscription, planName: plan.name, targetName: targetName)
+        let summary = change.summary(of: subscription, planName: plan.name, targetName: priced.loaded.target?.name)
         let needsPayment = plan.billingType != .postpaid && charged.total > 0
+        // A postpaid switch to a new period ends the old one: its used part is invoiced now (DOMAIN.md 6).
+        var closesPostpaidPeriod = false
+        if plan.billingType == .postpaid, case .plan(_, let months) = change, months != subscription.period.months, charged.total > 0 { closesPostpaidPeriod = true }
         let status: OrderStatus = needsPayment ? .awaitingPayment : .provisioning
         // DOMAIN.md 7: commitment and CSP change orders expire at the nearest of the period end or 7 days.
         var expiresAt: Date?
@@ -155,10 +156,10 @@ public struct OrderService: Sendable {
         let id = try await Self.insert(NewOrder(
             change: change, status: status, subscriptionID: subscription.id, customer: customer, sellerID: sellerID, plan: plan,
             pricedAgainst: PricedAgainst(subscription).json, summary: summary, today: priced.today, now: now, expiresAt: expiresAt, promo: promo,
-            quote: quote, renewalKey: nil, issueInvoice: needsPayment), actor: scope.actor, on: tx)
+            quote: quote, rateID: priced.rateID, renewalKey: nil, issueInvoice: needsPayment, billNow: closesPostpaidPeriod), actor: scope.actor, on: tx)
+        let quotes = QuoteService(database: tx, clock: clock)
         try await UpstreamCharges.price(orderID: id, plan: plan, customer: customer, sold: quote.plan.subtotal - quote.plan.discount, on: tx) { parent in
-            try await QuoteService(database: tx, clock: clock).quote(subscription: subscription.id, change: change, promoCode: nil,
-                                                                     in: Actor.engine(for: customer).scope, now: now, pricedBy: parent).quote.plan.subtotal
+            try await quotes.subtotal(of: change, priced.loaded, atPricesOf: parent)
         }
         let order = try await OrderStore(database: tx).order(id, in: scope, on: tx)
         try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "order", objectID: id, action: "submit",
@@ -181,8 +182,12 @@ public struct OrderService: Sendable {
         var expiresAt: Date?
         var promo: String?
         var quote: Quote
+        /// The rate the quote converted at, if it converted (DOMAIN.md 2).
+        var rateID: Int64? = nil
         var renewalKey: String?
         var issueInvoice: Bool
+        /// A postpaid order billed at once on an invoice of its own (a switch that ends its period).
+        var billNow = false
     }
 
     /// Writes an order with its frozen lines, and its invoice when it must be paid first (inside the caller's transaction).
@@ -193,9 +198,9 @@ public struct OrderService: Sendable {
             """
             INSERT INTO orders (kind, renewal_key, status, subscription_id, open_subscription_id, customer_id, customer_path, seller_id, plan_id, billing_type,
               connector, change_request, priced_against, summary, effective_date, quoted_at, expires_at, promo_code, plan_currency, plan_currency_exponent,
-              currency, currency_exponent, rate_scaled, tax_rate, prices_include_taxes, plan_subtotal, plan_discount, plan_tax, plan_total, subtotal,
+              currency, currency_exponent, rate_scaled, rate_id, tax_rate, prices_include_taxes, plan_subtotal, plan_discount, plan_tax, plan_total, subtotal,
               discount, tax, total, created_at, created_by, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?, UTC_TIMESTAMP(6))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?, UTC_TIMESTAMP(6))
             """,
             [.string(new.change.orderKind.rawValue), new.renewalKey.map { .string($0) } ?? .null, .string(new.status.rawValue),
              new.subscriptionID.map { .int($0) } ?? .null, isOpen ? (new.subscriptionID.map { .int($0) } ?? .null) : .null, .int(customer.id),
@@ -204,7 +209,7 @@ public struct OrderService: Sendable {
              new.now.mariaDBData, new.expiresAt.map { $0.mariaDBData } ?? .null, new.promo.map { .string($0) } ?? .null,
              .string(quote.plan.currency.code), .int(Int64(quote.plan.currency.exponent)),
              .string(charged.currency.code), .int(Int64(charged.currency.exponent)), quote.rate.map { .int($0.scaled) } ?? .null,
-             .string(customer.taxRate), plan.pricesIncludeTaxes.mariaDBData,
+             new.rateID.map { .int($0) } ?? .null, .string(customer.taxRate), plan.pricesIncludeTaxes.mariaDBData,
              .int(quote.plan.subtotal), .int(quote.plan.discount), .int(quote.plan.tax), .int(quote.plan.total),
              .int(charged.subtotal), .int(charged.discount), .int(charged.tax), .int(charged.total), actor.map { .int($0.userID) } ?? .null]).lastInsertID)
         if !quote.lines.isEmpty {
@@ -222,128 +227,18 @@ public struct OrderService: Sendable {
                   days_in_period, amount, discount, charged_amount, charged_discount) VALUES \(Array(repeating: row, count: quote.lines.count).joined(separator: ", "))
                 """, binds)
         }
-        if new.issueInvoice {
+        if new.issueInvoice || new.billNow {
             let invoice = try await InvoiceStore.issue(InvoiceDraft(
-                sellerID: new.sellerID, customer: customer, orderID: id, subscriptionID: new.subscriptionID, currency: charged.currency,
+                sellerID: new.sellerID, customer: customer, orderID: new.issueInvoice ? id : nil, subscriptionID: new.subscriptionID, currency: charged.currency,
                 subtotal: charged.subtotal, discount: charged.discount, tax: charged.tax, total: charged.total, taxRate: customer.taxRate,
                 pricesIncludeTaxes: plan.pricesIncludeTaxes, issuedOn: new.today,
                 lines: quote.lines.enumerated().map { index, line in
                     Invoice.Line(position: index + 1, description: "Order #\(id): \(line.description)", amount: charged.lines[index], discount: charged.discounts[index])
                 }), actor: actor, on: tx)
-            try await tx.query("UPDATE orders SET invoice_id = ? WHERE id = ?", [.int(invoice), .int(id)])
+            try await tx.query(new.issueInvoice ? "UPDATE orders SET invoice_id = ? WHERE id = ?" : "UPDATE orders SET billed_invoice_id = ? WHERE id = ?",
+                               [.int(invoice), .int(id)])
         }
         return id
-    }
-
-    // MARK: Payments
-
-    public enum PaymentRequest: Sendable, Equatable {
-        case credit
-        case card(number: String)
-        case bankTransfer(reference: String?)
-    }
-
-    public struct PaymentOutcome: Sendable {
-        public var payment: Payment
-        public var invoice: Invoice
-        public var order: Order?
-    }
-
-    /// A card the test gateway declined (402) or could not charge (502): only the attempt is recorded.
-    public struct PaymentFailed: Error, Sendable {
-        public var payment: Payment
-        public var gatewayError: Bool
-    }
-
-    /// Pays an unpaid invoice (DOMAIN.md 7): from credit (fully or partly), by card through the test
-    /// gateway, or by a bank transfer staff record. The payment, its credit posting, the invoice and
-    /// the order's move to provisioning commit together.
-    public func pay(invoice id: Int64, _ request: PaymentRequest, in scope: TenantScope) async throws -> PaymentOutcome {
-        let invoices = InvoiceStore(database: database)
-        let found = try await invoices.invoice(id, in: scope)
-        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't pay invoices") }
-        if case .bankTransfer = request, !scope.actor.accountKind.isStaff {
-            throw StoreError.forbidden("bank transfers are recorded by staff")
-        }
-        var card: TestGateway.Card?
-        if case .card(let number) = request {
-            card = try TestGateway.card(number)
-        }
-
-        let now = try await clock.now()
-        let result = try await database.withTransaction { tx -> (Payment, Bool)? in
-            let order = try await found.orderID.asyncMap { try await OrderStore(database: tx).order($0, in: scope, on: tx, forUpdate: true) }
-            if let order, order.status == .awaitingPayment, let expiresAt = order.expiresAt, expiresAt <= now {
-                // Past its expiry: it expires now (committed), and the payment is refused below.
-                let customer = try await AccountStore(database: tx).account(order.customerID, in: scope, on: tx)
-                _ = try await Self.close(order, as: .expired, customer: customer, actor: nil, on: tx)
-                return nil
-            }
-            let invoice = try await InvoiceStore(database: tx).invoice(id, in: scope, on: tx, forUpdate: true)
-            guard invoice.status == .unpaid else {
-                throw StoreError.invalid(field: "invoice", message: "Invoice \(invoice.displayNumber) is \(invoice.status.rawValue): there is nothing to pay.")
-            }
-            if let order, order.status != .awaitingPayment {
-                throw StoreError.invalid(field: "invoice", message: "Order #\(order.id) is \(order.status.label.lowercased()): its invoice can't be paid.")
-            }
-            let customer = try await AccountStore(database: tx).account(invoice.customerID, in: scope, on: tx)
-            let due = invoice.total - invoice.paid
-            var amount = due
-            var status = PaymentStatus.succeeded
-            switch request {
-            case .credit:
-                let balance = try await CreditLedger.lockedBalance(of: invoice.customerID, on: tx)
-                guard balance > 0 else {
-                    throw StoreError.invalid(field: "method", message: "\(customer.name) has no credit available (balance \(invoice.money(balance).amountText) \(invoice.currency.code)).")
-                }
-                amount = min(balance, due)
-            case .card:
-                switch TestGateway.charge(card!, amount: invoice.money(due)) {
-                case .approved: break
-                case .declined: status = .declined
-                case .error: status = .failed
-                }
-            case .bankTransfer:
-                break
-            }
-            var reference: String?
-            if case .bankTransfer(let given) = request { reference = given?.trimmingCharacters(in: .whitespaces).nilIfEmpty }
-            let paymentID = Int64(try await tx.query(
-                """
-                INSERT INTO payments (invoice_id, customer_id, customer_path, method, status, amount, currency, currency_exponent, card_last4, reference,
-                  created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?)
-                """, [.int(invoice.id), .int(customer.id), .string(customer.path), .string(request.method.rawValue), .string(status.rawValue),
-                      .int(amount), .string(invoice.currency.code), .int(Int64(invoice.currency.exponent)), card.map { .string($0.last4) } ?? .null,
-                      reference.map { .string($0.scalarPrefix(255)) } ?? .null, .int(scope.actor.userID)]).lastInsertID)
-            var provisioning = false
-            if status == .succeeded {
-                if case .credit = request {
-                    try await CreditLedger.post(invoice.money(-amount), to: customer, reason: "Paid invoice \(invoice.displayNumber)",
-                                                orderID: order?.id, invoiceID: invoice.id, paymentID: paymentID, actor: scope.actor, on: tx)
-                }
-                if amount == due {
-                    try await tx.query("UPDATE invoices SET status = 'paid', paid_at = UTC_TIMESTAMP(6) WHERE id = ?", [.int(invoice.id)])
-                    if let order {
-                        try await tx.query(
-                            "UPDATE orders SET status = 'provisioning', paid_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND status = 'awaiting_payment'",
-                            [.int(order.id)])
-                        provisioning = true
-                    }
-                }
-            }
-            let payment = try await PaymentStore(database: tx).payment(paymentID, in: scope, on: tx)
-            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "invoice", objectID: invoice.id,
-                                      action: "payment \(payment.method.rawValue) \(payment.status.rawValue)", before: nil as PaymentAudit?, after: PaymentAudit(payment))
-            return (payment, provisioning)
-        }
-        guard let (payment, provisioning) = result else {
-            throw StoreError.invalid(field: "invoice", message: "The order of invoice \(found.displayNumber) expired: it can't be paid any more. Place a new order.")
-        }
-        if payment.status != .succeeded { throw PaymentFailed(payment: payment, gatewayError: payment.status == .failed) }
-        if provisioning { bell?.ring() }
-        let invoice = try await invoices.invoice(id, in: scope)
-        let order = try await invoice.orderID.asyncMap { try await OrderStore(database: database).order($0, in: scope) }
-        return PaymentOutcome(payment: payment, invoice: invoice, order: order)
     }
 
     // MARK: Cancel and expiry
@@ -352,7 +247,7 @@ public struct OrderService: Sendable {
     /// goes back to the customer's credit, in one transaction.
     public func cancel(order id: Int64, in scope: TenantScope) async throws -> Order {
         _ = try await OrderStore(database: database).order(id, in: scope)
-        guard scope.actor.role != .viewer else { throw StoreError.forbidden("viewers don't cancel orders") }
+        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't cancel orders") }
         return try await database.withTransaction { tx in
             let order = try await OrderStore(database: tx).order(id, in: scope, on: tx, forUpdate: true)
             guard order.status == .awaitingPayment else {
@@ -411,16 +306,6 @@ public struct OrderService: Sendable {
     }
 }
 
-extension OrderService.PaymentRequest {
-    var method: PaymentMethod {
-        switch self {
-        case .credit: .credit
-        case .card: .card
-        case .bankTransfer: .bankTransfer
-        }
-    }
-}
-
 struct OrderAudit: Encodable {
     var status: String
     var summary: String
@@ -434,22 +319,6 @@ struct OrderAudit: Encodable {
         total = order.money(order.totals.total).description
         invoiceID = order.invoiceID
         failureReason = order.failureReason
-    }
-}
-
-struct PaymentAudit: Encodable {
-    var method: String
-    var status: String
-    var amount: String
-    var cardLast4: String?
-    var reference: String?
-
-    init(_ payment: Payment) {
-        method = payment.method.rawValue
-        status = payment.status.rawValue
-        amount = payment.amount.description
-        cardLast4 = payment.cardLast4
-        reference = payment.reference
     }
 }
 

@@ -33,25 +33,6 @@ public protocol Connector: Sendable {
     func provision(_ request: ProvisioningRequest) async throws -> ProvisioningResult
 }
 
-/// A reduction the vendor is asked about: a resource's total going down.
-public struct Reduction: Sendable, Equatable {
-    public var resourceCode: String
-    public var currentTotal: Int64
-    public var newTotal: Int64
-
-    public init(resourceCode: String, currentTotal: Int64, newTotal: Int64) {
-        self.resourceCode = resourceCode
-        self.currentTotal = currentTotal
-        self.newTotal = newTotal
-    }
-}
-
-public enum VendorAnswer: Sendable, Equatable {
-    case allowed
-    /// Refused; `minimum` is the quantity that must remain.
-    case refused(minimum: Int64, reason: String)
-}
-
 /// The optional capability of a connector to vet reductions (DOMAIN.md 7). Connectors without it
 /// skip the check.
 public protocol ReductionChecking: Connector {
@@ -196,6 +177,8 @@ public struct Provisioner: Sendable {
     /// Claims and provisions what is due now; answers how many orders it finished.
     @discardableResult
     public func runOnce(limit: Int = 20) async throws -> Int {
+        // Card payments a dead request left pending are settled first: one paid now provisions in this round.
+        try await PaymentReconciler(database: database, clock: clock, logger: logger).settleStale()
         // Unpaid commitment and CSP orders past their expiry are closed first: they never provision.
         try await OrderService(database: database, clock: clock).expireDue()
         let candidates = try await database.rows(
@@ -444,14 +427,14 @@ enum ChangeApplier {
             }
             if months == subscription.period.months {
                 try await tx.query("UPDATE subscriptions SET plan_id = ?, priced_at = ? WHERE id = ?",
-                                   [.int(targetID), order.createdAt.mariaDBData, .int(subscription.id)])
+                                   [.int(targetID), (order.quotedAt ?? order.createdAt).mariaDBData, .int(subscription.id)])
             } else {
                 // A new billing period starts on the day of the switch (DOMAIN.md 6).
                 let start = order.effectiveDate
                 let period = BillingPeriod(starting: start, months: months, anchorDay: start.day)
                 try await tx.query(
                     "UPDATE subscriptions SET plan_id = ?, priced_at = ?, period_months = ?, period_start = ?, period_end = ?, paid_until = ?, anchor_day = ? WHERE id = ?",
-                    [.int(targetID), order.createdAt.mariaDBData, .int(Int64(months)), period.start.mariaDB, period.end.mariaDB,
+                    [.int(targetID), (order.quotedAt ?? order.createdAt).mariaDBData, .int(Int64(months)), period.start.mariaDB, period.end.mariaDB,
                      (order.billingType == BillingType.postpaid.rawValue ? period.start : period.end).mariaDB, .int(Int64(start.day)), .int(subscription.id)])
             }
         case .renewal(let start, let end):

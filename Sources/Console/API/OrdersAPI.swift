@@ -39,9 +39,9 @@ struct OrdersAPI: Sendable {
 
     @Sendable func listOrders(_ request: Request, context: SignedInContext) async throws -> Response {
         let filter = OrderStore.Filter(
-            subscriptionID: try request.queryInt("subscription_id"), customerID: try request.queryInt("customer_id"),
+            subscriptionID: try request.queryID("subscription_id"), customerID: try request.queryID("customer_id"),
             kind: try request.queryEnum("kind", OrderKind.self), status: try request.queryEnum("status", OrderStatus.self))
-        let page = try await OrderStore(database: services.database).list(in: context.scope, filter: filter, page: request.pageRequest)
+        let page = try await OrderStore(database: services.database).list(in: context.scope, filter: filter, page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(OrderJSON.init), nextCursor: page.nextCursor))
     }
 
@@ -58,9 +58,9 @@ struct OrdersAPI: Sendable {
     // MARK: Invoices and payments
 
     @Sendable func listInvoices(_ request: Request, context: SignedInContext) async throws -> Response {
-        let filter = InvoiceStore.Filter(customerID: try request.queryInt("customer_id"), status: try request.queryEnum("status", InvoiceStatus.self),
-                                         subscriptionID: try request.queryInt("subscription_id"))
-        let page = try await InvoiceStore(database: services.database).list(in: context.scope, filter: filter, page: request.pageRequest)
+        let filter = InvoiceStore.Filter(customerID: try request.queryID("customer_id"), status: try request.queryEnum("status", InvoiceStatus.self),
+                                         subscriptionID: try request.queryID("subscription_id"))
+        let page = try await InvoiceStore(database: services.database).list(in: context.scope, filter: filter, page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(InvoiceJSON.init), nextCursor: page.nextCursor))
     }
 
@@ -85,7 +85,7 @@ struct OrdersAPI: Sendable {
         case .card:
             guard let number = body.cardNumber else { throw StoreError.invalid(field: "card_number", message: "card_number is required to pay by card.") }
             payment = .card(number: number)
-        case .bankTransfer: payment = .bankTransfer(reference: body.reference)
+        case .bankTransfer: payment = .bankTransfer(reference: try body.reference.map { try APIBounds.text($0, field: "reference", maximumLength: 255) })
         case nil: throw StoreError.invalid(field: "method", message: "method is credit, card or bank_transfer.")
         }
         let outcome = try await services.orders.pay(invoice: id, payment, in: context.scope)
@@ -93,9 +93,9 @@ struct OrdersAPI: Sendable {
     }
 
     @Sendable func listPayments(_ request: Request, context: SignedInContext) async throws -> Response {
-        let filter = PaymentStore.Filter(invoiceID: try request.queryInt("invoice_id"), customerID: try request.queryInt("customer_id"),
+        let filter = PaymentStore.Filter(invoiceID: try request.queryID("invoice_id"), customerID: try request.queryID("customer_id"),
                                          status: try request.queryEnum("status", PaymentStatus.self))
-        let page = try await PaymentStore(database: services.database).list(in: context.scope, filter: filter, page: request.pageRequest)
+        let page = try await PaymentStore(database: services.database).list(in: context.scope, filter: filter, page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map { PaymentJSON($0) }, nextCursor: page.nextCursor))
     }
 
@@ -124,11 +124,11 @@ struct OrdersAPI: Sendable {
         guard account.kind == .customer else { throw StoreError.invalid(field: "id", message: "Credit belongs to customers; \(account.name) is a \(account.kind.rawValue).") }
         let ledger = CreditLedger(database: services.database)
         let balance = try await ledger.available(id, in: context.scope)
-        let page = try await ledger.entries(of: id, in: context.scope, page: request.pageRequest)
+        let page = try await ledger.entries(of: id, in: context.scope, page: try request.pageRequest())
         return try APIJSON.response(CreditJSON(
             customerId: id, balance: MoneyJSON(balance),
             entries: page.items.map { CreditJSON.Entry(id: $0.id, amount: MoneyJSON($0.amount), reason: $0.reason, orderId: $0.orderID, invoiceId: $0.invoiceID,
-                                                       paymentId: $0.paymentID, actor: $0.actorEmail, createdAt: $0.createdAt) },
+                                                       paymentId: $0.paymentID, actor: $0.actor, createdAt: $0.createdAt) },
             nextCursor: page.nextCursor))
     }
 
@@ -149,7 +149,8 @@ struct OrdersAPI: Sendable {
     @Sendable func setConnectorRule(_ request: Request, context: SignedInContext) async throws -> Response {
         let body = try await APIJSON.decode(RuleBody.self, from: request, context: context)
         let rule = try await TestConnectorRules(database: services.database).set(
-            resourceCode: body.resourceCode, reductionsAllowed: body.reductionsAllowed, minQuantity: body.minQuantity,
+            resourceCode: body.resourceCode, reductionsAllowed: body.reductionsAllowed,
+            minQuantity: try body.minQuantity.map { try APIBounds.check($0, Units.self, field: "min_quantity").value },
             failProvisioning: body.failProvisioning, by: context.actor)
         return try APIJSON.response(RuleJSON(rule))
     }
@@ -242,7 +243,7 @@ struct OrderJSON: Encodable {
         total = MoneyJSON(order.planMoney(order.planTotals.total))
         currency = order.planCurrency.code
         converted = order.isConverted ? Converted(
-            currency: order.currency.code, rate: order.rate?.text ?? "", subtotal: MoneyJSON(order.money(order.totals.subtotal)),
+            currency: order.currency.code, rate: order.rate?.text ?? "", rateId: order.rateID, subtotal: MoneyJSON(order.money(order.totals.subtotal)),
             discount: MoneyJSON(order.money(order.totals.discount)), tax: MoneyJSON(order.money(order.totals.tax)),
             total: MoneyJSON(order.money(order.totals.total))) : nil
         amountCharged = MoneyJSON(order.money(order.totals.total))
@@ -337,28 +338,5 @@ struct PaymentJSON: Encodable {
         invoiceStatus = invoice?.status.rawValue
         orderId = order?.id
         orderStatus = order?.status.rawValue
-    }
-}
-
-extension Request {
-    /// `?limit=&cursor=` as a page request.
-    var pageRequest: PageRequest {
-        PageRequest(limit: uri.queryParameters.get("limit", as: Int.self) ?? 25, cursor: uri.queryParameters.get("cursor", as: Int64.self))
-    }
-
-    /// A whole-number query parameter; present but not a number is 422 naming it.
-    func queryInt(_ name: String) throws -> Int64? {
-        guard let text = uri.queryParameters.get(name), !text.isEmpty else { return nil }
-        guard let value = Int64(text) else { throw StoreError.invalid(field: name, message: "\(name) is a whole number.") }
-        return value
-    }
-
-    /// A query parameter naming one of an enum's values; anything else is 422 naming it.
-    func queryEnum<E: RawRepresentable & CaseIterable>(_ name: String, _ type: E.Type) throws -> E? where E.RawValue == String {
-        guard let text = uri.queryParameters.get(name), !text.isEmpty else { return nil }
-        guard let value = E(rawValue: text) else {
-            throw StoreError.invalid(field: name, message: "\(name) is one of \(E.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
-        return value
     }
 }

@@ -38,8 +38,8 @@ struct SubscriptionsAPI: Sendable {
     @Sendable func setClock(_ request: Request, context: SignedInContext) async throws -> Response {
         guard clock.testMode else { throw StoreError.notFound("clock") }
         let body = try await APIJSON.decode(ClockJSON.self, from: request, context: context)
-        guard let moment = Timestamps.parse(body.now) else {
-            throw APIError(status: .unprocessableContent, code: "now", message: "now must be an RFC 3339 timestamp such as 2026-04-26T00:00:00Z.")
+        guard let moment = Timestamps.parse(body.now), BusinessDate.accepts(instant: moment) else {
+            throw APIError(status: .unprocessableContent, code: "now", message: "now must be an RFC 3339 timestamp such as 2026-04-26T00:00:00Z, from 2000 to 2199.")
         }
         try await clock.set(moment, by: context.actor)
         return try APIJSON.response(ClockJSON(now: moment.formatted(.iso8601)))
@@ -122,9 +122,9 @@ struct SubscriptionsAPI: Sendable {
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
         let page = try await store.list(
             in: context.scope,
-            filter: .init(customerID: request.query("customer_id").flatMap { Int64($0) }, planID: request.query("plan_id").flatMap { Int64($0) },
-                          status: request.query("status").flatMap(SubscriptionStatus.init(rawValue:))),
-            page: PageRequest(limit: request.query("limit").flatMap { Int($0) } ?? 50, cursor: request.query("cursor").flatMap { Int64($0) }))
+            filter: .init(customerID: try request.queryID("customer_id"), planID: try request.queryID("plan_id"),
+                          status: try request.queryEnum("status", SubscriptionStatus.self)),
+            page: try request.pageRequest(defaultLimit: 50))
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(SubscriptionJSON.init), nextCursor: page.nextCursor))
     }
 
@@ -169,14 +169,29 @@ struct SubscriptionsAPI: Sendable {
         let plan: PlanSwitch?
         let promoCode: String?
 
+        /// New additional quantities by resource code, each within `Units` (else 422 `resources.N.additional`):
+        /// bounded units keep the engine's sums and products of them inside Int64.
+        static func wanted(_ lines: [Line]) throws -> [String: Int64] {
+            let wanted = try lines.enumerated().map { index, line in
+                (line.resourceCode, try APIBounds.check(line.additional, Units.self, field: "resources.\(index).additional").value)
+            }
+            return Dictionary(wanted, uniquingKeysWith: { _, last in last })
+        }
+
         func request(currentMonths: Int) throws -> ChangeRequest {
             let given = [resources != nil, `switch` != nil, plan != nil].filter { $0 }.count
             guard given == 1 else {
                 throw APIError(status: .unprocessableContent, code: "change", message: "Send exactly one of resources, switch or plan.")
             }
-            if let resources { return .quantities(Dictionary(resources.map { ($0.resourceCode, $0.additional) }, uniquingKeysWith: { _, last in last })) }
+            if let resources { return .quantities(try Self.wanted(resources)) }
             if let change = `switch` { return .resourceSwitch(from: change.fromResourceCode, to: change.toResourceCode) }
-            return .plan(planID: plan!.planId, periodMonths: plan!.periodMonths ?? currentMonths)
+            let months = try plan!.periodMonths.map { months -> Int in
+                guard let bounded = PeriodMonths(months) else {
+                    throw StoreError.invalid(field: "plan.period_months", message: BoundsError.notOneOf(PeriodMonths.allowed).description)
+                }
+                return bounded.value
+            }
+            return .plan(planID: plan!.planId, periodMonths: months ?? currentMonths)
         }
     }
 
@@ -194,6 +209,8 @@ struct SubscriptionsAPI: Sendable {
         struct Converted: Encodable {
             let currency: String
             let rate: String
+            /// The stored rate's id (DOMAIN.md 2).
+            let rateId: Int64?
             let subtotal: MoneyJSON
             let discount: MoneyJSON
             let tax: MoneyJSON
@@ -224,7 +241,7 @@ struct SubscriptionsAPI: Sendable {
             total = money(plan.total, plan)
             currency = plan.currency.code
             converted = quote.converted.map { c in
-                Converted(currency: c.currency.code, rate: quote.rate?.text ?? "", subtotal: money(c.subtotal, c), discount: money(c.discount, c),
+                Converted(currency: c.currency.code, rate: quote.rate?.text ?? "", rateId: priced.rateID, subtotal: money(c.subtotal, c), discount: money(c.discount, c),
                           tax: money(c.tax, c), total: money(c.total, c))
             }
             blockedReasons = priced.refusals.map(APIReason.init)
@@ -236,7 +253,7 @@ struct SubscriptionsAPI: Sendable {
     @Sendable func quote(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let subscription = try await store.subscription(id, in: context.scope)
-        guard context.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
+        guard Policy.allows(context.actor, .order) else { throw StoreError.forbidden("viewers don't change subscriptions") }
         let body = try await APIJSON.decode(ChangeBody.self, from: request, context: context)
         let priced = try await QuoteService(database: services.database, clock: clock)
             .quote(subscription: id, change: try body.request(currentMonths: subscription.period.months), promoCode: body.promoCode, in: context.scope)

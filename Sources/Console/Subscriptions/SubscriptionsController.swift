@@ -111,7 +111,7 @@ struct SubscriptionsController: Sendable {
             customerID: customerID.map(String.init) ?? "",
             plans: plans.map { Option(value: String($0.id), label: $0.name, selected: $0.id == planID) }, hasPlans: !plans.isEmpty,
             nextHref: page.nextCursor.map { URLs.subscriptions.path + "?cursor=\($0)" + (status.map { "&status=\($0.rawValue)" } ?? "") },
-            newHref: context.actor.role == .viewer ? nil
+            newHref: !Policy.allows(context.actor, .order) ? nil
                 : context.actor.accountKind == .customer ? URLs.newSubscription.path + "?customer_id=\(context.actor.accountID)"
                 : customerID.map { URLs.newSubscription.path + "?customer_id=\($0)" }))
     }
@@ -184,7 +184,7 @@ struct SubscriptionsController: Sendable {
             OrderLink(id: order.id, href: URLs.order(order.id).path, summary: order.summary, statusLabel: order.status.label,
                       badge: BillingController.badge(order.status), total: order.money(order.totals.total).description,
                       created: BillingController.day(order.createdAt),
-                      payHref: order.status == .awaitingPayment && context.actor.role != .viewer ? order.invoiceID.map { URLs.invoiceCheckout($0).path } : nil)
+                      payHref: order.status == .awaitingPayment && Policy.allows(context.actor, .order) ? order.invoiceID.map { URLs.invoiceCheckout($0).path } : nil)
         }
         var renewal: String?
         if subscription.status == .cancelled {
@@ -220,14 +220,14 @@ struct SubscriptionsController: Sendable {
             period: "\(subscription.period.start) → \(subscription.period.end)", months: subscription.period.months,
             resources: subscription.resources.map { ResourceRow(code: $0.code, included: $0.included == -1 ? "unlimited" : String($0.included), additional: $0.additional,
                                                                 total: $0.total == -1 ? "unlimited" : String($0.total), usage: $0.usage) },
-            history: history.map(AuditRow.init), changeHref: URLs.subscriptionChange(id).path, canChange: context.actor.role != .viewer,
-            isStaff: context.actor.accountKind.isStaff && context.actor.role != .viewer && subscription.status != .cancelled,
+            history: history.map(AuditRow.init), changeHref: URLs.subscriptionChange(id).path, canChange: Policy.allows(context.actor, .order),
+            isStaff: Policy.allows(context.actor, .manageSubscriptions) && subscription.status != .cancelled,
             csrf: context.session.current?.csrfToken ?? "", statusAction: URLs.subscriptionStatus(id).path, usageAction: URLs.subscriptionUsage(id).path,
             statuses: [SubscriptionStatus.active, .blocked, .suspended].map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == subscription.status) },
             orders: links, hasOrders: !links.isEmpty, ordersHref: URLs.orders.path + "?subscription_id=\(id)",
             openOrder: zip(orders, links).first { order, _ in !order.status.isTerminal }?.1,
             renewal: renewal, endsAtPeriodEnd: subscription.cancelAtPeriodEnd, isCancelled: subscription.status == .cancelled,
-            canCancel: context.actor.role != .viewer && subscription.status != .cancelled, cancelAction: URLs.cancelSubscription(id).path,
+            canCancel: Policy.allows(context.actor, .order) && subscription.status != .cancelled, cancelAction: URLs.cancelSubscription(id).path,
             cancelRefund: cancelRefund, scheduled: scheduled, scheduleAction: URLs.scheduleChange(id).path,
             invoicesHref: URLs.invoices.path + "?subscription_id=\(id)"))
     }
@@ -248,6 +248,8 @@ struct SubscriptionsController: Sendable {
         let promo: String
         let promoAllowed: Bool
         let estimate: EstimateView?
+        /// A refused plan id or period, marked on the plan switch.
+        var planError: String? = nil
     }
 
     struct Slider {
@@ -259,6 +261,9 @@ struct SubscriptionsController: Sendable {
         let max: Int64
         let usage: Int64
         let usageFloor: Int64
+        /// What the number field shows: the typed text, kept when it is refused.
+        let value: String
+        let error: String?
     }
 
     /// What a person reads of a quote: each line with its days, the discount, tax, and the total charged today.
@@ -305,7 +310,8 @@ struct SubscriptionsController: Sendable {
         }
     }
 
-    private func form(_ subscription: Subscription, plan: Plan, request: Request, context: SignedInContext, estimate: EstimateView?) async throws -> HTML {
+    private func form(_ subscription: Subscription, plan: Plan, request: Request, context: SignedInContext, estimate: EstimateView?,
+                      errors: ValidationErrors? = nil) async throws -> HTML {
         let plans = PlanStore(database: services.database)
         let pairs = try await plans.upgradePairs(of: plan).filter(\.active)
         var switches: [Option] = []
@@ -317,29 +323,36 @@ struct SubscriptionsController: Sendable {
                 switches.append(Option(value: "\(pair.to.code)>\(pair.from.code)", label: "\(pair.to.code) → \(pair.from.code) (downgrade)", selected: request.query("switch") == "\(pair.to.code)>\(pair.from.code)"))
             }
         }
-        let targets = try await plans.switchTargets(of: plan)
+        // The plan itself (another period only) and the switch targets the customer's seller sells.
+        let targets = [plan] + (try await plans.switchTargets(of: plan, soldBy: subscription.sellerID ?? 0))
         let names = try await ResourceStore(database: services.database).all()
         return try services.render("subscription_change", ChangePage(
             chrome: chrome(context), id: subscription.id, plan: plan.name, action: URLs.subscriptionEstimate(subscription.id).path,
             resources: subscription.resources.compactMap { line in
                 guard let rate = plan.resources.first(where: { $0.resourceID == line.resourceID }), line.included != -1 else { return nil }
                 // The slider moves the total; its bounds are the plan's limits, never below current usage.
+                // A typed total is kept as typed; the range input gets it only inside the bounds.
                 let floor = max(rate.minUnits, line.usage)
-                let chosen = request.query(line.code).flatMap { Int64($0) }.map { $0 - line.included } ?? line.additional
+                let typed = request.query(line.code)
+                let total = typed.flatMap { try? Units.parse($0) }?.value ?? line.total
+                let (fourTimes, overflow) = line.total.multipliedReportingOverflow(by: 4)
                 return Slider(code: line.code, name: names.first { $0.id == line.resourceID }?.name ?? line.code, included: line.included,
-                              additional: line.included + chosen, min: rate.minUnits, max: rate.maxUnits == -1 ? max(line.total * 4, 100) : rate.maxUnits,
-                              usage: line.usage, usageFloor: floor)
+                              additional: total, min: rate.minUnits,
+                              max: rate.maxUnits == -1 ? min(max(overflow ? Units.maximum : fourTimes, 100), Units.maximum) : rate.maxUnits,
+                              usage: line.usage, usageFloor: floor, value: typed ?? String(total), error: errors?.message(for: line.code))
             },
             switches: switches, hasSwitches: !switches.isEmpty,
-            plans: targets.map { Option(value: String($0.id), label: $0.name, selected: request.query("plan_id") == String($0.id)) }, hasPlans: !targets.isEmpty,
+            plans: targets.map { Option(value: String($0.id), label: $0.id == plan.id ? "\($0.name) (another billing period)" : $0.name,
+                                        selected: request.query("plan_id") == String($0.id)) }, hasPlans: !targets.isEmpty,
             periods: [1, 3, 6, 12].map { Option(value: String($0), label: "\($0) month\($0 == 1 ? "" : "s")", selected: (request.query("period_months").flatMap { Int($0) } ?? subscription.period.months) == $0) },
-            promo: request.query("promo_code") ?? "", promoAllowed: !subscription.individualPrices, estimate: estimate))
+            promo: request.query("promo_code") ?? "", promoAllowed: !subscription.individualPrices, estimate: estimate,
+            planError: errors?.message(for: "plan_id") ?? errors?.message(for: "period_months")))
     }
 
     @Sendable func change(_ request: Request, context: SignedInContext) async throws -> HTML {
         let id = try context.parameters.require("id", as: Int64.self)
         let subscription = try await store.subscription(id, in: context.scope)
-        guard context.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
+        guard Policy.allows(context.actor, .order) else { throw StoreError.forbidden("viewers don't change subscriptions") }
         let plan = try await PlanStore(database: services.database).plan(of: subscription)
         return try await form(subscription, plan: plan, request: request, context: context, estimate: nil)
     }
@@ -349,9 +362,14 @@ struct SubscriptionsController: Sendable {
     @Sendable func estimate(_ request: Request, context: SignedInContext) async throws -> HTML {
         let id = try context.parameters.require("id", as: Int64.self)
         let subscription = try await store.subscription(id, in: context.scope)
-        guard context.actor.role != .viewer else { throw StoreError.forbidden("viewers don't change subscriptions") }
+        guard Policy.allows(context.actor, .order) else { throw StoreError.forbidden("viewers don't change subscriptions") }
         let plan = try await PlanStore(database: services.database).plan(of: subscription)
-        let change = Self.change(from: { request.query($0) }, subscription: subscription)
+        let change: ChangeRequest
+        do { change = try Self.change(from: { request.query($0) }, subscription: subscription) } catch let errors as ValidationErrors {
+            var page = try await form(subscription, plan: plan, request: request, context: context, estimate: nil, errors: errors)
+            page.status = .unprocessableContent
+            return page
+        }
         let priced = try await QuoteService(database: services.database, clock: services.clock)
             .quote(subscription: id, change: change, promoCode: request.query("promo_code"), in: context.scope)
         var view = Self.view(priced)
@@ -359,7 +377,10 @@ struct SubscriptionsController: Sendable {
             // Submit orders exactly what was estimated; the key makes a double click one order.
             view.submit = .init(action: URLs.subscriptionOrders(id).path, csrf: context.session.current?.csrfToken ?? "",
                                 fields: Self.changeFields(from: { request.query($0) }, subscription: subscription), idempotencyKey: UUID().uuidString)
-        } else if !priced.refusals.isEmpty, priced.refusals.allSatisfy({ $0.code == .commitmentReduction }), context.actor.role != .viewer {
+        }
+        // Any reduction may wait for the renewal instead (DOMAIN.md 5 rules 6 and 7 don't bind the next period): a choice beside Submit.
+        if case .quantities = change, !ChangeRules.reductions(of: change, priced.loaded.snapshot).isEmpty,
+           priced.refusals.allSatisfy({ [.commitmentReduction, .nonRefundReduction].contains($0.code) }), Policy.allows(context.actor, .order) {
             view.schedule = .init(action: URLs.scheduleChange(id).path, csrf: context.session.current?.csrfToken ?? "",
                                   fields: Self.changeFields(from: { request.query($0) }, subscription: subscription), idempotencyKey: "")
             view.renewalDate = subscription.period.end.description
@@ -371,21 +392,32 @@ struct SubscriptionsController: Sendable {
     }
 
     /// The change a form or query asks for: `?ram_gb=8&...` (new totals), `?switch=a>b`, or `?plan_id=&period_months=`.
-    static func change(from value: (String) -> String?, subscription: Subscription) -> ChangeRequest {
+    /// Each value goes through the bounded types: a total outside `Units`, a plan id or a period
+    /// that isn't one, is refused naming its field (a resource's field is its code).
+    static func change(from value: (String) -> String?, subscription: Subscription) throws -> ChangeRequest {
+        var errors = ValidationErrors()
+        func given(_ name: String) -> String? { value(name).flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 } }
         if let choice = value("switch"), choice.contains(">") {
             let parts = choice.split(separator: ">", omittingEmptySubsequences: false).map(String.init)
             return .resourceSwitch(from: parts.first ?? "", to: parts.count > 1 ? parts[1] : "")
         }
-        if let target = value("plan_id").flatMap({ Int64($0) }) {
-            return .plan(planID: target, periodMonths: value("period_months").flatMap { Int($0) } ?? subscription.period.months)
+        if let text = given("plan_id") {
+            let target = errors.check("plan_id") { try RecordID.parse(text) }
+            let months = given("period_months").map { text in errors.check("period_months") { try PeriodMonths.parse(text) } }
+            guard let target, months.map({ $0 != nil }) ?? true else { throw errors }
+            return .plan(planID: target.value, periodMonths: months??.value ?? subscription.period.months)
         }
         var wanted: [String: Int64] = [:]
         for line in subscription.resources where line.included != -1 {
-            if let total = value(line.code).flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }) {
-                let (additional, overflow) = total.subtractingReportingOverflow(line.included)
-                wanted[line.code] = overflow ? Int64.max : additional
+            guard let text = given(line.code), let total = errors.check(line.code, { try Units.parse(text) }) else { continue }
+            // Included units are bounded where plans are made; the difference is checked all the same.
+            guard let additional = Units(line.included).flatMap({ total.subtracting($0) }) else {
+                errors.add(line.code, BoundsError.outOfRange(minimum: Units.range.lowerBound, maximum: Units.range.upperBound).description)
+                continue
             }
+            wanted[line.code] = additional.value
         }
+        try errors.throwIfAny()
         return .quantities(wanted)
     }
 

@@ -17,6 +17,9 @@ public struct Plan: Sendable, Equatable {
     public var connector: String
     public var periods: [Int]
     public var resources: [ResourceRate]
+    /// When each resource joined the plan (business time): a fixed-price subscription ordered before
+    /// is charged for it at the prices of that moment (DOMAIN.md 3).
+    public var resourcesAddedAt: [Int64: Date] = [:]
 }
 
 /// What a plan is made from (create and update alike).

@@ -48,11 +48,15 @@ public struct PlanStore: Sendable {
         return try await hydrate(row, on: database)
     }
 
-    /// Every plan a switch path of `plan` leads to (for a subscription already in scope).
-    public func switchTargets(of plan: Plan) async throws -> [Plan] {
+    /// Every plan a switch path of `plan` leads to that `sellerID` sells (DOMAIN.md 5 rule 9): what a
+    /// subscription's change page offers.
+    public func switchTargets(of plan: Plan, soldBy sellerID: Int64) async throws -> [Plan] {
         try await hydrate(try await database.rows(
-            "SELECT p.*, c.exponent FROM plan_switch_paths s JOIN plans p ON p.id = s.to_plan_id JOIN currencies c ON c.code = p.currency WHERE s.plan_id = ? ORDER BY p.name",
-            [.int(plan.id)]), on: database)
+            """
+            SELECT p.*, c.exponent FROM plan_switch_paths s JOIN plans p ON p.id = s.to_plan_id JOIN currencies c ON c.code = p.currency
+            WHERE s.plan_id = ? AND (p.owner_account_id = ? OR EXISTS (SELECT 1 FROM plan_delegations d WHERE d.plan_id = p.id AND d.reseller_id = ?))
+            ORDER BY p.name
+            """, [.int(plan.id), .int(sellerID), .int(sellerID)]), on: database)
     }
 
     /// The plan a switch path of `plan` leads to, or nil when there is no such path.
@@ -92,11 +96,14 @@ public struct PlanStore: Sendable {
             periods[try row.decode(column: "plan_id", as: Int64.self), default: []].append(try row.decode(column: "months", as: Int.self))
         }
         var resources: [Int64: [ResourceRate]] = [:]
+        var addedAt: [Int64: [Int64: Date]] = [:]
         for row in try await db.rows(
             """
-            SELECT pr.plan_id, pr.resource_id, pr.included, pr.min_units, pr.max_units FROM plan_resources pr JOIN resources r ON r.id = pr.resource_id
+            SELECT pr.plan_id, pr.resource_id, pr.included, pr.min_units, pr.max_units, pr.added_at FROM plan_resources pr JOIN resources r ON r.id = pr.resource_id
             WHERE pr.plan_id IN (\(placeholders)) ORDER BY r.code
             """, binds) {
+            addedAt[try row.decode(column: "plan_id", as: Int64.self), default: [:]][try row.decode(column: "resource_id", as: Int64.self)] =
+                try row.decode(column: "added_at", as: Date.self)
             resources[try row.decode(column: "plan_id", as: Int64.self), default: []].append(
                 ResourceRate(resourceID: try row.decode(column: "resource_id", as: Int64.self), included: try row.decode(column: "included", as: Int64.self),
                              minUnits: try row.decode(column: "min_units", as: Int64.self), maxUnits: try row.decode(column: "max_units", as: Int64.self)))
@@ -109,7 +116,7 @@ public struct PlanStore: Sendable {
                 billingType: BillingType(rawValue: try row.decode(column: "billing_type", as: String.self)) ?? .prepaid,
                 fixedPrice: try row.decode(column: "fixed_price", as: Bool.self), pricesIncludeTaxes: try row.decode(column: "prices_include_taxes", as: Bool.self),
                 trialDays: try row.decode(column: "trial_days", as: Int.self), changesInTrial: try row.decode(column: "changes_in_trial", as: Bool.self),
-                connector: try row.decode(column: "connector", as: String.self), periods: periods[id] ?? [], resources: resources[id] ?? [])
+                connector: try row.decode(column: "connector", as: String.self), periods: periods[id] ?? [], resources: resources[id] ?? [], resourcesAddedAt: addedAt[id] ?? [:])
         }
     }
 
@@ -195,15 +202,15 @@ public struct PlanStore: Sendable {
         for (index, period) in periods.enumerated() {
             if !PlanRules.allowedPeriods.contains(period.months) { errors.add("periods.\(index).months", "Billing periods are 1, 3, 6 or 12 months.") }
             if periodFees[period.months] != nil { errors.add("periods.\(index).months", "The \(period.months)-month period is listed twice.") }
-            do { periodFees[period.months] = try UnitPrice.parse(period.fee.isEmpty ? "0" : period.fee, currency: currency) }
+            do { periodFees[period.months] = try UnitPrice.parseBounded(period.fee.isEmpty ? "0" : period.fee, currency: currency) }
             catch { errors.add("periods.\(index).fee", error.description + " (\(currency.code) prices take up to \(currency.exponent + UnitPrice.extraDigits) decimals.)") }
         }
         var resourceFees: [Int64: PriceSchedule.ResourceFees] = [:]
         for (index, line) in resources.enumerated() {
             var setup = UnitPrice(scaled: 0, currency: currency), recurring = setup
-            do { setup = try UnitPrice.parse(line.setupFee.isEmpty ? "0" : line.setupFee, currency: currency) }
+            do { setup = try UnitPrice.parseBounded(line.setupFee.isEmpty ? "0" : line.setupFee, currency: currency) }
             catch { errors.add("resources.\(index).setup_fee", error.description) }
-            do { recurring = try UnitPrice.parse(line.recurringFee.isEmpty ? "0" : line.recurringFee, currency: currency) }
+            do { recurring = try UnitPrice.parseBounded(line.recurringFee.isEmpty ? "0" : line.recurringFee, currency: currency) }
             catch { errors.add("resources.\(index).recurring_fee", error.description) }
             resourceFees[line.resourceID] = .init(setupFee: setup, recurringFee: recurring)
         }
@@ -228,12 +235,12 @@ public struct PlanStore: Sendable {
     /// Validates a draft against the catalog; returns the currency and the parsed schedule.
     private func validate(_ draft: PlanDraft) async throws -> (Currency, BillingType, PriceSchedule) {
         var errors = ValidationErrors()
-        if draft.name.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("name", "Enter a name.") }
+        _ = errors.check("name") { try PlainText.required(draft.name, maximumLength: 200) }
         let currency = try await CurrencyStore(database: database).currency(draft.currency.uppercased())
         if currency == nil { errors.add("currency", "No currency \(draft.currency) is defined.") }
         let billingType = BillingType(rawValue: draft.billingType)
         if billingType == nil { errors.add("billing_type", "Choose prepaid, postpaid, non_refund, monthly_commitment or csp_monthly.") }
-        if draft.trialDays < 0 { errors.add("trial_days", "Trial days are 0 or more.") }
+        _ = errors.check("trial_days") { try Days.checked(draft.trialDays) }
         if !Self.connectors.contains(draft.connector) { errors.add("connector", "Known connectors: \(Self.connectors.sorted().joined(separator: ", ")).") }
         if draft.periods.isEmpty { errors.add("periods", "Offer at least one billing period.") }
         let catalog = Dictionary(uniqueKeysWithValues: try await ResourceStore(database: database).all().map { ($0.id, $0) })
@@ -241,6 +248,10 @@ public struct PlanStore: Sendable {
         for (index, line) in draft.resources.enumerated() {
             if catalog[line.resourceID] == nil { errors.add("resources.\(index).resource_id", "No resource \(line.resourceID).") }
             if !seen.insert(line.resourceID).inserted { errors.add("resources.\(index).resource_id", "A resource is listed once per plan.") }
+            let bounded = [("included", line.included), ("min_units", line.minUnits), ("max_units", line.maxUnits)].map { key, value in
+                errors.check("resources.\(index).\(key)") { try Units.checked(value) }
+            }
+            guard !bounded.contains(where: { $0 == nil }) else { continue }
             for problem in PlanRules.problems(of: ResourceRate(resourceID: line.resourceID, included: line.included, minUnits: line.minUnits, maxUnits: line.maxUnits),
                                               field: "resources.\(index)") {
                 errors.add(problem.field, problem.message)
@@ -256,7 +267,7 @@ public struct PlanStore: Sendable {
     /// `effective` is the business moment the first prices start (the console's clock).
     public func create(_ draft: PlanDraft, in scope: TenantScope, effective: Date = Date()) async throws -> Plan {
         let actor = scope.actor
-        guard actor.accountKind.isStaff, actor.role == .admin else { throw StoreError.forbidden("only provider or reseller admins create plans") }
+        guard Policy.allows(actor, .createPlan) else { throw StoreError.forbidden("only provider or reseller admins create plans") }
         let (currency, billingType, schedule) = try await validate(draft)
         return try await database.withTransaction { tx in
             let owner = try await AccountStore(database: tx).account(actor.accountID, in: scope, on: tx)
@@ -268,7 +279,7 @@ public struct PlanStore: Sendable {
                 """, [.int(owner.id), .string(owner.path), .string(draft.name.trimmingCharacters(in: .whitespaces)), .string(currency.code),
                       .string(billingType.rawValue), draft.fixedPrice.mariaDBData, draft.pricesIncludeTaxes.mariaDBData, .int(Int64(draft.trialDays)),
                       draft.changesInTrial.mariaDBData, .string(draft.connector), .int(actor.userID), .int(actor.userID)]).lastInsertID)
-            try await writeShape(draft, plan: id, on: tx)
+            try await writeShape(draft, plan: id, effective: effective, on: tx)
             try await insertPriceList(schedule, seller: owner.id, plan: id, by: actor, effective: effective, on: tx)
             let plan = try await self.plan(id, in: scope, on: tx)
             try await AuditLog.record(on: tx, actor: actor, account: owner, objectType: "plan", objectID: id, action: "create",
@@ -282,13 +293,22 @@ public struct PlanStore: Sendable {
     public func update(_ id: Int64, _ draft: PlanDraft, in scope: TenantScope, effective: Date = Date()) async throws -> Plan {
         let actor = scope.actor
         let before = try await plan(id, in: scope)
-        guard actor.role == .admin, scope.contains(path: before.ownerPath) else {
+        guard Policy.allows(actor, .editPlan(ownerAccountID: before.ownerAccountID)) else {
             throw StoreError.forbidden("only admins of the plan's owner change it")
         }
         let (currency, billingType, schedule) = try await validate(draft)
-        guard currency == before.currency else { throw StoreError.invalid(field: "currency", message: "A plan keeps its currency; make a new plan for another.") }
         let beforeSchedule = try await prices(of: before, seller: before.ownerAccountID, at: effective)
+        let codes = try await ResourceStore(database: database).codes()
         return try await database.withTransaction { tx in
+            // The plan's row lock orders this against other edits of it; then nothing may strand.
+            _ = try await tx.rows("SELECT id FROM plans WHERE id = ? FOR UPDATE", [.int(id)])
+            let current = try await self.plan(id, in: scope, on: tx)
+            if let refusal = PlanInUse.refusal(current.shape, PlanInUse.Shape(currency: currency.code, billingType: billingType, periods: Set(draft.periods.map { $0.months }),
+                                                                              resources: draft.resources.map(\.rate)),
+                                               facts: try await inUse(plan: id, on: tx), codes: codes) {
+                throw refusal
+            }
+            guard currency == current.currency else { throw StoreError.invalid(field: "currency", message: "A plan keeps its currency; make a new plan for another.") }
             try await tx.query(
                 """
                 UPDATE plans SET name = ?, billing_type = ?, fixed_price = ?, prices_include_taxes = ?, trial_days = ?, changes_in_trial = ?,
@@ -296,7 +316,7 @@ public struct PlanStore: Sendable {
                 """, [.string(draft.name.trimmingCharacters(in: .whitespaces)), .string(billingType.rawValue), draft.fixedPrice.mariaDBData,
                       draft.pricesIncludeTaxes.mariaDBData, .int(Int64(draft.trialDays)), draft.changesInTrial.mariaDBData,
                       .string(draft.connector), .int(actor.userID), .int(id)])
-            try await writeShape(draft, plan: id, on: tx)
+            try await writeShape(draft, plan: id, effective: effective, on: tx)
             if schedule != beforeSchedule {
                 try await insertPriceList(schedule, seller: before.ownerAccountID, plan: id, by: actor, effective: effective, on: tx)
             }
@@ -308,8 +328,41 @@ public struct PlanStore: Sendable {
         }
     }
 
-    /// Periods and resource rates; a resource kept keeps its `added_at`, a new one gets now.
-    private func writeShape(_ draft: PlanDraft, plan id: Int64, on tx: MariaDBDatabase) async throws {
+    /// What the plan's live (not cancelled) subscriptions hold: two grouped queries, however many there are.
+    public func inUse(plan id: Int64, on db: MariaDBDatabase? = nil) async throws -> PlanInUse.Facts {
+        let db = db ?? database
+        var byPeriod: [Int: Int] = [:]
+        for row in try await db.rows(
+            "SELECT period_months, COUNT(*) AS n FROM subscriptions WHERE plan_id = ? AND status <> 'cancelled' GROUP BY period_months", [.int(id)]) {
+            byPeriod[try row.decode(column: "period_months", as: Int.self)] = try row.decode(column: "n", as: Int.self)
+        }
+        var byResource: [Int64: PlanInUse.ResourceUse] = [:]
+        for row in try await db.rows(
+            """
+            SELECT sr.resource_id, sr.included, sr.additional, COUNT(*) AS n,
+              SUM(sr.included <> 0 OR sr.additional <> 0 OR sr.usage_units <> 0) AS holding
+            FROM subscription_resources sr JOIN subscriptions s ON s.id = sr.subscription_id
+            WHERE s.plan_id = ? AND s.status <> 'cancelled'
+            GROUP BY sr.resource_id, sr.included, sr.additional
+            """, [.int(id)]) {
+            let resource = try row.decode(column: "resource_id", as: Int64.self)
+            let included = try row.decode(column: "included", as: Int64.self), additional = try row.decode(column: "additional", as: Int64.self)
+            let count = try row.decode(column: "n", as: Int.self)
+            var use = byResource[resource] ?? PlanInUse.ResourceUse(holding: 0, totals: [:])
+            use.holding += try row.decode(column: "holding", as: Int.self)
+            if included != -1 {
+                // A stored total beyond Int64 is held beyond any bound: saturate rather than trap.
+                let (sum, overflow) = included.addingReportingOverflow(additional)
+                use.totals[overflow ? (additional < 0 ? .min : .max) : sum, default: 0] += count
+            }
+            byResource[resource] = use
+        }
+        return PlanInUse.Facts(byPeriod: byPeriod, byResource: byResource)
+    }
+
+    /// Periods and resource rates; a resource kept keeps its `added_at`, a new one gets the business
+    /// moment of the edit (a fixed-price subscription is charged for it at that moment's prices).
+    private func writeShape(_ draft: PlanDraft, plan id: Int64, effective: Date, on tx: MariaDBDatabase) async throws {
         try await tx.query("DELETE FROM plan_periods WHERE plan_id = ?", [.int(id)])
         for period in draft.periods {
             try await tx.query("INSERT INTO plan_periods (plan_id, months) VALUES (?, ?)", [.int(id), .int(Int64(period.months))])
@@ -324,9 +377,9 @@ public struct PlanStore: Sendable {
         for line in draft.resources {
             try await tx.query(
                 """
-                INSERT INTO plan_resources (plan_id, resource_id, included, min_units, max_units, added_at) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))
+                INSERT INTO plan_resources (plan_id, resource_id, included, min_units, max_units, added_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON DUPLICATE KEY UPDATE included = VALUES(included), min_units = VALUES(min_units), max_units = VALUES(max_units)
-                """, [.int(id), .int(line.resourceID), .int(line.included), .int(line.minUnits), .int(line.maxUnits)])
+                """, [.int(id), .int(line.resourceID), .int(line.included), .int(line.minUnits), .int(line.maxUnits), effective.mariaDBData])
         }
     }
 
@@ -334,7 +387,7 @@ public struct PlanStore: Sendable {
 
     public func addSwitchPath(from id: Int64, to target: Int64, in scope: TenantScope) async throws {
         let plan = try await plan(id, in: scope)
-        guard scope.actor.role == .admin, scope.contains(path: plan.ownerPath) else { throw StoreError.forbidden("only admins of the plan's owner set its switch paths") }
+        guard Policy.allows(scope.actor, .editPlan(ownerAccountID: plan.ownerAccountID)) else { throw StoreError.forbidden("only admins of the plan's owner set its switch paths") }
         let destination = try await self.plan(target, in: scope)
         guard destination.id != plan.id else { throw StoreError.invalid(field: "to_plan_id", message: "A plan can't switch to itself.") }
         guard destination.currency == plan.currency else {
@@ -356,7 +409,7 @@ public struct PlanStore: Sendable {
     public func delegate(_ id: Int64, to resellerID: Int64, in scope: TenantScope) async throws {
         let plan = try await plan(id, in: scope)
         let actor = scope.actor
-        guard actor.role == .admin, actor.accountKind.isStaff else { throw StoreError.forbidden("only admins of the selling account delegate plans") }
+        guard Policy.allows(actor, .sell(sellerAccountID: actor.accountID)) else { throw StoreError.forbidden("only admins of the selling account delegate plans") }
         let reseller = try await AccountStore(database: database).account(resellerID, in: scope)
         guard reseller.kind == .reseller, reseller.parentID == actor.accountID else {
             throw StoreError.invalid(field: "reseller_id", message: "Delegate to a reseller directly below your account.")
@@ -385,7 +438,7 @@ public struct PlanStore: Sendable {
         let actor = scope.actor
         let plan = try await plan(id, in: scope)
         let seller = try await AccountStore(database: database).account(sellerID, in: scope)
-        guard actor.role == .admin, actor.accountID == seller.id else { throw StoreError.forbidden("only admins of the selling account set its prices") }
+        guard Policy.allows(actor, .sell(sellerAccountID: seller.id)) else { throw StoreError.forbidden("only admins of the selling account set its prices") }
         guard try await sells(plan, seller: seller.id) else {
             throw StoreError.invalid(field: "plan_id", message: "\(seller.name) does not sell \(plan.name): it was not delegated to it.")
         }
@@ -411,6 +464,15 @@ public struct PlanStore: Sendable {
         }
         return cost.map { schedule.pricesBelow($0, resourceCodes: codes) } ?? []
     }
+}
+
+extension Plan {
+    /// What decides whether an edit of the plan strands a subscription.
+    var shape: PlanInUse.Shape { PlanInUse.Shape(currency: currency.code, billingType: billingType, periods: Set(periods), resources: resources) }
+}
+
+extension PlanDraft.ResourceLine {
+    var rate: ResourceRate { ResourceRate(resourceID: resourceID, included: included, minUnits: minUnits, maxUnits: maxUnits) }
 }
 
 /// What the audit log keeps of a plan.

@@ -56,6 +56,8 @@ public struct Order: Sendable, Equatable {
     public var planCurrency: Currency
     public var currency: Currency
     public var rate: RateValue?
+    /// The id of the stored rate converted at (DOMAIN.md 2).
+    public var rateID: Int64?
     public var taxRate: String
     public var pricesIncludeTaxes: Bool
     /// In the plan currency.
@@ -179,6 +181,13 @@ public struct OrderStore: Sendable {
             .first?.decode(column: "id", as: Int64.self)
     }
 
+    /// The open order of a subscription with whether it is its renewal, for the change rules.
+    public func openOrderFact(of subscriptionID: Int64, on db: MariaDBDatabase? = nil) async throws -> OpenOrderFact? {
+        try await (db ?? database).rows("SELECT id, kind FROM orders WHERE open_subscription_id = ?", [.int(subscriptionID)]).first.map {
+            OpenOrderFact(id: try $0.decode(column: "id", as: Int64.self), isRenewal: try $0.decode(column: "kind", as: String.self) == OrderKind.renewal.rawValue)
+        }
+    }
+
     /// Rows with their lines, in one query for all the lines.
     private func hydrate(_ rows: [MariaDBRow], on db: MariaDBDatabase) async throws -> [Order] {
         guard !rows.isEmpty else { return [] }
@@ -211,6 +220,7 @@ public struct OrderStore: Sendable {
                 planCurrency: Currency(code: try row.decode(column: "plan_currency", as: String.self), exponent: try row.decode(column: "plan_currency_exponent", as: Int.self)),
                 currency: Currency(code: try row.decode(column: "currency", as: String.self), exponent: try row.decode(column: "currency_exponent", as: Int.self)),
                 rate: try row.decode(column: "rate_scaled", as: Int64?.self).map(RateValue.init(scaled:)),
+                rateID: try row.decode(column: "rate_id", as: Int64?.self),
                 taxRate: try row.decode(column: "tax_rate", as: String.self), pricesIncludeTaxes: try row.decode(column: "prices_include_taxes", as: Bool.self),
                 planTotals: .init(subtotal: try row.decode(column: "plan_subtotal", as: Int64.self), discount: try row.decode(column: "plan_discount", as: Int64.self),
                                   tax: try row.decode(column: "plan_tax", as: Int64.self), total: try row.decode(column: "plan_total", as: Int64.self)),

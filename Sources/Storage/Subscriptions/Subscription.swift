@@ -2,10 +2,6 @@ import Commerce
 import Foundation
 import MariaDB
 
-public enum SubscriptionStatus: String, Codable, Sendable, CaseIterable {
-    case trial, active, blocked, suspended, cancelled
-}
-
 /// A customer's subscription to a plan, with its current period and resources.
 public struct Subscription: Sendable, Equatable {
     public var id: Int64
@@ -39,6 +35,12 @@ public struct Subscription: Sendable, Equatable {
     }
 
     public func line(_ code: String) -> Line? { resources.first { $0.code == code } }
+
+    /// The customer's seller: the account above the customer in its path.
+    public var sellerID: Int64? {
+        let ids = customerPath.split(separator: "/").compactMap { Int64($0) }
+        return ids.count >= 2 ? ids[ids.count - 2] : nil
+    }
 }
 
 /// What staff import: an existing subscription, without charge (API.md `POST /subscriptions`).

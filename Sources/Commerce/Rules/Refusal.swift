@@ -47,4 +47,9 @@ public struct Refusal: Sendable, Equatable {
         self.message = message
         self.details = details
     }
+
+    /// The one ordering of refusals (DOMAIN.md 5): by rule number, and in the order found within a rule.
+    public static func ordered(_ refusals: [Refusal]) -> [Refusal] {
+        refusals.enumerated().sorted { ($0.element.code.rank, $0.offset) < ($1.element.code.rank, $1.offset) }.map(\.element)
+    }
 }

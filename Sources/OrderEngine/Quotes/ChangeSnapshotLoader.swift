@@ -1,0 +1,160 @@
+import Commerce
+import Foundation
+import MariaDB
+import Storage
+
+/// What a change was decided on: the rows read in scope and the snapshot the rules decided from.
+public struct LoadedChange: Sendable {
+    public var subscription: Subscription
+    public var plan: Plan
+    public var customer: Account
+    /// A plan switch's target (the plan itself for a change of period only).
+    public var target: Plan?
+    public var snapshot: ChangeSnapshot
+    public var terms: InvoiceTerms
+    public var now: Date
+}
+
+/// Reads, once, everything the rules of a change need (DOMAIN.md 5 and 6) through the stores: the
+/// subscription and its plan, the prices it is charged, a switch's target, pairs, restrictions,
+/// the vendor's answers, an open order, the promo code and the rate.
+struct ChangeSnapshotLoader: Sendable {
+    let database: MariaDBDatabase
+    let connectors: ConnectorRegistry
+
+    func load(subscription id: Int64, change: ChangeRequest, promoCode: String?, in scope: TenantScope, now: Date) async throws -> LoadedChange {
+        let db = database
+        let subscription = try await SubscriptionStore(database: db).subscription(id, in: scope, on: db)
+        let plans = PlanStore(database: db)
+        let plan = try await plans.plan(of: subscription)
+        let customer = try await AccountStore(database: db).account(subscription.customerID, in: scope, on: db)
+        let sellerID = customer.parentID ?? customer.id
+        let prices = try await ChargedPrices.schedule(plan: plan, seller: sellerID, subscription: subscription, now: now, on: db)
+        var snapshot = ChangeSnapshot(subscription: subscription.facts, plan: plan.facts, prices: prices, today: BusinessDate(instant: now))
+        var target: Plan?
+        if case .plan(let targetID, _) = change {
+            if targetID == plan.id {
+                // Only the billing period changes: no switch path is needed (DOMAIN.md 3).
+                target = plan
+                snapshot.targetOffered = true
+                snapshot.targetPrices = prices
+            } else if let found = try await plans.switchTarget(of: plan, to: targetID) {
+                target = found
+                snapshot.targetOffered = try await plans.sells(found, seller: sellerID)
+                snapshot.targetPrices = try await plans.prices(of: found, seller: sellerID, at: now, on: db)
+            }
+            snapshot.target = target?.facts
+        }
+        if case .resourceSwitch = change { snapshot.pairs = try await pairs(of: plan, now: now) }
+        snapshot.restriction = try await Self.restriction(of: customer, plans: Set([plan.id] + (target.map { [$0.id] } ?? [])), viewer: scope.actor, on: db)
+        snapshot.vendor = try await vendorAnswers(ChangeRules.reductions(of: change, snapshot), plan: plan, subscriptionID: subscription.id)
+        snapshot.openOrder = try await OrderStore(database: db).openOrderFact(of: subscription.id, on: db)
+        if let code = promoCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
+            snapshot.promo = try await PromoCodeStore(database: db).valid(code: code, seller: sellerID, on: snapshot.today).map { .valid(percent: $0) } ?? .unknown(code: code)
+        }
+        let terms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: db)
+        snapshot.rateMissing = terms.rateMissing
+        return LoadedChange(subscription: subscription, plan: plan, customer: customer, target: target, snapshot: snapshot, terms: terms, now: now)
+    }
+
+    /// The snapshot at another seller's prices (no individual prices, promo, restriction or vendor).
+    func snapshot(_ loaded: LoadedChange, atPricesOf seller: Int64, change: ChangeRequest) async throws -> ChangeSnapshot {
+        let prices = try await ChargedPrices.schedule(plan: loaded.plan, seller: seller, subscription: loaded.subscription, now: loaded.now,
+                                                      useIndividual: false, on: database)
+        var targetPrices: PriceSchedule?
+        if let target = loaded.target {
+            targetPrices = target.id == loaded.plan.id ? prices : try await PlanStore(database: database).prices(of: target, seller: seller, at: loaded.now, on: database)
+        }
+        return loaded.snapshot.pricedAt(prices, target: targetPrices)
+    }
+
+    /// The plan's upgrade pairs, each fee in the plan currency at the rate in effect (nil: no rate).
+    func pairs(of plan: Plan, now: Date) async throws -> [PairFact] {
+        let currencies = CurrencyStore(database: database)
+        var facts: [PairFact] = []
+        for pair in try await PlanStore(database: database).upgradePairs(of: plan) {
+            var fee: Int64? = pair.upgradeFee.minorUnits
+            if pair.upgradeFee.currency != plan.currency && pair.upgradeFee.minorUnits != 0 {
+                fee = try await currencies.rate(from: pair.upgradeFee.currency.code, to: plan.currency.code, at: now)
+                    .map { Pricing.convert(pair.upgradeFee.minorUnits, from: pair.upgradeFee.currency, to: plan.currency, rate: $0.rate) }
+            }
+            facts.append(PairFact(fromCode: pair.from.code, toCode: pair.to.code, downgradable: pair.downgradable, active: pair.active, upgradeFee: fee))
+        }
+        return facts
+    }
+
+    /// What the plan's connector answers for each reduction; nothing when it can't vet reductions.
+    func vendorAnswers(_ reductions: [Reduction], plan: Plan, subscriptionID: Int64) async throws -> [VendorFact] {
+        guard !reductions.isEmpty, let checker = connectors.connector(named: plan.connector) as? any ReductionChecking else { return [] }
+        var answers: [VendorFact] = []
+        for reduction in reductions {
+            answers.append(VendorFact(reduction, try await checker.check(reduction, subscriptionID: subscriptionID)))
+        }
+        return answers
+    }
+
+    /// DOMAIN.md 8: the refusal when a restriction covers the customer (on it or above it) and the
+    /// restricting account's exceptions list does not hold every plan involved. It binds everyone;
+    /// its reason and names are shown only to those `Policy` lets see them (white label).
+    static func restriction(of customer: Account, plans: Set<Int64>, viewer: Actor?, on db: MariaDBDatabase) async throws -> Refusal? {
+        let store = RestrictionStore(database: db)
+        for restriction in try await store.covering(path: customer.path, on: db) {
+            let exceptions = try await store.exceptionPlans(of: restriction.restrictingAccountID, on: db)
+            guard !plans.isSubset(of: exceptions) else { continue }
+            guard viewer.map({ Policy.seesRestrictionReason($0, restrictedPath: restriction.accountPath) }) ?? true else {
+                return Refusal(.accountRestricted, "Changes to this account are restricted by your seller; please contact them.")
+            }
+            let whom = restriction.accountID == customer.id ? customer.name : "\(restriction.accountName), which \(customer.name) is under,"
+            return Refusal(.accountRestricted, "\(whom) is restricted by \(restriction.restrictingAccountName): \(restriction.reason)",
+                           details: ["restriction_id": String(restriction.id), "reason": restriction.reason, "restricted_by": restriction.restrictingAccountName])
+        }
+        return nil
+    }
+}
+
+/// The invoice's currency, the rate to it (with its id, stored on the order) and the customer's tax
+/// (DOMAIN.md 2 and 6); a missing rate is a refusal, never 1.0.
+public struct InvoiceTerms: Sendable {
+    public var terms: QuoteTerms
+    public var rateID: Int64?
+    public var rateMissing: Refusal?
+
+    public func with(promo: Rational?) -> QuoteTerms {
+        var terms = self.terms
+        terms.promo = promo
+        return terms
+    }
+
+    static func load(plan: Plan, customer: Account, now: Date, on db: MariaDBDatabase) async throws -> InvoiceTerms {
+        let currencies = CurrencyStore(database: db)
+        let customerCurrency = try await currencies.currency(customer.currency) ?? plan.currency
+        var rate: CurrencyStore.Rate?
+        var missing: Refusal?
+        if customerCurrency != plan.currency {
+            rate = try await currencies.rate(from: plan.currency.code, to: customerCurrency.code, at: now)
+            if rate == nil {
+                missing = Refusal(.rateMissing, "No \(plan.currency.code) → \(customerCurrency.code) rate is in effect: the invoice can't be priced.")
+            }
+        }
+        let terms = QuoteTerms(planCurrency: plan.currency, invoiceCurrency: rate == nil ? plan.currency : customerCurrency, rate: rate?.rate,
+                               taxRate: Pricing.fraction(customer.taxRate) ?? Rational(0), pricesIncludeTaxes: plan.pricesIncludeTaxes, promo: nil)
+        return InvoiceTerms(terms: terms, rateID: rate?.id, rateMissing: missing)
+    }
+}
+
+extension Subscription {
+    /// What the rules need of it.
+    var facts: SubscriptionFacts {
+        SubscriptionFacts(status: status, period: period, paidUntil: paidUntil,
+                          holdings: resources.map { Holding(resourceID: $0.resourceID, code: $0.code, included: $0.included, additional: $0.additional, usage: $0.usage) },
+                          individualPrices: individualPrices)
+    }
+}
+
+extension Plan {
+    /// What the rules need of it.
+    var facts: PlanFacts {
+        PlanFacts(id: id, name: name, currency: currency, billingType: billingType, changesInTrial: changesInTrial, trialDays: trialDays,
+                  pricesIncludeTaxes: pricesIncludeTaxes, periods: periods, resources: resources)
+    }
+}
