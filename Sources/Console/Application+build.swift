@@ -59,9 +59,14 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
                                    passwords: Passwords(cost: configuration.bcryptCost),
                                    clock: BusinessClock(database: database, testMode: configuration.testMode), bell: bell)
     let router = Router(context: AppContext.self)
+    // Outermost, so every answer carries the security headers, error pages and assets included.
+    router.add(middleware: SecurityHeadersMiddleware())
+    let routeMethods = RouteMethods()
+    router.add(middleware: RequestErrorMiddleware(services: services))
     router.add(middleware: NotFoundPageMiddleware(services: services))
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: MethodNotAllowedMiddleware(services: services, routes: routeMethods))
     router.add(middleware: FileMiddleware(configuration.assetsDirectory.path, urlBasePath: "/assets",
                                           cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]), logger: logger))
     router.add(middleware: FileMiddleware(configuration.bootstrapDirectory.path, urlBasePath: "/vendor/bootstrap",
@@ -88,6 +93,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     RestrictionsController(services: services).addRoutes(to: signedIn)
     LifecycleController(services: services).addRoutes(to: signedIn)
     APIController(services: services).addRoutes(to: router)
+    routeMethods.load(router.routes)
     return router
 }
 

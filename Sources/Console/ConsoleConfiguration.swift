@@ -12,7 +12,8 @@ public struct ConsoleConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// `CONSOLE_TEST_MODE=1`: the business clock may be set through the API.
     public var testMode: Bool
-    /// Marks the session cookie `Secure`; set it when the console is served over https.
+    /// Marks the session cookie `Secure` (`SESSION_COOKIE_SECURE`; on by default unless `HOST` is a
+    /// loopback address), for a console served over https.
     public var secureCookies: Bool
     /// Folder holding `Views/`, `Assets/` and `migrations/`.
     public var rootDirectory: URL
@@ -49,6 +50,14 @@ public struct ConsoleConfiguration: Sendable {
         self.testMode = testMode
         self.secureCookies = secureCookies
         self.rootDirectory = rootDirectory
+    }
+
+    /// Whether `HOST` listens on this machine only: `localhost`, 127.0.0.0/8 or `::1`.
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare.lowercased() == "localhost" || bare == "::1" || bare == "0:0:0:0:0:0:0:1" { return true }
+        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     public struct Invalid: Error, CustomStringConvertible, Equatable {
@@ -94,17 +103,19 @@ public struct ConsoleConfiguration: Sendable {
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw Invalid(variable: "LOG_LEVEL", problem: "'\(levelText)' is not one of trace, debug, info, notice, warning, error, critical")
         }
+        let host = reader.string("HOST") ?? "127.0.0.1"
         var configuration = ConsoleConfiguration(
             database: database,
-            host: reader.string("HOST") ?? "127.0.0.1",
+            host: host,
             port: try reader.integer("PORT", default: 8080, in: 1...65535),
             logLevel: level,
             testMode: try reader.flag("CONSOLE_TEST_MODE"),
-            secureCookies: try reader.flag("SESSION_COOKIE_SECURE")
+            // Served beyond this machine, the cookie is Secure unless the operator says otherwise.
+            secureCookies: try reader.flag("SESSION_COOKIE_SECURE", default: !Self.isLoopback(host))
         )
         configuration.bcryptCost = UInt8(try reader.integer("BCRYPT_COST", default: 12, in: 4...15))
         configuration.sessionIdleTimeout = .seconds(60 * (try reader.integer("SESSION_IDLE_MINUTES", default: 120, in: 1...43_200)))
-        configuration.provisioningWorker = try reader.string("PROVISIONING_WORKER") == nil ? true : reader.flag("PROVISIONING_WORKER")
+        configuration.provisioningWorker = try reader.flag("PROVISIONING_WORKER", default: true)
         configuration.provisioningPoll = .milliseconds(try reader.integer("PROVISIONING_POLL_MS", default: 1000, in: 20...600_000))
         configuration.billingRunInterval = try reader.integer("BILLING_RUN_INTERVAL_MINUTES", default: 60, in: 0...10_080)
         configuration.renewalLeadDays = try reader.integer("RENEWAL_LEAD_DAYS", default: 7, in: 0...60)
@@ -138,8 +149,8 @@ private struct EnvironmentReader {
         return value
     }
 
-    func flag(_ variable: String) throws -> Bool {
-        guard let text = string(variable) else { return false }
+    func flag(_ variable: String, default fallback: Bool = false) throws -> Bool {
+        guard let text = string(variable) else { return fallback }
         switch text.lowercased() {
         case "1", "true", "yes", "on": return true
         case "0", "false", "no", "off": return false

@@ -27,7 +27,7 @@ public struct TestConnectorRules: Sendable {
     /// Sets the rule of one resource; fields left nil keep their value (or the default: allowed, 0, no failure).
     public func set(resourceCode: String, reductionsAllowed: Bool?, minQuantity: Int64?, failProvisioning: Bool?, by actor: Actor) async throws -> Rule {
         guard actor.accountKind == .provider else { throw StoreError.notFound("connector rules") }
-        guard actor.role == .admin else { throw StoreError.forbidden("only provider admins set the test connector's rules") }
+        guard Policy.allows(actor, .setConnectorRules) else { throw StoreError.forbidden("only provider admins set the test connector's rules") }
         let code = resourceCode.trimmingCharacters(in: .whitespaces)
         guard try await ResourceStore(database: database).codes().values.contains(code) else {
             throw StoreError.invalid(field: "resource_code", message: "There is no resource \(code).")

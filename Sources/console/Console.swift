@@ -1,4 +1,5 @@
 import ArgumentParser
+import Commerce
 import Console
 import Foundation
 import Hummingbird
@@ -185,17 +186,26 @@ struct CreateAdmin: AsyncParsableCommand {
 
     func validate() throws {
         if let problem = PasswordRule.problem(password) { throw ValidationError("--password: \(problem)") }
-        if !EmailAddress.isPlausible(email) { throw ValidationError("--email: enter an address like name@example.com") }
+        // The same bounds as the pages and the API (Commerce/Bounds.swift).
+        func check(_ option: String, _ parse: () throws(BoundsError) -> String) throws {
+            do { _ = try parse() } catch { throw ValidationError("\(option): \(error.description)") }
+        }
+        try check("--email") { () throws(BoundsError) in try EmailAddress.parse(email) }
+        try check("--name") { () throws(BoundsError) in try PlainText.parse(name, maximumLength: 200) }
+        try check("--provider-name") { () throws(BoundsError) in try PlainText.required(providerName, maximumLength: 200) }
+        if !Currency.isValidCode(currency.uppercased()) { throw ValidationError("--currency: use a three-letter ISO 4217 code such as USD") }
     }
 
     func run() async throws {
         let configuration = try loadConfiguration()
         let logger = makeLogger(configuration, label: "create-admin")
         try await withDatabase(configuration, logger: logger) { database in
-            let provider = try await Bootstrap.provider(on: database, name: providerName, currency: currency.uppercased())
+            let provider = try await Bootstrap.provider(on: database, name: try PlainText.required(providerName, maximumLength: 200), currency: currency.uppercased())
             let hash = try await Passwords(cost: configuration.bcryptCost).hash(password)
-            let id = try await Bootstrap.user(on: database, account: provider, email: email, name: name, role: .admin, passwordHash: hash)
-            print("admin \(email.lowercased()) (user \(id)) of \(provider.name)")
+            let address = try EmailAddress.parse(email)
+            let id = try await Bootstrap.user(on: database, account: provider, email: address, name: try PlainText.parse(name, maximumLength: 200),
+                                              role: .admin, passwordHash: hash)
+            print("admin \(address) (user \(id)) of \(provider.name)")
         }
     }
 }

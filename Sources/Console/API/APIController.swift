@@ -117,18 +117,15 @@ struct APIController: Sendable {
 
     @Sendable func listAccounts(_ request: Request, context: SignedInContext) async throws -> Response {
         let store = AccountStore(database: services.database)
-        let parentID = try request.query("parent_id").map { text -> Int64 in
-            guard let id = Int64(text) else { throw APIError(status: .unprocessableContent, code: "parent_id", message: "parent_id must be an integer.") }
-            return id
-        }
+        let parentID = try request.queryID("parent_id")
         if let parentID { _ = try await store.account(parentID, in: context.scope) }
         let kind = try request.query("kind").map { text -> AccountKind in
             guard let kind = AccountKind(rawValue: text) else { throw APIError(status: .unprocessableContent, code: "kind", message: "kind must be reseller or customer.") }
             return kind
         }
         let page = try await store.list(
-            in: context.scope, filter: .init(kind: kind, parentID: parentID, search: request.query("q")),
-            page: PageRequest(limit: request.query("limit").flatMap { Int($0) } ?? 50, cursor: request.query("cursor").flatMap { Int64($0) }))
+            in: context.scope, filter: .init(kind: kind, parentID: parentID, search: try request.queryText("q")),
+            page: try request.pageRequest(defaultLimit: 50))
         return try APIJSON.response(ListResponse(items: page.items.map(AccountJSON.init), nextCursor: page.nextCursor))
     }
 

@@ -1,3 +1,4 @@
+import Commerce
 import Foundation
 import Hummingbird
 import NIOCore
@@ -155,5 +156,51 @@ struct BearerMiddleware: RouterMiddleware {
             }
         }
         return try await next(request, context)
+    }
+}
+
+/// Query parameters through the bounded types of `Commerce/Bounds.swift`: a value present but
+/// out of bounds is 422 naming the parameter; an absent (or empty) one is nil.
+extension Request {
+    /// `?limit=&cursor=`: `limit` 1…200 (API.md), `cursor` a row id.
+    func pageRequest(defaultLimit: Int = 25) throws -> PageRequest {
+        let limit = try bounded("limit", PageLimit.self)
+        return PageRequest(limit: limit?.int ?? defaultLimit, cursor: try queryID("cursor"))
+    }
+
+    /// A row id; present but not a positive whole number is 422 naming it.
+    func queryID(_ name: String) throws -> Int64? {
+        try bounded(name, RecordID.self)?.value
+    }
+
+    func bounded<B: BoundedInteger>(_ name: String, _ type: B.Type) throws -> B? {
+        guard let text = uri.queryParameters.get(name), !text.isEmpty else { return nil }
+        do { return try B.parse(text) } catch { throw StoreError.invalid(field: name, message: "\(name): \(error.description)") }
+    }
+
+    /// A query parameter naming one of an enum's values; anything else is 422 naming it.
+    func queryEnum<E: RawRepresentable & CaseIterable>(_ name: String, _ type: E.Type) throws -> E? where E.RawValue == String {
+        guard let text = uri.queryParameters.get(name), !text.isEmpty else { return nil }
+        guard let value = E(rawValue: text) else {
+            throw StoreError.invalid(field: name, message: "\(name) is one of \(E.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        return value
+    }
+
+    /// A bounded text query parameter (a search, a code), at most `maximumLength` characters.
+    func queryText(_ name: String, maximumLength: Int = 200) throws -> String? {
+        guard let raw = uri.queryParameters.get(name) else { return nil }
+        do { return try PlainText.parse(raw, maximumLength: maximumLength) } catch { throw StoreError.invalid(field: name, message: "\(name): \(error.description)") }
+    }
+}
+
+/// Bounds of numbers in JSON bodies: a decoded integer outside its type's bounds is 422 naming the field.
+enum APIBounds {
+    static func check<B: BoundedInteger>(_ value: some BinaryInteger, _ type: B.Type, field: String) throws -> B {
+        do { return try B.checked(value) } catch { throw StoreError.invalid(field: field, message: "\(field): \(error.description)") }
+    }
+
+    static func text(_ raw: String, field: String, maximumLength: Int = 200) throws -> String {
+        do { return try PlainText.parse(raw, maximumLength: maximumLength) } catch { throw StoreError.invalid(field: field, message: "\(field): \(error.description)") }
     }
 }

@@ -19,10 +19,7 @@ struct BillingAPI: Sendable {
     }
 
     struct SalesBody: Decodable {
-        struct Line: Decodable {
-            let resourceCode: String
-            let additional: Int64
-        }
+        typealias Line = SubscriptionsAPI.ChangeBody.Line
         let kind: String?
         let customerId: Int64
         let planId: Int64
@@ -36,9 +33,11 @@ struct BillingAPI: Sendable {
         guard body.kind == nil || body.kind == "sales" else {
             throw APIError(status: .unprocessableContent, code: "kind", message: "POST /orders takes sales orders; changes go to /subscriptions/{id}/orders.")
         }
-        let sale = SaleRequest(customerID: body.customerId, planID: body.planId, periodMonths: body.periodMonths,
-                               additional: Dictionary((body.resources ?? []).map { ($0.resourceCode, $0.additional) }, uniquingKeysWith: { _, last in last }),
-                               promoCode: body.promoCode)
+        guard let months = PeriodMonths(body.periodMonths) else {
+            throw StoreError.invalid(field: "period_months", message: BoundsError.notOneOf(PeriodMonths.allowed).description)
+        }
+        let sale = SaleRequest(customerID: body.customerId, planID: body.planId, periodMonths: months.value,
+                               additional: try SubscriptionsAPI.ChangeBody.wanted(body.resources ?? []), promoCode: body.promoCode)
         let result = try await services.orders.submitSale(sale, idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!], in: context.scope)
         var response = try APIJSON.response(OrderJSON(result.order), status: .created)
         if result.replayed { response.headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
@@ -72,7 +71,7 @@ struct BillingAPI: Sendable {
         guard let lines = body.resources, body.switch == nil, body.plan == nil else {
             throw StoreError.invalid(field: "resources", message: "Schedule new quantities: {\"resources\": [{\"resource_code\", \"additional\"}]}.")
         }
-        let wanted = Dictionary(lines.map { ($0.resourceCode, $0.additional) }, uniquingKeysWith: { _, last in last })
+        let wanted = try SubscriptionsAPI.ChangeBody.wanted(lines)
         return try APIJSON.response(SubscriptionsAPI.SubscriptionJSON(try await services.orders.schedule(wanted, subscription: id, in: context.scope)))
     }
 
@@ -85,7 +84,7 @@ struct BillingAPI: Sendable {
     /// Provider admins run the billing run for the current business date. It acts on every tenant's
     /// subscriptions, so it is the provider's, not a reseller's.
     @Sendable func run(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard context.actor.accountKind == .provider, context.actor.role == .admin else { throw StoreError.forbidden("the provider's admins run the billing run") }
+        guard Policy.allows(context.actor, .runBilling) else { throw StoreError.forbidden("the provider's admins run the billing run") }
         return try APIJSON.response(try await services.billingRun.run(by: context.actor), status: .created)
     }
 

@@ -75,7 +75,9 @@ struct CatalogAPI: Sendable {
     /// `?from=&to=` lists a pair's history; adding `&at=` answers the one rate in effect then (or 422 `rate_missing`).
     @Sendable func listRates(_ request: Request, context: SignedInContext) async throws -> Response {
         if let at = request.query("at") {
-            guard let moment = Timestamps.parse(at) else { throw APIError(status: .unprocessableContent, code: "at", message: "at must be an RFC 3339 timestamp.") }
+            guard let moment = Timestamps.parse(at), BusinessDate.accepts(instant: moment) else {
+                throw APIError(status: .unprocessableContent, code: "at", message: "at must be an RFC 3339 timestamp from 2000 to 2199.")
+            }
             guard let from = request.query("from"), let to = request.query("to") else {
                 throw APIError(status: .unprocessableContent, code: "from", message: "from and to name the pair.")
             }
@@ -93,8 +95,8 @@ struct CatalogAPI: Sendable {
         let body = try await APIJSON.decode(RateRequest.self, from: request, context: context)
         var moment = Date()
         if let text = body.effectiveFrom {
-            guard let parsed = Timestamps.parse(text) else {
-                throw APIError(status: .unprocessableContent, code: "effective_from", message: "effective_from must be an RFC 3339 timestamp such as 2026-04-26T00:00:00Z.")
+            guard let parsed = Timestamps.parse(text), BusinessDate.accepts(instant: parsed) else {
+                throw APIError(status: .unprocessableContent, code: "effective_from", message: "effective_from must be an RFC 3339 timestamp such as 2026-04-26T00:00:00Z, from 2000 to 2199.")
             }
             moment = parsed
         }
@@ -240,10 +242,7 @@ struct CatalogAPI: Sendable {
     }
 
     @Sendable func listUpgrades(_ request: Request, context: SignedInContext) async throws -> Response {
-        let resourceID = try request.query("resource_id").map { text -> Int64 in
-            guard let id = Int64(text) else { throw APIError(status: .unprocessableContent, code: "resource_id", message: "resource_id must be an integer.") }
-            return id
-        }
+        let resourceID = try request.queryID("resource_id")
         let upgrades = try await ResourceUpgradeStore(database: services.database).list(resourceID: resourceID)
         return try APIJSON.response(APIController.ListResponse(items: upgrades.map(UpgradeJSON.init), nextCursor: nil))
     }

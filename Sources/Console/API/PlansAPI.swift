@@ -84,8 +84,14 @@ struct PlansAPI: Sendable {
             changesInTrial: body.changesInTrial ?? current.changesInTrial, connector: body.connector ?? current.connector,
             periods: body.periods.map { $0.map { ($0.months, $0.fee.amount) } } ?? current.periods.map { ($0, prices.periodFees[$0]?.amountText ?? "0") },
             resources: body.resources.map { $0.map(Self.line) } ?? currentLines)
-        let plan = try await plans.update(id, draft, in: context.scope, effective: try await services.clock.now())
-        return try APIJSON.response(try await json(plan, context: context))
+        do {
+            let plan = try await plans.update(id, draft, in: context.scope, effective: try await services.clock.now())
+            return try APIJSON.response(try await json(plan, context: context))
+        } catch let refused as PlanInUse.Refusal {
+            // DOMAIN.md 3: 409 with the count; every stranding change in details.reasons.
+            throw APIError(status: .conflict, code: "plan_in_use", message: refused.message, details: ["count": String(refused.count)],
+                           reasons: refused.problems.map { APIReason(code: "plan_in_use", message: $0.message, details: ["count": String($0.count), "field": $0.field]) })
+        }
     }
 
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {

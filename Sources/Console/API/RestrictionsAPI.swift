@@ -59,7 +59,7 @@ struct RestrictionsAPI: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
-        let page = try await store.list(in: context.scope, activeOnly: ["1", "true"].contains(request.uri.queryParameters.get("active") ?? ""), page: request.pageRequest)
+        let page = try await store.list(in: context.scope, activeOnly: ["1", "true"].contains(request.uri.queryParameters.get("active") ?? ""), page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(RestrictionJSON.init), nextCursor: page.nextCursor))
     }
 
@@ -141,7 +141,7 @@ struct RestrictionsAPI: Sendable {
     /// What a reseller owes its parent per completed order: `amount` (= `net_cost`) is what it owes, `sold` what it sold the change at.
     @Sendable func resellerCharges(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        let page = try await ResellerChargeStore(database: services.database).charges(of: id, in: context.scope, page: request.pageRequest)
+        let page = try await ResellerChargeStore(database: services.database).charges(of: id, in: context.scope, page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(ChargeJSON.init), nextCursor: page.nextCursor))
     }
 }

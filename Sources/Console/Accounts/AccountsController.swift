@@ -119,8 +119,8 @@ struct AccountsController: Sendable {
             newResellerHref: URLs.newAccount.path + "?kind=reseller&parent_id=\(id)",
             newCustomerHref: URLs.newAccount.path + "?kind=customer&parent_id=\(id)",
             auditHref: URLs.audit.path + "?account_id=\(id)",
-            canRestrict: actor.accountKind.isStaff && actor.role != .viewer && id != actor.accountID,
-            newServiceHref: account.kind == .customer && actor.role != .viewer ? URLs.newSubscription.path + "?customer_id=\(id)" : nil,
+            canRestrict: Policy.allows(actor, .restrict) && id != actor.accountID,
+            newServiceHref: account.kind == .customer && Policy.allows(actor, .order) ? URLs.newSubscription.path + "?customer_id=\(id)" : nil,
             restrictAction: URLs.restrictions.path, restrictionsHref: URLs.restrictions.path,
             csrf: context.session.current?.csrfToken ?? ""
         ))

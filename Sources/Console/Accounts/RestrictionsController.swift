@@ -57,7 +57,7 @@ struct RestrictionsController: Sendable {
         let page = try await store.list(in: context.scope, page: PageRequest(limit: 50, cursor: request.query("cursor").flatMap { Int64($0) }))
         let exceptions = try await store.exceptions(in: context.scope)
         let plans = try await PlanStore(database: services.database).list(in: context.scope)
-        let canEdit = context.actor.role != .viewer
+        let canEdit = Policy.allows(context.actor, .restrict)
         return try services.render("restrictions", Page(
             chrome: Chrome(actor: context.actor, session: context.session, section: .restrictions), csrf: context.session.current?.csrfToken ?? "",
             rows: page.items.map { r in

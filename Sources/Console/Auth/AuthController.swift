@@ -24,7 +24,7 @@ struct AuthController: Sendable {
         if context.actor != nil { return redirect(.dashboard) }
         // A visitor needs a session before signing in, to carry the form's CSRF token.
         if context.session.current == nil { context.session.rotate(to: ConsoleSession()) }
-        return try page(request.query("next") ?? "", email: "", error: nil, status: .ok, context: context)
+        return try page(request.query("next").flatMap(Self.safeNext) ?? "", email: "", error: nil, status: .ok, context: context)
     }
 
     @Sendable func signIn(_ request: Request, context: AppContext) async throws -> Response {
@@ -53,9 +53,15 @@ struct AuthController: Sendable {
         return try html.response(status: status)
     }
 
-    /// Only a path on this console: never another host (`//evil.example`).
+    /// Only a path on this console, never another host. Browsers drop tabs and newlines from a
+    /// `Location` and read a backslash as a slash, so `/<tab>/evil.example` would leave; the same
+    /// holds after percent-decoding. Anything doubtful goes to the default page.
     static func safeNext(_ next: String) -> String? {
-        guard next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\") else { return nil }
+        guard next.utf8.count <= 2048, let decoded = next.removingPercentEncoding else { return nil }
+        for candidate in [next, decoded] {
+            guard candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.hasPrefix("/\\"),
+                  !candidate.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return nil }
+        }
         return next
     }
 }
@@ -70,7 +76,8 @@ extension ConsoleServices {
     /// The one sign-in check behind the page and `POST /api/v1/tokens`: throttled, timing-even, recorded.
     func signIn(email: String, password: String, address: String) async throws -> SignInOutcome {
         let throttle = SignInThrottle(database: database)
-        switch try await throttle.verdict(email: email, address: address) {
+        // Admitting records the attempt as a failure, in one step with the count it is judged by.
+        switch try await throttle.admit(email: email, address: address) {
         case .refused(let minutes):
             return .throttled(minutes: minutes)
         case .proceed(let delay):
@@ -78,10 +85,7 @@ extension ConsoleServices {
         }
         let candidate = try await UserStore(database: database).signInCandidate(email: email)
         let verified = try await passwords.verify(password, hash: candidate?.passwordHash ?? Passwords.decoyHash)
-        guard verified, let candidate else {
-            try await throttle.recordFailure(email: email, address: address)
-            return .wrongCredentials
-        }
+        guard verified, let candidate else { return .wrongCredentials }
         try await throttle.recordSuccess(email: email)
         return .signedIn(userID: candidate.userID)
     }

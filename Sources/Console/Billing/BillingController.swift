@@ -55,9 +55,10 @@ struct BillingController: Sendable {
         let id = try context.parameters.require("id", as: Int64.self)
         let subscription = try await SubscriptionStore(database: services.database).subscription(id, in: context.scope)
         let form = try await request.form(context)
-        let change = SubscriptionsController.change(from: { form[$0] }, subscription: subscription)
         let back = URLs.subscriptionEstimate(id).path + "?" + SubscriptionsController.changeQuery(from: { form[$0] }, subscription: subscription)
         do {
+            // Out of bounds: back to the estimate, which marks the field with what was typed.
+            let change = try SubscriptionsController.change(from: { form[$0] }, subscription: subscription)
             let result = try await services.orders.submit(subscription: id, change: change, promoCode: form.text("promo_code"),
                                                           idempotencyKey: form.text("idempotency_key").isEmpty ? nil : form.text("idempotency_key"), in: context.scope)
             let order = result.order
@@ -75,6 +76,9 @@ struct BillingController: Sendable {
             return redirect(to: back)
         } catch StoreError.invalid(_, let message) {
             context.session.update { $0.flash = "The order was not placed: \(message)" }
+            return redirect(to: back)
+        } catch let errors as ValidationErrors {
+            context.session.update { $0.flash = "The order was not placed: \(errors.fields.map { "\($0.field): \($0.message)" }.joined(separator: " "))" }
             return redirect(to: back)
         }
     }
@@ -208,8 +212,8 @@ struct BillingController: Sendable {
             planCurrencyTotal: order.isConverted ? order.planMoney(order.planTotals.total).description : nil, rate: order.isConverted ? order.rate?.text : nil,
             isRefund: order.totals.total < 0, isPostpaid: order.billingType == BillingType.postpaid.rawValue,
             invoiceHref: order.invoiceID.map { URLs.invoice($0).path },
-            payHref: order.status == .awaitingPayment && context.actor.role != .viewer ? order.invoiceID.map { URLs.invoiceCheckout($0).path } : nil,
-            canCancel: order.status == .awaitingPayment && context.actor.role != .viewer, cancelAction: URLs.cancelOrder(id).path,
+            payHref: order.status == .awaitingPayment && Policy.allows(context.actor, .order) ? order.invoiceID.map { URLs.invoiceCheckout($0).path } : nil,
+            canCancel: order.status == .awaitingPayment && Policy.allows(context.actor, .order), cancelAction: URLs.cancelOrder(id).path,
             csrf: context.session.current?.csrfToken ?? "", promo: order.promoCode,
             expires: order.status == .awaitingPayment ? order.expiresAt.map(Self.moment) : nil))
     }
@@ -270,7 +274,7 @@ struct BillingController: Sendable {
                 InvoiceRow(id: invoice.id, href: URLs.invoice(invoice.id).path, number: invoice.displayNumber, issued: invoice.issuedOn.description,
                            customer: customers[invoice.customerID] ?? "#\(invoice.customerID)", status: invoice.status.rawValue, badge: Self.badge(invoice.status),
                            total: invoice.money(invoice.total).description, due: invoice.money(invoice.due).description,
-                           payHref: invoice.status == .unpaid && context.actor.role != .viewer ? URLs.invoiceCheckout(invoice.id).path : nil)
+                           payHref: invoice.status == .unpaid && Policy.allows(context.actor, .order) ? URLs.invoiceCheckout(invoice.id).path : nil)
             },
             empty: page.items.isEmpty,
             statuses: InvoiceStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
@@ -335,7 +339,7 @@ struct BillingController: Sendable {
             taxLabel: "Tax \(TaxRate.display(invoice.taxRate))\(invoice.pricesIncludeTaxes ? ", included" : "")", tax: invoice.money(invoice.tax).description,
             total: invoice.money(invoice.total).description, paid: invoice.money(invoice.paid).description, due: invoice.money(invoice.due).description,
             isUnpaid: invoice.status == .unpaid,
-            payHref: invoice.status == .unpaid && context.actor.role != .viewer ? URLs.invoiceCheckout(id).path : nil,
+            payHref: invoice.status == .unpaid && Policy.allows(context.actor, .order) ? URLs.invoiceCheckout(id).path : nil,
             orderHref: invoice.orderID.map { URLs.order($0).path }, orderID: invoice.orderID.map(String.init) ?? "",
             payments: payments.map(Self.paymentRow), hasPayments: !payments.isEmpty))
     }
@@ -374,7 +378,7 @@ struct BillingController: Sendable {
 
     private func checkoutPage(_ id: Int64, context: SignedInContext, error: String?, cardNumber: String, status: HTTPResponse.Status) async throws -> HTML {
         let invoice = try await InvoiceStore(database: services.database).invoice(id, in: context.scope)
-        guard context.actor.role != .viewer else { throw StoreError.forbidden("viewers don't pay invoices") }
+        guard Policy.allows(context.actor, .order) else { throw StoreError.forbidden("viewers don't pay invoices") }
         guard invoice.status == .unpaid else {
             throw StoreError.invalid(field: "invoice", message: "Invoice \(invoice.displayNumber) is \(invoice.status.rawValue): there is nothing to pay.")
         }
@@ -490,7 +494,7 @@ struct BillingController: Sendable {
             rows: page.items.map { entry in
                 CreditPage.Row(when: Self.moment(entry.createdAt), amount: entry.amount.description, isCredit: entry.amount.minorUnits > 0, reason: entry.reason,
                                orderHref: entry.orderID.map { URLs.order($0).path }, orderID: entry.orderID.map(String.init) ?? "",
-                               invoiceHref: entry.invoiceID.map { URLs.invoice($0).path }, actor: entry.actorEmail ?? "system")
+                               invoiceHref: entry.invoiceID.map { URLs.invoice($0).path }, actor: entry.actor)
             },
             empty: page.items.isEmpty, nextHref: page.nextCursor.map { URLs.credit(account: id).path + "?cursor=\($0)" }))
     }

@@ -27,6 +27,11 @@ struct PlansController: Sendable {
         guard context.actor.accountKind.isStaff else { throw StoreError.forbidden("plans are kept by the provider and resellers") }
     }
 
+    /// A plan in scope that the caller may not change answers 403 (DOMAIN.md 1).
+    private func requireEditor(of plan: Plan, _ context: SignedInContext) throws {
+        try Policy.require(context.actor, .editPlan(ownerAccountID: plan.ownerAccountID), "only admins of the plan's owner change it")
+    }
+
     private func chrome(_ context: SignedInContext) -> Chrome {
         Chrome(actor: context.actor, session: context.session, section: .plans)
     }
@@ -62,7 +67,7 @@ struct PlansController: Sendable {
                                billingType: plan.billingType.rawValue, periods: plan.periods.map { "\($0) m" }.joined(separator: ", "),
                                own: own, priceListHref: own ? nil : URLs.priceList(plan: plan.id).path)
             },
-            empty: plans.isEmpty, canCreate: context.actor.role == .admin))
+            empty: plans.isEmpty, canCreate: Policy.allows(context.actor, .createPlan)))
     }
 
     // MARK: The editor
@@ -123,6 +128,7 @@ struct PlansController: Sendable {
         try requireStaff(context)
         let id = try context.parameters.require("id", as: Int64.self)
         let plan = try await store.plan(id, in: context.scope)
+        try requireEditor(of: plan, context)
         let prices = try await store.prices(of: plan, seller: plan.ownerAccountID, at: try await services.clock.now())
         var values: [String: String] = [
             "name": plan.name, "currency": plan.currency.code, "billing_type": plan.billingType.rawValue,
@@ -147,7 +153,8 @@ struct PlansController: Sendable {
         return try await editor(FormData("").with(values), errors: nil, planID: id, context: context, status: .ok)
     }
 
-    private func editor(_ form: FormData, errors: ValidationErrors?, planID: Int64?, context: SignedInContext, status: HTTPResponse.Status) async throws -> Response {
+    private func editor(_ form: FormData, errors: ValidationErrors?, planID: Int64?, context: SignedInContext, status: HTTPResponse.Status,
+                        inUse: PlanInUse.Refusal? = nil) async throws -> Response {
         let resources = try await ResourceStore(database: services.database).all()
         // Errors of draft lines are indexed by position among the offered rows: map them back to resources.
         let offered = resources.filter { form["r\($0.id)_offered"] != nil }
@@ -183,7 +190,8 @@ struct PlansController: Sendable {
                     setupFee: Field(form.text("r\(id)_setup"), nil, "").withError(rowError(resource, "setup_fee")),
                     recurringFee: Field(form.text("r\(id)_recurring"), nil, "").withError(rowError(resource, "recurring_fee")))
             },
-            formError: errors.map { $0.fields.first.map { "Check the fields marked below (\($0.message))" } ?? "Check the fields marked below." },
+            formError: inUse.map { "The plan is in use: \($0.message)" }
+                ?? errors.map { $0.fields.first.map { "Check the fields marked below (\($0.message))" } ?? "Check the fields marked below." },
             currencyLocked: planID != nil), status: status)
         return try html.response(status: status)
     }
@@ -233,7 +241,7 @@ struct PlansController: Sendable {
     @Sendable func update(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireStaff(context)
         let id = try context.parameters.require("id", as: Int64.self)
-        _ = try await store.plan(id, in: context.scope)
+        try requireEditor(of: try await store.plan(id, in: context.scope), context)
         let form = try await request.form(context)
         let (draft, parseErrors) = try await draft(form)
         do {
@@ -243,6 +251,11 @@ struct PlansController: Sendable {
             return redirect(.plan(id))
         } catch let errors as ValidationErrors {
             return try await editor(form, errors: errors, planID: id, context: context, status: .unprocessableContent)
+        } catch let refused as PlanInUse.Refusal {
+            // DOMAIN.md 3: nothing changes; the fields it is about are marked, what was typed stays.
+            var errors = ValidationErrors()
+            for problem in refused.problems { errors.add(problem.field, problem.message) }
+            return try await editor(form, errors: errors, planID: id, context: context, status: .conflict, inUse: refused)
         }
     }
 
@@ -309,7 +322,7 @@ struct PlansController: Sendable {
         let prices = try await store.prices(of: plan, seller: seller, at: try await services.clock.now())
         let codes = try await ResourceStore(database: services.database).codes()
         let own = context.scope.contains(path: plan.ownerPath)
-        let canEdit = own && actor.role == .admin
+        let canEdit = Policy.allows(actor, .editPlan(ownerAccountID: plan.ownerAccountID))
         let accounts = AccountStore(database: services.database)
         let children = try await accounts.list(in: context.scope, filter: .init(kind: .reseller, parentID: actor.accountID), page: PageRequest(limit: 200)).items
         let delegations = try await store.delegations(of: plan, in: context.scope)
@@ -341,7 +354,7 @@ struct PlansController: Sendable {
             switchTargets: switchTargets, hasSwitchTargets: !switchTargets.isEmpty,
             delegations: delegations.map { PathRow(name: $0.name, href: URLs.account($0.resellerID).path) }, hasDelegations: !delegations.isEmpty,
             delegationTargets: delegationTargets, hasDelegationTargets: !delegationTargets.isEmpty,
-            canEdit: canEdit, canDelegate: sellsIt && actor.role == .admin,
+            canEdit: canEdit, canDelegate: sellsIt && Policy.allows(actor, .sell(sellerAccountID: actor.accountID)),
             editHref: URLs.editPlan(id).path, switchAction: URLs.planSwitchPaths(id).path, delegateAction: URLs.planDelegations(id).path,
             priceListHref: sellsIt && !own ? URLs.priceList(plan: id).path : nil,
             pricesNote: seller == actor.accountID ? "Prices as your account sells this plan." : "The owner's prices."))

@@ -65,7 +65,7 @@ struct AuditRow {
     init(_ entry: AuditLog.Entry) {
         id = entry.id
         when = displayTime(entry.occurredAt)
-        actor = entry.actorEmail
+        actor = entry.actor
         accountName = entry.accountName
         accountHref = URLs.account(entry.accountID).path
         object = entry.objectType + (entry.objectID.map { " #\($0)" } ?? "")

@@ -40,6 +40,7 @@ struct LifecycleController: Sendable {
             let included: String
             let limits: String
             let value: String
+            var error: String? = nil
         }
         let chrome: Chrome
         let customerID: Int64
@@ -63,7 +64,7 @@ struct LifecycleController: Sendable {
     @Sendable func newService(_ request: Request, context: SignedInContext) async throws -> HTML {
         guard let customerID = customerID(request, context) else { throw StoreError.invalid(field: "customer_id", message: "Open this page from a customer.") }
         let customer = try await AccountStore(database: services.database).account(customerID, in: context.scope)
-        guard context.actor.role != .viewer else { throw StoreError.forbidden("viewers don't order") }
+        guard Policy.allows(context.actor, .order) else { throw StoreError.forbidden("viewers don't order") }
         let plans = try await services.orders.catalogue(for: customerID, in: context.scope)
         let selected = request.query("plan_id").flatMap { Int64($0) }.flatMap { id in plans.first { $0.id == id } }
         let codes = try await ResourceStore(database: services.database).all()
@@ -79,8 +80,9 @@ struct LifecycleController: Sendable {
         var cards: [NewServicePage.PlanCard] = []
         for plan in plans { cards.append(try await card(plan)) }
         var estimate: SubscriptionsController.EstimateView?
+        var status = HTTPResponse.Status.ok
         var resources: [NewServicePage.ResourceField] = []
-        let months = request.query("period_months").flatMap { Int($0) } ?? selected?.periods.first ?? 1
+        let months = request.query("period_months").flatMap { try? PeriodMonths.parse($0) }?.value ?? selected?.periods.first ?? 1
         if let plan = selected {
             for rate in plan.resources {
                 guard let resource = codes.first(where: { $0.id == rate.resourceID }), rate.included != -1 else { continue }
@@ -89,8 +91,9 @@ struct LifecycleController: Sendable {
                                        value: request.query(resource.code) ?? String(rate.included)))
             }
             if request.query("estimate") == "1" {
-                let sale = saleRequest(customerID: customerID, plan: plan, months: months, value: { request.query($0) }, codes: codes.map { ($0.id, $0.code) })
                 do {
+                    let sale = try saleRequest(customerID: customerID, plan: plan, months: request.query("period_months") ?? String(months),
+                                               value: { request.query($0) }, codes: codes.map { ($0.id, $0.code) })
                     let priced = try await services.orders.quoteSale(sale, in: context.scope)
                     var view = SubscriptionsController.view(priced.quote, refusals: priced.refusals, effectiveDate: priced.today)
                     if priced.refusals.isEmpty {
@@ -103,7 +106,13 @@ struct LifecycleController: Sendable {
                     }
                     estimate = view
                 } catch let errors as ValidationErrors {
-                    context.session.update { $0.flash = errors.fields.map(\.message).joined(separator: " ") }
+                    // A field of the form is marked, with what was typed; the rest is said above the form.
+                    for index in resources.indices { resources[index].error = errors.message(for: resources[index].code) }
+                    if resources.allSatisfy({ $0.error == nil }) {
+                        context.session.update { $0.flash = errors.fields.map(\.message).joined(separator: " ") }
+                    } else {
+                        status = .unprocessableContent
+                    }
                 } catch StoreError.invalid(_, let message) {
                     context.session.update { $0.flash = message }
                 }
@@ -115,21 +124,29 @@ struct LifecycleController: Sendable {
             chrome: chrome(context), customerID: customerID, customerName: customer.name, plans: cards, hasPlans: !cards.isEmpty,
             plan: selectedCard,
             periods: (selected?.periods ?? []).map { Option(value: String($0), label: "\($0) month\($0 == 1 ? "" : "s")", selected: $0 == months) },
-            resources: resources, promo: request.query("promo_code") ?? "", estimate: estimate, action: URLs.newSubscription.path))
+            resources: resources, promo: request.query("promo_code") ?? "", estimate: estimate, action: URLs.newSubscription.path), status: status)
     }
 
     typealias EstimateViewHidden = SubscriptionsController.EstimateView.Hidden
 
     /// Form values → a sale: each resource field is the total wanted; additional = total − included.
-    private func saleRequest(customerID: Int64, plan: Plan, months: Int, value: (String) -> String?, codes: [(Int64, String)]) -> SaleRequest {
+    /// Totals are `Units` and the period `PeriodMonths`; anything else is refused naming its field.
+    private func saleRequest(customerID: Int64, plan: Plan, months: String, value: (String) -> String?, codes: [(Int64, String)]) throws -> SaleRequest {
+        var errors = ValidationErrors()
+        let period = errors.check("period_months") { try PeriodMonths.parse(months.isEmpty ? "1" : months) }
         var additional: [String: Int64] = [:]
         for rate in plan.resources where rate.included != -1 {
             guard let code = codes.first(where: { $0.0 == rate.resourceID })?.1,
-                  let total = value(code).flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }) else { continue }
-            let (extra, overflow) = total.subtractingReportingOverflow(rate.included)
-            additional[code] = overflow ? Int64.max : extra
+                  let text = value(code), !text.trimmingCharacters(in: .whitespaces).isEmpty,
+                  let total = errors.check(code, { try Units.parse(text) }) else { continue }
+            guard let extra = Units(rate.included).flatMap({ total.subtracting($0) }) else {
+                errors.add(code, BoundsError.outOfRange(minimum: Units.range.lowerBound, maximum: Units.range.upperBound).description)
+                continue
+            }
+            additional[code] = extra.value
         }
-        return SaleRequest(customerID: customerID, planID: plan.id, periodMonths: months, additional: additional,
+        try errors.throwIfAny()
+        return SaleRequest(customerID: customerID, planID: plan.id, periodMonths: period!.value, additional: additional,
                            promoCode: value("promo_code").flatMap { $0.isEmpty ? nil : $0 })
     }
 
@@ -142,8 +159,8 @@ struct LifecycleController: Sendable {
             throw StoreError.invalid(field: "plan_id", message: "Choose a plan this customer's seller sells.")
         }
         let codes = try await ResourceStore(database: services.database).all().map { ($0.id, $0.code) }
-        let sale = saleRequest(customerID: customerID, plan: plan, months: Int(form.text("period_months")) ?? 1, value: { form[$0] }, codes: codes)
         do {
+            let sale = try saleRequest(customerID: customerID, plan: plan, months: form.text("period_months"), value: { form[$0] }, codes: codes)
             let result = try await services.orders.submitSale(sale, idempotencyKey: form.text("idempotency_key").isEmpty ? nil : form.text("idempotency_key"),
                                                               in: context.scope)
             if result.order.status == .awaitingPayment, let invoice = result.order.invoiceID {
@@ -156,6 +173,8 @@ struct LifecycleController: Sendable {
             context.session.update { $0.flash = "The order was not placed: \(refused.first.message)" }
         } catch StoreError.invalid(_, let message) {
             context.session.update { $0.flash = "The order was not placed: \(message)" }
+        } catch let errors as ValidationErrors {
+            context.session.update { $0.flash = "The order was not placed: \(errors.fields.map { "\($0.field): \($0.message)" }.joined(separator: " "))" }
         }
         return redirect(to: URLs.newSubscription.path + "?customer_id=\(customerID)&plan_id=\(plan.id)")
     }
@@ -198,7 +217,7 @@ struct LifecycleController: Sendable {
             if form.text("clear") == "1" {
                 _ = try await services.orders.schedule(nil, subscription: id, in: context.scope)
                 context.session.update { $0.flash = "Nothing is scheduled for the renewal any more." }
-            } else if case .quantities(let wanted) = SubscriptionsController.change(from: { form[$0] }, subscription: subscription) {
+            } else if case .quantities(let wanted) = try SubscriptionsController.change(from: { form[$0] }, subscription: subscription) {
                 _ = try await services.orders.schedule(wanted, subscription: id, in: context.scope)
                 context.session.update { $0.flash = "Scheduled for the renewal on \(subscription.period.end)." }
             }
@@ -238,12 +257,12 @@ struct LifecycleController: Sendable {
                          node: run.node, counts: run.result)
         }
         return try services.render("billing_runs", RunsPage(
-            chrome: chrome(context, .settings), rows: rows, empty: rows.isEmpty, canRun: context.actor.role == .admin,
+            chrome: chrome(context, .settings), rows: rows, empty: rows.isEmpty, canRun: Policy.allows(context.actor, .runBilling),
             csrf: context.session.current?.csrfToken ?? "", today: try await services.clock.today().description, last: rows.first))
     }
 
     @Sendable func runNow(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard context.actor.accountKind == .provider, context.actor.role == .admin else { throw StoreError.forbidden("the provider's admins run the billing run") }
+        guard Policy.allows(context.actor, .runBilling) else { throw StoreError.forbidden("the provider's admins run the billing run") }
         let result = try await services.billingRun.run(by: context.actor)
         context.session.update {
             $0.flash = "Billing run for \(result.businessDate): \(result.renewalOrders) renewal orders, \(result.invoices) invoices, \(result.rolledOver) rolled over, \(result.suspended) suspended."

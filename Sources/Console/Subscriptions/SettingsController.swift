@@ -43,7 +43,7 @@ struct SettingsController: Sendable {
         return try services.render("settings", SettingsPage(
             chrome: Chrome(actor: context.actor, session: context.session, section: .settings), csrf: context.session.current?.csrfToken ?? "",
             testMode: services.clock.testMode, now: String(now.formatted(.iso8601).prefix(16)), today: BusinessDate(instant: now).description,
-            canSet: context.actor.role == .admin,
+            canSet: Policy.allows(context.actor, .setClock),
             rules: rules.map { RuleRow(code: $0.resourceCode, reductionsAllowed: $0.reductionsAllowed, minQuantity: $0.minQuantity, failProvisioning: $0.failProvisioning) },
             hasRules: !rules.isEmpty, resources: codes.map { Option(value: $0, label: $0, selected: false) }))
     }
@@ -52,8 +52,8 @@ struct SettingsController: Sendable {
         guard context.actor.accountKind == .provider else { throw StoreError.forbidden("settings are the provider's") }
         let form = try await request.form(context)
         let typed = form.text("now")
-        guard let moment = Timestamps.parse(typed.count == 16 ? typed + ":00Z" : typed) else {
-            context.session.update { $0.flash = "Enter a date and time such as 2026-04-26T00:00 (UTC)." }
+        guard let moment = Timestamps.parse(typed.count == 16 ? typed + ":00Z" : typed), BusinessDate.accepts(instant: moment) else {
+            context.session.update { $0.flash = "Enter a date and time such as 2026-04-26T00:00 (UTC), from 2000 to 2199." }
             return redirect(.settings)
         }
         try await services.clock.set(moment, by: context.actor)
@@ -65,8 +65,8 @@ struct SettingsController: Sendable {
     @Sendable func setConnectorRule(_ request: Request, context: SignedInContext) async throws -> Response {
         guard context.actor.accountKind == .provider else { throw StoreError.forbidden("settings are the provider's") }
         let form = try await request.form(context)
-        guard let minimum = Int64(form.text("min_quantity").isEmpty ? "0" : form.text("min_quantity")) else {
-            context.session.update { $0.flash = "The minimum quantity is a whole number." }
+        guard let minimum = (try? Units.parse(form.text("min_quantity").isEmpty ? "0" : form.text("min_quantity")))?.value else {
+            context.session.update { $0.flash = "The minimum quantity is a whole number from -1000000000 to 1000000000." }
             return redirect(.settings)
         }
         do {
@@ -108,7 +108,7 @@ struct SettingsController: Sendable {
         let html = try services.render("promo_codes", PromoPage(
             chrome: Chrome(actor: context.actor, session: context.session, section: .promos), csrf: context.session.current?.csrfToken ?? "",
             rows: codes.map { Row(code: $0.code, percent: $0.percent, validUntil: $0.validUntil.description) }, empty: codes.isEmpty,
-            canCreate: context.actor.role == .admin, code: Field(form.text("code"), errors, "code"), percent: Field(form.text("percent"), errors, "percent"),
+            canCreate: Policy.allows(context.actor, .sell(sellerAccountID: context.actor.accountID)), code: Field(form.text("code"), errors, "code"), percent: Field(form.text("percent"), errors, "percent"),
             validUntil: Field(form.text("valid_until"), errors, "valid_until"), formError: errors.map { _ in "Check the fields marked below." }), status: status)
         return try html.response(status: status)
     }

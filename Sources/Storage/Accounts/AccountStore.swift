@@ -1,3 +1,4 @@
+import Commerce
 import Foundation
 import MariaDB
 
@@ -101,9 +102,10 @@ public struct AccountStore: Sendable {
     /// Creates a reseller or a customer below a parent of the caller's subtree, with its audit entry.
     public func create(_ draft: AccountDraft, in scope: TenantScope) async throws -> Account {
         var errors = ValidationErrors()
-        let name = draft.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty { errors.add("name", "Enter a name.") }
-        if name.count > 200 { errors.add("name", "Keep the name to 200 characters.") }
+        let name = errors.check("name") { try PlainText.required(draft.name, maximumLength: 200) } ?? ""
+        let contactName = errors.check("contact_name") { try PlainText.parse(draft.contactName, maximumLength: 200) } ?? ""
+        let contactPhone = errors.check("contact_phone") { try PlainText.parse(draft.contactPhone, maximumLength: 50) } ?? ""
+        let address = errors.check("address") { try PlainText.parse(draft.address, maximumLength: 2000, multiLine: true) } ?? ""
         if draft.kind == .provider { errors.add("kind", "Only one provider exists; choose reseller or customer.") }
         let currency = draft.currency.trimmingCharacters(in: .whitespaces).uppercased()
         if currency.count != 3 || !currency.allSatisfy({ $0.isASCII && $0.isLetter }) {
@@ -113,8 +115,8 @@ public struct AccountStore: Sendable {
             errors.add("tax_rate", "Enter the tax rate as a fraction from 0 to below 1, e.g. 0.20 for 20 %, with at most 6 decimals.")
             throw errors
         }
-        let email = draft.contactEmail.trimmingCharacters(in: .whitespaces)
-        if !email.isEmpty && !EmailAddress.isPlausible(email) { errors.add("contact_email", "Enter an email address like name@example.com.") }
+        let email = draft.contactEmail.trimmingCharacters(in: .whitespaces).isEmpty ? ""
+            : errors.check("contact_email") { try EmailAddress.parse(draft.contactEmail) } ?? ""
 
         return try await database.withTransaction { tx in
             // Locks the parent: two children created at once get consistent paths.
@@ -137,8 +139,8 @@ public struct AccountStore: Sendable {
                 VALUES (?, ?, ?, '', ?, ?, ?, 'active', ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?)
                 """,
                 [.int(parent.id), .string(draft.kind.rawValue), .string(name), .int(Int64(parent.depth + 1)),
-                 .string(currency), .decimal(taxRate), .string(draft.contactName), .string(email),
-                 .string(draft.contactPhone), .string(draft.address), .int(scope.actor.userID), .int(scope.actor.userID)]
+                 .string(currency), .decimal(taxRate), .string(contactName), .string(email),
+                 .string(contactPhone), .string(address), .int(scope.actor.userID), .int(scope.actor.userID)]
             )
             let id = Int64(inserted.lastInsertID)
             try await tx.query("UPDATE accounts SET path = ? WHERE id = ?", [.string(parent.path + "\(id)/"), .int(id)])
@@ -191,13 +193,4 @@ func likeEscaped(_ text: String) -> String {
         escaped.append(character)
     }
     return escaped
-}
-
-public enum EmailAddress {
-    /// One `@`, something before it, a dot in the domain, no spaces.
-    public static func isPlausible(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".")
-            && !parts[1].hasSuffix(".") && !text.contains(" ") && text.count <= 254
-    }
 }

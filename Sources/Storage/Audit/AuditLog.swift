@@ -33,10 +33,11 @@ public enum AuditLog {
         )
     }
 
+    /// One entry as the caller may see it: `actor` and `address` are white-labelled (`ShownActor`).
     public struct Entry: Sendable {
         public var id: Int64
         public var occurredAt: Date
-        public var actorEmail: String
+        public var actor: String
         public var accountID: Int64
         public var accountName: String
         public var objectType: String
@@ -76,23 +77,31 @@ public enum AuditLog {
         binds.append(.int(Int64(page.limit + 1)))
         let rows = try await db.rows(
             """
-            SELECT l.id, l.occurred_at, l.actor_email, l.account_id, a.name AS account_name, l.object_type, l.object_id,
+            SELECT l.id, l.occurred_at, l.actor_email, aa.path AS actor_path, l.account_id, l.account_path, a.name AS account_name, l.object_type, l.object_id,
               l.action, l.before_state, l.after_state, l.address
-            FROM audit_log l JOIN accounts a ON a.id = l.account_id
+            FROM audit_log l JOIN accounts a ON a.id = l.account_id LEFT JOIN accounts aa ON aa.id = l.actor_account_id
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY l.id DESC LIMIT ?
             """, binds)
+        let viewpoint = try await Viewpoint.of(scope, on: db)
         var entries = try rows.map { row in
-            Entry(id: try row.decode(column: "id", as: Int64.self),
-                  occurredAt: try row.decode(column: "occurred_at", as: Date.self),
-                  actorEmail: try row.decode(column: "actor_email", as: String.self),
-                  accountID: try row.decode(column: "account_id", as: Int64.self),
-                  accountName: try row.decode(column: "account_name", as: String.self),
-                  objectType: try row.decode(column: "object_type", as: String.self),
-                  objectID: try row.decode(column: "object_id", as: Int64?.self),
-                  action: try row.decode(column: "action", as: String.self),
-                  before: try row.decode(column: "before_state", as: String?.self),
-                  after: try row.decode(column: "after_state", as: String?.self),
-                  address: try row.decode(column: "address", as: String.self))
+            let shown = ShownActor.of(email: try row.decode(column: "actor_email", as: String.self), address: try row.decode(column: "address", as: String.self),
+                                      accountPath: try row.decode(column: "actor_path", as: String?.self), seenFrom: viewpoint)
+            let objectType = try row.decode(column: "object_type", as: String.self)
+            // A restriction's record names who restricted and why: below the staff of the
+            // restricted account, neither is shown (DOMAIN.md 8).
+            let restrictedPath = try row.decode(column: "account_path", as: String.self)
+            let statesShown = objectType != "restriction" || Policy.seesRestrictionReason(scope.actor, restrictedPath: restrictedPath)
+            return Entry(id: try row.decode(column: "id", as: Int64.self),
+                         occurredAt: try row.decode(column: "occurred_at", as: Date.self),
+                         actor: shown.name,
+                         accountID: try row.decode(column: "account_id", as: Int64.self),
+                         accountName: try row.decode(column: "account_name", as: String.self),
+                         objectType: objectType,
+                         objectID: try row.decode(column: "object_id", as: Int64?.self),
+                         action: try row.decode(column: "action", as: String.self),
+                         before: statesShown ? try row.decode(column: "before_state", as: String?.self) : nil,
+                         after: statesShown ? try row.decode(column: "after_state", as: String?.self) : nil,
+                         address: shown.address)
         }
         var next: Int64?
         if entries.count > page.limit {

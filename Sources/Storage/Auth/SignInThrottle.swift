@@ -3,6 +3,13 @@ import MariaDB
 
 /// Slows, then refuses, repeated failed sign-ins for one email or one address.
 /// Counted over a sliding window in real time; a success clears the email's failures.
+///
+/// Each attempt is admitted in one short transaction that first writes the row of its email and
+/// of its address in `signin_throttle_subjects` (so concurrent attempts for either wait for each
+/// other, on every Galera node, since written rows are certified), then counts the window's
+/// failures and, unless refused, records itself as a failure. The password is checked after that
+/// commit; only a success takes the failure back. Forty attempts at once are thus counted one
+/// after another, never all against an empty count.
 public struct SignInThrottle: Sendable {
     let database: MariaDBDatabase
     public var window: Duration = .seconds(15 * 60)
@@ -19,26 +26,36 @@ public struct SignInThrottle: Sendable {
         case refused(retryAfterMinutes: Int)
     }
 
-    public func verdict(email: String, address: String) async throws -> Verdict {
+    /// Counts the failures before this attempt and, unless they refuse it, records the attempt as
+    /// a failure, atomically. The caller checks the password after `delay`, and calls
+    /// `recordSuccess` if it was right.
+    public func admit(email: String, address: String) async throws -> Verdict {
         let seconds = Int64(window.components.seconds)
-        let rows = try await database.rows(
-            """
-            SELECT
-              (SELECT COUNT(*) FROM signin_failures WHERE email = ? AND failed_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND) AS by_email,
-              (SELECT COUNT(*) FROM signin_failures WHERE address = ? AND failed_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND) AS by_address
-            """,
-            [.string(normalized(email)), .int(seconds), .string(address), .int(seconds)])
-        let failures = max(try rows[0].decode(column: "by_email", as: Int.self), try rows[0].decode(column: "by_address", as: Int.self))
-        if failures >= refuseAfter { return .refused(retryAfterMinutes: Int(seconds / 60)) }
-        if failures >= slowAfter { return .proceed(delay: delayStep * (failures - slowAfter + 1)) }
-        return .proceed(delay: .zero)
+        let email = normalized(email)
+        let address = String(address.prefix(64))
+        return try await database.withTransaction { tx in
+            // Sorted, so two attempts lock their rows in one order ("address:" < "email:").
+            try await tx.query(
+                """
+                INSERT INTO signin_throttle_subjects (subject, touched_at) VALUES (?, UTC_TIMESTAMP(6)), (?, UTC_TIMESTAMP(6))
+                ON DUPLICATE KEY UPDATE touched_at = VALUES(touched_at)
+                """, [.string("address:" + address), .string("email:" + email)])
+            let rows = try await tx.rows(
+                """
+                SELECT
+                  (SELECT COUNT(*) FROM signin_failures WHERE email = ? AND failed_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND) AS by_email,
+                  (SELECT COUNT(*) FROM signin_failures WHERE address = ? AND failed_at > UTC_TIMESTAMP(6) - INTERVAL ? SECOND) AS by_address
+                """,
+                [.string(email), .int(seconds), .string(address), .int(seconds)])
+            let failures = max(try rows[0].decode(column: "by_email", as: Int.self), try rows[0].decode(column: "by_address", as: Int.self))
+            if failures >= refuseAfter { return .refused(retryAfterMinutes: Int(seconds / 60)) }
+            try await tx.query("INSERT INTO signin_failures (email, address, failed_at) VALUES (?, ?, UTC_TIMESTAMP(6))",
+                               [.string(email), .string(address)])
+            return failures >= slowAfter ? .proceed(delay: delayStep * (failures - slowAfter + 1)) : .proceed(delay: .zero)
+        }
     }
 
-    public func recordFailure(email: String, address: String) async throws {
-        try await database.query("INSERT INTO signin_failures (email, address, failed_at) VALUES (?, ?, UTC_TIMESTAMP(6))",
-                                 [.string(normalized(email)), .string(address)])
-    }
-
+    /// The password was right: the email's failures, this attempt's included, are forgotten.
     public func recordSuccess(email: String) async throws {
         try await database.query("DELETE FROM signin_failures WHERE email = ?", [.string(normalized(email))])
     }

@@ -40,8 +40,7 @@ public struct CurrencyStore: Sendable {
         let code = rawCode.trimmingCharacters(in: .whitespaces).uppercased()
         if !Currency.isValidCode(code) { errors.add("code", "Use the three-letter ISO 4217 code, e.g. EUR.") }
         if !Currency.allowedExponents.contains(exponent) { errors.add("exponent", "The minor unit has 0, 2 or 3 digits.") }
-        let name = rawName.trimmingCharacters(in: .whitespaces)
-        if name.isEmpty { errors.add("name", "Enter the currency's name.") }
+        let name = errors.check("name") { try PlainText.required(rawName, maximumLength: 100) } ?? ""
         try errors.throwIfAny()
         return try await database.withTransaction { tx in
             do {
@@ -61,8 +60,8 @@ public struct CurrencyStore: Sendable {
     public func rename(_ code: String, to name: String, by actor: Actor) async throws {
         guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep currencies") }
         guard try await currency(code) != nil else { throw StoreError.notFound("currency \(code)") }
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { throw StoreError.invalid(field: "name", message: "Enter the currency's name.") }
+        let trimmed: String
+        do { trimmed = try PlainText.required(name, maximumLength: 100) } catch { throw StoreError.invalid(field: "name", message: error.description) }
         try await database.withTransaction { tx in
             try await tx.query("UPDATE currencies SET name = ?, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE code = ?",
                                [.string(trimmed), .int(actor.userID), .string(code)])
@@ -76,7 +75,7 @@ public struct CurrencyStore: Sendable {
         var errors = ValidationErrors()
         let from = rawFrom.uppercased(), to = rawTo.uppercased()
         var rate: RateValue?
-        do { rate = try RateValue.parse(text) } catch { errors.add("rate", error.description + " A rate has at most 6 decimals.") }
+        do { rate = try RateValue.parseBounded(text) } catch { errors.add("rate", error.description + " A rate has at most 6 decimals.") }
         if from == to { errors.add("to", "A rate converts between two different currencies.") }
         if try await currency(from) == nil { errors.add("from", "No currency \(from) is defined.") }
         if try await currency(to) == nil { errors.add("to", "No currency \(to) is defined.") }

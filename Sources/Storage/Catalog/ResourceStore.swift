@@ -103,8 +103,14 @@ public struct ResourceStore: Sendable {
         if code.isEmpty || code.count > 64 || !code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }) {
             errors.add("code", "Use letters, digits, _ - or . (up to 64), e.g. ram_gb.")
         }
-        if draft.name.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("name", "Enter a name.") }
+        _ = errors.check("name") { try PlainText.required(draft.name, maximumLength: 200) }
         if draft.unit.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("unit", "Enter the unit of measure, e.g. GB.") }
+        _ = errors.check("unit") { try PlainText.parse(draft.unit, maximumLength: 50) }
+        _ = errors.check("min_units") { try Units.checked(draft.minUnits) }
+        _ = errors.check("max_units") { try Units.checked(draft.maxUnits) }
+        for (index, component) in draft.components.enumerated() {
+            _ = errors.check("components.\(index).amount") { try Units.checked(component.amount) }
+        }
         if draft.minUnits < 0 { errors.add("min_units", "The minimum is 0 or more.") }
         if draft.maxUnits < -1 || draft.maxUnits == 0 && draft.minUnits > 0 || (draft.maxUnits >= 0 && draft.maxUnits < draft.minUnits) {
             errors.add("max_units", "The maximum is −1 (unlimited) or at least the minimum.")
@@ -152,8 +158,11 @@ public struct ResourceStore: Sendable {
         guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep resources") }
         let before = try await resource(id)
         var errors = ValidationErrors()
-        if name.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("name", "Enter a name.") }
+        _ = errors.check("name") { try PlainText.required(name, maximumLength: 200) }
         if unit.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("unit", "Enter the unit of measure, e.g. GB.") }
+        _ = errors.check("unit") { try PlainText.parse(unit, maximumLength: 50) }
+        _ = errors.check("min_units") { try Units.checked(minUnits) }
+        _ = errors.check("max_units") { try Units.checked(maxUnits) }
         if minUnits < 0 { errors.add("min_units", "The minimum is 0 or more.") }
         if maxUnits < -1 || (maxUnits >= 0 && maxUnits < minUnits) { errors.add("max_units", "The maximum is −1 (unlimited) or at least the minimum.") }
         let pairs = try await ResourceUpgradeStore(database: database).list(resourceID: id)

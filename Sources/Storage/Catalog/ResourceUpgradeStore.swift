@@ -73,7 +73,7 @@ public struct ResourceUpgradeStore: Sendable {
         if currency == nil { errors.add("upgrade_fee", "No currency \(feeCurrency) is defined.") }
         var fee: Money?
         if let currency {
-            do { fee = try Money.parse(upgradeFee.isEmpty ? "0" : upgradeFee, currency: currency) } catch { errors.add("upgrade_fee", error.description) }
+            do { fee = try Money.parseBounded(upgradeFee.isEmpty ? "0" : upgradeFee, currency: currency) } catch { errors.add("upgrade_fee", error.description) }
         }
         try errors.throwIfAny()
         guard let fee else { throw errors }

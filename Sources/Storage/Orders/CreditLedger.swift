@@ -13,7 +13,8 @@ public struct CreditEntry: Sendable, Equatable {
     public var paymentID: Int64?
     public var createdAt: Date
     public var createdBy: Int64?
-    public var actorEmail: String?
+    /// Who caused it, as the reader may see it (`ShownActor`): an email, the seller's name, or `system`.
+    public var actor: String
 }
 
 /// The credit balance of customers (DOMAIN.md 9): there is no balance column, the balance is the
@@ -75,9 +76,10 @@ public struct CreditLedger: Sendable {
         var binds: [MariaDBData] = [.int(customerID)]
         if let cursor = page.cursor { conditions.append("c.id < ?"); binds.append(.int(cursor)) }
         binds.append(.int(Int64(page.limit + 1)))
+        let viewpoint = try await Viewpoint.of(scope, on: database)
         let items = try await database.rows(
             """
-            SELECT c.*, u.email FROM credit_entries c LEFT JOIN users u ON u.id = c.created_by
+            SELECT c.*, u.email, ua.path AS actor_path FROM credit_entries c LEFT JOIN users u ON u.id = c.created_by LEFT JOIN accounts ua ON ua.id = u.account_id
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY c.id DESC LIMIT ?
             """, binds).map { row in
                 CreditEntry(
@@ -88,7 +90,8 @@ public struct CreditLedger: Sendable {
                     reason: try row.decode(column: "reason", as: String.self), orderID: try row.decode(column: "order_id", as: Int64?.self),
                     invoiceID: try row.decode(column: "invoice_id", as: Int64?.self), paymentID: try row.decode(column: "payment_id", as: Int64?.self),
                     createdAt: try row.decode(column: "created_at", as: Date.self), createdBy: try row.decode(column: "created_by", as: Int64?.self),
-                    actorEmail: try row.decode(column: "email", as: String?.self))
+                    actor: ShownActor.of(email: try row.decode(column: "email", as: String?.self), address: "",
+                                         accountPath: try row.decode(column: "actor_path", as: String?.self), seenFrom: viewpoint).name)
             }
         return Page(fetched: items, limit: page.limit, id: \.id)
     }

@@ -1,3 +1,4 @@
+import Commerce
 import Foundation
 import MariaDB
 
@@ -44,15 +45,16 @@ public struct RestrictionStore: Sendable {
         """
 
     private func requireStaff(_ actor: Actor) throws {
-        guard actor.accountKind.isStaff, actor.role != .viewer else { throw StoreError.forbidden("only staff admins and operators restrict accounts") }
+        guard Policy.allows(actor, .restrict) else { throw StoreError.forbidden("only staff admins and operators restrict accounts") }
     }
 
     public func restrict(account id: Int64, reason raw: String, in scope: TenantScope) async throws -> Restriction {
         let target = try await AccountStore(database: database).account(id, in: scope)
         try requireStaff(scope.actor)
         guard target.id != scope.actor.accountID else { throw StoreError.invalid(field: "account_id", message: "Restrict accounts below your own.") }
-        let reason = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty, reason.unicodeScalars.count <= 500 else { throw StoreError.invalid(field: "reason", message: "Give a reason of 1 to 500 characters.") }
+        guard let reason = try? PlainText.required(raw, maximumLength: 500, multiLine: true) else {
+            throw StoreError.invalid(field: "reason", message: "Give a reason of 1 to 500 characters, without control characters.")
+        }
         return try await database.withTransaction { tx in
             _ = try await AccountStore(database: tx).account(id, in: scope, on: tx, forUpdate: true)
             let existing = try await tx.rows("SELECT id FROM restrictions WHERE account_id = ? AND restricting_account_id = ? AND lifted_at IS NULL",

@@ -27,30 +27,28 @@ public struct PromoCodeStore: Sendable {
     /// Creates a code for the caller's account (staff admins of the selling account).
     public func create(code raw: String, percent: String, validUntil: String, in scope: TenantScope) async throws -> Promo {
         let actor = scope.actor
-        guard actor.accountKind.isStaff, actor.role == .admin else { throw StoreError.forbidden("only admins of the selling account create promo codes") }
+        guard Policy.allows(actor, .sell(sellerAccountID: actor.accountID)) else { throw StoreError.forbidden("only admins of the selling account create promo codes") }
         var errors = ValidationErrors()
-        let code = raw.trimmingCharacters(in: .whitespaces)
-        if code.isEmpty || code.count > 64 || code.contains(" ") { errors.add("code", "Use up to 64 characters without spaces.") }
-        let fraction = Pricing.fraction(percent)
-        if fraction == nil || fraction! <= Rational(0) || fraction! > Rational(100) || percent.split(separator: ".").dropFirst().first.map({ $0.count > 4 }) == true {
-            errors.add("percent", "A percentage above 0 and at most 100, with up to 4 decimals.")
-        }
-        let until = BusinessDate(validUntil)
-        if until == nil { errors.add("valid_until", "Use a date like 2026-12-31.") }
+        let code = (try? PlainText.required(raw, maximumLength: 64)) ?? ""
+        if code.isEmpty || code.contains(" ") { errors.add("code", "Use up to 64 characters without spaces.") }
+        let bounded = try? Percent.parse(percent)
+        if bounded == nil || bounded!.scaled == 0 { errors.add("percent", "A percentage above 0 and at most 100, with up to 4 decimals.") }
+        let until = errors.check("valid_until") { try BusinessDate.parse(validUntil) }
         try errors.throwIfAny()
+        let percentText = bounded!.text
         let seller = try await AccountStore(database: database).account(actor.accountID, in: scope)
         return try await database.withTransaction { tx in
             let id: Int64
             do {
                 id = Int64(try await tx.query(
                     "INSERT INTO promo_codes (seller_id, seller_path, code, percent, valid_until, created_at, created_by) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?)",
-                    [.int(seller.id), .string(seller.path), .string(code), .decimal(percent), .string(until!.description), .int(actor.userID)]).lastInsertID)
+                    [.int(seller.id), .string(seller.path), .string(code), .decimal(percentText), .string(until!.description), .int(actor.userID)]).lastInsertID)
             } catch let error as MariaDBError where error.isDuplicateKey {
                 throw StoreError.conflict(code: "promo_code_exists", message: "\(code) exists already.")
             }
             try await AuditLog.record(on: tx, actor: actor, account: seller, objectType: "promo_code", objectID: id, action: "create",
-                                      before: nil as [String: String]?, after: ["code": code, "percent": percent, "valid_until": until!.description])
-            return Promo(id: id, sellerID: seller.id, code: code, percent: percent, validUntil: until!)
+                                      before: nil as [String: String]?, after: ["code": code, "percent": percentText, "valid_until": until!.description])
+            return Promo(id: id, sellerID: seller.id, code: code, percent: percentText, validUntil: until!)
         }
     }
 

@@ -87,7 +87,7 @@ public struct SubscriptionStore: Sendable {
     }
 
     private func requireStaffChange(_ actor: Actor) throws {
-        guard actor.accountKind.isStaff, actor.role != .viewer else { throw StoreError.forbidden("only staff admins and operators do this") }
+        guard Policy.allows(actor, .manageSubscriptions) else { throw StoreError.forbidden("only staff admins and operators do this") }
     }
 
     /// Imports an existing subscription without charge. A resource left out gets the plan's included
@@ -106,8 +106,7 @@ public struct SubscriptionStore: Sendable {
         if !plan.periods.contains(draft.periodMonths) {
             errors.add("period_months", "\(plan.name) offers \(plan.periods.map { "\($0)" }.joined(separator: ", ")) months.")
         }
-        let start = BusinessDate(draft.periodStart)
-        if start == nil { errors.add("period_start", "Use a date like 2026-04-11.") }
+        let start = errors.check("period_start") { try BusinessDate.parse(draft.periodStart) }
         let status = SubscriptionStatus(rawValue: draft.status)
         if status == nil || status == .cancelled { errors.add("status", "Import as trial, active, blocked or suspended.") }
         let codes = try await ResourceStore(database: database).codes()
@@ -119,13 +118,14 @@ public struct SubscriptionStore: Sendable {
         }
         for rate in plan.resources {
             let code = codes[rate.resourceID] ?? ""
-            let additional = given[code]?.additional ?? 0
-            let usage = given[code]?.usage ?? 0
-            if rate.included != -1 && rate.included + additional < 0 {
+            let additional = errors.check("resources.\(code).additional") { try Units.checked(given[code]?.additional ?? 0) }
+            let usage = errors.check("resources.\(code).usage") { try Units.checked(given[code]?.usage ?? 0) }
+            guard let additional, let usage else { continue }
+            if rate.included != -1, Units(rate.included).flatMap({ $0.adding(additional) }).map({ $0.value < 0 }) ?? true {
                 errors.add("resources.\(code).additional", "Additional units can't make the total of \(code) negative.")
             }
-            if usage < 0 { errors.add("resources.\(code).usage", "Usage is 0 or more.") }
-            lines.append((rate.resourceID, rate.included, additional, usage))
+            if usage.value < 0 { errors.add("resources.\(code).usage", "Usage is 0 or more.") }
+            lines.append((rate.resourceID, rate.included, additional.value, usage.value))
         }
         try errors.throwIfAny()
         let period = BillingPeriod(starting: start!, months: draft.periodMonths, anchorDay: start!.day)
@@ -148,8 +148,8 @@ public struct SubscriptionStore: Sendable {
                     guard let resource = byCode[line.code] else { throw StoreError.invalid(field: "individual_prices.\(index).resource_code", message: "No resource \(line.code).") }
                     let setup: UnitPrice, recurring: UnitPrice
                     do {
-                        setup = try UnitPrice.parse(line.setupFee.isEmpty ? "0" : line.setupFee, currency: plan.currency)
-                        recurring = try UnitPrice.parse(line.recurringFee.isEmpty ? "0" : line.recurringFee, currency: plan.currency)
+                        setup = try UnitPrice.parseBounded(line.setupFee.isEmpty ? "0" : line.setupFee, currency: plan.currency)
+                        recurring = try UnitPrice.parseBounded(line.recurringFee.isEmpty ? "0" : line.recurringFee, currency: plan.currency)
                     } catch {
                         throw StoreError.invalid(field: "individual_prices.\(index)", message: (error as? AmountError)?.description ?? "\(error)")
                     }
@@ -193,9 +193,10 @@ public struct SubscriptionStore: Sendable {
             var errors = ValidationErrors()
             for (code, value) in usage.sorted(by: { $0.key < $1.key }) {
                 guard let line = before.line(code) else { errors.add(code, "The subscription has no resource \(code)."); continue }
-                if value < 0 { errors.add(code, "Usage is 0 or more."); continue }
+                guard let units = errors.check(code, { try Units.checked(value) }) else { continue }
+                if units.value < 0 { errors.add(code, "Usage is 0 or more."); continue }
                 try await tx.query("UPDATE subscription_resources SET usage_units = ? WHERE subscription_id = ? AND resource_id = ?",
-                                   [.int(value), .int(id), .int(line.resourceID)])
+                                   [.int(units.value), .int(id), .int(line.resourceID)])
             }
             try errors.throwIfAny()
             let after = try await subscription(id, in: scope, on: tx)

@@ -1,29 +1,71 @@
-/// Who may do what, by tier and role (DOMAIN.md 1), decided in one place. Whether the target is
-/// inside the actor's subtree is settled before this, by the scoped query (outside: 404).
+/// Who may do what, by tier and role (DOMAIN.md 1), decided in one place: no handler, store or
+/// engine function compares roles itself. Whether the target is inside the actor's subtree is
+/// settled before this, by the scoped query (outside: 404); a `false` here is a 403.
+/// `Tests/StorageTests/PolicyTableTests.swift` holds the whole table, action by tier by role.
 public enum Policy {
     public enum Action: Sendable, Equatable {
+        /// Read anything in scope.
+        case read
+        /// Currencies, rates, resources and resource upgrade pairs: the provider's catalog.
+        case manageCatalog
+        /// Create a plan owned by the actor's own account.
+        case createPlan
+        /// Change a plan (its fields, periods, resources, prices and switch paths), given its owner.
+        case editPlan(ownerAccountID: Int64)
+        /// Delegate plans, keep price lists and promo codes as `sellerAccountID`.
+        case sell(sellerAccountID: Int64)
         /// Create, edit or restrict accounts below `parent` (the parent itself is in scope).
         case manageAccountsBelow(parentKind: AccountKind)
         /// Create or change users of an account; `own` when it is the actor's own account.
         case manageUsers(own: Bool)
-        /// Currencies, rates, resources and resource upgrade pairs: the provider's catalog.
-        case manageCatalog
-        /// Read anything in scope.
-        case read
+        /// Restrict accounts below and keep the restricting account's exceptions list.
+        case restrict
+        /// Import subscriptions, set their status and usage.
+        case manageSubscriptions
+        /// Record a bank-transfer payment.
+        case recordBankTransfer
+        /// Quote, order, cancel and pay (card, credit) for a subscription in scope.
+        case order
+        /// Start a billing run.
+        case runBilling
+        /// Move the business clock (test mode).
+        case setClock
+        /// Set the test connector's rules.
+        case setConnectorRules
     }
 
     public static func allows(_ actor: Actor, _ action: Action) -> Bool {
+        let kind = actor.accountKind, role = actor.role
+        let providerAdmin = kind == .provider && role == .admin
         switch action {
         case .read:
             return true
+        case .manageCatalog, .runBilling, .setClock, .setConnectorRules:
+            return providerAdmin
+        case .createPlan:
+            return kind.isStaff && role == .admin
+        case .editPlan(let owner):
+            // Provider admins change every plan; a reseller's admins only the plans their reseller
+            // owns, not those of its sub-resellers.
+            return providerAdmin || (kind == .reseller && role == .admin && owner == actor.accountID)
+        case .sell(let seller):
+            return kind.isStaff && role == .admin && seller == actor.accountID
         case .manageAccountsBelow(let parentKind):
             // Admins of an ancestor; customers are leaves and have nothing below them.
-            return actor.role == .admin && actor.accountKind.isStaff && parentKind != .customer
-        case .manageCatalog:
-            return actor.role == .admin && actor.accountKind == .provider
+            return kind.isStaff && role == .admin && parentKind != .customer
         case .manageUsers:
             // Admins of the account itself or of an ancestor (the scope already holds it).
-            return actor.role == .admin
+            return role == .admin
+        case .restrict, .manageSubscriptions, .recordBankTransfer:
+            return kind.isStaff && role != .viewer
+        case .order:
+            // The customer's admins and operators, and staff above (the scope holds the subscription).
+            return role != .viewer
         }
+    }
+
+    /// Throws the 403 a refused action answers, with `why` as the reason shown.
+    public static func require(_ actor: Actor, _ action: Action, _ why: String) throws {
+        guard allows(actor, action) else { throw StoreError.forbidden(why) }
     }
 }

@@ -1,3 +1,4 @@
+import Commerce
 import Foundation
 import MariaDB
 
@@ -22,10 +23,8 @@ public struct UserStore: Sendable {
     /// Adds a user to an account of the subtree (admins of the account or of an ancestor).
     public func create(_ draft: UserDraft, accountID: Int64, in scope: TenantScope) async throws -> User {
         var errors = ValidationErrors()
-        let email = draft.email.trimmingCharacters(in: .whitespaces).lowercased()
-        if !EmailAddress.isPlausible(email) { errors.add("email", "Enter an email address like name@example.com.") }
-        let name = draft.name.trimmingCharacters(in: .whitespaces)
-        if name.count > 200 { errors.add("name", "Keep the name to 200 characters.") }
+        let email = errors.check("email") { try EmailAddress.parse(draft.email) } ?? ""
+        let name = errors.check("name") { try PlainText.parse(draft.name, maximumLength: 200) } ?? ""
         return try await database.withTransaction { tx in
             let account = try await accounts.account(accountID, in: scope, on: tx, forUpdate: true)
             guard Policy.allows(scope.actor, .manageUsers(own: account.id == scope.actor.accountID)) else {
