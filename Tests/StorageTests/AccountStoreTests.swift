@@ -84,7 +84,7 @@ final class AccountStoreTests: XCTestCase {
             AccountDraft(kind: .customer, parentID: fixture.r1.id, name: "Audited", currency: "USD", taxRate: "0.075"), in: admin.scope)
         let entries = try await AuditLog.list(on: db, in: admin.scope, filter: .init(accountID: account.id)).items
         XCTAssertEqual(entries.count, 1)
-        XCTAssertEqual(entries[0].actorEmail, "admin@r1.test")
+        XCTAssertEqual(entries[0].actor, "admin@r1.test")
         XCTAssertEqual(entries[0].action, "create")
         XCTAssertEqual(entries[0].address, "127.0.0.1")
         XCTAssertNil(entries[0].before)
