@@ -211,16 +211,14 @@ struct CatalogController: Sendable {
         var errors = ValidationErrors()
         let kind = ResourceKind(rawValue: form.text("kind"))
         if kind == nil { errors.add("kind", "Choose quantity, license or composite.") }
-        let minUnits = Int64(form.text("min_units"))
-        if minUnits == nil { errors.add("min_units", "Enter a whole number.") }
-        let maxUnits = Int64(form.text("max_units"))
-        if maxUnits == nil { errors.add("max_units", "Enter a whole number, or −1 for unlimited.") }
+        let minUnits = errors.check("min_units") { try Units.parse(form.text("min_units")) }?.value
+        let maxUnits = errors.check("max_units") { try Units.parse(form.text("max_units")) }?.value
         // Components are typed as `code × amount` lines: "cpu_core 2, ram_gb 4".
         var components: [(Int64, Int64)] = []
         let all = try await ResourceStore(database: services.database).all()
         for part in form.text("components").split(whereSeparator: { $0 == "," || $0 == "\n" }) {
             let words = part.split(separator: " ").map(String.init)
-            guard words.count == 2, let amount = Int64(words[1]), let found = all.first(where: { $0.code == words[0] }) else {
+            guard words.count == 2, let amount = (try? Units.parse(words[1]))?.value, amount > 0, let found = all.first(where: { $0.code == words[0] }) else {
                 errors.add("components", "Write each component as “code amount”, e.g. cpu_core 2; \(part.trimmingCharacters(in: .whitespaces)) is not one.")
                 break
             }
@@ -297,9 +295,8 @@ struct CatalogController: Sendable {
         let resource = try await store.resource(id)
         let form = try await request.form(context)
         var errors = ValidationErrors()
-        let minUnits = Int64(form.text("min_units")), maxUnits = Int64(form.text("max_units"))
-        if minUnits == nil { errors.add("min_units", "Enter a whole number.") }
-        if maxUnits == nil { errors.add("max_units", "Enter a whole number, or −1 for unlimited.") }
+        let minUnits = errors.check("min_units") { try Units.parse(form.text("min_units")) }?.value
+        let maxUnits = errors.check("max_units") { try Units.parse(form.text("max_units")) }?.value
         do {
             try errors.throwIfAny()
             _ = try await store.update(id, name: form.text("name"), unit: form.text("unit"), minUnits: minUnits!, maxUnits: maxUnits!, by: context.actor)

@@ -203,18 +203,13 @@ struct PlansController: Sendable {
         var lines: [PlanDraft.ResourceLine] = []
         for (index, resource) in resources.enumerated() {
             func number(_ key: String, _ field: String) -> Int64 {
-                guard let value = Int64(form.text("r\(resource.id)_\(key)")) else {
-                    errors.add("resources.\(index).\(field)", "Enter a whole number (−1 for unlimited).")
-                    return 0
-                }
-                return value
+                errors.check("resources.\(index).\(field)") { try Units.parse(form.text("r\(resource.id)_\(key)")) }?.value ?? 0
             }
             lines.append(PlanDraft.ResourceLine(
                 resourceID: resource.id, included: number("included", "included"), minUnits: number("min", "min_units"), maxUnits: number("max", "max_units"),
                 setupFee: form.text("r\(resource.id)_setup"), recurringFee: form.text("r\(resource.id)_recurring")))
         }
-        let trial = Int(form.text("trial_days").isEmpty ? "0" : form.text("trial_days"))
-        if trial == nil { errors.add("trial_days", "Enter a whole number of days.") }
+        let trial = errors.check("trial_days") { try Days.parse(form.text("trial_days").isEmpty ? "0" : form.text("trial_days")) }?.int
         let draft = PlanDraft(
             name: form.text("name"), currency: form.text("currency"), billingType: form.text("billing_type"),
             fixedPrice: form["fixed_price"] != nil, pricesIncludeTaxes: form["prices_include_taxes"] != nil, trialDays: trial ?? 0,

@@ -69,19 +69,18 @@ struct Chrome {
 struct Field {
     let value: String
     let error: String?
+    /// The Bootstrap class that marks a field wrong. Stored: mustache reads stored properties only.
+    let invalidClass: String
 
     init(_ value: String, _ errors: ValidationErrors?, _ name: String) {
-        self.value = value
-        self.error = errors?.message(for: name)
+        self.init(value: value, error: errors?.message(for: name))
     }
 
     init(value: String, error: String?) {
         self.value = value
         self.error = error
+        self.invalidClass = error == nil ? "" : "is-invalid"
     }
-
-    /// The Bootstrap class that marks a field wrong.
-    var invalidClass: String { error == nil ? "" : "is-invalid" }
 }
 
 /// A choice in a `<select>`.
