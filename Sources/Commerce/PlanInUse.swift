@@ -1,4 +1,4 @@
-/// Plans in use (DOMAIN.md 3): an edit of a plan that would strand a live (not cancelled)
+/// Plans in use (docs/rules.md, "Plans in use"): an edit of a plan that would strand a live (not cancelled)
 /// subscription is refused with `plan_in_use` and how many it would strand. Stranding edits:
 /// dropping a billing period a live subscription is billed by, dropping a resource one holds units
 /// of (included, additional or usage), moving min/max so that a held total falls outside, and
