@@ -20,13 +20,13 @@ public struct TestConnectorRules: Sendable {
     }
 
     public func list(by actor: Actor) async throws -> [Rule] {
-        guard actor.accountKind == .provider else { throw StoreError.notFound("connector rules") }
+        guard Policy.allows(actor, .seeProviderArea) else { throw StoreError.notFound("connector rules") }
         return try await database.rows("SELECT * FROM test_connector_rules ORDER BY resource_code").map(Self.rule)
     }
 
     /// Sets the rule of one resource; fields left nil keep their value (or the default: allowed, 0, no failure).
     public func set(resourceCode: String, reductionsAllowed: Bool?, minQuantity: Int64?, failProvisioning: Bool?, by actor: Actor) async throws -> Rule {
-        guard actor.accountKind == .provider else { throw StoreError.notFound("connector rules") }
+        guard Policy.allows(actor, .seeProviderArea) else { throw StoreError.notFound("connector rules") }
         guard Policy.allows(actor, .setConnectorRules) else { throw StoreError.forbidden("only provider admins set the test connector's rules") }
         let code = resourceCode.trimmingCharacters(in: .whitespaces)
         guard try await ResourceStore(database: database).codes().values.contains(code) else {

@@ -13,6 +13,8 @@ import Testing
         //                                                                                   provider   reseller   customer
         //                                                                                   adm op vw  adm op vw  adm op vw
         ("read anything in scope",                     .read,                                "✓   ✓  ✓   ✓   ✓  ✓   ✓   ✓  ✓"),
+        ("the provider's pages (catalog, settings, runs)", .seeProviderArea,                 "✓   ✓  ✓   ·   ·  ·   ·   ·  ·"),
+        ("staff pages (plans, restrictions, charges)", .seeStaffArea,                        "✓   ✓  ✓   ✓   ✓  ✓   ·   ·  ·"),
         ("currencies, rates, resources, pairs",        .manageCatalog,                       "✓   ·  ·   ·   ·  ·   ·   ·  ·"),
         ("create a plan of one's own account",         .createPlan,                          "✓   ·  ·   ✓   ·  ·   ·   ·  ·"),
         ("change a plan one's account owns",           .editPlan(ownerAccountID: own),       "✓   ·  ·   ✓   ·  ·   ·   ·  ·"),
@@ -58,7 +60,7 @@ import Testing
 
     @Test func aViewerMayChangeNothing() {
         for kind in AccountKind.allCases {
-            let changes = Self.table.filter { $0.action != .read }
+            let changes = Self.table.filter { ![.read, .seeProviderArea, .seeStaffArea].contains($0.action) }
             #expect(changes.allSatisfy { !Policy.allows(Self.actor(kind, .viewer), $0.action) }, "\(kind.rawValue) viewer")
         }
     }

@@ -96,7 +96,7 @@ struct BillingAPI: Sendable {
     }
 
     @Sendable func runs(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard context.actor.accountKind == .provider else { throw StoreError.forbidden("billing runs are the provider's") }
+        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("billing runs are the provider's") }
         let runs = try await BillingRun.recent(on: services.database).map { RunJSON(result: $0.result, startedAt: $0.startedAt, finishedAt: $0.finishedAt, node: $0.node) }
         return try APIJSON.response(APIController.ListResponse(items: runs, nextCursor: nil))
     }

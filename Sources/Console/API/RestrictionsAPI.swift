@@ -99,7 +99,7 @@ struct RestrictionsAPI: Sendable {
     }
 
     @Sendable func exceptions(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard context.actor.accountKind.isStaff else { throw StoreError.forbidden("exceptions lists belong to restricting staff accounts") }
+        guard Policy.allows(context.actor, .seeStaffArea) else { throw StoreError.forbidden("exceptions lists belong to restricting staff accounts") }
         return try APIJSON.response(APIController.ListResponse(items: try await store.exceptions(in: context.scope).map(ExceptionJSON.init), nextCursor: nil))
     }
 

@@ -20,7 +20,7 @@ struct RestrictionsController: Sendable {
     var store: RestrictionStore { RestrictionStore(database: services.database) }
 
     private func requireStaff(_ context: SignedInContext) throws {
-        guard context.actor.accountKind.isStaff else { throw StoreError.forbidden("restrictions are kept by staff") }
+        guard Policy.allows(context.actor, .seeStaffArea) else { throw StoreError.forbidden("restrictions are kept by staff") }
     }
 
     struct Page {

@@ -30,7 +30,7 @@ struct CatalogController: Sendable {
     }
 
     private func requireProvider(_ context: SignedInContext) throws {
-        guard context.actor.accountKind == .provider else { throw StoreError.forbidden("the catalog is the provider's") }
+        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("the catalog is the provider's") }
     }
 
     private func chrome(_ context: SignedInContext) -> Chrome {

@@ -24,7 +24,7 @@ struct PlansController: Sendable {
     var store: PlanStore { PlanStore(database: services.database) }
 
     private func requireStaff(_ context: SignedInContext) throws {
-        guard context.actor.accountKind.isStaff else { throw StoreError.forbidden("plans are kept by the provider and resellers") }
+        guard Policy.allows(context.actor, .seeStaffArea) else { throw StoreError.forbidden("plans are kept by the provider and resellers") }
     }
 
     /// A plan in scope that the caller may not change answers 403 (DOMAIN.md 1).

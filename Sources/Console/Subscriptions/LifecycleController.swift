@@ -250,7 +250,7 @@ struct LifecycleController: Sendable {
     }
 
     @Sendable func runs(_ request: Request, context: SignedInContext) async throws -> HTML {
-        guard context.actor.accountKind == .provider else { throw StoreError.forbidden("billing runs are the provider's") }
+        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("billing runs are the provider's") }
         let rows = try await BillingRun.recent(on: services.database).map { run in
             RunsPage.Row(id: run.result.id, date: run.result.businessDate, started: BillingController.moment(run.startedAt),
                          duration: run.finishedAt.map { String(format: "%.2f s", $0.timeIntervalSince(run.startedAt)) } ?? "running",

@@ -36,7 +36,7 @@ struct SettingsController: Sendable {
     }
 
     @Sendable func settings(_ request: Request, context: SignedInContext) async throws -> HTML {
-        guard context.actor.accountKind == .provider else { throw StoreError.forbidden("settings are the provider's") }
+        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("settings are the provider's") }
         let now = try await services.clock.now()
         let rules = try await TestConnectorRules(database: services.database).list(by: context.actor)
         let codes = try await ResourceStore(database: services.database).codes().values.sorted()
@@ -49,7 +49,7 @@ struct SettingsController: Sendable {
     }
 
     @Sendable func setClock(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard context.actor.accountKind == .provider else { throw StoreError.forbidden("settings are the provider's") }
+        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("settings are the provider's") }
         let form = try await request.form(context)
         let typed = form.text("now")
         guard let moment = Timestamps.parse(typed.count == 16 ? typed + ":00Z" : typed), BusinessDate.accepts(instant: moment) else {
@@ -63,7 +63,7 @@ struct SettingsController: Sendable {
 
     /// The test connector's rule for one resource, from the settings page (all three fields at once).
     @Sendable func setConnectorRule(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard context.actor.accountKind == .provider else { throw StoreError.forbidden("settings are the provider's") }
+        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("settings are the provider's") }
         let form = try await request.form(context)
         guard let minimum = (try? Units.parse(form.text("min_quantity").isEmpty ? "0" : form.text("min_quantity")))?.value else {
             context.session.update { $0.flash = "The minimum quantity is a whole number from -1000000000 to 1000000000." }
@@ -103,7 +103,7 @@ struct SettingsController: Sendable {
     }
 
     private func promoPage(_ form: FormData, errors: ValidationErrors?, context: SignedInContext, status: HTTPResponse.Status) async throws -> Response {
-        guard context.actor.accountKind.isStaff else { throw StoreError.forbidden("promo codes are the sellers'") }
+        guard Policy.allows(context.actor, .seeStaffArea) else { throw StoreError.forbidden("promo codes are the sellers'") }
         let codes = try await PromoCodeStore(database: services.database).list(in: context.scope)
         let html = try services.render("promo_codes", PromoPage(
             chrome: Chrome(actor: context.actor, session: context.session, section: .promos), csrf: context.session.current?.csrfToken ?? "",

@@ -34,7 +34,7 @@ public struct ResellerChargeStore: Sendable {
     public func charges(of resellerID: Int64, in scope: TenantScope, page: PageRequest = PageRequest()) async throws -> Page<ResellerCharge> {
         let reseller = try await AccountStore(database: database).account(resellerID, in: scope)
         guard reseller.kind == .reseller else { throw StoreError.invalid(field: "id", message: "\(reseller.name) is not a reseller: only resellers owe upstream charges.") }
-        guard scope.actor.accountKind.isStaff else { throw StoreError.forbidden("reseller charges are the staff's") }
+        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden("reseller charges are the staff's") }
         var conditions = ["reseller_id = ?"]
         var binds: [MariaDBData] = [.int(resellerID)]
         if let cursor = page.cursor { conditions.append("id < ?"); binds.append(.int(cursor)) }
@@ -46,7 +46,7 @@ public struct ResellerChargeStore: Sendable {
 
     /// Totals per reseller of the caller's subtree (its own account included), per month and currency, newest month first.
     public func summary(in scope: TenantScope) async throws -> [ResellerChargeSummary] {
-        guard scope.actor.accountKind.isStaff else { throw StoreError.forbidden("reseller charges are the staff's") }
+        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden("reseller charges are the staff's") }
         return try await database.rows(
             """
             SELECT c.reseller_id, a.name, DATE_FORMAT(c.effective_date, '%Y-%m') AS period, c.currency, c.currency_exponent,

@@ -149,7 +149,7 @@ public struct RestrictionStore: Sendable {
     }
 
     public func addException(plan planID: Int64, in scope: TenantScope) async throws -> RestrictionException {
-        guard scope.actor.accountKind.isStaff else { throw StoreError.forbidden("exceptions lists belong to restricting staff accounts") }
+        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden("exceptions lists belong to restricting staff accounts") }
         let plan = try await PlanStore(database: database).plan(planID, in: scope)
         try requireStaff(scope.actor)
         do {
@@ -169,7 +169,7 @@ public struct RestrictionStore: Sendable {
     }
 
     public func removeException(_ id: Int64, in scope: TenantScope) async throws {
-        guard scope.actor.accountKind.isStaff else { throw StoreError.forbidden("exceptions lists belong to restricting staff accounts") }
+        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden("exceptions lists belong to restricting staff accounts") }
         guard try await !database.rows("SELECT id FROM restriction_exceptions WHERE id = ? AND account_id = ?", [.int(id), .int(scope.actor.accountID)]).isEmpty else {
             throw StoreError.notFound("restriction exception \(id)")
         }

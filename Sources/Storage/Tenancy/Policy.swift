@@ -6,6 +6,10 @@ public enum Policy {
     public enum Action: Sendable, Equatable {
         /// Read anything in scope.
         case read
+        /// Open the provider's own pages: catalog pages, settings, billing runs, connector rules.
+        case seeProviderArea
+        /// Open the staff's pages: plans, restrictions and exceptions, reseller charges, promo codes.
+        case seeStaffArea
         /// Currencies, rates, resources and resource upgrade pairs: the provider's catalog.
         case manageCatalog
         /// Create a plan owned by the actor's own account.
@@ -40,6 +44,10 @@ public enum Policy {
         switch action {
         case .read:
             return true
+        case .seeProviderArea:
+            return kind == .provider
+        case .seeStaffArea:
+            return kind.isStaff
         case .manageCatalog, .runBilling, .setClock, .setConnectorRules:
             return providerAdmin
         case .createPlan:
