@@ -102,6 +102,7 @@ final class QuoteTests: XCTestCase {
             let silver = w.plans["Silver"]!
             _ = try await w.api.call(.patch, "/api/v1/plans/\(silver)", token: w.provider, json: #"""
                 {"resources":[{"resource_id":\#(premium),"included":0,"min_units":0,"max_units":1,"recurring_fee":"15"},{"resource_id":\#(gold),"included":0,"min_units":0,"max_units":1,"recurring_fee":"15"},
+                              {"resource_id":\#(ids.first { $0["code"] as? String == "support_basic" }!["id"] as! Int),"included":0,"min_units":0,"max_units":1,"recurring_fee":"5"},
                               {"resource_id":\#(ids.first { $0["code"] as? String == "ram_gb" }!["id"] as! Int),"included":2,"min_units":1,"max_units":16,"recurring_fee":"2.50"}]}
                 """#)
             let imported = try await w.api.call(.post, "/api/v1/subscriptions", token: w.reseller, json: #"""
@@ -166,6 +167,12 @@ final class QuoteTests: XCTestCase {
             XCTAssertEqual(Self.amount(converted?["tax"]), "1.64")
             XCTAssertEqual(Self.amount(converted?["total"]), "9.85")
             XCTAssertEqual(Self.amount(quote.json["subtotal"]), "9.00", "and the plan-currency figures beside them")
+            // DOMAIN.md 2: the order stores the rate and its id.
+            XCTAssertEqual(converted?["rate_id"] as? Int, rate.json["id"] as? Int)
+            let order = try await w.api.call(.post, "/api/v1/subscriptions/\(imported.json["id"] as! Int)/orders", token: r2,
+                                             json: #"{"resources":[{"resource_code":"ram_gb","additional":4}]}"#)
+            XCTAssertEqual(order.status, .created, order.text)
+            XCTAssertEqual((order.json["converted"] as? [String: Any])?["rate_id"] as? Int, rate.json["id"] as? Int)
         }
     }
 

@@ -25,7 +25,11 @@ final class RestrictionsAPITests: XCTestCase {
             let quote = try await w.api.call(.post, "/api/v1/subscriptions/\(id)/quotes", token: w.customer, json: change)
             let reasons = quote.json["blocked_reasons"] as? [[String: Any]]
             XCTAssertEqual(reasons?.first?["code"] as? String, "account_restricted")
-            XCTAssertEqual((reasons?.first?["details"] as? [String: Any])?["reason"] as? String, "Overdue")
+            XCTAssertNil((reasons?.first?["details"] as? [String: Any])?["reason"], "a customer isn't told the provider's reason (white label)")
+            XCTAssertFalse(quote.text.contains("Overdue"), quote.text)
+            let staffQuote = try await w.api.call(.post, "/api/v1/subscriptions/\(id)/quotes", token: w.reseller, json: change)
+            let staffReasons = staffQuote.json["blocked_reasons"] as? [[String: Any]]
+            XCTAssertEqual((staffReasons?.first?["details"] as? [String: Any])?["reason"] as? String, "Overdue", "the restricted reseller's staff are")
             let refused = try await w.api.call(.post, "/api/v1/subscriptions/\(id)/orders", token: w.reseller, json: change)
             XCTAssertEqual(refused.status, .unprocessableContent)
             XCTAssertEqual(Self.code(refused), "account_restricted")

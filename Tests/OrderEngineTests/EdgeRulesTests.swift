@@ -115,14 +115,17 @@ final class EdgeRulesTests: XCTestCase {
         let subscription = try await SubscriptionStore(database: w.database).importSubscription(SubscriptionImport(
             customerID: w.fixture.c1.id, planID: fixed.id, periodMonths: 1, periodStart: "2026-04-11", status: "active",
             resources: [("ram_gb", 0, 0)]), in: w.reseller.scope, clock: w.clock)
-        _ = try await plans.update(fixed.id, draft(premiumFee: "15"), in: w.provider.scope, effective: Timestamps.date("2026-04-20T00:00:00Z"))
-        _ = try await plans.update(fixed.id, draft(premiumFee: "99"), in: w.provider.scope, effective: Timestamps.date("2026-04-25T00:00:00Z"))
+        // Imported on 04-26 (business time); premium joins the plan on 04-27 at 15.00 and costs 99.00 from 04-28.
+        _ = try await plans.update(fixed.id, draft(premiumFee: "15"), in: w.provider.scope, effective: Timestamps.date("2026-04-27T00:00:00Z"))
+        _ = try await plans.update(fixed.id, draft(premiumFee: "99"), in: w.provider.scope, effective: Timestamps.date("2026-04-28T00:00:00Z"))
+        try await w.clock.set(Timestamps.date("2026-04-29T09:00:00Z"), by: w.provider)
         try await w.database.query("INSERT INTO subscription_resources (subscription_id, resource_id, included, additional, usage_units) VALUES (?, ?, 0, 0, 0)",
                                    [.int(subscription.id), .int(premium)])
         let priced = try await QuoteService(database: w.database, clock: w.clock).quote(
             subscription: subscription.id, change: .quantities(["support_premium": 1]), promoCode: nil, in: w.customer.scope)
-        // 1 × 15.00 × 15/30 = 7.50: the price of 04-20, when it was added, not 99.00.
-        XCTAssertEqual(priced.quote.lines.map(\.amount), [750])
+        // On 04-29 (R = 12 of 30): 1 × 15.00 × 12/30 = 6.00, the price of the moment it was added; not 0 (it had no
+        // price when the subscription was ordered) nor today's 99.00 (39.60).
+        XCTAssertEqual(priced.quote.lines.map(\.amount), [600])
     }
 
     /// White label (DOMAIN.md 1 and 8): a customer is told only that its seller restricts changes;

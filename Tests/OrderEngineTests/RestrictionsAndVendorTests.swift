@@ -26,12 +26,22 @@ final class RestrictionsAndVendorTests: XCTestCase {
         let restriction = try await restrictions.restrict(account: w.fixture.r1.id, reason: "Reseller invoices overdue", in: w.provider.scope)
         XCTAssertEqual(restriction.restrictingAccountName, "Provider")
         do {
-            _ = try await w.ram(6)
+            _ = try await w.ram(6, as: w.reseller)
             XCTFail("restricted")
         } catch let refused as OrderRefused {
+            // The restricted reseller's staff see who restricted it and why (DOMAIN.md 8).
             XCTAssertEqual(refused.first.code, .accountRestricted)
             XCTAssertEqual(refused.first.details["reason"], "Reseller invoices overdue")
             XCTAssertTrue(refused.first.message.contains("Reseller One, which Customer One is under, is restricted by Provider"), refused.first.message)
+        }
+        do {
+            _ = try await w.ram(6)
+            XCTFail("restricted")
+        } catch let refused as OrderRefused {
+            // Its customer learns only that its seller restricts changes (white label).
+            XCTAssertEqual(refused.first.code, .accountRestricted)
+            XCTAssertNil(refused.first.details["reason"])
+            XCTAssertFalse(refused.first.message.contains("Provider"), refused.first.message)
         }
         let byProviderStaff = try await refusal { try await w.ram(6, as: w.provider) }
         XCTAssertEqual(byProviderStaff, .accountRestricted, "it binds the restricting account's own staff too")

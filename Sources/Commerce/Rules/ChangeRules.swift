@@ -96,7 +96,14 @@ public enum ChangeRules {
     /// switch reduces only when it goes back down a pair; a plan switch reduces what the target plan
     /// includes less of, or lacks.
     public static func reductions(of change: ChangeRequest, _ snapshot: ChangeSnapshot) -> [Reduction] {
-        let subscription = snapshot.subscription
+        var goesBack = false
+        if case .resourceSwitch(let from, let to) = change { goesBack = isDowngrade(from: from, to: to, pairs: snapshot.pairs) }
+        return reductions(of: change, subscription: snapshot.subscription, target: snapshot.target, isDowngrade: goesBack)
+    }
+
+    /// The same, from the subscription, a switch's target and whether a resource switch goes back down its pair
+    /// (what the provisioner asks the vendor again).
+    public static func reductions(of change: ChangeRequest, subscription: SubscriptionFacts, target: PlanFacts?, isDowngrade: Bool) -> [Reduction] {
         switch change {
         case .quantities(let wanted):
             return wanted.sorted { $0.key < $1.key }.compactMap { code, additional in
@@ -104,11 +111,11 @@ public enum ChangeRules {
                 let newTotal = held.total(additional: additional)
                 return newTotal < held.total ? Reduction(resourceCode: code, currentTotal: held.total, newTotal: newTotal) : nil
             }
-        case .resourceSwitch(let from, let to):
-            guard isDowngrade(from: from, to: to, pairs: snapshot.pairs), let held = subscription.holding(from), held.total > 0 else { return [] }
+        case .resourceSwitch(let from, _):
+            guard isDowngrade, let held = subscription.holding(from), held.total > 0 else { return [] }
             return [Reduction(resourceCode: from, currentTotal: held.total, newTotal: held.total - 1)]
         case .plan:
-            guard let target = snapshot.target else { return [] }
+            guard let target else { return [] }
             return subscription.holdings.compactMap { held in
                 guard held.total != -1 else { return nil }
                 let rate = target.rate(of: held.resourceID)
