@@ -402,6 +402,10 @@ struct BillingController: Sendable {
         default: payment = .card(number: form.text("card_number"))
         }
         do {
+            // The reference is kept as text: bounded like every text that comes in (VARCHAR(255)).
+            if case .bankTransfer(let reference?) = payment {
+                do { _ = try PlainText.parse(reference, maximumLength: 255) } catch { throw StoreError.invalid(field: "reference", message: "The reference: \(error.description)") }
+            }
             let outcome = try await services.orders.pay(invoice: id, payment, in: context.scope)
             if outcome.invoice.status == .paid {
                 context.session.update { $0.flash = "Invoice \(outcome.invoice.displayNumber) is paid (\(outcome.payment.amount)). The change is being provisioned." }
@@ -417,7 +421,7 @@ struct BillingController: Sendable {
             let html = try await checkoutPage(id, context: context, error: message, cardNumber: form.text("card_number"),
                                               status: failure.gatewayError ? .badGateway : .init(code: 402, reasonPhrase: "Payment Required"))
             return try html.response(from: request, context: context)
-        } catch StoreError.invalid(let field, let message) where field == "card_number" || field == "method" {
+        } catch StoreError.invalid(let field, let message) where ["card_number", "method", "reference"].contains(field) {
             let html = try await checkoutPage(id, context: context, error: message, cardNumber: form.text("card_number"), status: .unprocessableContent)
             return try html.response(from: request, context: context)
         }
