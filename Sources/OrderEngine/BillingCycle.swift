@@ -197,7 +197,7 @@ extension OrderService {
                 guard priced.refusals.isEmpty else { throw OrderRefused(refusals: priced.refusals) }
                 let charged = priced.quote.charged
                 let needsPayment = priced.plan.billingType != .postpaid && charged.total > 0
-                let id = try await Self.insert(NewOrder(
+                let id = try await OrderWriter.insert(NewOrder(
                     change: change, status: needsPayment ? .awaitingPayment : .provisioning, subscriptionID: nil, customer: priced.customer,
                     sellerID: priced.customer.parentID!, plan: priced.plan, pricedAgainst: "{}",
                     summary: "New \(priced.plan.name), \(sale.periodMonths)-month period" + (priced.trial ? ", \(priced.plan.trialDays)-day trial first" : ""),
@@ -272,11 +272,8 @@ extension OrderService {
                                                period: subscription.period, on: day)
         }
         // A next period paid ahead is given back whole, at what was paid for it.
-        if plan.billingType != .nonRefund, let paid = subscription.paidUntil, paid > subscription.period.end, priceSeller == nil,
-           let renewal = try await db.rows(
-               "SELECT plan_subtotal - plan_discount AS paid FROM orders WHERE subscription_id = ? AND kind = 'renewal' AND status = 'completed' ORDER BY id DESC LIMIT 1",
-               [.int(subscription.id)]).first {
-            let amount = try renewal.decode(column: "paid", as: Int64.self)
+        if plan.billingType != .nonRefund, ChangeRules.paidAhead(subscription.facts) != nil, let paid = subscription.paidUntil, priceSeller == nil,
+           let amount = try await OrderStore.lastRenewalSold(of: subscription.id, on: db) {
             lines.append(QuoteLine(kind: .planCredit, description: "The next period, paid ahead (\(subscription.period.end) → \(paid))",
                                    daysRemaining: 0, daysInPeriod: 0, exact: Rational(Int128(-amount))))
         }
@@ -306,7 +303,7 @@ extension OrderService {
             let priced = try await quoteCancellation(subscription: id, in: scope, now: now, on: tx)
             guard priced.refusals.isEmpty else { throw OrderRefused(refusals: priced.refusals) }
             let change = ChangeRequest.cancellation
-            let orderID = try await Self.insert(NewOrder(
+            let orderID = try await OrderWriter.insert(NewOrder(
                 change: change, status: .provisioning, subscriptionID: id, customer: customer, sellerID: customer.parentID!, plan: priced.plan,
                 pricedAgainst: PricedAgainst(subscription).json, summary: change.summary(of: subscription, planName: priced.plan.name, targetName: nil),
                 today: priced.today, now: now, expiresAt: nil, promo: nil, quote: priced.quote, renewalKey: nil, issueInvoice: false), actor: scope.actor, on: tx)
@@ -350,9 +347,9 @@ extension OrderService {
             let store = SubscriptionStore(database: tx)
             let before = try await store.subscription(id, in: scope, on: tx, forUpdate: true)
             guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
-            if cancel, let paid = before.paidUntil, paid > before.period.end {
+            if cancel, let paidAhead = ChangeRules.paidAhead(before.facts) {
                 throw OrderRefused(refusals: [Refusal(.orderOpen, "The next period is paid already: cancel now instead, and its payment is refunded to credit.",
-                                                      details: ["paid_until": paid.description])])
+                                                      details: paidAhead.details)])
             }
             let customer = try await AccountStore(database: tx).account(before.customerID, in: scope, on: tx)
             if cancel, let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
@@ -360,8 +357,7 @@ extension OrderService {
                pending.kind == .renewal, pending.status == .awaitingPayment {
                 _ = try await Self.close(pending, as: .cancelled, customer: customer, actor: scope.actor, on: tx)
             }
-            try await tx.query("UPDATE subscriptions SET cancel_at_period_end = ?, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?",
-                               [cancel.mariaDBData, .int(scope.actor.userID), .int(id)])
+            try await SubscriptionStore.setCancelAtPeriodEnd(id, cancel, by: scope.actor.userID, on: tx)
             let after = try await store.subscription(id, in: scope, on: tx)
             try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "subscription", objectID: id,
                                       action: cancel ? "cancel at period end" : "keep", before: SubscriptionAudit(before), after: SubscriptionAudit(after))
@@ -396,8 +392,7 @@ extension OrderService {
             }
             try errors.throwIfAny()
             let json = wanted.map { ChangeRequest.quantities($0).json }
-            try await tx.query("UPDATE subscriptions SET scheduled_change = ?, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?",
-                               [json.map { .string($0) } ?? .null, .int(scope.actor.userID), .int(id)])
+            try await SubscriptionStore.setScheduledChange(id, json, by: scope.actor.userID, on: tx)
             let after = try await store.subscription(id, in: scope, on: tx)
             let customer = try await AccountStore(database: tx).account(before.customerID, in: scope, on: tx)
             try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "subscription", objectID: id,

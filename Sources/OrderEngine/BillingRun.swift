@@ -4,32 +4,6 @@ import Logging
 import MariaDB
 import Storage
 
-/// What one billing run did.
-public struct BillingRunResult: Sendable, Equatable, Codable {
-    public var id: Int64 = 0
-    public var businessDate: String = ""
-    public var subscriptions = 0
-    public var renewalOrders = 0
-    public var invoices = 0
-    public var suspended = 0
-    public var reactivated = 0
-    public var rolledOver = 0
-    public var trialsEnded = 0
-    public var cancelled = 0
-    public var errors = 0
-
-    mutating func add(_ other: BillingRunResult) {
-        renewalOrders += other.renewalOrders
-        invoices += other.invoices
-        suspended += other.suspended
-        reactivated += other.reactivated
-        rolledOver += other.rolledOver
-        trialsEnded += other.trialsEnded
-        cancelled += other.cancelled
-        errors += other.errors
-    }
-}
-
 /// The billing cycle (DOMAIN.md 3, 6, 7): for every subscription whose period ends on or before
 /// the business date (or within the renewal lead), per billing type:
 ///
@@ -67,23 +41,9 @@ public struct BillingRun: Sendable {
     public func run(by actor: Actor? = nil, node: String = ProcessInfo.processInfo.hostName) async throws -> BillingRunResult {
         let now = try await clock.now()
         let today = BusinessDate(instant: now)
-        let runID = Int64(try await database.query(
-            "INSERT INTO billing_runs (business_date, started_at, started_by, node) VALUES (?, UTC_TIMESTAMP(6), ?, ?)",
-            [today.mariaDB, actor.map { .int($0.userID) } ?? .null, .string(String(node.prefix(255)))]).lastInsertID)
-        let horizon = today.adding(days: settings.renewalLeadDays)
-        var due: [Int64] = []
-        var cursor: Int64 = 0
-        while true {
-            let batch = try await database.rows(
-                """
-                SELECT id FROM subscriptions
-                WHERE id > ? AND period_end <= ? AND (status IN ('trial', 'active', 'suspended') OR (status = 'cancelled' AND paid_until < period_end))
-                ORDER BY id LIMIT 5000
-                """, [.int(cursor), horizon.mariaDB]).map { try $0.decode(column: "id", as: Int64.self) }
-            due += batch
-            guard let last = batch.last, batch.count == 5000 else { break }
-            cursor = last
-        }
+        let runs = BillingRunStore(database: database)
+        let runID = try await runs.start(businessDate: today, by: actor?.userID, node: node)
+        let due = try await runs.due(by: today.adding(days: settings.renewalLeadDays))
         var total = BillingRunResult()
         total.subscriptions = due.count
         let cache = LookupCache()
@@ -102,13 +62,7 @@ public struct BillingRun: Sendable {
         }
         total.id = runID
         total.businessDate = today.description
-        try await database.query(
-            """
-            UPDATE billing_runs SET finished_at = UTC_TIMESTAMP(6), subscriptions_seen = ?, renewal_orders = ?, invoices = ?, suspended = ?, reactivated = ?,
-              rolled_over = ?, trials_ended = ?, cancelled = ?, errors = ? WHERE id = ?
-            """, [.int(Int64(total.subscriptions)), .int(Int64(total.renewalOrders)), .int(Int64(total.invoices)), .int(Int64(total.suspended)),
-                  .int(Int64(total.reactivated)), .int(Int64(total.rolledOver)), .int(Int64(total.trialsEnded)), .int(Int64(total.cancelled)),
-                  .int(Int64(total.errors)), .int(runID)])
+        try await runs.finish(total)
         if total.renewalOrders > 0 { bell?.ring() }
         return total
     }
@@ -148,7 +102,7 @@ public struct BillingRun: Sendable {
                     try await issuePostpaidInvoice(subscription, plan: plan, customer: customer, today: today, now: now, on: tx)
                     result.invoices += 1
                 }
-                try await tx.query("UPDATE subscriptions SET paid_until = period_end WHERE id = ?", [.int(id)])
+                try await SubscriptionStore.setPaidUntil(id, to: nil, on: tx)
                 if subscription.status != .cancelled {
                     try await end(subscription, customer: customer, now: now, on: tx)
                     result.cancelled += 1
@@ -157,11 +111,11 @@ public struct BillingRun: Sendable {
             }
             guard ended, [.trial, .active, .suspended].contains(subscription.status) else { return nil }
             if subscription.status == .trial {
-                try await rollOver(subscription, to: next, status: .active, on: tx)
+                try await ChangeApplier.rollOver(subscription, to: next, status: .active, on: tx)
                 result.trialsEnded += 1
             } else {
                 try await issuePostpaidInvoice(subscription, plan: plan, customer: customer, today: today, now: now, on: tx)
-                try await rollOver(subscription, to: next, status: nil, on: tx)
+                try await ChangeApplier.rollOver(subscription, to: next, status: nil, on: tx)
                 result.invoices += 1
             }
             result.rolledOver += 1
@@ -180,20 +134,20 @@ public struct BillingRun: Sendable {
         if ended && paidNext {
             let wasTrial = subscription.status == .trial
             let reactivate = subscription.status == .suspended && subscription.suspendedByBilling
-            try await rollOver(subscription, to: next, status: wasTrial || reactivate ? .active : nil, on: tx)
+            try await ChangeApplier.rollOver(subscription, to: next, status: wasTrial || reactivate ? .active : nil, on: tx)
             result.rolledOver += 1
             if wasTrial { result.trialsEnded += 1 }
             if reactivate { result.reactivated += 1 }
             return result
         }
         if paidNext && subscription.status == .suspended && subscription.suspendedByBilling {
-            try await tx.query("UPDATE subscriptions SET status = 'active', suspended_by_billing = FALSE, updated_at = UTC_TIMESTAMP(6) WHERE id = ?", [.int(id)])
+            try await SubscriptionStore.reactivate(id, on: tx)
             result.reactivated += 1
             return result
         }
         guard !paidNext else { return nil }
         let renewalKey = "renewal:\(id):\(next.start)"
-        let existing = try await tx.rows("SELECT id, status FROM orders WHERE renewal_key = ?", [.string(renewalKey)]).first
+        let existing = try await OrderStore.renewal(keyed: renewalKey, on: tx)
         // Another order of the subscription still open: one awaiting payment gives way to the renewal
         // (cancelled, any part paid back to credit); one being provisioned finishes first.
         var blocked = false
@@ -223,8 +177,7 @@ public struct BillingRun: Sendable {
             }
         }
         if period.end.adding(days: settings.graceDays) <= today && (subscription.status == .active || subscription.status == .trial) {
-            try await tx.query("UPDATE subscriptions SET status = 'suspended', suspended_by_billing = TRUE, updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND status = ?",
-                               [.int(id), .string(subscription.status.rawValue)])
+            try await SubscriptionStore.suspendForBilling(id, from: subscription.status, on: tx)
             try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "subscription", objectID: id, action: "suspend: renewal unpaid",
                                       before: SubscriptionAudit(subscription), after: nil as SubscriptionAudit?)
             result.suspended += 1
@@ -246,7 +199,7 @@ public struct BillingRun: Sendable {
         let quote = Pricing.quote(lines, terms: terms)
         let needsPayment = quote.charged.total > 0
         let change = ChangeRequest.renewal(start: period.start, end: period.end)
-        let orderID = try await OrderService.insert(OrderService.NewOrder(
+        let orderID = try await OrderWriter.insert(NewOrder(
             change: change, status: needsPayment ? .awaitingPayment : .provisioning, subscriptionID: subscription.id, customer: customer,
             sellerID: customer.parentID!, plan: plan, pricedAgainst: "{}", summary: change.summary(of: subscription, planName: plan.name, targetName: nil),
             today: today, now: now, expiresAt: nil, promo: nil, quote: quote, renewalKey: key, issueInvoice: needsPayment), actor: nil, on: tx)
@@ -266,14 +219,10 @@ public struct BillingRun: Sendable {
     func issuePostpaidInvoice(_ subscription: Subscription, plan: Plan, customer: Account, today: BusinessDate, now: Date, on tx: MariaDBDatabase) async throws {
         let period = subscription.period
         let key = "postpaid:\(subscription.id):\(period.start)"
-        guard try await tx.rows("SELECT id FROM invoices WHERE period_key = ?", [.string(key)]).isEmpty else { return }
+        guard try await !InvoiceStore.isIssued(periodKey: key, on: tx) else { return }
         // The period is charged as it began: the plan and quantities before the changes made
         // during it (those come on the invoice as their own orders, prorated).
-        let unbilled = try await tx.rows(
-            """
-            SELECT priced_against FROM orders WHERE subscription_id = ? AND status = 'completed' AND billed_invoice_id IS NULL AND billing_type = 'postpaid'
-              AND kind IN ('change', 'switch') AND effective_date >= ? ORDER BY id LIMIT 1
-            """, [.int(subscription.id), period.start.mariaDB]).first.map { try $0.decode(column: "priced_against", as: String.self) }
+        let unbilled = try await OrderStore.firstUnbilledPostpaidChange(of: subscription.id, since: period.start, on: tx)
         var base = subscription
         var basePlan = plan
         if let json = unbilled, let against = try? ChangeRequest.decoder.decode(PricedAgainst.self, from: Data(json.utf8)) {
@@ -295,11 +244,7 @@ public struct BillingRun: Sendable {
         var invoiceLines = quote.lines.enumerated().map { index, line in
             Invoice.Line(position: index + 1, description: line.description, amount: charged.lines[index], discount: charged.discounts[index])
         }
-        let orders = try await tx.rows(
-            """
-            SELECT id FROM orders WHERE subscription_id = ? AND billing_type = 'postpaid' AND status = 'completed' AND billed_invoice_id IS NULL
-            ORDER BY id FOR UPDATE
-            """, [.int(subscription.id)]).map { try $0.decode(column: "id", as: Int64.self) }
+        let orders = try await OrderStore.lockUnbilledPostpaid(of: subscription.id, on: tx)
         var billed: [Int64] = []
         for orderID in orders {
             guard let order = try await OrderStore(database: tx).orderForWorker(orderID, on: tx) else { continue }
@@ -319,33 +264,14 @@ public struct BillingRun: Sendable {
             sellerID: customer.parentID!, customer: customer, orderID: nil, subscriptionID: subscription.id, periodKey: key, currency: charged.currency,
             subtotal: subtotal, discount: discount, tax: tax, total: total, taxRate: customer.taxRate, pricesIncludeTaxes: plan.pricesIncludeTaxes,
             issuedOn: today, lines: invoiceLines), actor: nil, on: tx)
-        for orderID in billed {
-            try await tx.query("UPDATE orders SET billed_invoice_id = ? WHERE id = ?", [.int(invoiceID), .int(orderID)])
-        }
+        try await OrderStore.markBilled(billed, on: invoiceID, on: tx)
         if total < 0 {
             // More refunded than used: the difference is the customer's credit.
             _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
             try await CreditLedger.post(Money(minorUnits: -total, currency: charged.currency), to: customer,
                                         reason: "Postpaid period \(period.start) → \(period.end): credit balance", invoiceID: invoiceID, actor: nil, on: tx)
         }
-        try await tx.query("UPDATE subscriptions SET paid_until = ? WHERE id = ?", [period.end.mariaDB, .int(subscription.id)])
-    }
-
-    /// The next period starts; a scheduled change applies now.
-    func rollOver(_ subscription: Subscription, to next: BillingPeriod, status: SubscriptionStatus?, on tx: MariaDBDatabase) async throws {
-        let changed = try await tx.query(
-            """
-            UPDATE subscriptions SET period_start = ?, period_end = ?, status = COALESCE(?, status),
-              suspended_by_billing = IF(? IS NULL, suspended_by_billing, FALSE), scheduled_change = NULL, updated_at = UTC_TIMESTAMP(6)
-            WHERE id = ? AND period_start = ?
-            """, [next.start.mariaDB, next.end.mariaDB, status.map { .string($0.rawValue) } ?? .null, status.map { .string($0.rawValue) } ?? .null,
-                  .int(subscription.id), subscription.period.start.mariaDB]).affectedRows
-        guard changed == 1 else { return }
-        for (code, additional) in subscription.scheduledAdditional {
-            guard let line = subscription.line(code) else { continue }
-            try await tx.query("UPDATE subscription_resources SET additional = ? WHERE subscription_id = ? AND resource_id = ?",
-                               [.int(additional), .int(subscription.id), .int(line.resourceID)])
-        }
+        try await SubscriptionStore.setPaidUntil(subscription.id, to: period.end, on: tx)
     }
 
     /// The subscription ends (cancelled at its period end): read-only from now on.
@@ -354,29 +280,13 @@ public struct BillingRun: Sendable {
            let pending = try await OrderStore(database: tx).orderForWorker(open, on: tx, forUpdate: true), pending.status == .awaitingPayment {
             _ = try await OrderService.close(pending, as: .cancelled, customer: customer, actor: nil, on: tx)
         }
-        try await tx.query("UPDATE subscriptions SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) WHERE id = ?",
-                           [.int(subscription.id)])
+        try await SubscriptionStore.cancel(subscription.id, atPeriodEnd: true, on: tx)
         try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "subscription", objectID: subscription.id, action: "cancelled at period end",
                                   before: SubscriptionAudit(subscription), after: nil as SubscriptionAudit?)
     }
 
     /// The runs, newest first (staff page and API).
     public static func recent(on db: MariaDBDatabase, limit: Int = 20) async throws -> [(result: BillingRunResult, startedAt: Date, finishedAt: Date?, node: String)] {
-        try await db.rows("SELECT * FROM billing_runs ORDER BY id DESC LIMIT ?", [.int(Int64(limit))]).map { row in
-            var result = BillingRunResult()
-            result.id = try row.decode(column: "id", as: Int64.self)
-            result.businessDate = try row.decode(column: "business_date", as: String.self)
-            result.subscriptions = try row.decode(column: "subscriptions_seen", as: Int.self)
-            result.renewalOrders = try row.decode(column: "renewal_orders", as: Int.self)
-            result.invoices = try row.decode(column: "invoices", as: Int.self)
-            result.suspended = try row.decode(column: "suspended", as: Int.self)
-            result.reactivated = try row.decode(column: "reactivated", as: Int.self)
-            result.rolledOver = try row.decode(column: "rolled_over", as: Int.self)
-            result.trialsEnded = try row.decode(column: "trials_ended", as: Int.self)
-            result.cancelled = try row.decode(column: "cancelled", as: Int.self)
-            result.errors = try row.decode(column: "errors", as: Int.self)
-            return (result, try row.decode(column: "started_at", as: Date.self), try row.decode(column: "finished_at", as: Date?.self),
-                    try row.decode(column: "node", as: String.self))
-        }
+        try await BillingRunStore(database: db).recent(limit: limit)
     }
 }

@@ -113,25 +113,12 @@ public struct OrderService: Sendable {
 
     /// Keeps a key with the order it made (inside the submit's transaction); an expired key of the same name goes first.
     static func remember(_ key: String, fingerprint: String, order: Int64, actor: Actor, on tx: MariaDBDatabase) async throws {
-        try await tx.query("DELETE FROM idempotency_keys WHERE user_id = ? AND idempotency_key = ? AND created_at <= UTC_TIMESTAMP(6) - INTERVAL 24 HOUR",
-                           [.int(actor.userID), .string(key)])
-        try await tx.query(
-            "INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, order_id, created_at) VALUES (?, ?, SHA2(?, 256), ?, UTC_TIMESTAMP(6))",
-            [.int(actor.userID), .string(key), .string(fingerprint), .int(order)])
+        try await IdempotencyKeyStore.remember(key, fingerprint: fingerprint, order: order, userID: actor.userID, on: tx)
     }
 
     /// The order an unexpired key names; a conflict when the key came with another body.
     static func keyed(_ key: String, fingerprint: String, actor: Actor, on db: MariaDBDatabase) async throws -> Int64? {
-        let rows = try await db.rows(
-            """
-            SELECT order_id, request_hash = SHA2(?, 256) AS same FROM idempotency_keys
-            WHERE user_id = ? AND idempotency_key = ? AND created_at > UTC_TIMESTAMP(6) - INTERVAL 24 HOUR
-            """, [.string(fingerprint), .int(actor.userID), .string(key)])
-        guard let row = rows.first else { return nil }
-        guard try row.decode(column: "same", as: Bool.self) else {
-            throw StoreError.conflict(code: "idempotency_key_reused", message: "This Idempotency-Key was used in the last 24 hours with another request.")
-        }
-        return try row.decode(column: "order_id", as: Int64.self)
+        try await IdempotencyKeyStore.order(keyed: key, fingerprint: fingerprint, userID: actor.userID, on: db)
     }
 
     /// Writes the order with its frozen lines, and its invoice when it must be paid first.
@@ -153,7 +140,7 @@ public struct OrderService: Sendable {
         if plan.billingType == .monthlyCommitment || plan.billingType == .cspMonthly {
             expiresAt = min(subscription.period.end.instant, now.addingTimeInterval(7 * 86_400))
         }
-        let id = try await Self.insert(NewOrder(
+        let id = try await OrderWriter.insert(NewOrder(
             change: change, status: status, subscriptionID: subscription.id, customer: customer, sellerID: sellerID, plan: plan,
             pricedAgainst: PricedAgainst(subscription).json, summary: summary, today: priced.today, now: now, expiresAt: expiresAt, promo: promo,
             quote: quote, rateID: priced.rateID, renewalKey: nil, issueInvoice: needsPayment, billNow: closesPostpaidPeriod), actor: scope.actor, on: tx)
@@ -165,80 +152,6 @@ public struct OrderService: Sendable {
         try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "order", objectID: id, action: "submit",
                                   before: nil as OrderAudit?, after: OrderAudit(order))
         return order
-    }
-
-    /// What every kind of order is made of when it is written.
-    struct NewOrder {
-        var change: ChangeRequest
-        var status: OrderStatus
-        var subscriptionID: Int64?
-        var customer: Account
-        var sellerID: Int64
-        var plan: Plan
-        var pricedAgainst: String
-        var summary: String
-        var today: BusinessDate
-        var now: Date
-        var expiresAt: Date?
-        var promo: String?
-        var quote: Quote
-        /// The rate the quote converted at, if it converted (DOMAIN.md 2).
-        var rateID: Int64? = nil
-        var renewalKey: String?
-        var issueInvoice: Bool
-        /// A postpaid order billed at once on an invoice of its own (a switch that ends its period).
-        var billNow = false
-    }
-
-    /// Writes an order with its frozen lines, and its invoice when it must be paid first (inside the caller's transaction).
-    static func insert(_ new: NewOrder, actor: Actor?, on tx: MariaDBDatabase) async throws -> Int64 {
-        let quote = new.quote, charged = quote.charged, plan = new.plan, customer = new.customer
-        let isOpen = !new.status.isTerminal
-        let id = Int64(try await tx.query(
-            """
-            INSERT INTO orders (kind, renewal_key, status, subscription_id, open_subscription_id, customer_id, customer_path, seller_id, plan_id, billing_type,
-              connector, change_request, priced_against, summary, effective_date, quoted_at, expires_at, promo_code, plan_currency, plan_currency_exponent,
-              currency, currency_exponent, rate_scaled, rate_id, tax_rate, prices_include_taxes, plan_subtotal, plan_discount, plan_tax, plan_total, subtotal,
-              discount, tax, total, created_at, created_by, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?, UTC_TIMESTAMP(6))
-            """,
-            [.string(new.change.orderKind.rawValue), new.renewalKey.map { .string($0) } ?? .null, .string(new.status.rawValue),
-             new.subscriptionID.map { .int($0) } ?? .null, isOpen ? (new.subscriptionID.map { .int($0) } ?? .null) : .null, .int(customer.id),
-             .string(customer.path), .int(new.sellerID), .int(plan.id), .string(plan.billingType.rawValue), .string(plan.connector),
-             .string(new.change.json), .string(new.pricedAgainst), .string(new.summary.scalarPrefix(500)), new.today.mariaDB,
-             new.now.mariaDBData, new.expiresAt.map { $0.mariaDBData } ?? .null, new.promo.map { .string($0) } ?? .null,
-             .string(quote.plan.currency.code), .int(Int64(quote.plan.currency.exponent)),
-             .string(charged.currency.code), .int(Int64(charged.currency.exponent)), quote.rate.map { .int($0.scaled) } ?? .null,
-             new.rateID.map { .int($0) } ?? .null, .string(customer.taxRate), plan.pricesIncludeTaxes.mariaDBData,
-             .int(quote.plan.subtotal), .int(quote.plan.discount), .int(quote.plan.tax), .int(quote.plan.total),
-             .int(charged.subtotal), .int(charged.discount), .int(charged.tax), .int(charged.total), actor.map { .int($0.userID) } ?? .null]).lastInsertID)
-        if !quote.lines.isEmpty {
-            // One statement for all the lines.
-            let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            let binds: [MariaDBData] = quote.lines.enumerated().flatMap { index, line -> [MariaDBData] in
-                [.int(id), .int(Int64(index + 1)), .string(line.kind.rawValue), .string(line.description.scalarPrefix(500)),
-                 line.resourceCode.map { .string($0) } ?? .null, line.quantityDelta.map { .int($0) } ?? .null, line.unitPrice.map { .int($0.scaled) } ?? .null,
-                 .int(Int64(line.daysRemaining)), .int(Int64(line.daysInPeriod)), .int(line.amount), .int(quote.plan.discounts[index]),
-                 .int(charged.lines[index]), .int(charged.discounts[index])]
-            }
-            try await tx.query(
-                """
-                INSERT INTO order_lines (order_id, position, kind, description, resource_code, quantity_delta, unit_price_scaled, days_remaining,
-                  days_in_period, amount, discount, charged_amount, charged_discount) VALUES \(Array(repeating: row, count: quote.lines.count).joined(separator: ", "))
-                """, binds)
-        }
-        if new.issueInvoice || new.billNow {
-            let invoice = try await InvoiceStore.issue(InvoiceDraft(
-                sellerID: new.sellerID, customer: customer, orderID: new.issueInvoice ? id : nil, subscriptionID: new.subscriptionID, currency: charged.currency,
-                subtotal: charged.subtotal, discount: charged.discount, tax: charged.tax, total: charged.total, taxRate: customer.taxRate,
-                pricesIncludeTaxes: plan.pricesIncludeTaxes, issuedOn: new.today,
-                lines: quote.lines.enumerated().map { index, line in
-                    Invoice.Line(position: index + 1, description: "Order #\(id): \(line.description)", amount: charged.lines[index], discount: charged.discounts[index])
-                }), actor: actor, on: tx)
-            try await tx.query(new.issueInvoice ? "UPDATE orders SET invoice_id = ? WHERE id = ?" : "UPDATE orders SET billed_invoice_id = ? WHERE id = ?",
-                               [.int(invoice), .int(id)])
-        }
-        return id
     }
 
     // MARK: Cancel and expiry
@@ -253,6 +166,7 @@ public struct OrderService: Sendable {
             guard order.status == .awaitingPayment else {
                 throw StoreError.invalid(field: "status", message: "Order #\(id) is \(order.status.label.lowercased()); only an order awaiting payment can be cancelled.")
             }
+            try await PaymentService.requireNoPendingPayment(of: order.invoiceID, on: tx)
             let customer = try await AccountStore(database: tx).account(order.customerID, in: scope, on: tx)
             return try await Self.close(order, as: .cancelled, customer: customer, actor: scope.actor, on: tx)
         }
@@ -264,9 +178,7 @@ public struct OrderService: Sendable {
     @discardableResult
     public func expireDue() async throws -> Int {
         let now = try await clock.now()
-        let due = try await database.rows(
-            "SELECT id FROM orders WHERE status = 'awaiting_payment' AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY id LIMIT 500",
-            [now.mariaDBData]).map { try $0.decode(column: "id", as: Int64.self) }
+        let due = try await OrderStore(database: database).dueToExpire(at: now)
         var expired = 0
         for id in due {
             let done = try await database.withTransaction { tx -> Bool in
@@ -284,21 +196,18 @@ public struct OrderService: Sendable {
     /// An unpaid order ends (cancelled or expired): its invoice is cancelled, what was paid returns as credit.
     static func close(_ order: Order, as status: OrderStatus, customer: Account, actor: Actor?, on tx: MariaDBDatabase) async throws -> Order {
         if let invoiceID = order.invoiceID {
-            let paid = try await tx.rows(
-                "SELECT CAST(COALESCE(SUM(amount), 0) AS SIGNED) AS paid FROM payments WHERE invoice_id = ? AND status = 'succeeded'", [.int(invoiceID)])[0]
-                .decode(column: "paid", as: Int64.self)
-            let number = try await tx.rows("SELECT seller_id, number FROM invoices WHERE id = ? FOR UPDATE", [.int(invoiceID)]).first
-                .map { Invoice.displayNumber(seller: try $0.decode(column: "seller_id", as: Int64.self), number: try $0.decode(column: "number", as: Int64.self)) } ?? "#\(invoiceID)"
+            let paid = try await InvoiceStore.paid(invoiceID, on: tx)
+            let number = try await InvoiceStore.lockedNumber(invoiceID, on: tx)
             if paid > 0 {
                 _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
                 try await CreditLedger.post(order.money(paid), to: customer, reason: "Order #\(order.id) \(status.rawValue): part paid on \(number) returned",
                                             orderID: order.id, invoiceID: invoiceID, actor: actor, on: tx)
             }
-            try await tx.query("UPDATE invoices SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(6) WHERE id = ?", [.int(invoiceID)])
+            try await InvoiceStore.cancel(invoiceID, on: tx)
         }
-        // A renewal that ends unpaid frees its period's key: the billing run may issue the period again.
-        try await tx.query("UPDATE orders SET status = ?, open_subscription_id = NULL, renewal_key = NULL, updated_at = UTC_TIMESTAMP(6) WHERE id = ?",
-                           [.string(status.rawValue), .int(order.id)])
+        guard try await OrderStore.move(order.id, from: order.status, to: status, on: tx) else {
+            throw StoreError.invalid(field: "status", message: "Order #\(order.id) is \(order.status.label.lowercased()) and can't be \(status.rawValue).")
+        }
         guard let after = try await OrderStore(database: tx).orderForWorker(order.id, on: tx) else { throw StoreError.notFound("order \(order.id)") }
         try await AuditLog.record(on: tx, actor: actor, account: customer, objectType: "order", objectID: order.id, action: status == .expired ? "expire" : "cancel",
                                   before: OrderAudit(order), after: OrderAudit(after))
@@ -324,13 +233,6 @@ struct OrderAudit: Encodable {
 
 extension String {
     var nilIfEmpty: String? { isEmpty ? nil : self }
-
-    /// At most `count` Unicode scalars: what a VARCHAR(count) holds.
-    func scalarPrefix(_ count: Int) -> String {
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: unicodeScalars.prefix(count))
-        return String(view)
-    }
 }
 
 extension Optional {

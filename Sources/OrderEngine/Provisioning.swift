@@ -56,33 +56,24 @@ public struct ConnectorRegistry: Sendable {
 /// resource (`fail_provisioning`). It keeps its own record per order id, as a vendor would, and
 /// answers a repeated request with the first answer.
 public struct TestConnector: ReductionChecking {
-    let database: MariaDBDatabase
+    let store: TestConnectorStore
     public let name = "test"
 
-    public init(database: MariaDBDatabase) { self.database = database }
+    public init(database: MariaDBDatabase) { store = TestConnectorStore(database: database) }
 
     public func provision(_ request: ProvisioningRequest) async throws -> ProvisioningResult {
         if let recorded = try await recorded(request.orderID) { return recorded }
-        var failing: [String] = []
-        if !request.touchedResources.isEmpty {
-            let marks = Array(repeating: "?", count: request.touchedResources.count).joined(separator: ", ")
-            failing = try await database.rows(
-                "SELECT resource_code FROM test_connector_rules WHERE fail_provisioning AND resource_code IN (\(marks)) ORDER BY resource_code",
-                request.touchedResources.map { .string($0) }).map { try $0.decode(column: "resource_code", as: String.self) }
-        }
+        let failing = try await store.failingProvisioning(among: request.touchedResources)
         let outcome = failing.isEmpty ? "applied" : "failed: the test connector is set to fail provisioning of \(failing.joined(separator: ", "))"
-        try await database.query(
-            "INSERT IGNORE INTO test_connector_applied (order_id, subscription_id, outcome, applied_at) VALUES (?, ?, ?, UTC_TIMESTAMP(6))",
-            [.int(request.orderID), request.subscriptionID.map { .int($0) } ?? .null, .string(String(outcome.prefix(500)))])
+        try await store.record(order: request.orderID, subscription: request.subscriptionID, outcome: outcome)
         return try await recorded(request.orderID) ?? .done
     }
 
     /// Staff's rules per resource: reductions not allowed at all, or not below a minimum.
     public func check(_ reduction: Reduction, subscriptionID: Int64) async throws -> VendorAnswer {
-        guard let row = try await database.rows("SELECT reductions_allowed, min_quantity FROM test_connector_rules WHERE resource_code = ?",
-                                                [.string(reduction.resourceCode)]).first else { return .allowed }
-        let minimum = try row.decode(column: "min_quantity", as: Int64.self)
-        if !(try row.decode(column: "reductions_allowed", as: Bool.self)) {
+        guard let rule = try await store.rule(reduction.resourceCode) else { return .allowed }
+        let minimum = rule.minQuantity
+        if !rule.reductionsAllowed {
             return .refused(minimum: reduction.currentTotal, reason: "The vendor does not allow reducing \(reduction.resourceCode).")
         }
         if reduction.newTotal < minimum {
@@ -92,8 +83,7 @@ public struct TestConnector: ReductionChecking {
     }
 
     private func recorded(_ orderID: Int64) async throws -> ProvisioningResult? {
-        guard let outcome = try await database.rows("SELECT outcome FROM test_connector_applied WHERE order_id = ?", [.int(orderID)])
-            .first?.decode(column: "outcome", as: String.self) else { return nil }
+        guard let outcome = try await store.outcome(of: orderID) else { return nil }
         return outcome == "applied" ? .done : .failed(String(outcome.dropFirst("failed: ".count)))
     }
 }
@@ -181,20 +171,11 @@ public struct Provisioner: Sendable {
         try await PaymentReconciler(database: database, clock: clock, logger: logger).settleStale()
         // Unpaid commitment and CSP orders past their expiry are closed first: they never provision.
         try await OrderService(database: database, clock: clock).expireDue()
-        let candidates = try await database.rows(
-            """
-            SELECT id FROM orders WHERE status = 'provisioning' AND (claimed_until IS NULL OR claimed_until < UTC_TIMESTAMP(6))
-              AND (next_attempt_at IS NULL OR next_attempt_at <= UTC_TIMESTAMP(6)) ORDER BY id LIMIT ?
-            """, [.int(Int64(limit))]).map { try $0.decode(column: "id", as: Int64.self) }
+        let orders = OrderStore(database: database)
         var finished = 0
-        for id in candidates {
+        for id in try await orders.unclaimedProvisioning(limit: limit) {
             let token = UUID().uuidString
-            let claimed = try await database.query(
-                """
-                UPDATE orders SET claim_token = ?, claimed_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND, attempts = attempts + 1
-                WHERE id = ? AND status = 'provisioning' AND (claimed_until IS NULL OR claimed_until < UTC_TIMESTAMP(6))
-                """, [.string(token), .int(Int64(claimSeconds)), .int(id)]).affectedRows == 1
-            guard claimed else { continue }  // another worker has it
+            guard try await orders.claim(id, token: token, for: claimSeconds) else { continue }  // another worker has it
             if try await provision(id, token: token) { finished += 1 }
         }
         return finished
@@ -257,9 +238,7 @@ public struct Provisioner: Sendable {
             return try await finish(order, token: token, .failed("Provisioning kept failing: \(error)"))
         }
         let delay = min(300, 1 << min(order.attempts, 8))
-        try await database.query(
-            "UPDATE orders SET claim_token = NULL, claimed_until = NULL, next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ? AND claim_token = ?",
-            [.int(Int64(delay)), .int(order.id), .string(token)])
+        try await OrderStore(database: database).release(order.id, token: token, retryIn: delay)
         logger.warning("provisioning will be retried", metadata: ["order": "\(order.id)", "error": "\(error)"])
         return false
     }
@@ -296,9 +275,7 @@ public struct Provisioner: Sendable {
             if let subscriptionID = claimed.subscriptionID {
                 subscription = try await SubscriptionStore(database: tx).subscriptionForWorker(subscriptionID, on: tx, forUpdate: true)
             }
-            let rows = try await tx.rows("SELECT status, claim_token FROM orders WHERE id = ? FOR UPDATE", [.int(claimed.id)])
-            guard let row = rows.first, try row.decode(column: "status", as: String.self) == OrderStatus.provisioning.rawValue,
-                  try row.decode(column: "claim_token", as: String?.self) == token else { return false }
+            guard try await OrderStore.lockClaim(claimed.id, token: token, on: tx) else { return false }
             let customer = try await AccountStore(database: tx).accountForWorker(claimed.customerID, on: tx)
             var outcome = result
             if case .done = outcome, let subscription, let against = try? ChangeRequest.decoder.decode(PricedAgainst.self, from: Data(claimed.pricedAgainst.utf8)),
@@ -310,7 +287,7 @@ public struct Provisioner: Sendable {
                 try await UpstreamCharges.record(claimed, on: tx)
                 if claimed.kind == .sales {
                     let created = try await ChangeApplier.createSubscription(claimed, customer: customer, on: tx)
-                    try await tx.query("UPDATE orders SET subscription_id = ? WHERE id = ?", [.int(created), .int(claimed.id)])
+                    try await OrderStore.setSubscription(of: claimed.id, to: created, on: tx)
                 }
                 if let subscription {
                     try await ChangeApplier.apply(claimed, to: subscription, today: today, on: tx)
@@ -326,28 +303,22 @@ public struct Provisioner: Sendable {
                     try await CreditLedger.post(claimed.money(-claimed.totals.total), to: customer, reason: "Refund of order #\(claimed.id): \(claimed.summary)",
                                                 orderID: claimed.id, actor: nil, on: tx)
                 }
-                try await tx.query(
-                    """
-                    UPDATE orders SET status = 'completed', open_subscription_id = NULL, completed_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6),
-                      claim_token = NULL, claimed_until = NULL WHERE id = ?
-                    """, [.int(claimed.id)])
+                guard try await OrderStore.move(claimed.id, from: .provisioning, to: .completed, claimToken: token, on: tx) else {
+                    throw StoreError.conflict(code: "order_moved", message: "Order #\(claimed.id) left provisioning while it completed.")
+                }
             case .failed(let reason):
                 // Whatever was paid for it comes back as credit.
                 if let invoiceID = claimed.invoiceID {
-                    let paid = try await tx.rows(
-                        "SELECT CAST(COALESCE(SUM(amount), 0) AS SIGNED) AS paid FROM payments WHERE invoice_id = ? AND status = 'succeeded'", [.int(invoiceID)])[0]
-                        .decode(column: "paid", as: Int64.self)
+                    let paid = try await InvoiceStore.paid(invoiceID, on: tx)
                     if paid > 0 {
                         _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
                         try await CreditLedger.post(claimed.money(paid), to: customer, reason: "Order #\(claimed.id) could not be provisioned: payment returned",
                                                     orderID: claimed.id, invoiceID: invoiceID, actor: nil, on: tx)
                     }
                 }
-                try await tx.query(
-                    """
-                    UPDATE orders SET status = 'provisioning_failed', open_subscription_id = NULL, renewal_key = NULL, failure_reason = ?, completed_at = UTC_TIMESTAMP(6),
-                      updated_at = UTC_TIMESTAMP(6), claim_token = NULL, claimed_until = NULL WHERE id = ?
-                    """, [.string(String(reason.prefix(500))), .int(claimed.id)])
+                guard try await OrderStore.move(claimed.id, from: .provisioning, to: .provisioningFailed, failureReason: reason, claimToken: token, on: tx) else {
+                    throw StoreError.conflict(code: "order_moved", message: "Order #\(claimed.id) left provisioning while it failed.")
+                }
             }
             guard let after = try await OrderStore(database: tx).orderForWorker(claimed.id, on: tx) else { return false }
             try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "order", objectID: claimed.id, action: "provisioning",
@@ -372,20 +343,12 @@ enum ChangeApplier {
         // Paid through: a prepaid period is paid by this order; a trial and a postpaid period are not.
         // A trial's end is its first renewal; a postpaid period is invoiced at its end.
         let paidUntil = plan.billingType == .postpaid ? period.start : period.end
-        let id = Int64(try await tx.query(
-            """
-            INSERT INTO subscriptions (customer_id, customer_path, plan_id, period_months, status, period_start, period_end, paid_until, anchor_day,
-              priced_at, individual_prices, created_at, updated_at, created_by, updated_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?)
-            """, [.int(customer.id), .string(customer.path), .int(plan.id), .int(Int64(months)), .string(trial ? "trial" : "active"),
-                  period.start.mariaDB, period.end.mariaDB, paidUntil.mariaDB,
-                  .int(Int64(trial ? period.end.day : start.day)), (order.quotedAt ?? order.createdAt).mariaDBData,
-                  order.createdBy.map { .int($0) } ?? .null, order.createdBy.map { .int($0) } ?? .null]).lastInsertID)
         let codes = try await ResourceStore(database: tx).codes()
-        for rate in plan.resources {
-            try await tx.query("INSERT INTO subscription_resources (subscription_id, resource_id, included, additional, usage_units) VALUES (?, ?, ?, ?, 0)",
-                               [.int(id), .int(rate.resourceID), .int(rate.included), .int(additional[codes[rate.resourceID] ?? ""] ?? 0)])
-        }
+        let id = try await SubscriptionStore.create(
+            customer: customer, plan: plan, status: trial ? .trial : .active, period: period, paidUntil: paidUntil, anchorDay: trial ? period.end.day : start.day,
+            pricedAt: order.quotedAt ?? order.createdAt,
+            additional: Dictionary(uniqueKeysWithValues: plan.resources.map { ($0.resourceID, additional[codes[$0.resourceID] ?? ""] ?? 0) }),
+            createdBy: order.createdBy, on: tx)
         if let created = try await SubscriptionStore(database: tx).subscriptionForWorker(id, on: tx) {
             try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "subscription", objectID: id, action: "order #\(order.id)",
                                       before: nil as SubscriptionAudit?, after: SubscriptionAudit(created))
@@ -396,8 +359,7 @@ enum ChangeApplier {
     static func apply(_ order: Order, to subscription: Subscription, today: BusinessDate, on tx: MariaDBDatabase) async throws {
         let change = try ChangeRequest.parse(json: order.changeRequest)
         func setAdditional(_ line: Subscription.Line, _ additional: Int64) async throws {
-            try await tx.query("UPDATE subscription_resources SET additional = ? WHERE subscription_id = ? AND resource_id = ?",
-                               [.int(additional), .int(subscription.id), .int(line.resourceID)])
+            try await SubscriptionStore.setAdditional(additional, of: line.resourceID, in: subscription.id, on: tx)
         }
         switch change {
         case .quantities(let wanted):
@@ -414,55 +376,51 @@ enum ChangeApplier {
         case .plan(let targetID, let months):
             let target = try await PlanStore(database: tx).planForWorker(targetID)
             for line in subscription.resources where !target.resources.contains(where: { $0.resourceID == line.resourceID }) {
-                try await tx.query("DELETE FROM subscription_resources WHERE subscription_id = ? AND resource_id = ?", [.int(subscription.id), .int(line.resourceID)])
+                try await SubscriptionStore.removeResource(line.resourceID, from: subscription.id, on: tx)
             }
             for rate in target.resources {
                 if subscription.resources.contains(where: { $0.resourceID == rate.resourceID }) {
-                    try await tx.query("UPDATE subscription_resources SET included = ? WHERE subscription_id = ? AND resource_id = ?",
-                                       [.int(rate.included), .int(subscription.id), .int(rate.resourceID)])
+                    try await SubscriptionStore.setIncluded(rate.included, of: rate.resourceID, in: subscription.id, on: tx)
                 } else {
-                    try await tx.query("INSERT INTO subscription_resources (subscription_id, resource_id, included, additional, usage_units) VALUES (?, ?, ?, 0, 0)",
-                                       [.int(subscription.id), .int(rate.resourceID), .int(rate.included)])
+                    try await SubscriptionStore.addResource(rate.resourceID, included: rate.included, to: subscription.id, on: tx)
                 }
             }
+            let pricedAt = order.quotedAt ?? order.createdAt
             if months == subscription.period.months {
-                try await tx.query("UPDATE subscriptions SET plan_id = ?, priced_at = ? WHERE id = ?",
-                                   [.int(targetID), (order.quotedAt ?? order.createdAt).mariaDBData, .int(subscription.id)])
+                try await SubscriptionStore.switchPlan(subscription.id, to: targetID, pricedAt: pricedAt, on: tx)
             } else {
                 // A new billing period starts on the day of the switch (DOMAIN.md 6).
                 let start = order.effectiveDate
                 let period = BillingPeriod(starting: start, months: months, anchorDay: start.day)
-                try await tx.query(
-                    "UPDATE subscriptions SET plan_id = ?, priced_at = ?, period_months = ?, period_start = ?, period_end = ?, paid_until = ?, anchor_day = ? WHERE id = ?",
-                    [.int(targetID), (order.quotedAt ?? order.createdAt).mariaDBData, .int(Int64(months)), period.start.mariaDB, period.end.mariaDB,
-                     (order.billingType == BillingType.postpaid.rawValue ? period.start : period.end).mariaDB, .int(Int64(start.day)), .int(subscription.id)])
+                let paidUntil = order.billingType == BillingType.postpaid.rawValue ? period.start : period.end
+                try await SubscriptionStore.switchPlan(subscription.id, to: targetID, pricedAt: pricedAt, newPeriod: (period, paidUntil, start.day), on: tx)
             }
         case .renewal(let start, let end):
             // Paid for the next period; if that period has begun, the subscription rolls into it now
             // (and is active again if an unpaid renewal had suspended it).
-            try await tx.query("UPDATE subscriptions SET paid_until = GREATEST(COALESCE(paid_until, ?), ?) WHERE id = ?",
-                               [end.mariaDB, end.mariaDB, .int(subscription.id)])
+            try await SubscriptionStore.extendPaidUntil(subscription.id, to: end, on: tx)
+            let reactivates = subscription.status == .suspended && subscription.suspendedByBilling
             if subscription.period.end == start && start <= today {
-                try await tx.query(
-                    """
-                    UPDATE subscriptions SET period_start = ?, period_end = ?, scheduled_change = NULL,
-                      status = IF(status = 'trial' OR (status = 'suspended' AND suspended_by_billing), 'active', status), suspended_by_billing = FALSE
-                    WHERE id = ? AND period_start = ?
-                    """, [start.mariaDB, end.mariaDB, .int(subscription.id), subscription.period.start.mariaDB])
-                for (code, additional) in subscription.scheduledAdditional {
-                    guard let line = subscription.line(code) else { continue }
-                    try await setAdditional(line, additional)
-                }
-            } else if subscription.status == .suspended && subscription.suspendedByBilling {
-                try await tx.query("UPDATE subscriptions SET status = 'active', suspended_by_billing = FALSE WHERE id = ?", [.int(subscription.id)])
+                let next = BillingPeriod(start: start, end: end, months: subscription.period.months)
+                try await rollOver(subscription, to: next, status: subscription.status == .trial || reactivates ? .active : nil, on: tx)
+            } else if reactivates {
+                try await SubscriptionStore.reactivate(subscription.id, on: tx)
             }
         case .cancellation:
-            try await tx.query("UPDATE subscriptions SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(6), cancel_at_period_end = FALSE WHERE id = ?",
-                               [.int(subscription.id)])
+            try await SubscriptionStore.cancel(subscription.id, atPeriodEnd: false, on: tx)
         case .sales:
             break
         }
-        try await tx.query("UPDATE subscriptions SET updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?",
-                           [order.createdBy.map { .int($0) } ?? .null, .int(subscription.id)])
+        try await SubscriptionStore.touch(subscription.id, by: order.createdBy, on: tx)
+    }
+
+    /// The next period starts while the current one is still the one read; a scheduled change
+    /// applies now. `status` given: the subscription takes it (a trial ends, a billing suspension is lifted).
+    static func rollOver(_ subscription: Subscription, to next: BillingPeriod, status: SubscriptionStatus?, on tx: MariaDBDatabase) async throws {
+        guard try await SubscriptionStore.rollOver(subscription.id, from: subscription.period.start, to: next, status: status, on: tx) else { return }
+        for (code, additional) in subscription.scheduledAdditional {
+            guard let line = subscription.line(code) else { continue }
+            try await SubscriptionStore.setAdditional(additional, of: line.resourceID, in: subscription.id, on: tx)
+        }
     }
 }

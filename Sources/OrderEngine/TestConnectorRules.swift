@@ -11,17 +11,11 @@ public struct TestConnectorRules: Sendable {
 
     public init(database: MariaDBDatabase) { self.database = database }
 
-    public struct Rule: Sendable, Equatable {
-        public var resourceCode: String
-        public var reductionsAllowed: Bool
-        public var minQuantity: Int64
-        public var failProvisioning: Bool
-        public var updatedAt: Date
-    }
+    public typealias Rule = TestConnectorRule
 
     public func list(by actor: Actor) async throws -> [Rule] {
         guard Policy.allows(actor, .seeProviderArea) else { throw StoreError.notFound("connector rules") }
-        return try await database.rows("SELECT * FROM test_connector_rules ORDER BY resource_code").map(Self.rule)
+        return try await TestConnectorStore(database: database).rules()
     }
 
     /// Sets the rule of one resource; fields left nil keep their value (or the default: allowed, 0, no failure).
@@ -33,28 +27,18 @@ public struct TestConnectorRules: Sendable {
             throw StoreError.invalid(field: "resource_code", message: "There is no resource \(code).")
         }
         if let minQuantity, minQuantity < 0 { throw StoreError.invalid(field: "min_quantity", message: "min_quantity is 0 or more.") }
+        let store = TestConnectorStore(database: database)
         return try await database.withTransaction { tx in
-            let before = try await tx.rows("SELECT * FROM test_connector_rules WHERE resource_code = ? FOR UPDATE", [.string(code)]).first.map(Self.rule)
-            try await tx.query(
-                """
-                INSERT INTO test_connector_rules (resource_code, reductions_allowed, min_quantity, fail_provisioning, updated_at, updated_by)
-                VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6), ?)
-                ON DUPLICATE KEY UPDATE reductions_allowed = VALUES(reductions_allowed), min_quantity = VALUES(min_quantity),
-                  fail_provisioning = VALUES(fail_provisioning), updated_at = VALUES(updated_at), updated_by = VALUES(updated_by)
-                """, [.string(code), (reductionsAllowed ?? before?.reductionsAllowed ?? true).mariaDBData, .int(minQuantity ?? before?.minQuantity ?? 0),
-                      (failProvisioning ?? before?.failProvisioning ?? false).mariaDBData, .int(actor.userID)])
-            let after = try Self.rule(try await tx.rows("SELECT * FROM test_connector_rules WHERE resource_code = ?", [.string(code)])[0])
+            let before = try await store.rule(code, on: tx, forUpdate: true)
+            try await TestConnectorStore.save(resourceCode: code, reductionsAllowed: reductionsAllowed ?? before?.reductionsAllowed ?? true,
+                                              minQuantity: minQuantity ?? before?.minQuantity ?? 0,
+                                              failProvisioning: failProvisioning ?? before?.failProvisioning ?? false, by: actor.userID, on: tx)
+            guard let after = try await store.rule(code, on: tx) else { throw StoreError.notFound("connector rule \(code)") }
             let provider = try await AccountStore(database: tx).account(actor.accountID, in: actor.scope, on: tx)
             try await AuditLog.record(on: tx, actor: actor, account: provider, objectType: "connector_rule", objectID: nil, action: "set \(code)",
                                       before: before.map(RuleAudit.init), after: RuleAudit(after))
             return after
         }
-    }
-
-    static func rule(_ row: MariaDBRow) throws -> Rule {
-        Rule(resourceCode: try row.decode(column: "resource_code", as: String.self), reductionsAllowed: try row.decode(column: "reductions_allowed", as: Bool.self),
-             minQuantity: try row.decode(column: "min_quantity", as: Int64.self), failProvisioning: try row.decode(column: "fail_provisioning", as: Bool.self),
-             updatedAt: try row.decode(column: "updated_at", as: Date.self))
     }
 }
 

@@ -24,23 +24,13 @@ enum UpstreamCharges {
             let reseller = try await AccountStore(database: tx).accountForWorker(resellerID, on: tx)
             guard let parentID = reseller.parentID else { break }
             let amount = try await owed(parentID)
-            try await tx.query(
-                """
-                INSERT INTO order_upstream (order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, sold)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.int(orderID), .int(reseller.id), .string(reseller.path), .int(parentID), .string(plan.currency.code),
-                      .int(Int64(plan.currency.exponent)), .int(amount), .int(sold)])
+            try await ResellerChargeStore.addLevel(order: orderID, reseller: reseller, parentID: parentID, currency: plan.currency, amount: amount, sold: sold, on: tx)
             sold = amount
         }
     }
 
     /// Records the order's levels as charges (inside the completing transaction).
     static func record(_ order: Order, on tx: MariaDBDatabase) async throws {
-        try await tx.query(
-            """
-            INSERT INTO reseller_charges (order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, sold, effective_date, created_at)
-            SELECT order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, sold, ?, UTC_TIMESTAMP(6)
-            FROM order_upstream WHERE order_id = ?
-            """, [order.effectiveDate.mariaDB, .int(order.id)])
+        try await ResellerChargeStore.recordLevels(of: order.id, effective: order.effectiveDate, on: tx)
     }
 }

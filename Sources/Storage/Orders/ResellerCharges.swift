@@ -77,3 +77,28 @@ public struct ResellerChargeStore: Sendable {
             createdAt: try row.decode(column: "created_at", as: Date.self))
     }
 }
+
+/// The levels of an order (`order_upstream`): priced at submit, copied into `reseller_charges`
+/// when the order completes.
+extension ResellerChargeStore {
+    /// One reseller level of a new order (inside the submit's transaction).
+    public static func addLevel(order orderID: Int64, reseller: Account, parentID: Int64, currency: Currency, amount: Int64, sold: Int64,
+                                on tx: MariaDBDatabase) async throws {
+        try await tx.query(
+            """
+            INSERT INTO order_upstream (order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, sold)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.int(orderID), .int(reseller.id), .string(reseller.path), .int(parentID), .string(currency.code),
+                  .int(Int64(currency.exponent)), .int(amount), .int(sold)])
+    }
+
+    /// The order's levels become charges, effective on the order's date (inside the completing transaction).
+    public static func recordLevels(of orderID: Int64, effective: BusinessDate, on tx: MariaDBDatabase) async throws {
+        try await tx.query(
+            """
+            INSERT INTO reseller_charges (order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, sold, effective_date, created_at)
+            SELECT order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, sold, ?, UTC_TIMESTAMP(6)
+            FROM order_upstream WHERE order_id = ?
+            """, [effective.mariaDB, .int(orderID)])
+    }
+}
