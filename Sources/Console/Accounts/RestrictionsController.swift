@@ -144,7 +144,7 @@ struct RestrictionsController: Sendable {
         let summary = try await ResellerChargeStore(database: services.database).summary(in: context.scope)
         return try services.render("reseller_charges", ChargesPage(
             chrome: Chrome(actor: context.actor, session: context.session, section: .billing),
-            tabs: BillingController.Tabs(orders: false, invoices: false, payments: false, credit: false, creditHref: nil, charges: true, showCharges: true, showRuns: context.actor.accountKind == .provider),
+            tabs: BillingController.Tabs(orders: false, invoices: false, payments: false, credit: false, creditHref: nil, charges: true, showCharges: true, showRuns: Policy.allows(context.actor, .seeProviderArea)),
             rows: summary.map { s in
                 ChargesPage.Row(reseller: s.resellerName, resellerHref: URLs.account(s.resellerID).path, period: s.period, sold: s.sold.description,
                                 owed: s.owed.description, margin: Money(minorUnits: s.sold.minorUnits - s.owed.minorUnits, currency: s.sold.currency).description,

@@ -40,7 +40,7 @@ struct BillingController: Sendable {
     private func tabs(_ context: SignedInContext, _ active: String) -> Tabs {
         Tabs(orders: active == "orders", invoices: active == "invoices", payments: active == "payments", credit: active == "credit",
              creditHref: context.actor.accountKind == .customer ? URLs.credit(account: context.actor.accountID).path : nil,
-             showCharges: context.actor.accountKind.isStaff, showRuns: context.actor.accountKind == .provider)
+             showCharges: Policy.allows(context.actor, .seeStaffArea), showRuns: Policy.allows(context.actor, .seeProviderArea))
     }
 
     private func names(_ ids: [Int64], _ context: SignedInContext) async throws -> [Int64: String] {
@@ -387,7 +387,7 @@ struct BillingController: Sendable {
             chrome: chrome(context), id: id, number: invoice.displayNumber, invoiceHref: URLs.invoice(id).path,
             total: invoice.money(invoice.total).description, paid: invoice.money(invoice.paid).description, due: invoice.money(invoice.due).description,
             hasPaid: invoice.paid > 0, credit: invoice.money(balance).description, hasCredit: balance > 0, creditCovers: balance >= invoice.due,
-            isStaff: context.actor.accountKind.isStaff, action: URLs.invoicePayments(id).path, csrf: context.session.current?.csrfToken ?? "",
+            isStaff: Policy.allows(context.actor, .recordBankTransfer), action: URLs.invoicePayments(id).path, csrf: context.session.current?.csrfToken ?? "",
             error: error, cardNumber: cardNumber), status: status)
     }
 

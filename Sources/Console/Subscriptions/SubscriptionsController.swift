@@ -88,7 +88,7 @@ struct SubscriptionsController: Sendable {
         let status = request.query("status").flatMap(SubscriptionStatus.init(rawValue:))
         let customerID = request.query("customer_id").flatMap { Int64($0) }
         let planID = request.query("plan_id").flatMap { Int64($0) }
-        let plans = context.actor.accountKind.isStaff ? try await PlanStore(database: services.database).list(in: context.scope) : []
+        let plans = Policy.allows(context.actor, .seeStaffArea) ? try await PlanStore(database: services.database).list(in: context.scope) : []
         if let customerID { _ = try await AccountStore(database: services.database).account(customerID, in: context.scope) }
         let page = try await store.list(in: context.scope, filter: .init(customerID: customerID, planID: request.query("plan_id").flatMap { Int64($0) }, status: status),
                                         page: PageRequest(limit: 50, cursor: request.query("cursor").flatMap { Int64($0) }))
