@@ -26,7 +26,7 @@ extension ChangeRequest {
         case .quantities(let wanted):
             let parts = wanted.sorted { $0.key < $1.key }.compactMap { code, additional -> String? in
                 guard let line = subscription.line(code), line.additional != additional else { return nil }
-                return line.included == -1 ? "\(code) unlimited" : "\(code) \(line.total) → \(line.included + additional)"
+                return line.included == -1 ? "\(code) unlimited" : "\(code) \(line.total) → \(line.holding.total(additional: additional))"
             }
             return parts.isEmpty ? "No change" : parts.joined(separator: ", ")
         case .resourceSwitch(let from, let to):

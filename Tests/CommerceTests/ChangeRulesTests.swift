@@ -148,3 +148,32 @@ import Testing
         }
     }
 }
+
+/// DOMAIN.md 6 Taxes on random plan switches: whatever the two plans' tax modes, the quote's tax is
+/// round(rate × the lines of the plan without taxes + rate / (1 + rate) × the lines of the plan with
+/// taxes), and the total adds only the first part. (Before the rule, 23 of 31 mixed switches differed.)
+@Suite struct SwitchTaxModeProperties {
+    @Test func eachLineIsTaxedByItsOwnPlansMode() async {
+        let modes = Gen.bool
+        await propertyCheck(count: 300, input: Gen.int(in: 1...300), Gen.int(in: 1...300), modes, modes, Gen.int(in: 0...29)) { oldFee, newFee, oldIncluded, newIncluded, offset in
+            var snapshot = ChangeRulesTests.snapshot(plan: ChangeRulesTests.plan(taxIncluded: oldIncluded),
+                                                     today: BusinessDate("2026-04-11")!.adding(days: offset).description)
+            snapshot.prices = ChangeRulesTests.prices(fee: String(oldFee))
+            snapshot.target = ChangeRulesTests.plan(2, "Target", taxIncluded: newIncluded)
+            snapshot.targetPrices = ChangeRulesTests.prices(fee: String(newFee))
+            snapshot.targetOffered = true
+            let lines = ChangeRules.evaluate(.plan(planID: 2, periodMonths: 1), snapshot).lines
+            let rate = Rational(1, 5)
+            let terms = QuoteTerms(planCurrency: ChangeRulesTests.usd, invoiceCurrency: ChangeRulesTests.usd, rate: nil, taxRate: rate,
+                                   pricesIncludeTaxes: oldIncluded, promo: nil)
+            let quote = Pricing.quote(lines, terms: terms)
+            let credit = lines.filter { $0.kind == .planCredit }.map(\.amount).reduce(0, +)
+            let debit = lines.filter { $0.kind == .planDebit }.map(\.amount).reduce(0, +)
+            let without = (oldIncluded ? 0 : credit) + (newIncluded ? 0 : debit)
+            let with = (oldIncluded ? credit : 0) + (newIncluded ? debit : 0)
+            let expectedTax = (Rational(Int128(without)) * rate + Rational(Int128(with)) * rate / (Rational(1) + rate)).roundedHalfAwayFromZero()
+            #expect(quote.plan.tax == expectedTax)
+            #expect(quote.plan.total == credit + debit + (Rational(Int128(without)) * rate).roundedHalfAwayFromZero())
+        }
+    }
+}

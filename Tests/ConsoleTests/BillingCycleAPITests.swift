@@ -105,6 +105,12 @@ final class BillingCycleAPITests: XCTestCase {
             XCTAssertTrue(page.text.contains("Renews on 2026-05-11 for 36.00 USD"), "the next renewal and its amount")
             XCTAssertTrue(page.text.contains("Now: refunds 18.00 USD to credit"), "20 × 15/30 + 2 × 2.50 × 15/30 + 5 × 15/30 = 15.00, tax 3.00")
 
+            // Any reduction (here a prepaid one, ram 4 → 3) may wait for the renewal: the estimate offers both, now or at the renewal.
+            let estimate = try await browser.get("/subscriptions/\(id)/estimate?ram_gb=3")
+            XCTAssertTrue(estimate.text.contains("submit-order-form"), "submit now")
+            XCTAssertTrue(estimate.text.contains("Schedule for the renewal on 2026-05-11"), "or schedule it")
+            let increase = try await browser.get("/subscriptions/\(id)/estimate?ram_gb=6")
+            XCTAssertFalse(increase.text.contains("schedule-form"), "an increase is simply ordered")
             let scheduled = try await w.api.call(.put, "/api/v1/subscriptions/\(id)/scheduled-change", token: w.customer,
                                                  json: #"{"resources":[{"resource_code":"ram_gb","additional":1}]}"#)
             XCTAssertEqual(scheduled.status, .ok, scheduled.text)

@@ -31,7 +31,10 @@ public struct Subscription: Sendable, Equatable {
         public var additional: Int64
         public var usage: Int64
         /// included + additional; −1 when included is unlimited.
-        public var total: Int64 { included == -1 ? -1 : included + additional }
+        public var total: Int64 { holding.total }
+
+        /// The line as the rules see it (its sums saturate, never trap).
+        public var holding: Holding { Holding(resourceID: resourceID, code: code, included: included, additional: additional, usage: usage) }
     }
 
     public func line(_ code: String) -> Line? { resources.first { $0.code == code } }
