@@ -241,10 +241,7 @@ public struct PaymentService: Sendable {
             if let order, order.status != .awaitingPayment {
                 throw StoreError.invalid(field: "invoice", message: "Order #\(order.id) is \(order.status.label.lowercased()): its invoice can't be paid.")
             }
-            if let pending = try await PaymentStore.pendingPayment(of: invoice.id, on: tx) {
-                throw StoreError.conflict(code: "payment_pending",
-                                          message: "Card payment #\(pending) of invoice \(invoice.displayNumber) is being processed; wait for its outcome before paying again.")
-            }
+            try await Self.requireNoPendingPayment(of: invoice.id, on: tx)
             let customer = try await AccountStore(database: tx).account(invoice.customerID, in: scope, on: tx)
             return try await body(tx, invoice, order, customer)
         }
@@ -252,6 +249,15 @@ public struct PaymentService: Sendable {
             throw StoreError.invalid(field: "invoice", message: "The order of invoice \(found.displayNumber) expired: it can't be paid any more. Place a new order.")
         }
         return result
+    }
+
+    /// 409 `payment_pending` while a card payment of the invoice awaits its gateway: the invoice
+    /// takes no other payment, and its order is not cancelled under a charge in flight (inside the
+    /// caller's transaction, which holds the order's or the invoice's lock).
+    static func requireNoPendingPayment(of invoiceID: Int64?, on tx: MariaDBDatabase) async throws {
+        guard let invoiceID, let pending = try await PaymentStore.pendingPayment(of: invoiceID, on: tx) else { return }
+        throw StoreError.conflict(code: "payment_pending",
+                                  message: "Card payment #\(pending) of this invoice is being processed; wait a moment for its outcome and try again.")
     }
 
     /// Writes a payment and its audit entry (inside the caller's transaction).

@@ -142,9 +142,7 @@ public struct PaymentStore: Sendable {
     public static func invoicePaid(_ invoiceID: Int64, order orderID: Int64?, on tx: MariaDBDatabase) async throws -> Bool {
         try await tx.query("UPDATE invoices SET status = 'paid', paid_at = UTC_TIMESTAMP(6) WHERE id = ? AND status = 'unpaid'", [.int(invoiceID)])
         guard let orderID else { return false }
-        return try await tx.query(
-            "UPDATE orders SET status = 'provisioning', paid_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND status = 'awaiting_payment'",
-            [.int(orderID)]).affectedRows == 1
+        return try await OrderStore.move(orderID, from: .awaitingPayment, to: .provisioning, on: tx)
     }
 
     static func payment(_ row: MariaDBRow) throws -> Payment {
