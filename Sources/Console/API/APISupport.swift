@@ -91,7 +91,9 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                                      details: refused.first.details, reasons: refused.refusals.map(APIReason.init)))
         } catch let failure as OrderService.PaymentFailed {
             return try body(failure.gatewayError
-                ? APIError(status: .badGateway, code: "gateway_error", message: "The card gateway failed; nothing was charged. Try again later.",
+                ? APIError(status: .badGateway, code: "gateway_error", message: failure.payment.status == .pending
+                    ? "The card gateway did not answer: the payment stays pending and is settled within minutes. Don't pay again."
+                    : "The card gateway failed; nothing was charged. Try again later.",
                            details: ["payment_id": String(failure.payment.id)])
                 : APIError(status: .init(code: 402, reasonPhrase: "Payment Required"), code: "card_declined", message: "The card was declined; the invoice stays unpaid.",
                            details: ["payment_id": String(failure.payment.id)]))

@@ -416,7 +416,9 @@ struct BillingController: Sendable {
             context.session.update { $0.flash = "\(outcome.payment.amount) paid from credit; \(outcome.invoice.money(outcome.invoice.due)) is still due." }
             return redirect(.invoiceCheckout(id))
         } catch let failure as OrderService.PaymentFailed {
-            let message = failure.gatewayError ? "The card gateway failed and nothing was charged. Try again in a moment."
+            let message = failure.gatewayError
+                ? (failure.payment.status == .pending ? "The card gateway did not answer: the payment stays pending and is settled within minutes. Don't pay again."
+                                                      : "The card gateway failed and nothing was charged. Try again in a moment.")
                                                : "The card was declined. The invoice is still unpaid: try another card or another method."
             let html = try await checkoutPage(id, context: context, error: message, cardNumber: form.text("card_number"),
                                               status: failure.gatewayError ? .badGateway : .init(code: 402, reasonPhrase: "Payment Required"))
@@ -457,7 +459,7 @@ struct BillingController: Sendable {
                 let row = Self.paymentRow(payment)
                 return PaymentsPage.Row(when: row.when, invoice: "#\(payment.invoiceID)", invoiceHref: URLs.invoice(payment.invoiceID).path,
                                         customer: customers[payment.customerID] ?? "#\(payment.customerID)", method: row.method, status: row.status,
-                                        badge: payment.status == .succeeded ? "text-bg-success" : "text-bg-danger", amount: row.amount, detail: row.detail)
+                                        badge: payment.status == .succeeded ? "text-bg-success" : payment.status == .pending ? "text-bg-warning" : "text-bg-danger", amount: row.amount, detail: row.detail)
             },
             empty: page.items.isEmpty, nextHref: page.nextCursor.map { URLs.payments.path + "?cursor=\($0)" }))
     }
