@@ -72,3 +72,17 @@ import Testing
         #expect(throws: Never.self) { try Policy.require(Self.actor(.customer, .operator), .order, "viewers don't order") }
     }
 }
+
+/// DOMAIN.md 8: who reads a restriction's reason. Provider /1/ restricts Reseller One /1/2/; its customer /1/2/3/.
+@Suite struct RestrictionReasonPolicy {
+    static func actor(_ kind: AccountKind, _ path: String) -> Actor {
+        Actor(userID: 1, email: "u@x.test", name: "", role: .admin, accountID: 1, accountKind: kind, accountName: "", accountPath: path, address: "")
+    }
+
+    @Test func staffOfTheRestrictedAccountAndAboveSeeTheReasonNobodyBelow() {
+        #expect(Policy.seesRestrictionReason(Self.actor(.provider, "/1/"), restrictedPath: "/1/2/"))
+        #expect(Policy.seesRestrictionReason(Self.actor(.reseller, "/1/2/"), restrictedPath: "/1/2/"))
+        #expect(!Policy.seesRestrictionReason(Self.actor(.reseller, "/1/2/4/"), restrictedPath: "/1/2/"), "a sub-reseller below it")
+        #expect(!Policy.seesRestrictionReason(Self.actor(.customer, "/1/2/3/"), restrictedPath: "/1/2/3/"), "a customer, even restricted itself")
+    }
+}
