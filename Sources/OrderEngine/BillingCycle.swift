@@ -182,46 +182,27 @@ extension OrderService {
     public func submitSale(_ sale: SaleRequest, idempotencyKey: String?, in scope: TenantScope) async throws -> SubmitResult {
         let customer = try await AccountStore(database: database).account(sale.customerID, in: scope)
         guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't order") }
-        try Self.validate(idempotencyKey)
         let change = ChangeRequest.sales(planID: sale.planID, periodMonths: sale.periodMonths, additional: sale.additional)
-        let fingerprint = "customer \(customer.id) | \(change.json) | promo \(sale.promoCode ?? "")"
-        let now = try await clock.now()
-        do {
-            let result = try await database.withTransaction { tx -> SubmitResult in
+        return try await submitOrder(
+            idempotencyKey: idempotencyKey, fingerprint: "customer \(customer.id) | \(change.json) | promo \(sale.promoCode ?? "")", in: scope,
+            lock: { tx, _ in
                 // The customer's row serializes a customer's sales orders (and its credit).
                 _ = try await AccountStore(database: tx).account(customer.id, in: scope, on: tx, forUpdate: true)
-                if let key = idempotencyKey, let earlier = try await Self.keyed(key, fingerprint: fingerprint, actor: scope.actor, on: tx) {
-                    return SubmitResult(order: try await OrderStore(database: tx).order(earlier, in: scope, on: tx), replayed: true)
-                }
+            },
+            price: { _, tx, now in
                 let priced = try await quoteSale(sale, in: scope, now: now, on: tx)
-                guard priced.refusals.isEmpty else { throw OrderRefused(refusals: priced.refusals) }
-                let charged = priced.quote.charged
-                let needsPayment = priced.plan.billingType != .postpaid && charged.total > 0
-                let id = try await OrderWriter.insert(NewOrder(
+                let needsPayment = priced.plan.billingType != .postpaid && priced.quote.charged.total > 0
+                let order = NewOrder(
                     change: change, status: needsPayment ? .awaitingPayment : .provisioning, subscriptionID: nil, customer: priced.customer,
                     sellerID: priced.customer.parentID!, plan: priced.plan, pricedAgainst: "{}",
                     summary: "New \(priced.plan.name), \(sale.periodMonths)-month period" + (priced.trial ? ", \(priced.plan.trialDays)-day trial first" : ""),
                     today: priced.today, now: now, expiresAt: nil, promo: sale.promoCode?.nilIfEmpty, quote: priced.quote, renewalKey: nil,
-                    issueInvoice: needsPayment), actor: scope.actor, on: tx)
-                try await UpstreamCharges.price(orderID: id, plan: priced.plan, customer: priced.customer,
-                                                sold: priced.quote.plan.subtotal - priced.quote.plan.discount, on: tx) { parent in
+                    issueInvoice: needsPayment)
+                return OrderDraft(refusals: priced.refusals, order: order, sold: priced.quote.plan.subtotal - priced.quote.plan.discount) { parent in
                     try await quoteSale(SaleRequest(customerID: sale.customerID, planID: sale.planID, periodMonths: sale.periodMonths, additional: sale.additional),
                                         in: scope, now: now, pricedBy: parent, on: tx).quote.plan.subtotal
                 }
-                if let key = idempotencyKey { try await Self.remember(key, fingerprint: fingerprint, order: id, actor: scope.actor, on: tx) }
-                let order = try await OrderStore(database: tx).order(id, in: scope, on: tx)
-                try await AuditLog.record(on: tx, actor: scope.actor, account: priced.customer, objectType: "order", objectID: id, action: "submit",
-                                          before: nil as OrderAudit?, after: OrderAudit(order))
-                return SubmitResult(order: order, replayed: false)
-            }
-            if result.order.status == .provisioning && !result.replayed { bell?.ring() }
-            return result
-        } catch let error as MariaDBError where error.isDuplicateKey {
-            if let key = idempotencyKey, let earlier = try await Self.keyed(key, fingerprint: fingerprint, actor: scope.actor, on: database) {
-                return SubmitResult(order: try await OrderStore(database: database).order(earlier, in: scope), replayed: true)
-            }
-            throw error
-        }
+            })
     }
 }
 
@@ -288,36 +269,33 @@ extension OrderService {
     public func cancelNow(subscription id: Int64, in scope: TenantScope) async throws -> Order {
         _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
         guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't cancel subscriptions") }
-        let now = try await clock.now()
-        let order = try await database.withTransaction { tx -> Order in
-            let subscription = try await SubscriptionStore(database: tx).subscription(id, in: scope, on: tx, forUpdate: true)
-            let customer = try await AccountStore(database: tx).account(subscription.customerID, in: scope, on: tx)
-            // What awaits payment goes; what is being provisioned must finish first.
-            if let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
-               let pending = try await OrderStore(database: tx).orderForWorker(open, on: tx, forUpdate: true) {
-                guard pending.status == .awaitingPayment else {
-                    throw OrderRefused(refusals: [Refusal(.orderOpen, "Order #\(open) is being provisioned; cancel once it has finished.", details: ["order_id": String(open)])])
+        return try await submitOrder(
+            idempotencyKey: nil, fingerprint: "", in: scope,
+            lock: { tx, _ in
+                let subscription = try await SubscriptionStore(database: tx).subscription(id, in: scope, on: tx, forUpdate: true)
+                let customer = try await AccountStore(database: tx).account(subscription.customerID, in: scope, on: tx)
+                // What awaits payment goes; what is being provisioned must finish first.
+                if let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
+                   let pending = try await OrderStore(database: tx).orderForWorker(open, on: tx, forUpdate: true) {
+                    guard pending.status == .awaitingPayment else {
+                        throw OrderRefused(refusals: [Refusal(.orderOpen, "Order #\(open) is being provisioned; cancel once it has finished.", details: ["order_id": String(open)])])
+                    }
+                    _ = try await Self.close(pending, as: .cancelled, customer: customer, actor: scope.actor, on: tx)
                 }
-                _ = try await Self.close(pending, as: .cancelled, customer: customer, actor: scope.actor, on: tx)
-            }
-            let priced = try await quoteCancellation(subscription: id, in: scope, now: now, on: tx)
-            guard priced.refusals.isEmpty else { throw OrderRefused(refusals: priced.refusals) }
-            let change = ChangeRequest.cancellation
-            let orderID = try await OrderWriter.insert(NewOrder(
-                change: change, status: .provisioning, subscriptionID: id, customer: customer, sellerID: customer.parentID!, plan: priced.plan,
-                pricedAgainst: PricedAgainst(subscription).json, summary: change.summary(of: subscription, planName: priced.plan.name, targetName: nil),
-                today: priced.today, now: now, expiresAt: nil, promo: nil, quote: priced.quote, renewalKey: nil, issueInvoice: false), actor: scope.actor, on: tx)
-            try await UpstreamCharges.price(orderID: orderID, plan: priced.plan, customer: customer,
-                                            sold: priced.quote.plan.subtotal, on: tx) { parent in
-                try await quoteCancellation(subscription: id, in: scope, now: now, pricedBy: parent, on: tx).quote.plan.subtotal
-            }
-            let order = try await OrderStore(database: tx).order(orderID, in: scope, on: tx)
-            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "order", objectID: orderID, action: "submit",
-                                      before: nil as OrderAudit?, after: OrderAudit(order))
-            return order
-        }
-        bell?.ring()
-        return order
+                return (subscription, customer)
+            },
+            price: { held, tx, now in
+                let (subscription, customer) = held
+                let priced = try await quoteCancellation(subscription: id, in: scope, now: now, on: tx)
+                let change = ChangeRequest.cancellation
+                let order = NewOrder(
+                    change: change, status: .provisioning, subscriptionID: id, customer: customer, sellerID: customer.parentID!, plan: priced.plan,
+                    pricedAgainst: PricedAgainst(subscription).json, summary: change.summary(of: subscription, planName: priced.plan.name, targetName: nil),
+                    today: priced.today, now: now, expiresAt: nil, promo: nil, quote: priced.quote, renewalKey: nil, issueInvoice: false)
+                return OrderDraft(refusals: priced.refusals, order: order, sold: priced.quote.plan.subtotal) { parent in
+                    try await quoteCancellation(subscription: id, in: scope, now: now, pricedBy: parent, on: tx).quote.plan.subtotal
+                }
+            }).order
     }
 
     /// The next renewal: its period and what it will charge at today's prices (nil when it won't renew,

@@ -199,14 +199,14 @@ public struct BillingRun: Sendable {
         let quote = Pricing.quote(lines, terms: terms)
         let needsPayment = quote.charged.total > 0
         let change = ChangeRequest.renewal(start: period.start, end: period.end)
-        let orderID = try await OrderWriter.insert(NewOrder(
+        let order = NewOrder(
             change: change, status: needsPayment ? .awaitingPayment : .provisioning, subscriptionID: subscription.id, customer: customer,
             sellerID: customer.parentID!, plan: plan, pricedAgainst: "{}", summary: change.summary(of: subscription, planName: plan.name, targetName: nil),
-            today: today, now: now, expiresAt: nil, promo: nil, quote: quote, renewalKey: key, issueInvoice: needsPayment), actor: nil, on: tx)
-        try await UpstreamCharges.price(orderID: orderID, plan: plan, customer: customer, sold: quote.plan.subtotal, on: tx) { parent in
+            today: today, now: now, expiresAt: nil, promo: nil, quote: quote, renewalKey: key, issueInvoice: needsPayment)
+        let orderID = try await OrderService.write(OrderDraft(order: order, sold: quote.plan.subtotal) { parent in
             try await ChargedPrices.periodLines(subscription, plan: plan, seller: parent, period: period, now: now, label: "", useIndividual: false,
                                                 cache: cache, on: tx).map(\.amount).reduce(0, +)
-        }
+        }, actor: nil, on: tx)
         try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "order", objectID: orderID, action: "renewal issued",
                                   before: nil as [String: String]?,
                                   after: ["summary": change.summary(of: subscription, planName: plan.name, targetName: nil),

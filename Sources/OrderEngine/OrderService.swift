@@ -67,11 +67,10 @@ public struct OrderService: Sendable {
         _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
         guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't change subscriptions") }
         let promo = promoCode?.trimmingCharacters(in: .whitespaces).nilIfEmpty
-        try Self.validate(idempotencyKey)
-        let fingerprint = "subscription \(id) | \(change.json) | promo \(promo ?? "")"
-        let now = try await clock.now()
-        do {
-            let result = try await database.withTransaction { tx -> SubmitResult in
+        return try await submitOrder(
+            idempotencyKey: idempotencyKey, fingerprint: "subscription \(id) | \(change.json) | promo \(promo ?? "")",
+            raced: Refusal(.orderOpen, "Another order of this subscription was submitted at the same moment."), in: scope,
+            lock: { tx, now in
                 let subscription = try await SubscriptionStore(database: tx).subscription(id, in: scope, on: tx, forUpdate: true)
                 // An open order past its expiry no longer blocks this one: it expires here.
                 if let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
@@ -80,50 +79,24 @@ public struct OrderService: Sendable {
                     let customer = try await AccountStore(database: tx).accountForWorker(order.customerID, on: tx)
                     _ = try await Self.close(order, as: .expired, customer: customer, actor: nil, on: tx)
                 }
-                if let key = idempotencyKey, let earlier = try await Self.keyed(key, fingerprint: fingerprint, actor: scope.actor, on: tx) {
-                    return SubmitResult(order: try await OrderStore(database: tx).order(earlier, in: scope, on: tx), replayed: true)
-                }
+                return subscription
+            },
+            price: { subscription, tx, now in
                 if case .quantities(let wanted) = change, wanted.allSatisfy({ subscription.line($0.key)?.additional == $0.value }) {
                     throw StoreError.invalid(field: "resources", message: "These are the quantities the subscription has now: there is nothing to order.")
                 }
-                let priced = try await QuoteService(database: tx, clock: clock).quote(subscription: id, change: change, promoCode: promo, in: scope, now: now)
-                guard priced.refusals.isEmpty else { throw OrderRefused(refusals: priced.refusals) }
-                let order = try await create(priced, change: change, subscription: subscription, promo: promo, now: now, in: scope, on: tx)
-                if let key = idempotencyKey { try await Self.remember(key, fingerprint: fingerprint, order: order.id, actor: scope.actor, on: tx) }
-                return SubmitResult(order: order, replayed: false)
-            }
-            if result.order.status == .provisioning && !result.replayed { bell?.ring() }
-            return result
-        } catch let error as MariaDBError where error.isDuplicateKey {
-            // Another submit took the same key for another subscription at the same moment.
-            if let key = idempotencyKey, let earlier = try await Self.keyed(key, fingerprint: fingerprint, actor: scope.actor, on: database) {
-                return SubmitResult(order: try await OrderStore(database: database).order(earlier, in: scope), replayed: true)
-            }
-            throw OrderRefused(refusals: [Refusal(.orderOpen, "Another order of this subscription was submitted at the same moment.")])
-        }
+                let quotes = QuoteService(database: tx, clock: clock)
+                let priced = try await quotes.quote(subscription: id, change: change, promoCode: promo, in: scope, now: now)
+                return OrderDraft(refusals: priced.refusals, order: try Self.changeOrder(priced, change: change, subscription: subscription, promo: promo, now: now),
+                                  sold: priced.quote.plan.subtotal - priced.quote.plan.discount) { parent in
+                    try await quotes.subtotal(of: change, priced.loaded, atPricesOf: parent)
+                }
+            })
     }
 
-    /// A key is 1 to 255 printable ASCII characters.
-    static func validate(_ key: String?) throws {
-        guard let key else { return }
-        guard !key.isEmpty, key.unicodeScalars.count <= 255, key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }) else {
-            throw StoreError.invalid(field: "Idempotency-Key", message: "An idempotency key has 1 to 255 printable ASCII characters.")
-        }
-    }
-
-    /// Keeps a key with the order it made (inside the submit's transaction); an expired key of the same name goes first.
-    static func remember(_ key: String, fingerprint: String, order: Int64, actor: Actor, on tx: MariaDBDatabase) async throws {
-        try await IdempotencyKeyStore.remember(key, fingerprint: fingerprint, order: order, userID: actor.userID, on: tx)
-    }
-
-    /// The order an unexpired key names; a conflict when the key came with another body.
-    static func keyed(_ key: String, fingerprint: String, actor: Actor, on db: MariaDBDatabase) async throws -> Int64? {
-        try await IdempotencyKeyStore.order(keyed: key, fingerprint: fingerprint, userID: actor.userID, on: db)
-    }
-
-    /// Writes the order with its frozen lines, and its invoice when it must be paid first.
-    private func create(_ priced: PricedChange, change: ChangeRequest, subscription: Subscription, promo: String?, now: Date, in scope: TenantScope,
-                        on tx: MariaDBDatabase) async throws -> Order {
+    /// The order a priced change makes: paid first unless postpaid or free; commitment and CSP
+    /// orders expire (DOMAIN.md 7); a postpaid switch to a new period is billed at once (DOMAIN.md 6).
+    private static func changeOrder(_ priced: PricedChange, change: ChangeRequest, subscription: Subscription, promo: String?, now: Date) throws -> NewOrder {
         let customer = priced.loaded.customer
         guard let sellerID = customer.parentID else { throw StoreError.invalid(field: "customer_id", message: "A customer has a seller.") }
         let quote = priced.quote
@@ -140,18 +113,10 @@ public struct OrderService: Sendable {
         if plan.billingType == .monthlyCommitment || plan.billingType == .cspMonthly {
             expiresAt = min(subscription.period.end.instant, now.addingTimeInterval(7 * 86_400))
         }
-        let id = try await OrderWriter.insert(NewOrder(
+        return NewOrder(
             change: change, status: status, subscriptionID: subscription.id, customer: customer, sellerID: sellerID, plan: plan,
             pricedAgainst: PricedAgainst(subscription).json, summary: summary, today: priced.today, now: now, expiresAt: expiresAt, promo: promo,
-            quote: quote, rateID: priced.rateID, renewalKey: nil, issueInvoice: needsPayment, billNow: closesPostpaidPeriod), actor: scope.actor, on: tx)
-        let quotes = QuoteService(database: tx, clock: clock)
-        try await UpstreamCharges.price(orderID: id, plan: plan, customer: customer, sold: quote.plan.subtotal - quote.plan.discount, on: tx) { parent in
-            try await quotes.subtotal(of: change, priced.loaded, atPricesOf: parent)
-        }
-        let order = try await OrderStore(database: tx).order(id, in: scope, on: tx)
-        try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "order", objectID: id, action: "submit",
-                                  before: nil as OrderAudit?, after: OrderAudit(order))
-        return order
+            quote: quote, rateID: priced.rateID, renewalKey: nil, issueInvoice: needsPayment, billNow: closesPostpaidPeriod)
     }
 
     // MARK: Cancel and expiry
