@@ -142,4 +142,22 @@ final class EdgeRulesTests: XCTestCase {
         let resellerView = try await quote(w, .quantities(["ram_gb": 4]), as: w.reseller)
         XCTAssertTrue(resellerView.refusals.first?.message.contains("4711") == true)
     }
+
+    /// White label: a restriction the provider imposed on a sub-reseller shows, to that sub-reseller's
+    /// staff, as imposed by its own seller (Reseller One), never by the provider or its admin's email.
+    func testARestrictionFromAboveShowsAsTheViewersSeller() async throws {
+        let w = try await EngineWorld.make()
+        let restrictions = RestrictionStore(database: w.database)
+        let imposed = try await restrictions.restrict(account: w.fixture.r1a.id, reason: "Audit pending", in: w.provider.scope)
+        XCTAssertEqual(imposed.restrictingAccountName, "Provider", "the provider sees itself")
+        let userID = try await Bootstrap.user(on: w.database, account: w.fixture.r1a, email: "admin@r1a.test", name: "", role: .admin, passwordHash: "x")
+        let found = try await UserStore(database: w.database).actor(userID: userID, address: "127.0.0.1")
+        let subReseller = try XCTUnwrap(found)
+        let seen = try await restrictions.list(in: subReseller.scope).items
+        XCTAssertEqual(seen.map(\.restrictingAccountName), ["Reseller One"])
+        XCTAssertEqual(seen.map(\.createdBy), ["Reseller One"])
+        XCTAssertEqual(seen.map(\.reason), ["Audit pending"], "its own staff see why (DOMAIN.md 8)")
+        let byReseller = try await restrictions.list(in: w.reseller.scope).items
+        XCTAssertEqual(byReseller.map(\.restrictingAccountName), ["Provider"], "Reseller One's seller is the provider")
+    }
 }

@@ -97,7 +97,7 @@ public struct RestrictionStore: Sendable {
         let rows = try await (db ?? database).rows("\(Self.select) WHERE r.id = ? AND r.account_path LIKE ?\(forUpdate ? " FOR UPDATE" : "")",
                                                    [.int(id), .string(scope.pathPattern)])
         guard let row = rows.first else { throw StoreError.notFound("restriction \(id)") }
-        return try Self.restriction(row, seenBy: scope)
+        return try Self.restriction(row, seenFrom: try await Viewpoint.of(scope, on: db ?? database))
     }
 
     /// Restrictions on accounts of the caller's subtree (its own account included), newest first.
@@ -107,7 +107,9 @@ public struct RestrictionStore: Sendable {
         if activeOnly { conditions.append("r.lifted_at IS NULL") }
         if let cursor = page.cursor { conditions.append("r.id < ?"); binds.append(.int(cursor)) }
         binds.append(.int(Int64(page.limit + 1)))
-        let items = try await database.rows("\(Self.select) WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.id DESC LIMIT ?", binds).map { try Self.restriction($0, seenBy: scope) }
+        let viewer = try await Viewpoint.of(scope, on: database)
+        let items = try await database.rows("\(Self.select) WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.id DESC LIMIT ?", binds)
+            .map { try Self.restriction($0, seenFrom: viewer) }
         return Page(fetched: items, limit: page.limit, id: \.id)
     }
 
@@ -187,14 +189,17 @@ public struct RestrictionStore: Sendable {
         }
     }
 
-    /// A restriction as a scope sees it: who imposed or lifted it is named by account when that
-    /// account is above the scope (its users' emails are not the caller's to see).
-    static func restriction(_ row: MariaDBRow, seenBy scope: TenantScope? = nil) throws -> Restriction {
+    /// A restriction as a viewer sees it (white label, DOMAIN.md 1): imposed or lifted from above the
+    /// viewer's account, it shows as the viewer's seller, by name, as every action from above does (`ShownActor`).
+    static func restriction(_ row: MariaDBRow, seenFrom viewer: Viewpoint) throws -> Restriction {
         var restriction = try restriction(row)
-        if let scope, !scope.contains(path: restriction.restrictingAccountPath) {
-            restriction.createdBy = restriction.restrictingAccountName
-            restriction.liftedBy = restriction.liftedBy.map { _ in restriction.restrictingAccountName }
+        guard !restriction.restrictingAccountPath.hasPrefix(viewer.accountPath) else { return restriction }
+        func shown(_ email: String) -> String {
+            ShownActor.of(email: email, address: "", accountPath: restriction.restrictingAccountPath, seenFrom: viewer).name
         }
+        restriction.restrictingAccountName = viewer.sellerName ?? restriction.restrictingAccountName
+        restriction.createdBy = shown(restriction.createdBy)
+        restriction.liftedBy = restriction.liftedBy.map(shown)
         return restriction
     }
 
