@@ -151,6 +151,19 @@ final class InputBoundsTests: XCTestCase {
         }
     }
 
+    /// Found by the fuzz suite (seed 371001821): a well-formed code of no currency the console has
+    /// broke the foreign key (500); it is a field error.
+    func testAnAccountInACurrencyTheConsoleDoesNotHaveIsRefusedNamingTheCurrency() async throws {
+        try await withConsole { client, fixture, _ in
+            let api = APIClient(client: client)
+            let token = try await api.token(fixture.users["p.admin"]!)
+            let created = try await api.call(.post, "/api/v1/accounts", token: token,
+                                             json: #"{"kind":"reseller","parent_id":\#(fixture.r1.id),"name":"Fine","currency":"abc","tax_rate":"0.20"}"#)
+            XCTAssertEqual(created.status, .unprocessableContent, created.text)
+            XCTAssertEqual(created.errorCode, "currency")
+        }
+    }
+
     func testAnEmailWithMarkupIsRefusedForAccountsAndUsers() async throws {
         try await withConsole { client, fixture, _ in
             let api = APIClient(client: client)

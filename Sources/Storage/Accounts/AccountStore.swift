@@ -108,9 +108,8 @@ public struct AccountStore: Sendable {
         let address = errors.check("address") { try PlainText.parse(draft.address, maximumLength: 2000, multiLine: true) } ?? ""
         if draft.kind == .provider { errors.add("kind", "Only one provider exists; choose reseller or customer.") }
         let currency = draft.currency.trimmingCharacters(in: .whitespaces).uppercased()
-        if currency.count != 3 || !currency.allSatisfy({ $0.isASCII && $0.isLetter }) {
-            errors.add("currency", "Use a three-letter ISO 4217 code such as USD.")
-        }
+        let isCode = currency.count == 3 && currency.allSatisfy({ $0.isASCII && $0.isLetter })
+        if !isCode { errors.add("currency", "Use a three-letter ISO 4217 code such as USD.") }
         guard let taxRate = TaxRate.parse(draft.taxRate) else {
             errors.add("tax_rate", "Enter the tax rate as a fraction from 0 to below 1, e.g. 0.20 for 20 %, with at most 6 decimals.")
             throw errors
@@ -130,6 +129,8 @@ public struct AccountStore: Sendable {
             }
             if draft.kind == .customer && currency != parent.currency {
                 errors.add("currency", "A customer is billed in its seller's currency, \(parent.currency).")
+            } else if isCode, try await CurrencyStore(database: tx).currency(currency) == nil {
+                errors.add("currency", "\(currency) is not one of the console's currencies: a provider admin adds it under Catalog → Currencies.")
             }
             try errors.throwIfAny()
             let inserted = try await tx.query(
