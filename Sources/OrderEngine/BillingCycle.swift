@@ -305,8 +305,7 @@ extension OrderService {
         let now = try await clock.now()
         let next = BillingPeriod(starting: subscription.period.end, months: subscription.period.months, anchorDay: subscription.anchorDay)
         let lines = try await ChargedPrices.periodLines(subscription, plan: plan, seller: customer.parentID!, period: next, now: now, label: "", on: database)
-        let terms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: database).with(promo: nil)
-        let charged = Pricing.quote(lines, terms: terms).charged
+        let charged = try await BillingRun.invoiced(lines, plan: plan, customer: customer, now: now, requireRate: false, on: database).quote.charged
         return (next, Money(minorUnits: charged.total, currency: charged.currency))
     }
 
@@ -319,38 +318,24 @@ extension OrderService {
 
     /// Cancels at the period end (no refund), or takes that back; an unpaid renewal is cancelled.
     public func cancelAtPeriodEnd(subscription id: Int64, _ cancel: Bool, in scope: TenantScope) async throws -> Subscription {
-        _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
-        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't cancel subscriptions") }
-        return try await database.withTransaction { tx in
-            let store = SubscriptionStore(database: tx)
-            let before = try await store.subscription(id, in: scope, on: tx, forUpdate: true)
-            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
+        try await updateLive(subscription: id, in: scope, forbidden: "viewers don't cancel subscriptions") { before, customer, tx in
             if cancel, let paidAhead = ChangeRules.paidAhead(before.facts) {
                 throw OrderRefused(refusals: [Refusal(.orderOpen, "The next period is paid already: cancel now instead, and its payment is refunded to credit.",
                                                       details: paidAhead.details)])
             }
-            let customer = try await AccountStore(database: tx).account(before.customerID, in: scope, on: tx)
             if cancel, let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
                let pending = try await OrderStore(database: tx).orderForWorker(open, on: tx, forUpdate: true),
                pending.kind == .renewal, pending.status == .awaitingPayment {
                 _ = try await Self.close(pending, as: .cancelled, customer: customer, actor: scope.actor, on: tx)
             }
             try await SubscriptionStore.setCancelAtPeriodEnd(id, cancel, by: scope.actor.userID, on: tx)
-            let after = try await store.subscription(id, in: scope, on: tx)
-            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "subscription", objectID: id,
-                                      action: cancel ? "cancel at period end" : "keep", before: SubscriptionAudit(before), after: SubscriptionAudit(after))
-            return after
+            return cancel ? "cancel at period end" : "keep"
         }
     }
 
     /// Schedules a change of quantities for the next period (commitment reductions), or clears it.
     public func schedule(_ wanted: [String: Int64]?, subscription id: Int64, in scope: TenantScope) async throws -> Subscription {
-        _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
-        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't change subscriptions") }
-        return try await database.withTransaction { tx in
-            let store = SubscriptionStore(database: tx)
-            let before = try await store.subscription(id, in: scope, on: tx, forUpdate: true)
-            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
+        try await updateLive(subscription: id, in: scope, forbidden: "viewers don't change subscriptions") { before, _, tx in
             // The renewal prices the scheduled quantities: once it is issued or paid, they are settled.
             if let refusal = try await Self.renewalUnderway(before, on: tx) { throw OrderRefused(refusals: [refusal]) }
             let plan = try await PlanStore(database: tx).planForWorker(before.planID)
@@ -369,12 +354,26 @@ extension OrderService {
                 }
             }
             try errors.throwIfAny()
-            let json = wanted.map { ChangeRequest.quantities($0).json }
-            try await SubscriptionStore.setScheduledChange(id, json, by: scope.actor.userID, on: tx)
-            let after = try await store.subscription(id, in: scope, on: tx)
+            try await SubscriptionStore.setScheduledChange(id, wanted.map { ChangeRequest.quantities($0).json }, by: scope.actor.userID, on: tx)
+            return wanted == nil ? "unschedule" : "schedule for renewal"
+        }
+    }
+
+    /// A setting of a live subscription (cancellation at the period end, a scheduled change): under
+    /// the subscription's row lock, refused once it is cancelled, audited with the action `body` answers.
+    private func updateLive(subscription id: Int64, in scope: TenantScope, forbidden: String,
+                            _ body: (_ before: Subscription, _ customer: Account, _ tx: MariaDBDatabase) async throws -> String) async throws -> Subscription {
+        _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
+        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden(forbidden) }
+        return try await database.withTransaction { tx in
+            let store = SubscriptionStore(database: tx)
+            let before = try await store.subscription(id, in: scope, on: tx, forUpdate: true)
+            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
             let customer = try await AccountStore(database: tx).account(before.customerID, in: scope, on: tx)
-            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "subscription", objectID: id,
-                                      action: wanted == nil ? "unschedule" : "schedule for renewal", before: SubscriptionAudit(before), after: SubscriptionAudit(after))
+            let action = try await body(before, customer, tx)
+            let after = try await store.subscription(id, in: scope, on: tx)
+            try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "subscription", objectID: id, action: action,
+                                      before: SubscriptionAudit(before), after: SubscriptionAudit(after))
             return after
         }
     }

@@ -193,10 +193,7 @@ public struct BillingRun: Sendable {
         let lines = try await ChargedPrices.periodLines(subscription, plan: plan, seller: customer.parentID!, period: period, now: now,
                                                         label: subscription.status == .trial ? "\(plan.name), first period after the trial" : "\(plan.name) renewal",
                                                         cache: cache, on: tx)
-        let invoiceTerms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: tx)
-        if let missing = invoiceTerms.rateMissing { throw StoreError.invalid(field: "rate", message: missing.message) }
-        let terms = invoiceTerms.with(promo: nil)
-        let quote = Pricing.quote(lines, terms: terms)
+        let quote = try await Self.invoiced(lines, plan: plan, customer: customer, now: now, on: tx).quote
         let needsPayment = quote.charged.total > 0
         let change = ChangeRequest.renewal(start: period.start, end: period.end)
         let order = NewOrder(
@@ -236,10 +233,7 @@ public struct BillingRun: Sendable {
         }
         let lines = try await ChargedPrices.periodLines(base, plan: basePlan, seller: customer.parentID!, period: period, now: now, label: "\(basePlan.name), period",
                                                         useScheduled: false, on: tx)
-        let invoiceTerms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: tx)
-        if let missing = invoiceTerms.rateMissing { throw StoreError.invalid(field: "rate", message: missing.message) }
-        let terms = invoiceTerms.with(promo: nil)
-        let quote = Pricing.quote(lines, terms: terms)
+        let (quote, terms) = try await Self.invoiced(lines, plan: plan, customer: customer, now: now, on: tx)
         let charged = quote.charged
         var invoiceLines = quote.lines.enumerated().map { index, line in
             Invoice.Line(position: index + 1, description: line.description, amount: charged.lines[index], discount: charged.discounts[index])
@@ -272,6 +266,16 @@ public struct BillingRun: Sendable {
                                         reason: "Postpaid period \(period.start) → \(period.end): credit balance", invoiceID: invoiceID, actor: nil, on: tx)
         }
         try await SubscriptionStore.setPaidUntil(subscription.id, to: period.end, on: tx)
+    }
+
+    /// Lines of a period as its invoice charges them: the customer's tax and currency at `now`, no
+    /// promo. Without a rate to convert at, the billing run can't invoice (`requireRate`).
+    static func invoiced(_ lines: [QuoteLine], plan: Plan, customer: Account, now: Date, requireRate: Bool = true,
+                         on db: MariaDBDatabase) async throws -> (quote: Quote, terms: QuoteTerms) {
+        let invoiceTerms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: db)
+        if requireRate, let missing = invoiceTerms.rateMissing { throw StoreError.invalid(field: "rate", message: missing.message) }
+        let terms = invoiceTerms.with(promo: nil)
+        return (Pricing.quote(lines, terms: terms), terms)
     }
 
     /// The subscription ends (cancelled at its period end): read-only from now on.

@@ -161,13 +161,9 @@ public struct OrderService: Sendable {
     /// An unpaid order ends (cancelled or expired): its invoice is cancelled, what was paid returns as credit.
     static func close(_ order: Order, as status: OrderStatus, customer: Account, actor: Actor?, on tx: MariaDBDatabase) async throws -> Order {
         if let invoiceID = order.invoiceID {
-            let paid = try await InvoiceStore.paid(invoiceID, on: tx)
             let number = try await InvoiceStore.lockedNumber(invoiceID, on: tx)
-            if paid > 0 {
-                _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
-                try await CreditLedger.post(order.money(paid), to: customer, reason: "Order #\(order.id) \(status.rawValue): part paid on \(number) returned",
-                                            orderID: order.id, invoiceID: invoiceID, actor: actor, on: tx)
-            }
+            try await returnPaid(order, invoice: invoiceID, customer: customer, reason: "Order #\(order.id) \(status.rawValue): part paid on \(number) returned",
+                                 actor: actor, on: tx)
             try await InvoiceStore.cancel(invoiceID, on: tx)
         }
         guard try await OrderStore.move(order.id, from: order.status, to: status, on: tx) else {
@@ -177,6 +173,14 @@ public struct OrderService: Sendable {
         try await AuditLog.record(on: tx, actor: actor, account: customer, objectType: "order", objectID: order.id, action: status == .expired ? "expire" : "cancel",
                                   before: OrderAudit(order), after: OrderAudit(after))
         return after
+    }
+
+    /// What succeeded payments paid of an order's invoice goes back to the customer's credit.
+    static func returnPaid(_ order: Order, invoice invoiceID: Int64, customer: Account, reason: String, actor: Actor?, on tx: MariaDBDatabase) async throws {
+        let paid = try await InvoiceStore.paid(invoiceID, on: tx)
+        guard paid > 0 else { return }
+        _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
+        try await CreditLedger.post(order.money(paid), to: customer, reason: reason, orderID: order.id, invoiceID: invoiceID, actor: actor, on: tx)
     }
 }
 

@@ -309,12 +309,8 @@ public struct Provisioner: Sendable {
             case .failed(let reason):
                 // Whatever was paid for it comes back as credit.
                 if let invoiceID = claimed.invoiceID {
-                    let paid = try await InvoiceStore.paid(invoiceID, on: tx)
-                    if paid > 0 {
-                        _ = try await CreditLedger.lockedBalance(of: customer.id, on: tx)
-                        try await CreditLedger.post(claimed.money(paid), to: customer, reason: "Order #\(claimed.id) could not be provisioned: payment returned",
-                                                    orderID: claimed.id, invoiceID: invoiceID, actor: nil, on: tx)
-                    }
+                    try await OrderService.returnPaid(claimed, invoice: invoiceID, customer: customer,
+                                                      reason: "Order #\(claimed.id) could not be provisioned: payment returned", actor: nil, on: tx)
                 }
                 guard try await OrderStore.move(claimed.id, from: .provisioning, to: .provisioningFailed, failureReason: reason, claimToken: token, on: tx) else {
                     throw StoreError.conflict(code: "order_moved", message: "Order #\(claimed.id) left provisioning while it failed.")
