@@ -10,6 +10,8 @@ PORT ?= 8080
 # Debian's python with apt's pytest and selenium, whatever python comes first in PATH.
 PYTHON := /usr/bin/python3
 BROWSER_PACKAGES := python3-pytest python3-selenium chromium chromium-driver
+# schemathesis itself comes from PyPI, pinned, into the git-ignored .local/venv (scripts/schemathesis.sh).
+SCHEMATHESIS_PACKAGES := python3-venv curl
 
 .PHONY: deps browser-deps db db-stop build run test
 
@@ -37,10 +39,12 @@ run: deps db
 	exec .build/debug/console serve
 
 test: deps browser-deps db
+	scripts/apt-install.sh $(SCHEMATHESIS_PACKAGES)
 	eval "$$($(DB) env)"
 	export DATABASE_NAME="$$TEST_DATABASE_NAME"
 	swift build --build-tests
 	swift test
+	scripts/schemathesis.sh
 	if compgen -G 'Tests/browser/test_*.py' >/dev/null; then
 		$(PYTHON) -m pytest -q Tests/browser
 	fi
