@@ -15,34 +15,6 @@ public struct SubmitResult: Sendable {
     public var replayed: Bool
 }
 
-/// The state of a subscription an order was priced against, kept with the order.
-struct PricedAgainst: Codable, Equatable {
-    var planId: Int64
-    var status: String
-    var periodMonths: Int
-    var periodStart: String
-    var periodEnd: String
-    var additional: [String: Int64]
-
-    init(_ subscription: Subscription) {
-        planId = subscription.planID
-        status = subscription.status.rawValue
-        periodMonths = subscription.period.months
-        periodStart = subscription.period.start.description
-        periodEnd = subscription.period.end.description
-        additional = Dictionary(uniqueKeysWithValues: subscription.resources.map { ($0.code, $0.additional) })
-    }
-
-    /// The same subscription as far as pricing goes (status may have moved, usage always does).
-    func matches(_ subscription: Subscription) -> Bool {
-        var now = PricedAgainst(subscription)
-        now.status = status
-        return now == self
-    }
-
-    var json: String { String(decoding: (try? ChangeRequest.encoder.encode(self)) ?? Data(), as: UTF8.self) }
-}
-
 /// The second half of the order engine (DOMAIN.md 7 and 9): a quote becomes an order, is paid and
 /// handed to provisioning. Each state change is one transaction, retried whole on deadlock.
 public struct OrderService: Sendable {
