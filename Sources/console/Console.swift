@@ -138,7 +138,7 @@ struct Doctor: AsyncParsableCommand {
         print("test mode:  \(configuration.testMode ? "on (the business clock can be set)" : "off")")
         try await withDatabase(configuration, logger: logger) { database in
             do {
-                let version = try await database.rows("SELECT VERSION() AS v")[0].decode(column: "v", as: String.self)
+                let version = try await ServerVersion.read(on: database)
                 print("server:     \(version)")
             } catch {
                 print("server:     unreachable: \(error)")
