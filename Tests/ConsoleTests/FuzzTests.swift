@@ -117,10 +117,12 @@ final class FuzzTests: XCTestCase {
             // then what the GET forms among them answer (an estimate, the new-service step), one level down.
             var forms: [String: PageForm] = [:]
             var links: [String: Set<String>] = [:]
-            func harvest(_ page: TestResponse, seenBy role: Int) {
+            func harvest(_ page: TestResponse, at uri: String, seenBy role: Int) {
                 let html = String(buffer: page.body)
                 for var form in PageForm.all(in: html) where form.action != "/signout" {
                     form.roles = [role]
+                    // A page may read the fields of its own GET form from its query (the change page does).
+                    if form.method == "get", page.status == .ok { links[String(uri.split(separator: "?")[0]), default: []].formUnion(form.fuzzedNames) }
                     forms["\(form.method) \(form.action)", default: form].merge(form)
                 }
                 for (path, names) in PageForm.links(in: html) { links[path, default: []].formUnion(names) }
@@ -131,14 +133,14 @@ final class FuzzTests: XCTestCase {
             for (index, (role, browser, _)) in browsers.enumerated() {
                 for route in routes where route.method == .get {
                     let uri = Self.fill(route.path, world)
-                    harvest(try await fuzzer.run(Fuzzer.summary(role, .get, uri, nil)) { try await browser.get(uri) }, seenBy: index)
+                    harvest(try await fuzzer.run(Fuzzer.summary(role, .get, uri, nil)) { try await browser.get(uri) }, at: uri, seenBy: index)
                 }
             }
             for form in forms.values where form.method == "get" {
                 for index in form.roles.sorted() {
                     let (role, browser, _) = browsers[index]
                     let uri = form.action + "?" + Fuzzer.query(form.fields)
-                    harvest(try await fuzzer.run(Fuzzer.summary(role, .get, uri, nil)) { try await browser.get(uri) }, seenBy: index)
+                    harvest(try await fuzzer.run(Fuzzer.summary(role, .get, uri, nil)) { try await browser.get(uri) }, at: uri, seenBy: index)
                 }
             }
             slowest.append((ContinuousClock.now - crawlStarted, "the crawl"))
