@@ -56,7 +56,7 @@ struct AccountsController: Sendable {
         }
         let canCreate = Policy.allows(actor, .manageAccountsBelow(parentKind: actor.accountKind))
         let newKind = kind ?? .customer
-        let restricted = try await RestrictionStore(database: services.database).restricted(page.items)
+        let restricted = try await RestrictionStore(database: services.database).restricted(page.items, seenBy: context.actor)
         return try services.render("accounts_index", IndexPage(
             chrome: Chrome(actor: actor, session: context.session, section: section),
             heading: heading, kind: kind?.rawValue ?? "", search: search,
@@ -108,7 +108,7 @@ struct AccountsController: Sendable {
         let section: Chrome.Section = actor.accountKind == .customer ? .users : (account.kind == .reseller ? .resellers : .customers)
         return try services.render("accounts_show", ShowPage(
             chrome: Chrome(actor: actor, session: context.session, section: section),
-            account: AccountRow(account, restriction: try await RestrictionStore(database: services.database).restricted([account])[account.id]),
+            account: AccountRow(account, restriction: try await RestrictionStore(database: services.database).restricted([account], seenBy: context.actor)[account.id]),
             lineage: lineage.dropLast().map { Crumb(name: $0.name, href: URLs.account($0.id).path) },
             contactName: account.contactName, contactEmail: account.contactEmail, contactPhone: account.contactPhone,
             address: account.address, users: users.map(UserRow.init), children: children.map { AccountRow($0) },

@@ -19,6 +19,9 @@ public struct Restriction: Sendable, Equatable {
     public var liftedBy: String?
 
     public var isActive: Bool { liftedAt == nil }
+
+    /// What those below the restricted account, and customers, read instead of the reason (DOMAIN.md 8).
+    public static let reasonWithheld = "Changes are restricted by your seller; ask them why"
 }
 
 /// A plan the restricting account keeps changeable under its restrictions.
@@ -97,7 +100,7 @@ public struct RestrictionStore: Sendable {
         let rows = try await (db ?? database).rows("\(Self.select) WHERE r.id = ? AND r.account_path LIKE ?\(forUpdate ? " FOR UPDATE" : "")",
                                                    [.int(id), .string(scope.pathPattern)])
         guard let row = rows.first else { throw StoreError.notFound("restriction \(id)") }
-        return try Self.restriction(row, seenFrom: try await Viewpoint.of(scope, on: db ?? database))
+        return try Self.restriction(row, seenBy: scope.actor, from: try await Viewpoint.of(scope, on: db ?? database))
     }
 
     /// Restrictions on accounts of the caller's subtree (its own account included), newest first.
@@ -109,7 +112,7 @@ public struct RestrictionStore: Sendable {
         binds.append(.int(Int64(page.limit + 1)))
         let viewer = try await Viewpoint.of(scope, on: database)
         let items = try await database.rows("\(Self.select) WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.id DESC LIMIT ?", binds)
-            .map { try Self.restriction($0, seenFrom: viewer) }
+            .map { try Self.restriction($0, seenBy: scope.actor, from: viewer) }
         return Page(fetched: items, limit: page.limit, id: \.id)
     }
 
@@ -120,8 +123,9 @@ public struct RestrictionStore: Sendable {
                                         [.string(path)]).map(Self.restriction)
     }
 
-    /// Of the given accounts, the ids of those an active restriction covers, with the first reason.
-    public func restricted(_ accounts: [Account]) async throws -> [Int64: String] {
+    /// Of the given accounts, the ids of those an active restriction covers, with the first reason
+    /// as `viewer` may read it (`Policy.seesRestrictionReason`; otherwise `Restriction.reasonWithheld`).
+    public func restricted(_ accounts: [Account], seenBy viewer: Actor) async throws -> [Int64: String] {
         guard !accounts.isEmpty else { return [:] }
         let conditions = Array(repeating: "? LIKE CONCAT(account_path, '%')", count: accounts.count).joined(separator: " OR ")
         let active = try await database.rows("SELECT account_path, reason FROM restrictions WHERE lifted_at IS NULL AND (\(conditions)) ORDER BY id",
@@ -129,7 +133,9 @@ public struct RestrictionStore: Sendable {
             .map { (path: try $0.decode(column: "account_path", as: String.self), reason: try $0.decode(column: "reason", as: String.self)) }
         var result: [Int64: String] = [:]
         for account in accounts {
-            if let hit = active.first(where: { account.path.hasPrefix($0.path) }) { result[account.id] = hit.reason }
+            if let hit = active.first(where: { account.path.hasPrefix($0.path) }) {
+                result[account.id] = Policy.seesRestrictionReason(viewer, restrictedPath: hit.path) ? hit.reason : Restriction.reasonWithheld
+            }
         }
         return result
     }
@@ -191,9 +197,13 @@ public struct RestrictionStore: Sendable {
 
     /// A restriction as a viewer sees it (white label, DOMAIN.md 1): imposed or lifted from above the
     /// viewer's account, it shows as the viewer's seller, by name, as every action from above does (`ShownActor`).
-    static func restriction(_ row: MariaDBRow, seenFrom viewer: Viewpoint) throws -> Restriction {
+    /// Its reason only to those `Policy.seesRestrictionReason` names (DOMAIN.md 8).
+    static func restriction(_ row: MariaDBRow, seenBy actor: Actor, from viewer: Viewpoint) throws -> Restriction {
         var restriction = try restriction(row)
+        if !Policy.seesRestrictionReason(actor, restrictedPath: restriction.accountPath) { restriction.reason = Restriction.reasonWithheld }
         guard !restriction.restrictingAccountPath.hasPrefix(viewer.accountPath) else { return restriction }
+        // The seller is the last account of the viewer's path above its own.
+        restriction.restrictingAccountID = viewer.accountPath.split(separator: "/").dropLast().last.flatMap { Int64($0) } ?? restriction.restrictingAccountID
         func shown(_ email: String) -> String {
             ShownActor.of(email: email, address: "", accountPath: restriction.restrictingAccountPath, seenFrom: viewer).name
         }

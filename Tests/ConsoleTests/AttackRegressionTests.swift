@@ -1,0 +1,90 @@
+import Console
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MariaDB
+import Storage
+import TestSupport
+import XCTest
+
+/// What an attack on a running console found (coord/attack-findings.md), each pinned by the rule it
+/// broke. White label (DOMAIN.md 1 and 8): a restriction's reason is shown to staff of the
+/// restricted account and above; below it, and to customers, only that the seller restricts
+/// changes, and whoever imposed it from above shows as the viewer's own seller.
+final class AttackRegressionTests: XCTestCase {
+    private static let providerReason = "Overdue net costs, case 7731"
+
+    /// The provider's admin restricts an account with `providerReason`; the restriction's id.
+    private static func restrict(_ accountID: Int64, by token: String, _ api: APIClient) async throws -> Int {
+        let made = try await api.call(.post, "/api/v1/restrictions", token: token, json: #"{"account_id":\#(accountID),"reason":"\#(providerReason)"}"#)
+        XCTAssertEqual(made.status, .created, made.text)
+        return try XCTUnwrap(made.json["id"] as? Int)
+    }
+
+    /// Provider restricts Reseller One; Customer One (its customer) and the staff of Reseller One A
+    /// (its sub-reseller) open the account pages: the badge is there, the provider's reason is not.
+    func testAnUpstreamRestrictionsReasonIsNotOnTheAccountPagesBelowIt() async throws {
+        try await withConsole { client, fixture, _ in
+            let api = APIClient(client: client)
+            let provider = try await api.token(fixture.users["p.admin"]!)
+            _ = try await Self.restrict(fixture.r1.id, by: provider, api)
+            let subReseller = try await api.call(.post, "/api/v1/accounts/\(fixture.r1a.id)/users", token: provider,
+                                                 json: #"{"email":"admin@r1a.test","password":"\#(TenancyFixture.password)","role":"admin"}"#)
+            XCTAssertEqual(subReseller.status, .created, subReseller.text)
+
+            let customer = Browser(client)
+            _ = try await customer.signIn(fixture.users["c1.admin"]!)
+            let own = try await customer.get("/accounts/\(fixture.c1.id)")
+            XCTAssertEqual(own.status, .ok)
+            XCTAssertTrue(own.text.contains(#"id="account-restricted""#), "the customer still sees that it is restricted")
+            XCTAssertFalse(own.text.contains(Self.providerReason), "the provider's reason, on the customer's own account page")
+            XCTAssertFalse(own.text.contains("Overdue"))
+
+            let edge = Browser(client)
+            _ = try await edge.signIn("admin@r1a.test")
+            for path in ["/accounts/\(fixture.r1a.id)", "/accounts?kind=reseller", "/accounts"] {
+                let page = try await edge.get(path)
+                XCTAssertEqual(page.status, .ok, path)
+                XCTAssertFalse(page.text.contains(Self.providerReason), "\(path): a sub-reseller is below the restricted reseller")
+            }
+
+            // The restricted reseller's staff and the provider do see it (DOMAIN.md 8).
+            let reseller = Browser(client)
+            _ = try await reseller.signIn(fixture.users["r1.admin"]!)
+            let seenByReseller = try await reseller.get("/accounts/\(fixture.c1.id)")
+            XCTAssertTrue(seenByReseller.text.contains(Self.providerReason), "staff of the restricted account read the reason")
+            let list = try await reseller.get("/accounts?kind=customer")
+            XCTAssertTrue(list.text.contains(#"title="\#(Self.providerReason)">restricted"#), list.text)
+        }
+    }
+
+    /// Provider restricts Customer One directly: through the API the customer reads that it is
+    /// restricted, by its seller (Reseller One), without the reason; Reseller One's staff read
+    /// the reason and the provider's name, and the provider its own admin's email.
+    func testARestrictedCustomerReadsItsRestrictionWithoutTheReasonAndAsItsSellers() async throws {
+        try await withConsole { client, fixture, _ in
+            let api = APIClient(client: client)
+            let provider = try await api.token(fixture.users["p.admin"]!)
+            let id = try await Self.restrict(fixture.c1.id, by: provider, api)
+
+            let customer = try await api.token(fixture.users["c1.admin"]!)
+            for path in ["/api/v1/restrictions", "/api/v1/restrictions/\(id)"] {
+                let answer = try await api.call(.get, path, token: customer)
+                XCTAssertEqual(answer.status, .ok, path)
+                XCTAssertFalse(answer.text.contains(Self.providerReason), "\(path): \(answer.text)")
+                XCTAssertFalse(answer.text.contains("\"Provider\"") || answer.text.contains("@p.test"), "\(path): \(answer.text)")
+            }
+            let shown = try await api.call(.get, "/api/v1/restrictions/\(id)", token: customer)
+            XCTAssertEqual(shown.json["restricted_by"] as? String, "Reseller One")
+            XCTAssertEqual(shown.json["created_by"] as? String, "Reseller One")
+            XCTAssertEqual(shown.json["restricted_by_account_id"] as? Int, Int(fixture.r1.id))
+            XCTAssertEqual(shown.json["active"] as? Bool, true)
+
+            let reseller = try await api.call(.get, "/api/v1/restrictions/\(id)", token: try await api.token(fixture.users["r1.admin"]!))
+            XCTAssertEqual(reseller.json["reason"] as? String, Self.providerReason)
+            XCTAssertEqual(reseller.json["restricted_by"] as? String, "Provider")
+            let own = try await api.call(.get, "/api/v1/restrictions/\(id)", token: provider)
+            XCTAssertEqual(own.json["created_by"] as? String, fixture.users["p.admin"])
+        }
+    }
+}
