@@ -7,14 +7,14 @@
 # the private MariaDB running (make test does both).
 #
 # Settings: SCHEMATHESIS_PORT (8099), SCHEMATHESIS_DATABASE (console_schemathesis),
-# SCHEMATHESIS_MAX_EXAMPLES (per operation, 40), SCHEMATHESIS_SEED (fixed, so runs repeat).
+# SCHEMATHESIS_MAX_EXAMPLES (per operation, 100), SCHEMATHESIS_SEED (fixed, so runs repeat).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 version=4.32.5
 port=${SCHEMATHESIS_PORT:-8099}
 database=${SCHEMATHESIS_DATABASE:-console_schemathesis}
-examples=${SCHEMATHESIS_MAX_EXAMPLES:-40}
+examples=${SCHEMATHESIS_MAX_EXAMPLES:-100}
 seed=${SCHEMATHESIS_SEED:-20261203}
 venv=.local/venv
 console=${CONSOLE_BIN:-.build/debug/console}
