@@ -6,13 +6,14 @@
 # lacks). Exits non-zero on any failure. Expects a built .build/debug/console (CONSOLE_BIN) and
 # the private MariaDB running (make test does both).
 #
-# Settings: SCHEMATHESIS_PORT (8099), SCHEMATHESIS_DATABASE (console_schemathesis),
+# Settings: SCHEMATHESIS_PORT (a free one), SCHEMATHESIS_DATABASE (console_schemathesis),
 # SCHEMATHESIS_MAX_EXAMPLES (per operation, 100), SCHEMATHESIS_SEED (fixed, so runs repeat).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 version=4.32.5
-port=${SCHEMATHESIS_PORT:-8099}
+# A port nothing listens on, unless one is given.
+port=${SCHEMATHESIS_PORT:-$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 database=${SCHEMATHESIS_DATABASE:-console_schemathesis}
 examples=${SCHEMATHESIS_MAX_EXAMPLES:-100}
 seed=${SCHEMATHESIS_SEED:-20261203}
