@@ -113,7 +113,7 @@ final class RestrictionsAndVendorTests: XCTestCase {
             XCTAssertEqual(code, "already_restricted")
         }
         let seen = try await restrictions.list(in: w.customer.scope).items
-        XCTAssertEqual(seen.map(\.reason), ["Card expired"], "the customer sees why it is restricted")
+        XCTAssertEqual(seen.map(\.reason), [Restriction.reasonWithheld], "the customer sees it is restricted, not the seller's internal reason (DOMAIN.md 8)")
     }
 
     /// vendor_refused at quote time, with the minimum that must remain in details.

@@ -102,7 +102,7 @@ struct ChangeSnapshotLoader: Sendable {
             let exceptions = try await store.exceptionPlans(of: restriction.restrictingAccountID, on: db)
             guard !plans.isSubset(of: exceptions) else { continue }
             guard viewer.map({ Policy.seesRestrictionReason($0, restrictedPath: restriction.accountPath) }) ?? true else {
-                return Refusal(.accountRestricted, "Changes to this account are restricted by your seller; please contact them.")
+                return Refusal(.accountRestricted, Restriction.reasonWithheld)
             }
             let whom = restriction.accountID == customer.id ? customer.name : "\(restriction.accountName), which \(customer.name) is under,"
             return Refusal(.accountRestricted, "\(whom) is restricted by \(restriction.restrictingAccountName): \(restriction.reason)",
