@@ -6,6 +6,7 @@ import MariaDB
 import NIOCore
 import Storage
 import TestSupport
+import Testing
 import XCTest
 
 /// Sign-in as an attacker tries it (issue 12, part 5): where `next` may lead, a throttle that
@@ -157,5 +158,16 @@ final class SignInHardeningTests: XCTestCase {
         }
         XCTAssertFalse(try secure(["HOST": "0.0.0.0", "SESSION_COOKIE_SECURE": "0"]), "still overridable, e.g. for plain http on a private network")
         XCTAssertTrue(try secure(["HOST": "127.0.0.1", "SESSION_COOKIE_SECURE": "1"]), "behind a TLS proxy on the same machine")
+    }
+}
+
+/// An unknown email is checked against a decoy hash at the configured bcrypt cost, so it takes as
+/// long as a wrong password (found by the fuzz suite: the decoy was fixed at cost 12).
+@Suite struct DecoyHashRules {
+    @Test(arguments: [UInt8(4), 10, 12, 15])
+    func theDecoyHasTheConfiguredCost(cost: UInt8) {
+        let decoy = Passwords(cost: cost).decoyHash
+        #expect(decoy.hasPrefix(cost < 10 ? "$2b$0\(cost)$" : "$2b$\(cost)$"))
+        #expect(decoy.count == 60, "a well-formed bcrypt hash")
     }
 }

@@ -84,7 +84,7 @@ extension ConsoleServices {
             if delay > .zero { try await Task.sleep(for: delay) }
         }
         let candidate = try await UserStore(database: database).signInCandidate(email: email)
-        let verified = try await passwords.verify(password, hash: candidate?.passwordHash ?? Passwords.decoyHash)
+        let verified = try await passwords.verify(password, hash: candidate?.passwordHash ?? passwords.decoyHash)
         guard verified, let candidate else { return .wrongCredentials }
         try await throttle.recordSuccess(email: email)
         return .signedIn(userID: candidate.userID)

@@ -17,6 +17,10 @@ public struct Passwords: Sendable {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 
-    /// Verified against when no user matches, so an unknown email costs the same time as a wrong password.
-    static let decoyHash = "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5x9Wq3pG0c1t3J9y0Qb8pM1r7c3Qy5W"
+    /// Verified against when no user matches, so an unknown email costs the same time as a wrong
+    /// password: a hash at the configured cost, whatever `BCRYPT_COST` says (no account enumeration by timing).
+    public var decoyHash: String {
+        let digits = cost < 10 ? "0\(cost)" : "\(cost)"
+        return "$2b$\(digits)$C6UzMDM.H6dfI/f/IKcEeO5x9Wq3pG0c1t3J9y0Qb8pM1r7c3Qy5W"
+    }
 }
