@@ -87,4 +87,29 @@ final class AttackRegressionTests: XCTestCase {
             XCTAssertEqual(own.json["created_by"] as? String, fixture.users["p.admin"])
         }
     }
+
+    /// Business time (DOMAIN.md 2): a rate recorded without a moment takes effect at the console
+    /// clock, which orders are priced by, not at the machine's time. Clock set to 2026-04-26: the
+    /// rate is effective from then, and a quote of that day can use it (API and page alike).
+    func testARateRecordedWithoutAMomentTakesEffectAtTheBusinessClock() async throws {
+        try await withConsole { client, fixture, _ in
+            let api = APIClient(client: client)
+            let provider = try await api.token(fixture.users["p.admin"]!)
+            let clock = try await api.call(.put, "/api/v1/clock", token: provider, json: #"{"now":"2026-04-26T00:00:00Z"}"#)
+            XCTAssertEqual(clock.status, .ok, clock.text)
+            let rate = try await api.call(.post, "/api/v1/currency-rates", token: provider, json: #"{"from":"USD","to":"EUR","rate":"0.5"}"#)
+            XCTAssertEqual(rate.status, .created, rate.text)
+            XCTAssertEqual(rate.json["effective_from"] as? String, "2026-04-26T00:00:00Z")
+            let inEffect = try await api.call(.get, "/api/v1/currency-rates?from=USD&to=EUR&at=2026-04-26T00:00:00Z", token: provider)
+            XCTAssertEqual(inEffect.json["rate"] as? String, "0.500000", inEffect.text)
+
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.users["p.admin"]!)
+            let typed = try await browser.post("/catalog/currency-rates", ["from": "EUR", "to": "USD", "rate": "2", "effective_from": ""])
+            XCTAssertEqual(typed.status, .seeOther, typed.text)
+            let reverse = try await api.call(.get, "/api/v1/currency-rates?from=EUR&to=USD&at=2026-04-26T00:00:00Z", token: provider)
+            XCTAssertEqual(reverse.json["rate"] as? String, "2.000000", reverse.text)
+            XCTAssertEqual(reverse.json["effective_from"] as? String, "2026-04-26T00:00:00Z")
+        }
+    }
 }

@@ -93,7 +93,8 @@ struct CatalogAPI: Sendable {
     @Sendable func createRate(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireCatalogAdmin(context)
         let body = try await APIJSON.decode(RateRequest.self, from: request, context: context)
-        var moment = Date()
+        // Without a moment, the business clock's now: orders pick their rate by it (DOMAIN.md 2).
+        var moment = try await services.clock.now()
         if let text = body.effectiveFrom {
             guard let parsed = Timestamps.parse(text), BusinessDate.accepts(instant: parsed) else {
                 throw APIError(status: .unprocessableContent, code: "effective_from", message: "effective_from must be an RFC 3339 timestamp such as 2026-04-26T00:00:00Z, from 2000 to 2199.")

@@ -80,8 +80,8 @@ struct CatalogController: Sendable {
     private func currenciesPage(_ form: FormData, errors: ValidationErrors?, context: SignedInContext, status: HTTPResponse.Status) async throws -> Response {
         let store = CurrencyStore(database: services.database)
         let rates = try await store.rates()
-        let now = Date()
-        // The newest rate not after now is the one in effect for its pair.
+        let now = try await services.clock.now()
+        // The newest rate not after the business clock's now is the one in effect for its pair.
         var seen = Set<String>()
         let rows = rates.map { rate -> RateRow in
             let pair = "\(rate.from) → \(rate.to)"
@@ -125,7 +125,8 @@ struct CatalogController: Sendable {
     @Sendable func createRate(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireProvider(context)
         let form = try await request.form(context)
-        var moment = Date()
+        // Without a moment, the business clock's now: orders pick their rate by it (DOMAIN.md 2).
+        var moment = try await services.clock.now()
         let typed = form.text("effective_from")
         if !typed.isEmpty {
             // `<input type="datetime-local">` sends `2026-04-26T00:00` (taken as UTC).
