@@ -112,4 +112,36 @@ final class AttackRegressionTests: XCTestCase {
             XCTAssertEqual(reverse.json["effective_from"] as? String, "2026-04-26T00:00:00Z")
         }
     }
+
+    /// Bounded input (issue 12): a timestamp names a moment that exists. Foundation's parser rolls
+    /// 2026-02-30 into March 2 and 25:00 into the next day; the API and the currencies page refuse
+    /// them with 422 naming the field, and the page also keeps rates within 2000–2199 as the API does.
+    func testImpossibleTimestampsAreRefusedNotRolledOver() async throws {
+        try await withConsole { client, fixture, _ in
+            let api = APIClient(client: client)
+            let provider = try await api.token(fixture.users["p.admin"]!)
+            for moment in ["2026-02-30T00:00:00Z", "2026-12-01T25:00:00Z", "2026-12-01T23:61:00Z", "2026-12-01T23:00:60Z", "2026-04-31T00:00:00+14:00"] {
+                let rate = try await api.call(.post, "/api/v1/currency-rates", token: provider,
+                                              json: #"{"from":"USD","to":"EUR","rate":"0.9","effective_from":"\#(moment)"}"#)
+                XCTAssertEqual(rate.status, .unprocessableContent, "\(moment): \(rate.text)")
+                XCTAssertEqual((rate.json["error"] as? [String: Any])?["code"] as? String, "effective_from", moment)
+                let clock = try await api.call(.put, "/api/v1/clock", token: provider, json: #"{"now":"\#(moment)"}"#)
+                XCTAssertEqual(clock.status, .unprocessableContent, "clock \(moment): \(clock.text)")
+            }
+            let offset = try await api.call(.post, "/api/v1/currency-rates", token: provider,
+                                            json: #"{"from":"USD","to":"EUR","rate":"0.9","effective_from":"2026-04-30T10:00:00.5+02:00"}"#)
+            XCTAssertEqual(offset.status, .created, offset.text)
+            XCTAssertEqual(offset.json["effective_from"] as? String, "2026-04-30T08:00:00Z")
+
+            let browser = Browser(client)
+            _ = try await browser.signIn(fixture.users["p.admin"]!)
+            for typed in ["2026-02-30T00:00", "0001-01-01T00:00", "9999-12-31T23:59"] {
+                let page = try await browser.post("/catalog/currency-rates", ["from": "EUR", "to": "USD", "rate": "1.1", "effective_from": typed])
+                XCTAssertEqual(page.status, .unprocessableContent, typed)
+                XCTAssertTrue(page.text.contains(#"value="\#(typed)""#), "\(typed) is kept")
+            }
+            let rates = try await api.call(.get, "/api/v1/currency-rates", token: provider).json["items"] as? [[String: Any]]
+            XCTAssertEqual(rates?.filter { $0["from"] as? String == "EUR" }.count, 0, "nothing recorded from the page")
+        }
+    }
 }

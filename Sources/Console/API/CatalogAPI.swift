@@ -314,7 +314,13 @@ struct MoneyInput: Codable {
 
 /// RFC 3339 timestamps of the API, with or without fractional seconds.
 enum Timestamps {
+    /// RFC 3339 (`2026-04-26T00:00:00Z`, optional fraction, `Z` or `±HH:MM`), naming a moment that
+    /// exists: Foundation alone rolls `2026-02-30` into March and `25:00` into the next day.
     static func parse(_ text: String) -> Date? {
+        guard let match = text.wholeMatch(of: /\d{4}-\d{2}-\d{2}[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))/),
+              BusinessDate(String(text.prefix(10))) != nil,
+              let hour = Int(match.1), hour <= 23, let minute = Int(match.2), minute <= 59, let second = Int(match.3), second <= 59,
+              (match.4.flatMap { Int($0) } ?? 0) <= 23, (match.5.flatMap { Int($0) } ?? 0) <= 59 else { return nil }
         if let date = try? Date(text, strategy: .iso8601) { return date }
         return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }

@@ -130,9 +130,9 @@ struct CatalogController: Sendable {
         let typed = form.text("effective_from")
         if !typed.isEmpty {
             // `<input type="datetime-local">` sends `2026-04-26T00:00` (taken as UTC).
-            guard let parsed = Timestamps.parse(typed.count == 16 ? typed + ":00Z" : typed) else {
+            guard let parsed = Timestamps.parse(typed.count == 16 ? typed + ":00Z" : typed), BusinessDate.accepts(instant: parsed) else {
                 var errors = ValidationErrors()
-                errors.add("effective_from", "Enter a date and time, e.g. 2026-04-26T00:00 (UTC).")
+                errors.add("effective_from", "Enter a date and time from 2000 to 2199, e.g. 2026-04-26T00:00 (UTC).")
                 return try await currenciesPage(form, errors: errors, context: context, status: .unprocessableContent)
             }
             moment = parsed
