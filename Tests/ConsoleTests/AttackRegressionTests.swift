@@ -144,4 +144,40 @@ final class AttackRegressionTests: XCTestCase {
             XCTAssertEqual(rates?.filter { $0["from"] as? String == "EUR" }.count, 0, "nothing recorded from the page")
         }
     }
+
+    /// The throttle (README, sign-in) slows and refuses repeated *failures*. Twelve people behind
+    /// one address (an office, the TLS proxy) signing in at once, each twice, with the right
+    /// password: every one gets a token. Passwords hashed at cost 10, so the checks overlap; before,
+    /// each attempt still being checked counted as a failure of the address, and from the tenth on
+    /// the right passwords were refused (429) for 15 minutes.
+    func testConcurrentRightPasswordsFromOneAddressAreNotCountedAsFailures() async throws {
+        try await withConsole { client, fixture, database in
+            let hash = try await Passwords(cost: 10).hash("one-address-password-1")
+            var emails: [String] = []
+            for index in 0..<12 {
+                let email = "office\(index)@c1.test"
+                _ = try await Bootstrap.user(on: database, account: fixture.c1, email: email, name: "", role: .operator, passwordHash: hash)
+                emails.append(email)
+            }
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for email in emails + emails {
+                    group.addTask {
+                        try await APIClient(client: client).call(.post, "/api/v1/tokens", json: #"{"email":"\#(email)","password":"one-address-password-1"}"#).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            XCTAssertEqual(statuses.filter { $0 == .created }.count, 24, "\(statuses)")
+            let left = try await database.rows("SELECT COUNT(*) AS n FROM signin_failures").first?.decode(column: "n", as: Int.self)
+            XCTAssertEqual(left, 0, "right passwords leave no failures behind")
+            // Wrong passwords still count against the address once checked: ten, for ten unknown
+            // emails, and the next attempt from there is refused, right password or not.
+            for index in 0..<10 {
+                let wrong = try await APIClient(client: client).call(.post, "/api/v1/tokens", json: #"{"email":"nobody\#(index)@x.test","password":"guess-\#(index)"}"#)
+                XCTAssertEqual(wrong.status, .unauthorized)
+            }
+            let refused = try await APIClient(client: client).call(.post, "/api/v1/tokens", json: #"{"email":"\#(emails[0])","password":"one-address-password-1"}"#)
+            XCTAssertEqual(refused.status, .tooManyRequests)
+        }
+    }
 }

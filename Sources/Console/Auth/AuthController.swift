@@ -77,15 +77,20 @@ extension ConsoleServices {
     func signIn(email: String, password: String, address: String) async throws -> SignInOutcome {
         let throttle = SignInThrottle(database: database)
         // Admitting records the attempt as a failure, in one step with the count it is judged by.
+        let attempt: Int64
         switch try await throttle.admit(email: email, address: address) {
         case .refused(let minutes):
             return .throttled(minutes: minutes)
-        case .proceed(let delay):
+        case .proceed(let delay, let admitted):
             if delay > .zero { try await Task.sleep(for: delay) }
+            attempt = admitted
         }
         let candidate = try await UserStore(database: database).signInCandidate(email: email)
         let verified = try await passwords.verify(password, hash: candidate?.passwordHash ?? passwords.decoyHash)
-        guard verified, let candidate else { return .wrongCredentials }
+        guard verified, let candidate else {
+            try await throttle.recordFailure(attempt, address: address)
+            return .wrongCredentials
+        }
         try await throttle.recordSuccess(email: email)
         return .signedIn(userID: candidate.userID)
     }

@@ -10,6 +10,11 @@ import MariaDB
 /// failures and, unless refused, records itself as a failure. The password is checked after that
 /// commit; only a success takes the failure back. Forty attempts at once are thus counted one
 /// after another, never all against an empty count.
+///
+/// An attempt still being checked counts against its email but not yet against its address: it
+/// is recorded with an empty address, which `recordFailure` fills in once the password proved
+/// wrong. Otherwise ten people signing in at once behind one address (an office, the TLS proxy)
+/// would refuse the right passwords of everyone after them for the whole window.
 public struct SignInThrottle: Sendable {
     let database: MariaDBDatabase
     public var window: Duration = .seconds(15 * 60)
@@ -22,13 +27,14 @@ public struct SignInThrottle: Sendable {
     public init(database: MariaDBDatabase) { self.database = database }
 
     public enum Verdict: Equatable, Sendable {
-        case proceed(delay: Duration)
+        /// Check the password after `delay`; `attempt` is the failure recorded for it.
+        case proceed(delay: Duration, attempt: Int64)
         case refused(retryAfterMinutes: Int)
     }
 
     /// Counts the failures before this attempt and, unless they refuse it, records the attempt as
-    /// a failure, atomically. The caller checks the password after `delay`, and calls
-    /// `recordSuccess` if it was right.
+    /// a failure of the email, atomically. The caller checks the password after `delay`, and calls
+    /// `recordSuccess` if it was right, `recordFailure` if not.
     public func admit(email: String, address: String) async throws -> Verdict {
         let seconds = Int64(window.components.seconds)
         let email = normalized(email)
@@ -49,10 +55,16 @@ public struct SignInThrottle: Sendable {
                 [.string(email), .int(seconds), .string(address), .int(seconds)])
             let failures = max(try rows[0].decode(column: "by_email", as: Int.self), try rows[0].decode(column: "by_address", as: Int.self))
             if failures >= refuseAfter { return .refused(retryAfterMinutes: Int(seconds / 60)) }
-            try await tx.query("INSERT INTO signin_failures (email, address, failed_at) VALUES (?, ?, UTC_TIMESTAMP(6))",
-                               [.string(email), .string(address)])
-            return failures >= slowAfter ? .proceed(delay: delayStep * (failures - slowAfter + 1)) : .proceed(delay: .zero)
+            // No address until the password proved wrong (see the type's comment).
+            let attempt = Int64(try await tx.query("INSERT INTO signin_failures (email, address, failed_at) VALUES (?, '', UTC_TIMESTAMP(6))",
+                                                   [.string(email)]).lastInsertID)
+            return .proceed(delay: failures >= slowAfter ? delayStep * (failures - slowAfter + 1) : .zero, attempt: attempt)
         }
+    }
+
+    /// The password was wrong: the attempt counts against its address too from now on.
+    public func recordFailure(_ attempt: Int64, address: String) async throws {
+        try await database.query("UPDATE signin_failures SET address = ? WHERE id = ?", [.string(String(address.prefix(64))), .int(attempt)])
     }
 
     /// The password was right: the email's failures, this attempt's included, are forgotten.
