@@ -108,6 +108,12 @@ import Testing
         let evaluation = ChangeRules.evaluate(.plan(planID: 1, periodMonths: 12), snapshot)
         #expect(evaluation.lines.map(\.kind) == [.periodFee, .recurringFee])
         #expect(evaluation.lines.map(\.amount) == [1000, 250])
+        // With changes of the period not yet invoiced, the switch credits the rest of the period as it stands
+        // (−10.00, −2.50): the period is invoiced as it began, with those changes.
+        snapshot.unbilledPeriodChanges = true
+        let afterChanges = ChangeRules.evaluate(.plan(planID: 1, periodMonths: 12), snapshot)
+        #expect(afterChanges.lines.filter { $0.amount != 0 }.map(\.amount) == [-1000, -250])
+        #expect(afterChanges.lines.allSatisfy { [.planCredit, .resourceCredit].contains($0.kind) })
     }
 
     @Test func aSwitchBetweenTaxModesTaxesEachLineByItsOwnPlan() {

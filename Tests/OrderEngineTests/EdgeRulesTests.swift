@@ -98,6 +98,31 @@ final class EdgeRulesTests: XCTestCase {
         XCTAssertEqual(totals, [1800, 38400], "the yearly period at Silver's yearly prices, once")
     }
 
+    /// The same switch after a change in the period (found by attacking a running console, A10): +2 GB
+    /// on 04-26 (2 × 2.50 × 15/30 = 2.50, setup 2.00), then monthly → yearly that day. The old period is
+    /// invoiced as it began (20 + 5 + 5 = 30.00) with the change (4.50) and the switch's credit for the
+    /// rest of it as it stands (−10.00 − 5.00 − 2.50): 17.00 + tax 3.40 = 20.40, what 15 days at the old
+    /// quantities and a setup cost; the year then bills 200 + 4 × 2.50 × 12 + 60 = 380.00 + 76.00.
+    func testAPostpaidSwitchAfterAChangeInvoicesThePeriodAsItBeganWithItsChanges() async throws {
+        let w = try await EngineWorld.make(billing: .postpaid)
+        let silver = w.plans["Silver"]!.id
+        let added = try await w.ram(4)
+        XCTAssertEqual(added.lines.map(\.amount), [250, 200])
+        try await w.provisionAll()
+        let order = try await w.orders.submit(subscription: w.subscription.id, change: .plan(planID: silver, periodMonths: 12), promoCode: nil,
+                                              idempotencyKey: nil, in: w.customer.scope).order
+        XCTAssertEqual(order.lines.map(\.amount), [-1000, -500, -250])
+        try await w.provisionAll()
+        let first = try await w.database.rows("SELECT total FROM invoices ORDER BY id").map { try $0.decode(column: "total", as: Int64.self) }
+        XCTAssertEqual(first, [2040], "the old period, once")
+        let unbilled = try await w.count("SELECT COUNT(*) AS n FROM orders WHERE billing_type = 'postpaid' AND billed_invoice_id IS NULL")
+        XCTAssertEqual(unbilled, 0, "the change and the switch are on it")
+        try await w.clock.set(Timestamps.date("2027-04-26T06:00:00Z"), by: w.provider)
+        _ = try await BillingRun(database: w.database, clock: w.clock, logger: TestDatabase.logger("billing")).run()
+        let totals = try await w.database.rows("SELECT total FROM invoices ORDER BY id").map { try $0.decode(column: "total", as: Int64.self) }
+        XCTAssertEqual(totals, [2040, 45600])
+    }
+
     /// DOMAIN.md 3: a resource added to a fixed-price plan after the subscription was ordered is
     /// charged at the prices of the moment it was added, not the order-time prices (none) or today's.
     func testAResourceAddedToAFixedPricePlanLaterIsPricedAtItsMoment() async throws {

@@ -41,7 +41,11 @@ extension ChangeRules {
         let oldFee = snapshot.prices.periodFees[subscription.period.months] ?? zero
         let old = subscription.holdings.map { ChangePricing.Held(code: $0.code, additional: $0.additional, monthly: resourcePrice($0, in: snapshot.prices, currency: plan.currency).monthly) }
         if plan.billingType == .postpaid && months != subscription.period.months {
-            return ChangePricing.usedPart(fee: oldFee, held: old, period: subscription.period, on: day)
+            guard snapshot.unbilledPeriodChanges else { return ChangePricing.usedPart(fee: oldFee, held: old, period: subscription.period, on: day) }
+            // Changes made in the period are on their own orders: the period is invoiced as it began with
+            // them, so the switch gives back the rest of the period as it stands now.
+            return ChangePricing.planSwitch(oldFee: oldFee, newFee: zero, old: old, new: [], period: subscription.period, newMonths: months, on: day)
+                .filter { [.planCredit, .resourceCredit].contains($0.kind) }
         }
         let new = subscription.holdings.compactMap { held -> ChangePricing.Held? in
             guard target.rate(of: held.resourceID) != nil else { return nil }

@@ -146,6 +146,9 @@ public struct ChangeSnapshot: Sendable {
     /// The rate to the invoice currency is missing (DOMAIN.md 2).
     public var rateMissing: Refusal?
     public var today: BusinessDate
+    /// A postpaid period holds changes not invoiced yet: a switch that ends it credits what is left
+    /// of it, and the period is invoiced as it began with those changes (DOMAIN.md 6, postpaid).
+    public var unbilledPeriodChanges = false
 
     public init(subscription: SubscriptionFacts, plan: PlanFacts, prices: PriceSchedule, target: PlanFacts? = nil, targetOffered: Bool = false,
                 targetPrices: PriceSchedule? = nil, pairs: [PairFact] = [], restriction: Refusal? = nil, vendor: [VendorFact] = [],

@@ -99,7 +99,7 @@ public struct BillingRun: Sendable {
             if subscription.status == .cancelled || subscription.cancelAtPeriodEnd {
                 guard ended else { return nil }
                 if invoicedUntil < period.end, subscription.status != .trial {
-                    try await issuePostpaidInvoice(subscription, plan: plan, customer: customer, today: today, now: now, on: tx)
+                    try await Self.issuePostpaidInvoice(subscription, plan: plan, customer: customer, today: today, now: now, on: tx)
                     result.invoices += 1
                 }
                 try await SubscriptionStore.setPaidUntil(id, to: nil, on: tx)
@@ -114,7 +114,7 @@ public struct BillingRun: Sendable {
                 try await ChangeApplier.rollOver(subscription, to: next, status: .active, on: tx)
                 result.trialsEnded += 1
             } else {
-                try await issuePostpaidInvoice(subscription, plan: plan, customer: customer, today: today, now: now, on: tx)
+                try await Self.issuePostpaidInvoice(subscription, plan: plan, customer: customer, today: today, now: now, on: tx)
                 try await ChangeApplier.rollOver(subscription, to: next, status: nil, on: tx)
                 result.invoices += 1
             }
@@ -213,7 +213,9 @@ public struct BillingRun: Sendable {
 
     /// The postpaid invoice of the current period: the period itself, and every completed postpaid
     /// order of the subscription not yet billed. One per period (`period_key`).
-    func issuePostpaidInvoice(_ subscription: Subscription, plan: Plan, customer: Account, today: BusinessDate, now: Date, on tx: MariaDBDatabase) async throws {
+    /// `endsEarly`: a switch to a new period ends this one before its end (the subscription's period moves on elsewhere).
+    static func issuePostpaidInvoice(_ subscription: Subscription, plan: Plan, customer: Account, today: BusinessDate, now: Date, endsEarly: Bool = false,
+                                     on tx: MariaDBDatabase) async throws {
         let period = subscription.period
         let key = "postpaid:\(subscription.id):\(period.start)"
         guard try await !InvoiceStore.isIssued(periodKey: key, on: tx) else { return }
@@ -251,9 +253,9 @@ public struct BillingRun: Sendable {
         let subtotal = invoiceLines.map(\.amount).reduce(0, +)
         let discount = invoiceLines.map(\.discount).reduce(0, +)
         // Tax last, on the whole invoice after discount, rounded once (DOMAIN.md 6).
-        let taxable = Rational(Int128(subtotal - discount))
-        let tax = (plan.pricesIncludeTaxes ? taxable * terms.taxRate / (Rational(1) + terms.taxRate) : taxable * terms.taxRate).roundedHalfAwayFromZero()
-        let total = subtotal - discount + (plan.pricesIncludeTaxes ? 0 : tax)
+        let (tax, added) = Pricing.tax(invoiceLines.map(\.amount), invoiceLines.map(\.discount),
+                                       included: invoiceLines.map { _ in plan.pricesIncludeTaxes }, rate: terms.taxRate)
+        let total = subtotal - discount + added
         let invoiceID = try await InvoiceStore.issue(InvoiceDraft(
             sellerID: customer.parentID!, customer: customer, orderID: nil, subscriptionID: subscription.id, periodKey: key, currency: charged.currency,
             subtotal: subtotal, discount: discount, tax: tax, total: total, taxRate: customer.taxRate, pricesIncludeTaxes: plan.pricesIncludeTaxes,
@@ -265,7 +267,7 @@ public struct BillingRun: Sendable {
             try await CreditLedger.post(Money(minorUnits: -total, currency: charged.currency), to: customer,
                                         reason: "Postpaid period \(period.start) → \(period.end): credit balance", invoiceID: invoiceID, actor: nil, on: tx)
         }
-        try await SubscriptionStore.setPaidUntil(subscription.id, to: period.end, on: tx)
+        if !endsEarly { try await SubscriptionStore.setPaidUntil(subscription.id, to: period.end, on: tx) }
     }
 
     /// Lines of a period as its invoice charges them: the customer's tax and currency at `now`, no

@@ -78,7 +78,8 @@ public struct OrderService: Sendable {
         let needsPayment = plan.billingType != .postpaid && charged.total > 0
         // A postpaid switch to a new period ends the old one: its used part is invoiced now (DOMAIN.md 6).
         var closesPostpaidPeriod = false
-        if plan.billingType == .postpaid, case .plan(_, let months) = change, months != subscription.period.months, charged.total > 0 { closesPostpaidPeriod = true }
+        if plan.billingType == .postpaid, case .plan(_, let months) = change, months != subscription.period.months, charged.total > 0,
+           !priced.loaded.snapshot.unbilledPeriodChanges { closesPostpaidPeriod = true }
         let status: OrderStatus = needsPayment ? .awaitingPayment : .provisioning
         // DOMAIN.md 7: commitment and CSP change orders expire at the nearest of the period end or 7 days.
         var expiresAt: Date?

@@ -129,7 +129,8 @@ public struct Provisioner: Sendable {
     /// The result, the subscription change and any credit, in one transaction that only goes ahead
     /// while the claim is still this worker's.
     private func finish(_ claimed: Order, token: String, _ result: ProvisioningResult) async throws -> Bool {
-        let today = try await clock.today()  // read before the transaction: inside it, every query goes through its connection
+        let now = try await clock.now()  // read before the transaction: inside it, every query goes through its connection
+        let today = BusinessDate(instant: now)
         return try await database.withTransaction { tx in
             // Lock order: subscription, then order, then customer (as submit and payment do).
             var subscription: Subscription?
@@ -166,6 +167,13 @@ public struct Provisioner: Sendable {
                 }
                 guard try await OrderStore.move(claimed.id, from: .provisioning, to: .completed, claimToken: token, on: tx) else {
                     throw StoreError.conflict(code: "order_moved", message: "Order #\(claimed.id) left provisioning while it completed.")
+                }
+                // A postpaid switch to a new period whose old period holds unbilled changes: that period is
+                // invoiced now, as it began, with its changes and this switch's credit (DOMAIN.md 6).
+                if let subscription, claimed.kind == .planSwitch, claimed.billingType == BillingType.postpaid.rawValue, claimed.billedInvoiceID == nil,
+                   case .plan(_, let months)? = try? ChangeRequest.parse(json: claimed.changeRequest), months != subscription.period.months {
+                    let plan = try await PlanStore(database: tx).planForWorker(subscription.planID)
+                    try await BillingRun.issuePostpaidInvoice(subscription, plan: plan, customer: customer, today: today, now: now, endsEarly: true, on: tx)
                 }
             case .failed(let reason):
                 // Whatever was paid for it comes back as credit.

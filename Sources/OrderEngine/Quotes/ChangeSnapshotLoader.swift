@@ -44,6 +44,9 @@ struct ChangeSnapshotLoader: Sendable {
                 snapshot.targetPrices = try await plans.prices(of: found, seller: sellerID, at: now, on: db)
             }
             snapshot.target = target?.facts
+            if plan.billingType == .postpaid, case .plan(_, let months) = change, months != subscription.period.months {
+                snapshot.unbilledPeriodChanges = try await OrderStore.firstUnbilledPostpaidChange(of: subscription.id, since: subscription.period.start, on: db) != nil
+            }
         }
         if case .resourceSwitch = change { snapshot.pairs = try await pairs(of: plan, now: now) }
         snapshot.restriction = try await Self.restriction(of: customer, plans: Set([plan.id] + (target.map { [$0.id] } ?? [])), viewer: scope.actor, on: db)

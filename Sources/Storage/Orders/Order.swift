@@ -65,6 +65,8 @@ public struct Order: Sendable, Equatable {
     /// In the invoice currency: what is charged.
     public var totals: Totals
     public var invoiceID: Int64?
+    /// The invoice a postpaid order was billed on, once it is.
+    public var billedInvoiceID: Int64?
     public var expiresAt: Date?
     public var failureReason: String?
     public var attempts: Int
@@ -226,7 +228,8 @@ public struct OrderStore: Sendable {
                                   tax: try row.decode(column: "plan_tax", as: Int64.self), total: try row.decode(column: "plan_total", as: Int64.self)),
                 totals: .init(subtotal: try row.decode(column: "subtotal", as: Int64.self), discount: try row.decode(column: "discount", as: Int64.self),
                               tax: try row.decode(column: "tax", as: Int64.self), total: try row.decode(column: "total", as: Int64.self)),
-                invoiceID: try row.decode(column: "invoice_id", as: Int64?.self), expiresAt: try row.decode(column: "expires_at", as: Date?.self),
+                invoiceID: try row.decode(column: "invoice_id", as: Int64?.self),
+                billedInvoiceID: try row.decode(column: "billed_invoice_id", as: Int64?.self), expiresAt: try row.decode(column: "expires_at", as: Date?.self),
                 failureReason: try row.decode(column: "failure_reason", as: String?.self), attempts: try row.decode(column: "attempts", as: Int.self),
                 createdAt: try row.decode(column: "created_at", as: Date.self), createdBy: try row.decode(column: "created_by", as: Int64?.self),
                 paidAt: try row.decode(column: "paid_at", as: Date?.self), completedAt: try row.decode(column: "completed_at", as: Date?.self),
