@@ -40,13 +40,17 @@ struct RequestErrorMiddleware: RouterMiddleware {
         return text
     }
 
-    /// A client error nobody turned into an answer: the router's 404 for an unknown API path gets
-    /// the contract's envelope; the rest answer as Hummingbird would.
+    /// A client error nobody turned into an answer (the router's 404, a path that doesn't decode):
+    /// the contract's envelope under /api/, the error page elsewhere, never an empty body.
     private func answer(_ error: any HTTPResponseError, _ request: Request, _ context: AppContext) throws -> Response {
-        guard request.uri.path.hasPrefix("/api/") else { return try error.response(from: request, context: context) }
-        let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
+        guard error.status.code >= 400 else { return try error.response(from: request, context: context) }
         let message = (error as? HTTPError)?.body ?? (error.status == .notFound ? "There is nothing at this address." : error.status.reasonPhrase)
-        return ErrorBody.json(status: error.status, code: code, message: message, requestID: nil, headers: (error as? HTTPError)?.headers ?? [:])
+        let headers = (error as? HTTPError)?.headers ?? [:]
+        guard request.uri.path.hasPrefix("/api/") else {
+            return ErrorBody.page(services, status: error.status, title: error.status.reasonPhrase, message: message, headers: headers)
+        }
+        let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
+        return ErrorBody.json(status: error.status, code: code, message: message, requestID: nil, headers: headers)
     }
 
     private func failure(_ error: any Error, _ request: Request, _ context: AppContext, id: String) -> Response {

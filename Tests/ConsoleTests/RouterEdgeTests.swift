@@ -44,6 +44,19 @@ final class RouterEdgeTests: XCTestCase {
         }
     }
 
+    /// A client error that no page handles (a path that doesn't decode, or names a parent directory)
+    /// still answers with the error page, never an empty body (found by attack, A12).
+    func testAPathThatDoesNotDecodeAnswersWithABody() async throws {
+        try await withConsole { client, _, _ in
+            for uri in ["/%2e%2e/x", "/assets/..%2fPackage.swift"] {
+                let answer = try await client.execute(uri: uri, method: .get)
+                XCTAssertTrue((400..<500).contains(answer.status.code), "\(uri): \(answer.status)")
+                XCTAssertFalse(answer.text.isEmpty, "\(uri) answers with a body")
+                XCTAssertFalse(answer.text.contains("Package"), "and never the file")
+            }
+        }
+    }
+
     func testEveryAnswerCarriesARequestIDTheCallersWhenItIsSane() async throws {
         try await withConsole { client, _, _ in
             let given = try await client.execute(uri: "/healthz", method: .get, headers: [RouterEdgeTests.requestID: "lb-7f3a.2_x"])
