@@ -93,7 +93,7 @@ def test_customer_upgrade_by_card_downgrade_to_credit_and_staff_plan_switch_by_b
     sign_in(browser, base, "admin@northwind.test")
     browser.get(page)
     browser.find_element(By.ID, "subscription-change").click()
-    browser.find_element(By.CSS_SELECTOR, "#plan_id option:nth-child(2)").click()
+    browser.find_element(By.XPATH, "//select[@id='plan_id']/option[normalize-space(.)='Cloud VPS L']").click()
     click(browser, browser.find_element(By.ID, "change-continue"))
     wait_for_url(browser, "plan_id=")
     browser.save_screenshot(str(SCREENSHOTS / "switch-estimate.png"))

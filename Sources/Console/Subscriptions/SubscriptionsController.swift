@@ -324,7 +324,7 @@ struct SubscriptionsController: Sendable {
             }
         }
         // The plan itself (another period only) and the switch targets the customer's seller sells.
-        let targets = [plan] + (try await plans.switchTargets(of: plan, soldBy: subscription.sellerID ?? 0))
+        let targets = (try await plans.switchTargets(of: plan, soldBy: subscription.sellerID ?? 0)) + [plan]
         let names = try await ResourceStore(database: services.database).all()
         return try services.render("subscription_change", ChangePage(
             chrome: chrome(context), id: subscription.id, plan: plan.name, action: URLs.subscriptionEstimate(subscription.id).path,
