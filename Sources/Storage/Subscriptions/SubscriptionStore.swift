@@ -44,10 +44,9 @@ public struct SubscriptionStore: Sendable {
         if let status = filter.status { conditions.append("status = ?"); binds.append(.string(status.rawValue)) }
         if let cursor = page.cursor { conditions.append("id < ?"); binds.append(.int(cursor)) }
         binds.append(.int(Int64(page.limit + 1)))
-        var items: [Subscription] = []
-        for row in try await database.rows("SELECT * FROM subscriptions WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?", binds) {
-            items.append(try await hydrate(row, on: database))
-        }
+        // Rows, then all their lines in one query: a page costs the same statements at 5 rows as at 50.
+        var items = try await hydrate(try await database.rows("SELECT * FROM subscriptions WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?", binds),
+                                      on: database)
         var next: Int64?
         if items.count > page.limit {
             items.removeLast()
@@ -57,16 +56,28 @@ public struct SubscriptionStore: Sendable {
     }
 
     private func hydrate(_ row: MariaDBRow, on db: MariaDBDatabase) async throws -> Subscription {
-        let id = try row.decode(column: "id", as: Int64.self)
-        let lines = try await db.rows(
+        try await hydrate([row], on: db)[0]
+    }
+
+    /// Subscriptions with their resource lines: one query for the lines of the whole batch.
+    private func hydrate(_ rows: [MariaDBRow], on db: MariaDBDatabase) async throws -> [Subscription] {
+        guard !rows.isEmpty else { return [] }
+        let ids = try rows.map { try $0.decode(column: "id", as: Int64.self) }
+        var lines: [Int64: [Subscription.Line]] = [:]
+        for line in try await db.rows(
             """
-            SELECT sr.resource_id, r.code, sr.included, sr.additional, sr.usage_units FROM subscription_resources sr
-            JOIN resources r ON r.id = sr.resource_id WHERE sr.subscription_id = ? ORDER BY r.code
-            """, [.int(id)]).map {
-                Subscription.Line(resourceID: try $0.decode(column: "resource_id", as: Int64.self), code: try $0.decode(column: "code", as: String.self),
-                                  included: try $0.decode(column: "included", as: Int64.self), additional: try $0.decode(column: "additional", as: Int64.self),
-                                  usage: try $0.decode(column: "usage_units", as: Int64.self))
-            }
+            SELECT sr.subscription_id, sr.resource_id, r.code, sr.included, sr.additional, sr.usage_units FROM subscription_resources sr
+            JOIN resources r ON r.id = sr.resource_id WHERE sr.subscription_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", "))) ORDER BY r.code
+            """, ids.map { .int($0) }) {
+            lines[try line.decode(column: "subscription_id", as: Int64.self), default: []].append(
+                Subscription.Line(resourceID: try line.decode(column: "resource_id", as: Int64.self), code: try line.decode(column: "code", as: String.self),
+                                  included: try line.decode(column: "included", as: Int64.self), additional: try line.decode(column: "additional", as: Int64.self),
+                                  usage: try line.decode(column: "usage_units", as: Int64.self)))
+        }
+        return try zip(rows, ids).map { row, id in try Self.subscription(row, id: id, lines: lines[id] ?? []) }
+    }
+
+    private static func subscription(_ row: MariaDBRow, id: Int64, lines: [Subscription.Line]) throws -> Subscription {
         func date(_ column: String) throws -> BusinessDate {
             let text = try row.decode(column: column, as: String.self)
             guard let date = BusinessDate(text) else { throw StoreError.invalid(field: column, message: "stored date \(text) is not a date") }
