@@ -42,6 +42,7 @@ final class ListStatementCountTests: XCTestCase {
             let atFive = try await cost("/api/v1/subscriptions?limit=50", token: w.customer)
             try await importSubscriptions(45)
             let atFifty = try await cost("/api/v1/subscriptions?limit=50", token: w.customer)
+            print("STATEMENTS GET /api/v1/subscriptions?limit=50 as a customer: \(atFive) at 5 rows, \(atFifty) at 50 rows")
             XCTAssertEqual(atFive, atFifty, "5 rows: \(atFive) statements, 50 rows: \(atFifty)")
             let listed = try await w.api.call(.get, "/api/v1/subscriptions?limit=50", token: w.customer).json["items"] as? [[String: Any]]
             XCTAssertEqual(listed?.count, 50)
