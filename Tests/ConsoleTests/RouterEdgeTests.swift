@@ -150,8 +150,8 @@ final class CapturedLogs: LogHandler, @unchecked Sendable {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        let all = metadata.merging(extra ?? [:]) { $1 }
-        lock.withLock { kept.append(Entry(message: message.description, metadata: all.mapValues(\.description))) }
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        lock.withLock { kept.append(Entry(message: event.message.description, metadata: all.mapValues(\.description))) }
     }
 }

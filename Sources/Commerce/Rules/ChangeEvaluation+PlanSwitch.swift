@@ -19,7 +19,7 @@ extension ChangeRules {
         }
         for held in subscription.holdings {
             guard let rate = target.rate(of: held.resourceID) else { continue }
-            let moved = Holding(resourceID: held.resourceID, code: held.code, included: rate.included, additional: held.additional, usage: held.usage)
+            let moved = held.moved(to: rate)
             if let refusal = limits(held.code, total: moved.total, rate: rate, on: target.name) { priced.refusals.append(refusal) }
         }
         for reduction in reductions(of: .plan(planID: targetID, periodMonths: months), snapshot) {

@@ -120,7 +120,7 @@ public enum ChangeRules {
                 guard held.total != -1 else { return nil }
                 let rate = target.rate(of: held.resourceID)
                 if rate?.included == -1 { return nil }
-                let newTotal = rate.map { Holding(resourceID: held.resourceID, code: held.code, included: $0.included, additional: held.additional, usage: 0).total } ?? 0
+                let newTotal = rate.map { held.moved(to: $0).total } ?? 0
                 return newTotal < held.total ? Reduction(resourceCode: held.code, currentTotal: held.total, newTotal: newTotal) : nil
             }
         case .sales, .renewal, .cancellation:

@@ -23,6 +23,11 @@ public struct Holding: Sendable, Hashable {
     /// included + additional; −1 when included is unlimited.
     public var total: Int64 { total(additional: additional) }
 
+    /// The same units under another plan's rate: its included units, the additional ones kept.
+    public func moved(to rate: ResourceRate) -> Holding {
+        Holding(resourceID: resourceID, code: code, included: rate.included, additional: additional, usage: usage)
+    }
+
     /// The total with other additional units; saturates instead of trapping (a saturated total is out of every limit).
     public func total(additional other: Int64) -> Int64 {
         guard included != -1 else { return -1 }

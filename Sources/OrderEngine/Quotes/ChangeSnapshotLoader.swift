@@ -149,7 +149,7 @@ extension Subscription {
     /// What the rules need of it.
     var facts: SubscriptionFacts {
         SubscriptionFacts(status: status, period: period, paidUntil: paidUntil,
-                          holdings: resources.map { Holding(resourceID: $0.resourceID, code: $0.code, included: $0.included, additional: $0.additional, usage: $0.usage) },
+                          holdings: resources.map(\.holding),
                           individualPrices: individualPrices)
     }
 }

@@ -5,15 +5,16 @@ import Storage
 
 /// A quote: the priced lines and every refusal that applies, all at once.
 public struct PricedChange: Sendable {
-    public var subscription: Subscription
-    public var plan: Plan
     public var quote: Quote
     public var refusals: [Refusal]
-    public var today: BusinessDate
-    /// The rate the quote converted at (stored on the order with the rate, DOMAIN.md 2).
-    public var rateID: Int64?
     /// What the quote was decided on: upstream levels are priced from it again.
     public var loaded: LoadedChange
+
+    public var subscription: Subscription { loaded.subscription }
+    public var plan: Plan { loaded.plan }
+    public var today: BusinessDate { loaded.snapshot.today }
+    /// The rate the quote converted at (stored on the order with the rate, DOMAIN.md 2).
+    public var rateID: Int64? { loaded.terms.rateID }
 }
 
 /// The first half of the order engine: loads what a change is decided on, once, and lets the rules
@@ -45,8 +46,7 @@ public struct QuoteService: Sendable {
             throw StoreError.invalid(field: "amount", message: "This change would cost more than any invoice can carry: check the quantities.")
         }
         let quote = Pricing.quote(evaluation.lines, terms: loaded.terms.with(promo: evaluation.promo))
-        return PricedChange(subscription: loaded.subscription, plan: loaded.plan, quote: quote, refusals: evaluation.refusals,
-                            today: loaded.snapshot.today, rateID: loaded.terms.rateID, loaded: loaded)
+        return PricedChange(quote: quote, refusals: evaluation.refusals, loaded: loaded)
     }
 
     /// What the change costs a seller at its own prices (a reseller's net cost is its parent's

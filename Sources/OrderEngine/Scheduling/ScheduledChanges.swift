@@ -26,7 +26,7 @@ extension OrderService {
                 guard additional.magnitude <= ChangeRules.maxUnits else {
                     errors.add("resources.\(code).additional", "\(additional) units is beyond what any plan sells."); continue
                 }
-                let total = Holding(resourceID: line.resourceID, code: code, included: line.included, additional: additional, usage: line.usage).total
+                let total = line.holding.total(additional: additional)
                 for refusal in [ChangeRules.limits(code, total: total, rate: rate), ChangeRules.usage(code, newTotal: total, usage: line.usage)].compactMap({ $0 }) {
                     errors.add("resources.\(code).additional", refusal.message)
                 }
