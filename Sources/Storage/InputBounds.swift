@@ -7,7 +7,7 @@ extension ValidationErrors {
     /// `Commerce/Bounds.swift` while every field's problem is still collected.
     public mutating func check<T>(_ field: String, _ parse: () throws -> T) -> T? {
         do { return try parse() } catch {
-            add(field, (error as? any CustomStringConvertible)?.description ?? "Invalid.")
+            add(field, String(describing: error))
             return nil
         }
     }
