@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.support.ui import WebDriverWait
 from selenium.webdriver.chrome.service import Service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,3 +75,17 @@ def browser():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()
+
+
+def click(browser, element):
+    """Scrolls the element to the middle of the window first (at once: Bootstrap scrolls smoothly), since long tables push it off screen.
+    A link or a submit button loads a new page: wait until the old document is replaced and the new one loaded,
+    or the next lookup may find an element of the old page."""
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
+    navigates = element.tag_name == "a" or element.get_attribute("type") == "submit"
+    if navigates:
+        browser.execute_script("window.__beforeClick = true;")
+    element.click()
+    if navigates:
+        WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(
+            lambda driver: driver.execute_script("return !window.__beforeClick && document.readyState === 'complete';"))

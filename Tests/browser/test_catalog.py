@@ -4,14 +4,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import SCREENSHOTS
+from conftest import SCREENSHOTS, click
 from test_tenancy import sign_in
-
-
-def click(browser, element):
-    """Scrolls the element to the middle of the window first (at once: Bootstrap scrolls smoothly), since long tables push it off screen."""
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
-    element.click()
 
 
 def add_resource(browser, base, code, name):

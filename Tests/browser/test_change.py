@@ -7,8 +7,7 @@ import urllib.request
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import SCREENSHOTS
-from test_catalog import click
+from conftest import SCREENSHOTS, click
 from test_tenancy import sign_in
 
 
@@ -38,10 +37,10 @@ def test_customer_moves_a_slider_and_sees_the_prorated_total(console, browser):
     subscription, days = acme_with_15_days_left(base)
 
     sign_in(browser, base, "admin@acme.test")
-    browser.find_element(By.ID, "nav-subscriptions").click()
-    browser.find_element(By.LINK_TEXT, str(subscription["id"])).click()
+    click(browser, browser.find_element(By.ID, "nav-subscriptions"))
+    click(browser, browser.find_element(By.LINK_TEXT, str(subscription["id"])))
     browser.save_screenshot(str(SCREENSHOTS / "subscription-page.png"))
-    browser.find_element(By.ID, "subscription-change").click()
+    click(browser, browser.find_element(By.ID, "subscription-change"))
 
     slider = browser.find_element(By.ID, "ram_gb-range")
     before = int(slider.get_attribute("value"))

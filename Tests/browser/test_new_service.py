@@ -4,8 +4,7 @@ import time
 
 from selenium.webdriver.common.by import By
 
-from conftest import SCREENSHOTS
-from test_catalog import click
+from conftest import SCREENSHOTS, click
 from test_orders import wait_for_url
 from test_tenancy import sign_in
 
@@ -13,11 +12,11 @@ from test_tenancy import sign_in
 def test_a_customer_orders_a_new_service_and_pays_it(console, browser):
     base = console
     sign_in(browser, base, "admin@acme.test")
-    browser.find_element(By.ID, "nav-subscriptions").click()
+    click(browser, browser.find_element(By.ID, "nav-subscriptions"))
     before = len(browser.find_elements(By.CSS_SELECTOR, "#subscriptions-table tbody tr"))
-    browser.find_element(By.ID, "order-new-service").click()
+    click(browser, browser.find_element(By.ID, "order-new-service"))
     browser.save_screenshot(str(SCREENSHOTS / "new-service-catalogue.png"))
-    browser.find_element(By.PARTIAL_LINK_TEXT, "Cloud VPS S").click()
+    click(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "Cloud VPS S"))
     ram = browser.find_element(By.ID, "ram_gb")
     ram.clear()
     ram.send_keys("6")
@@ -39,10 +38,10 @@ def test_a_customer_orders_a_new_service_and_pays_it(console, browser):
         browser.refresh()
     assert browser.find_element(By.ID, "order-status").get_attribute("data-status") == "completed"
     browser.save_screenshot(str(SCREENSHOTS / "new-service-order.png"))
-    browser.find_element(By.ID, "order-subscription").click()
+    click(browser, browser.find_element(By.ID, "order-subscription"))
     assert browser.find_element(By.ID, "subscription-heading").text.startswith("Cloud VPS S")
     assert browser.find_element(By.CSS_SELECTOR, "#resource-ram_gb .total").text == "6"
     assert "Renews on" in browser.find_element(By.ID, "subscription-renewal").text
     browser.save_screenshot(str(SCREENSHOTS / "new-service-subscription.png"))
-    browser.find_element(By.ID, "nav-subscriptions").click()
+    click(browser, browser.find_element(By.ID, "nav-subscriptions"))
     assert len(browser.find_elements(By.CSS_SELECTOR, "#subscriptions-table tbody tr")) == before + 1

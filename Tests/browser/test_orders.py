@@ -4,8 +4,7 @@ import time
 
 from selenium.webdriver.common.by import By
 
-from conftest import SCREENSHOTS
-from test_catalog import click
+from conftest import SCREENSHOTS, click
 from test_change import acme_with_15_days_left
 from test_tenancy import sign_in, sign_out
 
@@ -25,7 +24,7 @@ def wait_until_provisioned(browser):
 
 
 def change_ram(browser, total):
-    browser.find_element(By.ID, "subscription-change").click()
+    click(browser, browser.find_element(By.ID, "subscription-change"))
     field = browser.find_element(By.ID, "ram_gb")
     field.clear()
     field.send_keys(str(total))
@@ -83,7 +82,7 @@ def test_customer_upgrade_by_card_downgrade_to_credit_and_staff_plan_switch_by_b
     wait_until_provisioned(browser)
     assert resource_total(browser, "ram_gb") == ram - 1
     assert browser.find_element(By.ID, "available-credit").text == f"Available credit {refund}"
-    browser.find_element(By.ID, "available-credit").click()
+    click(browser, browser.find_element(By.ID, "available-credit"))
     assert browser.find_element(By.ID, "credit-balance").text == refund
     assert "Refund of order" in browser.find_element(By.ID, "credit-log").text
     browser.save_screenshot(str(SCREENSHOTS / "credit-log.png"))
@@ -92,8 +91,8 @@ def test_customer_upgrade_by_card_downgrade_to_credit_and_staff_plan_switch_by_b
     # 3. The reseller switches the customer to Cloud VPS L and records the bank transfer.
     sign_in(browser, base, "admin@northwind.test")
     browser.get(page)
-    browser.find_element(By.ID, "subscription-change").click()
-    browser.find_element(By.XPATH, "//select[@id='plan_id']/option[normalize-space(.)='Cloud VPS L']").click()
+    click(browser, browser.find_element(By.ID, "subscription-change"))
+    click(browser, browser.find_element(By.XPATH, "//select[@id='plan_id']/option[normalize-space(.)='Cloud VPS L']"))
     click(browser, browser.find_element(By.ID, "change-continue"))
     wait_for_url(browser, "plan_id=")
     browser.save_screenshot(str(SCREENSHOTS / "switch-estimate.png"))
@@ -106,10 +105,10 @@ def test_customer_upgrade_by_card_downgrade_to_credit_and_staff_plan_switch_by_b
     wait_until_provisioned(browser)
     assert browser.find_element(By.ID, "subscription-heading").text.startswith("Cloud VPS L")
     browser.save_screenshot(str(SCREENSHOTS / "after-switch.png"))
-    browser.find_element(By.ID, "nav-billing").click()
+    click(browser, browser.find_element(By.ID, "nav-billing"))
     browser.save_screenshot(str(SCREENSHOTS / "orders-staff.png"))
-    browser.find_element(By.ID, "tab-invoices").click()
-    browser.find_element(By.CSS_SELECTOR, "#invoices-table tbody tr:first-child a").click()
+    click(browser, browser.find_element(By.ID, "tab-invoices"))
+    click(browser, browser.find_element(By.CSS_SELECTOR, "#invoices-table tbody tr:first-child a"))
     assert browser.find_element(By.ID, "invoice-status").text == "paid"
     assert "WIRE-0426" in browser.find_element(By.ID, "invoice-payments").text
     browser.save_screenshot(str(SCREENSHOTS / "invoice.png"))

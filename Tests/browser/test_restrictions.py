@@ -3,8 +3,7 @@ changes (never the provider's name or reason: white label) and disables Submit; 
 restriction brings Submit back."""
 from selenium.webdriver.common.by import By
 
-from conftest import SCREENSHOTS
-from test_catalog import click
+from conftest import SCREENSHOTS, click
 from test_change import acme_with_15_days_left
 from test_orders import change_ram, resource_total
 from test_tenancy import sign_in, sign_out
@@ -15,12 +14,12 @@ def test_a_restricted_customer_sees_a_neutral_reason_and_a_disabled_submit(conso
     subscription, _ = acme_with_15_days_left(base)
 
     sign_in(browser, base, "admin@provider.test")
-    browser.find_element(By.ID, "nav-resellers").click()
-    browser.find_element(By.LINK_TEXT, "Northwind Hosting").click()
+    click(browser, browser.find_element(By.ID, "nav-resellers"))
+    click(browser, browser.find_element(By.LINK_TEXT, "Northwind Hosting"))
     browser.find_element(By.ID, "restrict-reason").send_keys("Reseller invoices 60 days overdue")
     click(browser, browser.find_element(By.ID, "restrict-submit"))
     assert browser.find_element(By.ID, "account-restricted").text == "restricted"
-    browser.find_element(By.ID, "nav-restrictions").click()
+    click(browser, browser.find_element(By.ID, "nav-restrictions"))
     assert "Reseller invoices 60 days overdue" in browser.find_element(By.ID, "restrictions-table").text
     browser.save_screenshot(str(SCREENSHOTS / "restrictions.png"))
     sign_out(browser)

@@ -3,7 +3,7 @@ and cannot open another reseller's customer."""
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import SCREENSHOTS
+from conftest import SCREENSHOTS, click
 
 PASSWORD = "console-demo-1"
 
@@ -12,12 +12,12 @@ def sign_in(browser, base, email, password=PASSWORD):
     browser.get(base + "/signin")
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(password)
-    browser.find_element(By.ID, "signin-submit").click()
+    click(browser, browser.find_element(By.ID, "signin-submit"))
     assert browser.find_element(By.ID, "dashboard-heading")
 
 
 def sign_out(browser):
-    browser.find_element(By.ID, "signout").click()
+    click(browser, browser.find_element(By.ID, "signout"))
     assert browser.find_element(By.ID, "signin-heading")
 
 
@@ -29,7 +29,7 @@ def test_provider_creates_reseller_and_customer_reseller_sees_only_its_own(conso
 
     # Another reseller's customer, to try later from the new reseller's session.
     browser.get(base + "/accounts?kind=customer&q=Fabrikam")
-    browser.find_element(By.LINK_TEXT, "Fabrikam").click()
+    click(browser, browser.find_element(By.LINK_TEXT, "Fabrikam"))
     foreign_customer_url = browser.current_url
 
     # A new reseller...
@@ -41,23 +41,23 @@ def test_provider_creates_reseller_and_customer_reseller_sees_only_its_own(conso
     tax = browser.find_element(By.ID, "tax_rate")
     tax.clear()
     tax.send_keys("0.20")
-    browser.find_element(By.ID, "account-submit").click()
+    click(browser, browser.find_element(By.ID, "account-submit"))
     assert "created" in browser.find_element(By.ID, "flash").text
     reseller_url = browser.current_url
 
     # ...with an admin user...
-    browser.find_element(By.ID, "account-new-user").click()
+    click(browser, browser.find_element(By.ID, "account-new-user"))
     browser.find_element(By.ID, "email").send_keys("admin@browser-reseller.test")
     Select(browser.find_element(By.ID, "role")).select_by_value("admin")
     browser.find_element(By.ID, "password").send_keys("browser-password-1")
-    browser.find_element(By.ID, "user-submit").click()
+    click(browser, browser.find_element(By.ID, "user-submit"))
     assert "admin@browser-reseller.test" in browser.find_element(By.ID, "users-table").text
 
     # ...and a customer below it.
     browser.get(reseller_url)
-    browser.find_element(By.ID, "account-new-customer").click()
+    click(browser, browser.find_element(By.ID, "account-new-customer"))
     browser.find_element(By.ID, "name").send_keys("Browser Customer")
-    browser.find_element(By.ID, "account-submit").click()
+    click(browser, browser.find_element(By.ID, "account-submit"))
     assert browser.find_element(By.ID, "account-heading").text == "Browser Customer"
     sign_out(browser)
 
@@ -65,7 +65,7 @@ def test_provider_creates_reseller_and_customer_reseller_sees_only_its_own(conso
     sign_in(browser, base, "admin@browser-reseller.test", "browser-password-1")
     assert browser.find_element(By.ID, "dashboard-heading").text == "Reseller dashboard"
     browser.save_screenshot(str(SCREENSHOTS / "dashboard-reseller.png"))
-    browser.find_element(By.ID, "nav-customers").click()
+    click(browser, browser.find_element(By.ID, "nav-customers"))
     table = browser.find_element(By.ID, "accounts-table").text
     assert "Browser Customer" in table
     assert "Fabrikam" not in table
