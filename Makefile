@@ -48,3 +48,10 @@ test: deps browser-deps db
 	if compgen -G 'Tests/browser/test_*.py' >/dev/null; then
 		$(PYTHON) -m pytest -q Tests/browser
 	fi
+
+# The benchmark (docs/performance.md): release build, its own seeded database, wrk, one table.
+# Long (a 1,000,000-subscription seed and some 40 routes); not part of `make test`.
+.PHONY: bench
+bench: deps db
+	scripts/apt-install.sh wrk curl
+	scripts/bench/run.sh
