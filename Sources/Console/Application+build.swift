@@ -58,19 +58,19 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     let services = ConsoleServices(configuration: configuration, database: database, views: views, logger: logger,
                                    passwords: Passwords(cost: configuration.bcryptCost),
                                    clock: BusinessClock(database: database, testMode: configuration.testMode), bell: bell)
+    let assets = try StaticAssets([.init(urlPath: "/assets", directory: configuration.assetsDirectory, maxAge: 3600),
+                                   .init(urlPath: "/vendor/bootstrap", directory: configuration.bootstrapDirectory, maxAge: 86400)], logger: logger)
     let router = Router(context: AppContext.self)
     // Outermost, so every answer carries the security headers, error pages and assets included.
     router.add(middleware: SecurityHeadersMiddleware())
     let routeMethods = RouteMethods()
     router.add(middleware: RequestErrorMiddleware(services: services))
+    // Static files from memory, before anything that reads a session or the database.
+    router.add(middleware: StaticAssetsMiddleware(assets: assets))
     router.add(middleware: NotFoundPageMiddleware(services: services))
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware(services: services, routes: routeMethods))
-    router.add(middleware: FileMiddleware(configuration.assetsDirectory.path, urlBasePath: "/assets",
-                                          cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]), logger: logger))
-    router.add(middleware: FileMiddleware(configuration.bootstrapDirectory.path, urlBasePath: "/vendor/bootstrap",
-                                          cacheControl: .init([(MediaType(type: .any), [.maxAge(86400)])]), logger: logger))
     // Session first, so error pages know who is signed in and a rotated session is saved whatever the page.
     router.add(middleware: SessionMiddleware(persist: MariaDBPersistDriver(database: database), users: UserStore(database: database),
                                              secureCookie: configuration.secureCookies, idleTimeout: configuration.sessionIdleTimeout))

@@ -26,8 +26,7 @@ struct PageErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .forbidden {
             return try page(error.status, "Not allowed", error.body ?? "Not allowed.", context)
         }
-        // A 404 from the router passes on: the file middleware outside may still serve an asset,
-        // and `NotFoundPageMiddleware` renders what nobody serves.
+        // A 404 from the router passes on: `NotFoundPageMiddleware` renders what nobody serves.
     }
 
     fileprivate func page(_ status: HTTPResponse.Status, _ title: String, _ message: String, _ context: AppContext) throws -> Response {
@@ -37,7 +36,7 @@ struct PageErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// The last word on unknown URLs (outside the file middleware): a 404 page rather than a bare status.
+/// The last word on unknown URLs (static assets are answered further out): a 404 page rather than a bare status.
 struct NotFoundPageMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let services: ConsoleServices
