@@ -15,10 +15,22 @@ public enum ChangeRequest: Sendable, Equatable, Codable {
     case cancellation
 
     private enum Keys: String, CodingKey { case resources, `switch`, plan, sales, renewal, cancellation }
-    private struct Switch: Codable { var fromResourceCode: String; var toResourceCode: String }
-    private struct PlanSwitch: Codable { var planId: Int64; var periodMonths: Int }
-    private struct Sales: Codable { var planId: Int64; var periodMonths: Int; var resources: [String: Int64] }
-    private struct Renewal: Codable { var periodStart: String; var periodEnd: String }
+    private struct Switch: Codable {
+        var fromResourceCode: String; var toResourceCode: String
+        enum CodingKeys: String, CodingKey { case fromResourceCode = "from_resource_code", toResourceCode = "to_resource_code" }
+    }
+    private struct PlanSwitch: Codable {
+        var planId: Int64; var periodMonths: Int
+        enum CodingKeys: String, CodingKey { case planId = "plan_id", periodMonths = "period_months" }
+    }
+    private struct Sales: Codable {
+        var planId: Int64; var periodMonths: Int; var resources: [String: Int64]
+        enum CodingKeys: String, CodingKey { case planId = "plan_id", periodMonths = "period_months", resources }
+    }
+    private struct Renewal: Codable {
+        var periodStart: String; var periodEnd: String
+        enum CodingKeys: String, CodingKey { case periodStart = "period_start", periodEnd = "period_end" }
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
@@ -56,15 +68,10 @@ public enum ChangeRequest: Sendable, Equatable, Codable {
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         return encoder
     }()
 
-    public static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
+    public static let decoder = JSONDecoder()
 
     /// The stored form: sorted keys, so equal requests have equal text.
     public var json: String { String(decoding: (try? Self.encoder.encode(self)) ?? Data(), as: UTF8.self) }

@@ -90,6 +90,7 @@ enum ErrorBody {
             let message: String
             let details: [String: String]
             let requestId: String?
+            enum CodingKeys: String, CodingKey { case code, message, details, requestId = "request_id" }
         }
         let error: Inner
     }

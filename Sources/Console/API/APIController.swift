@@ -45,6 +45,7 @@ struct APIController: Sendable {
     struct TokenResponse: Encodable {
         let token: String
         let expiresAt: Date
+        enum CodingKeys: String, CodingKey { case token, expiresAt = "expires_at" }
     }
 
     @Sendable func createToken(_ request: Request, context: AppContext) async throws -> Response {
@@ -95,6 +96,9 @@ struct APIController: Sendable {
         let contactEmail: String?
         let contactPhone: String?
         let address: String?
+        enum CodingKeys: String, CodingKey {
+            case kind, parentId = "parent_id", name, currency, taxRate = "tax_rate", contactName = "contact_name", contactEmail = "contact_email", contactPhone = "contact_phone", address
+        }
     }
 
     @Sendable func createAccount(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -113,6 +117,7 @@ struct APIController: Sendable {
     struct ListResponse<Item: Encodable>: Encodable {
         let items: [Item]
         let nextCursor: Int64?
+        enum CodingKeys: String, CodingKey { case items, nextCursor = "next_cursor" }
     }
 
     @Sendable func listAccounts(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -197,6 +202,9 @@ struct AccountJSON: Encodable {
         address = account.address
         createdAt = account.createdAt
     }
+    enum CodingKeys: String, CodingKey {
+        case id, kind, parentId = "parent_id", name, currency, taxRate = "tax_rate", status, contactName = "contact_name", contactEmail = "contact_email", contactPhone = "contact_phone", address, createdAt = "created_at"
+    }
 }
 
 struct UserJSON: Encodable {
@@ -215,4 +223,5 @@ struct UserJSON: Encodable {
         role = user.role.rawValue
         status = user.status.rawValue
     }
+    enum CodingKeys: String, CodingKey { case id, accountId = "account_id", email, name, role, status }
 }

@@ -22,26 +22,41 @@ struct APIReason: Encodable {
     let details: [String: String]?
 }
 
+/// The API's JSON. Its snake_case names are spelled by each type's `CodingKeys`, not by a key
+/// strategy: converting every key of every answer was a large share of a list's time (issue 13).
 enum APIJSON {
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
         return encoder
     }()
 
+    static let decoder = JSONDecoder()
+
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+        let body = try encoder.encode(value)
+        assert(spellsSnakeCase(value, body))
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// Debug builds (every API test) check each answer against what the key strategy made of it:
+    /// the same bytes, or a type lacks `CodingKeys` and would answer in camelCase.
+    static func spellsSnakeCase(_ value: some Encodable, _ body: Data) -> Bool {
+        let reference = JSONEncoder()
+        reference.keyEncodingStrategy = .convertToSnakeCase
+        reference.dateEncodingStrategy = .iso8601
+        reference.outputFormatting = [.sortedKeys]
+        guard let expected = try? reference.encode(value), expected != body else { return true }
+        print("\(type(of: value)) has keys that are not snake_case; give it CodingKeys:\n\(String(decoding: body, as: UTF8.self))")
+        return false
     }
 
     /// Decodes a request body; malformed JSON is 400, a missing or mistyped field 422 naming it.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
             return try decoder.decode(T.self, from: Data(body.readableBytesView))
         } catch let error as DecodingError {
@@ -49,10 +64,10 @@ enum APIJSON {
             case .dataCorrupted(let context) where context.codingPath.isEmpty:
                 throw APIError(status: .badRequest, code: "malformed_json", message: "The body is not valid JSON.")
             case .keyNotFound(let key, let context):
-                let field = snake(context.codingPath + [key])
+                let field = name(context.codingPath + [key])
                 throw APIError(status: .unprocessableContent, code: field, message: "\(field) is required.")
             case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-                let field = snake(context.codingPath)
+                let field = name(context.codingPath)
                 throw APIError(status: .unprocessableContent, code: field, message: "\(field) has the wrong type or value.")
             @unknown default:
                 throw APIError(status: .badRequest, code: "malformed_json", message: "The body could not be read.")
@@ -60,12 +75,9 @@ enum APIJSON {
         }
     }
 
-    private static func snake(_ path: [any CodingKey]) -> String {
-        path.map { key in
-            key.intValue.map(String.init) ?? key.stringValue.reduce(into: "") { out, char in
-                if char.isUppercase { out += "_" + char.lowercased() } else { out.append(char) }
-            }
-        }.joined(separator: ".")
+    /// `resources.0.resource_code`: the keys are the wire's names.
+    private static func name(_ path: [any CodingKey]) -> String {
+        path.map { key in key.intValue.map(String.init) ?? key.stringValue }.joined(separator: ".")
     }
 }
 

@@ -26,6 +26,9 @@ struct BillingAPI: Sendable {
         let periodMonths: Int
         let resources: [Line]?
         let promoCode: String?
+        enum CodingKeys: String, CodingKey {
+            case kind, customerId = "customer_id", planId = "plan_id", periodMonths = "period_months", resources, promoCode = "promo_code"
+        }
     }
 
     @Sendable func sales(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -93,6 +96,7 @@ struct BillingAPI: Sendable {
         let startedAt: Date
         let finishedAt: Date?
         let node: String
+        enum CodingKeys: String, CodingKey { case result, startedAt = "started_at", finishedAt = "finished_at", node }
     }
 
     @Sendable func runs(_ request: Request, context: SignedInContext) async throws -> Response {

@@ -63,6 +63,7 @@ struct CatalogAPI: Sendable {
             self.rate = rate.rate.text
             effectiveFrom = rate.effectiveFrom
         }
+        enum CodingKeys: String, CodingKey { case id, from, to, rate, effectiveFrom = "effective_from" }
     }
 
     struct RateRequest: Decodable {
@@ -70,6 +71,7 @@ struct CatalogAPI: Sendable {
         let to: String
         let rate: String
         let effectiveFrom: String?
+        enum CodingKeys: String, CodingKey { case from, to, rate, effectiveFrom = "effective_from" }
     }
 
     /// `?from=&to=` lists a pair's history; adding `&at=` answers the one rate in effect then (or 422 `rate_missing`).
@@ -112,6 +114,7 @@ struct CatalogAPI: Sendable {
             let resourceId: Int64
             let code: String
             let amount: Int64
+            enum CodingKeys: String, CodingKey { case resourceId = "resource_id", code, amount }
         }
         let id: Int64
         let code: String
@@ -132,12 +135,14 @@ struct CatalogAPI: Sendable {
             maxUnits = resource.maxUnits
             components = resource.components.map { ComponentJSON(resourceId: $0.resourceID, code: $0.code, amount: $0.amount) }
         }
+        enum CodingKeys: String, CodingKey { case id, code, name, unit, kind, minUnits = "min_units", maxUnits = "max_units", components }
     }
 
     struct ResourceRequest: Decodable {
         struct Component: Decodable {
             let resourceId: Int64
             let amount: Int64
+            enum CodingKeys: String, CodingKey { case resourceId = "resource_id", amount }
         }
         let code: String
         let name: String
@@ -146,6 +151,7 @@ struct CatalogAPI: Sendable {
         let minUnits: Int64?
         let maxUnits: Int64?
         let components: [Component]?
+        enum CodingKeys: String, CodingKey { case code, name, unit, kind, minUnits = "min_units", maxUnits = "max_units", components }
     }
 
     @Sendable func listResources(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -174,6 +180,7 @@ struct CatalogAPI: Sendable {
         let unit: String?
         let minUnits: Int64?
         let maxUnits: Int64?
+        enum CodingKeys: String, CodingKey { case name, unit, minUnits = "min_units", maxUnits = "max_units" }
     }
 
     @Sendable func updateResource(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -227,6 +234,9 @@ struct CatalogAPI: Sendable {
             active = upgrade.active
             upgradeFee = MoneyJSON(upgrade.upgradeFee)
         }
+        enum CodingKeys: String, CodingKey {
+            case id, fromResourceId = "from_resource_id", toResourceId = "to_resource_id", fromResourceCode = "from_resource_code", toResourceCode = "to_resource_code", downgradable, active, upgradeFee = "upgrade_fee"
+        }
     }
 
     struct UpgradeRequest: Decodable {
@@ -235,6 +245,9 @@ struct CatalogAPI: Sendable {
         let downgradable: Bool?
         let active: Bool?
         let upgradeFee: MoneyInput?
+        enum CodingKeys: String, CodingKey {
+            case fromResourceId = "from_resource_id", toResourceId = "to_resource_id", downgradable, active, upgradeFee = "upgrade_fee"
+        }
     }
 
     struct UpgradePatch: Decodable {

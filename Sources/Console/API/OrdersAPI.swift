@@ -73,6 +73,7 @@ struct OrdersAPI: Sendable {
         let method: String
         let cardNumber: String?
         let reference: String?
+        enum CodingKeys: String, CodingKey { case method, cardNumber = "card_number", reference }
     }
 
     @Sendable func pay(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -111,11 +112,15 @@ struct OrdersAPI: Sendable {
             let paymentId: Int64?
             let actor: String?
             let createdAt: Date
+            enum CodingKeys: String, CodingKey {
+                case id, amount, reason, orderId = "order_id", invoiceId = "invoice_id", paymentId = "payment_id", actor, createdAt = "created_at"
+            }
         }
         let customerId: Int64
         let balance: MoneyJSON
         let entries: [Entry]
         let nextCursor: Int64?
+        enum CodingKeys: String, CodingKey { case customerId = "customer_id", balance, entries, nextCursor = "next_cursor" }
     }
 
     @Sendable func credit(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -139,6 +144,9 @@ struct OrdersAPI: Sendable {
         let reductionsAllowed: Bool?
         let minQuantity: Int64?
         let failProvisioning: Bool?
+        enum CodingKeys: String, CodingKey {
+            case resourceCode = "resource_code", reductionsAllowed = "reductions_allowed", minQuantity = "min_quantity", failProvisioning = "fail_provisioning"
+        }
     }
 
     @Sendable func connectorRules(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -170,6 +178,9 @@ struct RuleJSON: Encodable {
         failProvisioning = rule.failProvisioning
         updatedAt = rule.updatedAt
     }
+    enum CodingKeys: String, CodingKey {
+        case resourceCode = "resource_code", reductionsAllowed = "reductions_allowed", minQuantity = "min_quantity", failProvisioning = "fail_provisioning", updatedAt = "updated_at"
+    }
 }
 
 extension APIReason {
@@ -190,6 +201,9 @@ struct OrderJSON: Encodable {
         let daysInPeriod: Int
         let amount: MoneyJSON
         let discount: MoneyJSON
+        enum CodingKeys: String, CodingKey {
+            case kind, description, resourceCode = "resource_code", quantityDelta = "quantity_delta", unitPrice = "unit_price", daysRemaining = "days_remaining", daysInPeriod = "days_in_period", amount, discount
+        }
     }
     typealias Converted = SubscriptionsAPI.QuoteJSON.Converted
     let id: Int64
@@ -254,6 +268,9 @@ struct OrderJSON: Encodable {
         paidAt = order.paidAt
         completedAt = order.completedAt
     }
+    enum CodingKeys: String, CodingKey {
+        case id, kind, status, subscriptionId = "subscription_id", customerId = "customer_id", sellerId = "seller_id", planId = "plan_id", summary, change, effectiveDate = "effective_date", promoCode = "promo_code", lines, subtotal, discount, tax, total, currency, converted, amountCharged = "amount_charged", invoiceId = "invoice_id", expiresAt = "expires_at", failureReason = "failure_reason", createdAt = "created_at", paidAt = "paid_at", completedAt = "completed_at"
+    }
 }
 
 struct InvoiceJSON: Encodable {
@@ -309,6 +326,9 @@ struct InvoiceJSON: Encodable {
         paidAt = invoice.paidAt
         cancelledAt = invoice.cancelledAt
     }
+    enum CodingKeys: String, CodingKey {
+        case id, number, displayNumber = "display_number", sellerId = "seller_id", customerId = "customer_id", orderId = "order_id", subscriptionId = "subscription_id", status, currency, issuedOn = "issued_on", lines, subtotal, discount, tax, total, taxRate = "tax_rate", pricesIncludeTaxes = "prices_include_taxes", paid, due, createdAt = "created_at", paidAt = "paid_at", cancelledAt = "cancelled_at"
+    }
 }
 
 struct PaymentJSON: Encodable {
@@ -338,5 +358,8 @@ struct PaymentJSON: Encodable {
         invoiceStatus = invoice?.status.rawValue
         orderId = order?.id
         orderStatus = order?.status.rawValue
+    }
+    enum CodingKeys: String, CodingKey {
+        case id, invoiceId = "invoice_id", customerId = "customer_id", method, status, amount, cardLast4 = "card_last4", reference, createdAt = "created_at", invoiceStatus = "invoice_status", orderId = "order_id", orderStatus = "order_status"
     }
 }

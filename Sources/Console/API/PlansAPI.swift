@@ -32,6 +32,9 @@ struct PlansAPI: Sendable {
         let maxUnits: Int64?
         let setupFee: MoneyInput?
         let recurringFee: MoneyInput?
+        enum CodingKeys: String, CodingKey {
+            case resourceId = "resource_id", included, minUnits = "min_units", maxUnits = "max_units", setupFee = "setup_fee", recurringFee = "recurring_fee"
+        }
     }
 
     struct PlanRequest: Decodable {
@@ -45,6 +48,9 @@ struct PlansAPI: Sendable {
         let connector: String?
         let periods: [PeriodJSON]?
         let resources: [ResourceLineJSON]?
+        enum CodingKeys: String, CodingKey {
+            case name, currency, billingType = "billing_type", fixedPrice = "fixed_price", pricesIncludeTaxes = "prices_include_taxes", trialDays = "trial_days", changesInTrial = "changes_in_trial", connector, periods, resources
+        }
     }
 
     @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -105,8 +111,8 @@ struct PlansAPI: Sendable {
         return try APIJSON.response(try await json(try await plans.plan(id, in: context.scope), context: context))
     }
 
-    struct SwitchPathRequest: Decodable { let toPlanId: Int64 }
-    struct DelegationRequest: Decodable { let resellerId: Int64 }
+    struct SwitchPathRequest: Decodable { let toPlanId: Int64; enum CodingKeys: String, CodingKey { case toPlanId = "to_plan_id" } }
+    struct DelegationRequest: Decodable { let resellerId: Int64; enum CodingKeys: String, CodingKey { case resellerId = "reseller_id" } }
 
     @Sendable func addSwitchPath(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
@@ -129,6 +135,7 @@ struct PlansAPI: Sendable {
             let resourceId: Int64
             let recurringFee: MoneyInput?
             let setupFee: MoneyInput?
+            enum CodingKeys: String, CodingKey { case resourceId = "resource_id", recurringFee = "recurring_fee", setupFee = "setup_fee" }
         }
         let periods: [PeriodJSON]?
         let resources: [Line]?
@@ -140,6 +147,7 @@ struct PlansAPI: Sendable {
         let prices: PricesJSON
         let netCost: PricesJSON?
         let warnings: [String]
+        enum CodingKeys: String, CodingKey { case sellerId = "seller_id", planId = "plan_id", prices, netCost = "net_cost", warnings }
     }
 
     struct PricesJSON: Encodable {
@@ -151,6 +159,7 @@ struct PlansAPI: Sendable {
             let resourceId: Int64
             let setupFee: MoneyJSON
             let recurringFee: MoneyJSON
+            enum CodingKeys: String, CodingKey { case resourceId = "resource_id", setupFee = "setup_fee", recurringFee = "recurring_fee" }
         }
         let periods: [Period]
         let resources: [Line]
@@ -208,6 +217,9 @@ struct PlansAPI: Sendable {
             let maxUnits: Int64
             let setupFee: MoneyJSON
             let recurringFee: MoneyJSON
+            enum CodingKeys: String, CodingKey {
+                case resourceId = "resource_id", resourceCode = "resource_code", included, minUnits = "min_units", maxUnits = "max_units", setupFee = "setup_fee", recurringFee = "recurring_fee"
+            }
         }
         struct Pair: Encodable {
             let id: Int64
@@ -215,6 +227,9 @@ struct PlansAPI: Sendable {
             let toResourceCode: String
             let active: Bool
             let downgradable: Bool
+            enum CodingKeys: String, CodingKey {
+                case id, fromResourceCode = "from_resource_code", toResourceCode = "to_resource_code", active, downgradable
+            }
         }
         let id: Int64
         let ownerId: Int64
@@ -232,6 +247,9 @@ struct PlansAPI: Sendable {
         let resources: [Line]
         let upgradePairs: [Pair]
         let switchPaths: [Int64]
+        enum CodingKeys: String, CodingKey {
+            case id, ownerId = "owner_id", name, currency, billingType = "billing_type", fixedPrice = "fixed_price", pricesIncludeTaxes = "prices_include_taxes", trialDays = "trial_days", changesInTrial = "changes_in_trial", connector, pricesOf = "prices_of", periods, resources, upgradePairs = "upgrade_pairs", switchPaths = "switch_paths"
+        }
     }
 
     func json(_ plan: Plan, context: SignedInContext) async throws -> PlanJSON {

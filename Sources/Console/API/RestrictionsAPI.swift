@@ -23,6 +23,7 @@ struct RestrictionsAPI: Sendable {
     struct RestrictBody: Decodable {
         let accountId: Int64
         let reason: String
+        enum CodingKeys: String, CodingKey { case accountId = "account_id", reason }
     }
 
     struct RestrictionJSON: Encodable {
@@ -51,6 +52,9 @@ struct RestrictionsAPI: Sendable {
             liftedAt = restriction.liftedAt
             liftedBy = restriction.liftedBy
         }
+        enum CodingKeys: String, CodingKey {
+            case id, accountId = "account_id", accountName = "account_name", restrictedByAccountId = "restricted_by_account_id", restrictedBy = "restricted_by", reason, active, createdAt = "created_at", createdBy = "created_by", liftedAt = "lifted_at", liftedBy = "lifted_by"
+        }
     }
 
     @Sendable func restrict(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -75,6 +79,7 @@ struct RestrictionsAPI: Sendable {
 
     struct ExceptionBody: Decodable {
         let planId: Int64
+        enum CodingKeys: String, CodingKey { case planId = "plan_id" }
     }
 
     struct ExceptionJSON: Encodable {
@@ -91,6 +96,7 @@ struct RestrictionsAPI: Sendable {
             planName = exception.planName
             createdAt = exception.createdAt
         }
+        enum CodingKeys: String, CodingKey { case id, accountId = "account_id", planId = "plan_id", planName = "plan_name", createdAt = "created_at" }
     }
 
     @Sendable func addException(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -135,6 +141,9 @@ struct RestrictionsAPI: Sendable {
             margin = MoneyJSON(Money(minorUnits: charge.sold.minorUnits - charge.amount.minorUnits, currency: charge.amount.currency))
             effectiveDate = charge.effectiveDate.description
             createdAt = charge.createdAt
+        }
+        enum CodingKeys: String, CodingKey {
+            case id, orderId = "order_id", resellerId = "reseller_id", parentId = "parent_id", amount, netCost = "net_cost", sold, margin, effectiveDate = "effective_date", createdAt = "created_at"
         }
     }
 

@@ -52,11 +52,13 @@ struct SubscriptionsAPI: Sendable {
             let resourceCode: String
             let additional: Int64?
             let usage: Int64?
+            enum CodingKeys: String, CodingKey { case resourceCode = "resource_code", additional, usage }
         }
         struct Individual: Decodable {
             let resourceCode: String
             let setupFee: MoneyInput?
             let recurringFee: MoneyInput?
+            enum CodingKeys: String, CodingKey { case resourceCode = "resource_code", setupFee = "setup_fee", recurringFee = "recurring_fee" }
         }
         let customerId: Int64
         let planId: Int64
@@ -65,6 +67,9 @@ struct SubscriptionsAPI: Sendable {
         let status: String?
         let resources: [Line]?
         let individualPrices: [Individual]?
+        enum CodingKeys: String, CodingKey {
+            case customerId = "customer_id", planId = "plan_id", periodMonths = "period_months", periodStart = "period_start", status, resources, individualPrices = "individual_prices"
+        }
     }
 
     struct SubscriptionJSON: Encodable {
@@ -74,6 +79,7 @@ struct SubscriptionsAPI: Sendable {
             let additional: Int64
             let total: Int64
             let usage: Int64
+            enum CodingKeys: String, CodingKey { case resourceCode = "resource_code", included, additional, total, usage }
         }
         let id: Int64
         let customerId: Int64
@@ -106,6 +112,9 @@ struct SubscriptionsAPI: Sendable {
                 if case .quantities(let wanted) = $0 { return wanted }
                 return nil
             }
+        }
+        enum CodingKeys: String, CodingKey {
+            case id, customerId = "customer_id", status, planId = "plan_id", periodMonths = "period_months", periodStart = "period_start", periodEnd = "period_end", individualPrices = "individual_prices", resources, paidUntil = "paid_until", cancelAtPeriodEnd = "cancel_at_period_end", scheduledResources = "scheduled_resources"
         }
     }
 
@@ -155,14 +164,17 @@ struct SubscriptionsAPI: Sendable {
         struct Line: Decodable {
             let resourceCode: String
             let additional: Int64
+            enum CodingKeys: String, CodingKey { case resourceCode = "resource_code", additional }
         }
         struct Switch: Decodable {
             let fromResourceCode: String
             let toResourceCode: String
+            enum CodingKeys: String, CodingKey { case fromResourceCode = "from_resource_code", toResourceCode = "to_resource_code" }
         }
         struct PlanSwitch: Decodable {
             let planId: Int64
             let periodMonths: Int?
+            enum CodingKeys: String, CodingKey { case planId = "plan_id", periodMonths = "period_months" }
         }
         let resources: [Line]?
         let `switch`: Switch?
@@ -193,6 +205,7 @@ struct SubscriptionsAPI: Sendable {
             }
             return .plan(planID: plan!.planId, periodMonths: months ?? currentMonths)
         }
+        enum CodingKeys: String, CodingKey { case resources, `switch`, plan, promoCode = "promo_code" }
     }
 
     struct QuoteJSON: Encodable {
@@ -205,6 +218,9 @@ struct SubscriptionsAPI: Sendable {
             let daysRemaining: Int
             let daysInPeriod: Int
             let amount: MoneyJSON
+            enum CodingKeys: String, CodingKey {
+                case kind, description, resourceCode = "resource_code", quantityDelta = "quantity_delta", unitPrice = "unit_price", daysRemaining = "days_remaining", daysInPeriod = "days_in_period", amount
+            }
         }
         struct Converted: Encodable {
             let currency: String
@@ -215,6 +231,7 @@ struct SubscriptionsAPI: Sendable {
             let discount: MoneyJSON
             let tax: MoneyJSON
             let total: MoneyJSON
+            enum CodingKeys: String, CodingKey { case currency, rate, rateId = "rate_id", subtotal, discount, tax, total }
         }
         let lines: [Line]
         let subtotal: MoneyJSON
@@ -247,6 +264,9 @@ struct SubscriptionsAPI: Sendable {
             blockedReasons = priced.refusals.map(APIReason.init)
             effectiveDate = priced.today.description
         }
+        enum CodingKeys: String, CodingKey {
+            case lines, subtotal, discount, tax, total, currency, converted, blockedReasons = "blocked_reasons", effectiveDate = "effective_date"
+        }
     }
 
     /// A quote always answers 200, listing every refusal.
@@ -266,6 +286,7 @@ struct SubscriptionsAPI: Sendable {
         let code: String
         let percent: String
         let validUntil: String
+        enum CodingKeys: String, CodingKey { case code, percent, validUntil = "valid_until" }
     }
 
     struct PromoJSON: Encodable {
@@ -281,6 +302,7 @@ struct SubscriptionsAPI: Sendable {
             percent = promo.percent
             validUntil = promo.validUntil.description
         }
+        enum CodingKeys: String, CodingKey { case id, sellerId = "seller_id", code, percent, validUntil = "valid_until" }
     }
 
     @Sendable func createPromo(_ request: Request, context: SignedInContext) async throws -> Response {

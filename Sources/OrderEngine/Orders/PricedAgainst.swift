@@ -28,4 +28,7 @@ struct PricedAgainst: Codable, Equatable {
     }
 
     var json: String { String(decoding: (try? ChangeRequest.encoder.encode(self)) ?? Data(), as: UTF8.self) }
+    enum CodingKeys: String, CodingKey {
+        case planId = "plan_id", status, periodMonths = "period_months", periodStart = "period_start", periodEnd = "period_end", additional
+    }
 }

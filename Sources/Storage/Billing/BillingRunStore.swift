@@ -28,6 +28,9 @@ public struct BillingRunResult: Sendable, Equatable, Codable {
         cancelled += other.cancelled
         errors += other.errors
     }
+    enum CodingKeys: String, CodingKey {
+        case id, businessDate = "business_date", subscriptions, renewalOrders = "renewal_orders", invoices, suspended, reactivated, rolledOver = "rolled_over", trialsEnded = "trials_ended", cancelled, errors
+    }
 }
 
 /// The record of billing runs (`billing_runs`), and the subscriptions a run visits.
