@@ -58,7 +58,38 @@ if [[ -z $binary ]]; then
 fi
 [[ -x $binary ]] || die "no executable at $binary"
 sql() { scripts/db.sh mysql -N -B "$database" "$@"; }
+# Statements sent to the database server: by every client (Questions), and by the console's own
+# MariaDB user, named after the database (its SELECT, UPDATE and other commands in USER_STATISTICS,
+# which needs userstat on; the runner turns it off again if it was off).
 questions() { scripts/db.sh mysql -N -B -e "SHOW GLOBAL STATUS LIKE 'Questions'" | cut -f2; }
+own_statements() {
+    scripts/db.sh mysql -N -B -e "SELECT COALESCE(SUM(SELECT_COMMANDS + UPDATE_COMMANDS + OTHER_COMMANDS), 0)
+        FROM information_schema.USER_STATISTICS WHERE USER = '$database'"
+}
+userstat_before=$(scripts/db.sh mysql -N -B -e "SELECT @@GLOBAL.userstat")
+scripts/db.sh mysql -e "CREATE USER IF NOT EXISTS '$database'@'localhost' IDENTIFIED BY 'bench';
+    CREATE USER IF NOT EXISTS '$database'@'127.0.0.1' IDENTIFIED BY 'bench';
+    GRANT ALL PRIVILEGES ON \`$database\`.* TO '$database'@'localhost';
+    GRANT ALL PRIVILEGES ON \`$database\`.* TO '$database'@'127.0.0.1';
+    SET GLOBAL userstat = 1"
+export DATABASE_USER=$database DATABASE_PASSWORD=bench
+
+# The server, once started, is stopped on exit whatever happens; userstat is set back.
+server_pid=
+stop_server() {
+    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$server_pid" 2>/dev/null || true
+    fi
+    server_pid=
+}
+finish() {
+    stop_server
+    ((userstat_before == 1)) || scripts/db.sh mysql -e "SET GLOBAL userstat = 0" || true
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
 
 # --- database: migrate, demo seed, bulk seed ----------------------------------------------------
 say "database $database: $subscriptions subscriptions under $customers customers ($per_customer each)"
@@ -84,17 +115,6 @@ acme_subscriptions=($(sql -e "SELECT id FROM subscriptions WHERE customer_id = 5
 ((${#acme_subscriptions[@]} == 100)) || die "Acme Corp has ${#acme_subscriptions[@]} subscriptions, expected 100"
 
 # --- serve ---------------------------------------------------------------------------------------
-server_pid=
-stop_server() {
-    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$server_pid" 2>/dev/null || true
-    fi
-    server_pid=
-}
-trap stop_server EXIT
-trap 'exit 130' INT TERM
 (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && die "port $port is taken; set BENCH_PORT"
 HOST=127.0.0.1 PORT=$port CONSOLE_TEST_MODE=1 BILLING_RUN_INTERVAL_MINUTES=0 LOG_LEVEL=warning \
     "$binary" serve >"$log_dir/server.log" 2>&1 &
@@ -148,13 +168,13 @@ peak_rss() { awk '/^VmHWM/ { print int($2 / 1024) " MB" }' "/proc/$server_pid/st
 e2e_rows=()
 failures=0
 end_to_end() {
-    local clients=$1 first=$2 owned before after q_before q_after out
+    local clients=$1 first=$2 owned before after q_before q_after own_before own_after out
     owned=$(IFS=,; echo "${acme_subscriptions[*]:first:clients}")
     before=$(sql -e "SELECT COUNT(*) FROM orders WHERE kind = 'change' AND status = 'completed'")
-    q_before=$(questions)
+    q_before=$(questions) own_before=$(own_statements)
     out=$(BENCH_LUA_DIR=$bench_dir BENCH_AUTHORIZATION="${bearer[customer]}" BENCH_SUBSCRIPTION_IDS=$owned \
         wrk -t"$clients" -c"$clients" -d"${duration}s" --timeout 10s -s "$bench_dir/orders.lua" "$base" 2>>"$log_dir/wrk.log")
-    q_after=$(questions)
+    q_after=$(questions) own_after=$(own_statements)
     sleep 1   # orders paid in the last moment finish provisioning
     after=$(sql -e "SELECT COUNT(*) FROM orders WHERE kind = 'change' AND status = 'completed'")
     echo "$out" >>"$log_dir/wrk.log"
@@ -165,8 +185,8 @@ end_to_end() {
         say "end to end at $clients: $unexpected unexpected answers (see $log_dir/wrk.log)"
         failures=$((failures + 1))
     fi
-    e2e_rows+=("$(awk -v c="$clients" -v n=$((after - before)) -v us="$seconds" -v q=$((q_after - q_before)) \
-        'BEGIN { printf "| change orders, %d client%s | %.1f orders/s | %d in %.1f s | %.0f |", c, (c > 1 ? "s" : ""), n / (us / 1e6), n, us / 1e6, (n ? q / n : 0) }')")
+    e2e_rows+=("$(awk -v c="$clients" -v n=$((after - before)) -v us="$seconds" -v q=$((q_after - q_before)) -v o=$((own_after - own_before)) \
+        'BEGIN { printf "| change orders, %d client%s | %.1f orders/s | %d in %.1f s | %.0f | %.0f |", c, (c > 1 ? "s" : ""), n / (us / 1e6), n, us / 1e6, (n ? o / n : 0), (n ? q / n : 0) }')")
     say "${e2e_rows[-1]}"
 }
 end_to_end 1 0
@@ -181,15 +201,15 @@ sql -e "UPDATE subscriptions SET period_end = $ends, period_start = $ends - INTE
         WHERE customer_id > 8 AND id % $step = 0 ORDER BY id LIMIT $renewals"
 due=$(sql -e "SELECT COUNT(*) FROM subscriptions WHERE period_end = $ends")
 say "billing run: $due subscriptions due"
-q_before=$(questions)
+q_before=$(questions) own_before=$(own_statements)
 billing_started=$(date +%s.%N)
 CONSOLE_TEST_MODE=1 "$binary" billing-run >"$log_dir/billing-run.log" 2>&1 || { tail -5 "$log_dir/billing-run.log" >&2; die "console billing-run failed"; }
 billing_seconds=$(awk -v s="$billing_started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
-q_after=$(questions)
+q_after=$(questions) own_after=$(own_statements)
 renewed=$(sql -e "SELECT COUNT(*) FROM orders WHERE kind = 'renewal'")
 ((renewed == due)) || say "billing run: $renewed renewal orders for $due subscriptions due"
-billing_row=$(awk -v n="$renewed" -v s="$billing_seconds" -v q=$((q_after - q_before)) \
-    'BEGIN { printf "| billing run (`console billing-run`) | %.0f renewals/s | %d in %.1f s | %.0f |", n / s, n, s, (n ? q / n : 0) }')
+billing_row=$(awk -v n="$renewed" -v s="$billing_seconds" -v q=$((q_after - q_before)) -v o=$((own_after - own_before)) \
+    'BEGIN { printf "| billing run (`console billing-run`) | %.0f renewals/s | %d in %.1f s | %.0f | %.0f |", n / s, n, s, (n ? o / n : 0), (n ? q / n : 0) }')
 say "$billing_row"
 
 # --- the routes -----------------------------------------------------------------------------------
@@ -258,7 +278,7 @@ for route in "${routes[@]}"; do
         ${session:+-H "Cookie: $session"} ${body:+-H 'Content-Type: application/json' --data "$body"} "$base$path")
     if [[ $status != 200 ]]; then
         say "$label answers $status, not 200: skipped"
-        table_rows+=("| $label | answers $status | | | | |")
+        table_rows+=("| $label | answers $status | | | | | |")
         failures=$((failures + 1))
         continue
     fi
@@ -267,9 +287,9 @@ for route in "${routes[@]}"; do
             wrk -t"$threads" -c"$conns" -d"$1" --timeout 10s -s "$bench_dir/request.lua" "$base$path" 2>>"$log_dir/wrk.log"
     }
     run_wrk "${warmup}s" >/dev/null
-    q_before=$(questions)
+    q_before=$(questions) own_before=$(own_statements)
     out=$(run_wrk "${duration}s")
-    q_after=$(questions)
+    q_after=$(questions) own_after=$(own_statements)
     printf '%s\n%s\n' "== $label" "$out" >>"$log_dir/wrk.log"
     line=$(grep '^BENCH requests=' <<<"$out") || die "wrk printed no summary for $label (see $log_dir/wrk.log)"
     read -r requests micros p50 p99 non2xx socket_errors < <(sed 's/[a-z0-9_]*=//g; s/^BENCH //' <<<"$line")
@@ -279,9 +299,10 @@ for route in "${routes[@]}"; do
         say "$label: $non2xx answers not 2xx, $socket_errors socket errors"
         failures=$((failures + 1))
     fi
-    row=$(awk -v l="$label" -v r="$rate" -v p50="$p50" -v p99="$p99" -v q=$((q_after - q_before)) -v n="$requests" -v h="$healthz_rate" -v e=$((non2xx + socket_errors)) \
+    row=$(awk -v l="$label" -v r="$rate" -v p50="$p50" -v p99="$p99" -v q=$((q_after - q_before)) -v o=$((own_after - own_before)) \
+        -v n="$requests" -v h="$healthz_rate" -v e=$((non2xx + socket_errors)) \
         'function ms(us) { return us < 10000 ? sprintf("%.2f ms", us / 1000) : sprintf("%.0f ms", us / 1000) }
-         BEGIN { printf "| %s | %.0f | %s | %s | %.1f | %.3f |%s", l, r, ms(p50), ms(p99), q / n, r / h, (e ? " " e " errors" : "") }')
+         BEGIN { printf "| %s | %.0f | %s | %s | %.1f | %.1f | %.3f |%s", l, r, ms(p50), ms(p99), o / n, q / n, r / h, (e ? " " e " errors" : "") }')
     table_rows+=("$row")
     say "$row"
 done
@@ -294,16 +315,17 @@ rss=$(peak_rss)
     echo
     echo "$expected_subscriptions subscriptions, $((customers + 4)) customers; wrk -t2 -c$connections, ${warmup} s warm-up then ${duration} s per route;"
     echo "load average $load_before_routes before the routes, $(cut -d' ' -f1-3 /proc/loadavg) after, on $(nproc) CPUs."
-    echo "Statements: the database server's Questions counter over wrk's window (every statement of every client) / requests."
+    echo "Statements per request or order: the console's own (its MariaDB user's commands in USER_STATISTICS) and"
+    echo "Questions (the database server's counter: every statement of every client) over wrk's window."
     echo
-    echo "| route | req/s | p50 | p99 | statements/request | ratio to /healthz |"
-    echo "|---|---|---|---|---|---|"
+    echo "| route | req/s | p50 | p99 | statements/request | Questions/request | ratio to /healthz |"
+    echo "|---|---|---|---|---|---|---|"
     printf '%s\n' "${table_rows[@]}"
     echo
-    echo "| end to end | rate | completed | statements each |"
-    echo "|---|---|---|---|"
+    echo "| end to end | rate | completed | statements each | Questions each |"
+    echo "|---|---|---|---|---|"
     printf '%s\n' "${e2e_rows[@]}"
     echo "$billing_row"
-    echo "| server peak RSS (VmHWM), whole run | $rss | | |"
+    echo "| server peak RSS (VmHWM), whole run | $rss | | | |"
 } | tee "$log_dir/report.md"
 ((failures == 0)) || die "$failures routes or runs did not answer as they should (see above and $log_dir/wrk.log)"
