@@ -209,7 +209,7 @@ q_after=$(questions) own_after=$(own_statements)
 renewed=$(sql -e "SELECT COUNT(*) FROM orders WHERE kind = 'renewal'")
 ((renewed == due)) || say "billing run: $renewed renewal orders for $due subscriptions due"
 billing_row=$(awk -v n="$renewed" -v s="$billing_seconds" -v q=$((q_after - q_before)) -v o=$((own_after - own_before)) \
-    'BEGIN { printf "| billing run (`console billing-run`) | %.0f renewals/s | %d in %.1f s | %.0f | %.0f |", n / s, n, s, (n ? o / n : 0), (n ? q / n : 0) }')
+    'BEGIN { printf "| billing run (`console billing-run`) | %.0f renewals/s | %d in %.1f s | %.2f | %.2f |", n / s, n, s, (n ? o / n : 0), (n ? q / n : 0) }')
 say "$billing_row"
 
 # --- the routes -----------------------------------------------------------------------------------
