@@ -61,12 +61,12 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     let assets = try StaticAssets([.init(urlPath: "/assets", directory: configuration.assetsDirectory, maxAge: 3600),
                                    .init(urlPath: "/vendor/bootstrap", directory: configuration.bootstrapDirectory, maxAge: 86400)], logger: logger)
     let router = Router(context: AppContext.self)
-    // Outermost, so every answer carries the security headers, error pages and assets included.
+    // Static files from memory, before everything else: they carry the security headers themselves.
+    router.add(middleware: StaticAssetsMiddleware(assets: assets))
+    // So every other answer carries the security headers, error pages included.
     router.add(middleware: SecurityHeadersMiddleware())
     let routeMethods = RouteMethods()
     router.add(middleware: RequestErrorMiddleware(services: services))
-    // Static files from memory, before anything that reads a session or the database.
-    router.add(middleware: StaticAssetsMiddleware(assets: assets))
     router.add(middleware: NotFoundPageMiddleware(services: services))
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())

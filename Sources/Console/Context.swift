@@ -11,13 +11,15 @@ public struct AppContext: RequestContext {
     public var session: SessionBox
     /// The signed-in user, when there is one (resolved from the session or a bearer token).
     public var actor: Actor?
-    public let remoteAddress: String
+    /// The peer, made into text only when asked (sign-in, the actor, the audit), not for every request.
+    private let peer: SocketAddress?
+    public var remoteAddress: String { peer?.ipAddress ?? "unknown" }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.session = SessionBox(nil)
         self.actor = nil
-        self.remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        self.peer = source.channel.remoteAddress
     }
 
     /// Forms are small; anything bigger is refused before it is read.

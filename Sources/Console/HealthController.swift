@@ -17,17 +17,25 @@ struct HealthController: Sendable {
             let started = ContinuousClock.now
             do {
                 _ = try await database.query("SELECT 1")
-                let elapsed = ContinuousClock.now - started
-                return try Self.json(Health(status: "ok", database: "reachable in \(elapsed.formatted(.units(allowed: [.milliseconds])))"), .ok)
+                // Written out: a duration formatter and a fresh encoder took ~80 µs of CPU per request.
+                let body = #"{"status":"ok","database":"reachable in \#(Self.milliseconds(ContinuousClock.now - started)) ms"}"#
+                return Response(status: .ok, headers: Self.headers, body: .init(byteBuffer: ByteBuffer(string: body)))
             } catch {
                 return try Self.json(Health(status: "unavailable", database: "unreachable", error: "\(error)"), .serviceUnavailable)
             }
         }
     }
 
+    private static let headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
+
+    /// Whole milliseconds, half up.
+    static func milliseconds(_ elapsed: Duration) -> Int64 {
+        let (seconds, attoseconds) = elapsed.components
+        return seconds * 1000 + (attoseconds + 500_000_000_000_000) / 1_000_000_000_000_000
+    }
+
     private static func json(_ health: Health, _ status: HTTPResponse.Status) throws -> Response {
         let body = try JSONEncoder().encode(health)
-        return Response(status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -9,13 +9,6 @@ import Hummingbird
 /// lives in `Assets/console.js`, looks in `Assets/console.css`. Bootstrap's own stylesheet draws
 /// a few icons from `data:` images, hence `img-src 'self' data:`.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var contentSecurityPolicy: String {
-        [
-            "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
-            "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
-        ].joined(separator: "; ")
-    }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
         do {
@@ -24,11 +17,26 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             // Answers made from errors (the router's 404, a 405) carry the headers too.
             response = try error.response(from: request, context: context)
         }
-        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
-        response.headers[.xFrameOptions] = "DENY"
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.referrerPolicy] = "same-origin"
+        SecurityHeaders.add(to: &response.headers)
         return response
+    }
+}
+
+/// The headers themselves, made and checked once (static assets carry them in their own headers).
+enum SecurityHeaders {
+    static let contentSecurityPolicy = [
+        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
+        "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+    ].joined(separator: "; ")
+
+    static let fields: [HTTPField] = [
+        HTTPField(name: .contentSecurityPolicy, value: contentSecurityPolicy), HTTPField(name: .xFrameOptions, value: "DENY"),
+        HTTPField(name: .xContentTypeOptions, value: "nosniff"), HTTPField(name: .referrerPolicy, value: "same-origin"),
+    ]
+
+    /// Sets each header, replacing any value it had.
+    static func add(to headers: inout HTTPFields) {
+        for field in fields { headers[fields: field.name] = [field] }
     }
 }
 

@@ -19,9 +19,9 @@ struct StaticAssets: Sendable {
     struct Asset: Sendable {
         let body: ByteBuffer
         let eTag: String
-        /// Content type, length, `ETag` and `Cache-Control`, made once.
+        /// Content type, length, `ETag`, `Cache-Control` and the security headers, made once.
         let headers: HTTPFields
-        /// What a 304 repeats: `ETag` and `Cache-Control`.
+        /// What a 304 repeats: `ETag`, `Cache-Control` and the security headers.
         let notModifiedHeaders: HTTPFields
     }
 
@@ -84,9 +84,11 @@ extension StaticAssets.Asset {
     init(bytes: Data, contentType: String, maxAge: Int) {
         let eTag = "\"" + String(bytes.count, radix: 16) + "-" + String(Self.fnv1a(bytes), radix: 16) + "\""
         let cacheControl = "public, max-age=\(maxAge)"
-        self.init(body: ByteBuffer(bytes: bytes), eTag: eTag,
-                  headers: [.contentType: contentType, .contentLength: String(bytes.count), .eTag: eTag, .cacheControl: cacheControl],
-                  notModifiedHeaders: [.eTag: eTag, .cacheControl: cacheControl])
+        var headers: HTTPFields = [.contentType: contentType, .contentLength: String(bytes.count), .eTag: eTag, .cacheControl: cacheControl]
+        var notModifiedHeaders: HTTPFields = [.eTag: eTag, .cacheControl: cacheControl]
+        SecurityHeaders.add(to: &headers)
+        SecurityHeaders.add(to: &notModifiedHeaders)
+        self.init(body: ByteBuffer(bytes: bytes), eTag: eTag, headers: headers, notModifiedHeaders: notModifiedHeaders)
     }
 
     /// 64-bit FNV-1a: the bytes change, the tag changes (a validator, not a secret).
@@ -112,9 +114,10 @@ extension StaticAssets.Asset {
     }
 }
 
-/// Answers GET and HEAD of a static asset before the session, CSRF and credit middlewares run:
-/// an asset needs no session, no database and no user. Anything else passes on (an unknown path
-/// under `/assets` gets the console's 404 page).
+/// Answers GET and HEAD of a static asset first of all, so no other middleware runs (no session,
+/// CSRF, credit badge, request id or log): an asset needs no session, no database and no user, and
+/// carries the security headers in its own. Anything else passes on (an unknown path under
+/// `/assets` gets the console's 404 page).
 struct StaticAssetsMiddleware<Context: RequestContext>: RouterMiddleware {
     let assets: StaticAssets
 
