@@ -1,3 +1,4 @@
+import Mustache
 import Storage
 
 /// What the layout shows around every signed-in page: who is signed in and the navigation of their tier.
@@ -62,6 +63,37 @@ struct Chrome {
         guard let flash = session.current?.flash else { return nil }
         session.update { $0.flash = nil }
         return flash
+    }
+}
+
+/// The top bar is on every signed-in page: its values are looked up by name rather than by
+/// reflection (swift-mustache builds a `Mirror` of the whole struct for each `{{name}}` otherwise).
+extension Chrome: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "userEmail": userEmail
+        case "userRole": userRole
+        case "accountName": accountName
+        case "tierLabel": tierLabel
+        case "csrf": csrf
+        case "nav": nav
+        case "flash": flash
+        case "availableCredit": availableCredit
+        case "creditHref": creditHref
+        default: nil
+        }
+    }
+}
+
+extension Chrome.NavItem: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "label": label
+        case "href": href
+        case "active": active
+        default: nil
+        }
     }
 }
 
