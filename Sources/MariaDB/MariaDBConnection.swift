@@ -1,5 +1,6 @@
 import CMariaDB
 import Foundation
+import Synchronization
 
 /// `mysql_server_init` must run once per process before any other call.
 private let libraryReady: Bool = mysql_server_init(0, nil, nil) == 0
@@ -19,12 +20,32 @@ public struct MariaDBResult: Sendable {
 public final class MariaDBColumns: Sendable {
     public let names: [String]
     let index: [String: Int]
+    /// Whether each column is the first of its name, the one a lookup by name finds.
+    private let isFirstOfName: [Bool]
+    /// Where the next lookup likely goes: rows are mostly read column after column, and one
+    /// string comparison costs less than hashing the name.
+    private let cursor = Atomic(0)
 
     init(names: [String]) {
         self.names = names
         var index: [String: Int] = [:]
         for (i, name) in names.enumerated() where index[name] == nil { index[name] = i }
         self.index = index
+        self.isFirstOfName = names.indices.map { index[names[$0]] == $0 }
+    }
+
+    /// The position of the first column named `name`.
+    func position(of name: String) -> Int? {
+        let guess = cursor.load(ordering: .relaxed)
+        let position: Int
+        if guess < names.count, isFirstOfName[guess], names[guess] == name {
+            position = guess
+        } else {
+            guard let found = index[name] else { return nil }
+            position = found
+        }
+        cursor.store(position + 1, ordering: .relaxed)
+        return position
     }
 }
 

@@ -113,6 +113,7 @@ struct MariaDBDataDecoder: Decoder, SingleValueDecodingContainer {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     static func decode<D: Decodable>(_ type: D.Type, from data: MariaDBData, column: String) throws -> D {
+        if let value = direct(D.self, data) { return value }
         if let convertible = D.self as? any MariaDBDataConvertible.Type {
             if let value = convertible.init(mariaDBData: data) as? D { return value }
             if !data.isNull { throw mismatch(D.self, data, column) }
@@ -128,6 +129,39 @@ struct MariaDBDataDecoder: Decoder, SingleValueDecodingContainer {
             }
             return try JSONDecoder().decode(D.self, from: Data(text))
         }
+    }
+
+    /// The column types rows are read as most, matched by type identity: the general path's
+    /// dynamic casts (a conformance lookup per value) cost more than the read itself. Anything
+    /// else, and any value these refuse, takes the general path and its errors.
+    @inline(__always)
+    static func direct<D>(_ type: D.Type, _ data: MariaDBData) -> D? {
+        // Metatypes compared by identity, from constants: naming `String?.self` here would look
+        // its metadata up in the runtime's cache on every call.
+        let id = ObjectIdentifier(D.self)
+        let known = KnownTypes.shared
+        if id == known.string { guard let value = String(mariaDBData: data) else { return nil }; return unsafeBitCast(value, to: D.self) }
+        if id == known.int64 { guard let value = Int64(mariaDBData: data) else { return nil }; return unsafeBitCast(value, to: D.self) }
+        if id == known.int { guard let value = Int(mariaDBData: data) else { return nil }; return unsafeBitCast(value, to: D.self) }
+        if id == known.bool { guard let value = Bool(mariaDBData: data) else { return nil }; return unsafeBitCast(value, to: D.self) }
+        if id == known.date { guard let value = Date(mariaDBData: data) else { return nil }; return unsafeBitCast(value, to: D.self) }
+        if id == known.optionalString {
+            if data.isNull { return unsafeBitCast(String?.none, to: D.self) }
+            guard let value = String(mariaDBData: data) else { return nil }; return unsafeBitCast(Optional(value), to: D.self)
+        }
+        if id == known.optionalInt64 {
+            if data.isNull { return unsafeBitCast(Int64?.none, to: D.self) }
+            guard let value = Int64(mariaDBData: data) else { return nil }; return unsafeBitCast(Optional(value), to: D.self)
+        }
+        if id == known.optionalInt {
+            if data.isNull { return unsafeBitCast(Int?.none, to: D.self) }
+            guard let value = Int(mariaDBData: data) else { return nil }; return unsafeBitCast(Optional(value), to: D.self)
+        }
+        if id == known.optionalDate {
+            if data.isNull { return unsafeBitCast(Date?.none, to: D.self) }
+            guard let value = Date(mariaDBData: data) else { return nil }; return unsafeBitCast(Optional(value), to: D.self)
+        }
+        return nil
     }
 
     static func mismatch(_ type: Any.Type, _ data: MariaDBData, _ column: String) -> DecodingError {
@@ -156,3 +190,17 @@ struct MariaDBDataDecoder: Decoder, SingleValueDecodingContainer {
 }
 
 private struct WantsJSON: Error {}
+
+/// The identities of the types `MariaDBDataDecoder.direct` reads, looked up once.
+private struct KnownTypes: Sendable {
+    static let shared = KnownTypes()
+    let string = ObjectIdentifier(String.self)
+    let int64 = ObjectIdentifier(Int64.self)
+    let int = ObjectIdentifier(Int.self)
+    let bool = ObjectIdentifier(Bool.self)
+    let date = ObjectIdentifier(Date.self)
+    let optionalString = ObjectIdentifier(String?.self)
+    let optionalInt64 = ObjectIdentifier(Int64?.self)
+    let optionalInt = ObjectIdentifier(Int?.self)
+    let optionalDate = ObjectIdentifier(Date?.self)
+}

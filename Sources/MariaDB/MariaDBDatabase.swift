@@ -3,6 +3,7 @@ import Metrics
 import NIOCore
 import NIOPosix
 import SQLKit
+import Synchronization
 
 /// SQLKit's view of the pool, or of one leased connection inside a session or transaction.
 public struct MariaDBDatabase: SQLDatabase {
@@ -12,22 +13,26 @@ public struct MariaDBDatabase: SQLDatabase {
     /// Set inside `withConnection` / `withTransaction`: every statement runs on this connection.
     private let connection: MariaDBConnection?
     private let inTransaction: Bool
+    /// Inside a transaction not yet begun on the server: `START TRANSACTION` goes with its first
+    /// statement, in the same hop to the connection's thread.
+    private let pendingBegin: PendingBegin?
     /// Bounds for retrying a whole transaction after a deadlock or lock wait timeout.
     public var transactionAttempts = 5
     public var retryBaseDelay: Duration = .milliseconds(10)
 
     public init(pool: MariaDBConnectionPool, logger: Logger = Logger(label: "mariadb"),
                 eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) {
-        self.init(pool: pool, logger: logger, eventLoop: eventLoop, connection: nil, inTransaction: false)
+        self.init(pool: pool, logger: logger, eventLoop: eventLoop, connection: nil, pendingBegin: nil)
     }
 
     private init(pool: MariaDBConnectionPool, logger: Logger, eventLoop: any EventLoop,
-                 connection: MariaDBConnection?, inTransaction: Bool) {
+                 connection: MariaDBConnection?, pendingBegin: PendingBegin?) {
         self.pool = pool
         self.logger = logger
         self.eventLoop = eventLoop
         self.connection = connection
-        self.inTransaction = inTransaction
+        self.inTransaction = pendingBegin != nil
+        self.pendingBegin = pendingBegin
     }
 
     public var dialect: any SQLDialect { MariaDBDialect() }
@@ -56,7 +61,11 @@ public struct MariaDBDatabase: SQLDatabase {
     public func query(_ sql: String, _ binds: [MariaDBData] = []) async throws -> MariaDBResult {
         logger.debug("\(sql)", metadata: ["binds": "\(binds.count)"])
         if let connection {
-            return try await pool.run(on: connection) { try $0.execute(sql, binds) }
+            let begin = pendingBegin?.take() ?? false
+            return try await pool.run(on: connection) { connection in
+                if begin { try connection.execute("START TRANSACTION") }
+                return try connection.execute(sql, binds)
+            }
         }
         do {
             return try await pool.withConnection { try $0.execute(sql, binds) }
@@ -76,7 +85,11 @@ public struct MariaDBDatabase: SQLDatabase {
     /// Runs several `;`-separated statements with no values (a migration file).
     public func executeScript(_ sql: String) async throws {
         if let connection {
-            try await pool.run(on: connection) { try $0.executeScript(sql) }
+            let begin = pendingBegin?.take() ?? false
+            try await pool.run(on: connection) { connection in
+                if begin { try connection.execute("START TRANSACTION") }
+                try connection.executeScript(sql)
+            }
             return
         }
         try await pool.withConnection { try $0.executeScript(sql) }
@@ -92,13 +105,13 @@ public struct MariaDBDatabase: SQLDatabase {
     public func withConnection<R>(_ body: (MariaDBDatabase) async throws -> R) async throws -> R {
         if connection != nil { return try await body(self) }
         let leased = try await pool.lease()
-        let session = MariaDBDatabase(pool: pool, logger: logger, eventLoop: eventLoop, connection: leased, inTransaction: false)
+        let session = MariaDBDatabase(pool: pool, logger: logger, eventLoop: eventLoop, connection: leased, pendingBegin: nil)
         do {
             let result = try await body(session)
-            await pool.release(leased)
+            pool.release(leased)
             return result
         } catch {
-            await pool.release(leased)
+            pool.release(leased)
             throw error
         }
     }
@@ -127,15 +140,16 @@ public struct MariaDBDatabase: SQLDatabase {
 
     private func transactionOnce<R>(_ body: (MariaDBDatabase) async throws -> R) async throws -> R {
         let leased = try await pool.lease()
-        let session = MariaDBDatabase(pool: pool, logger: logger, eventLoop: eventLoop, connection: leased, inTransaction: true)
+        let pending = PendingBegin()
+        let session = MariaDBDatabase(pool: pool, logger: logger, eventLoop: eventLoop, connection: leased, pendingBegin: pending)
         do {
-            try await session.query("START TRANSACTION")
             let result = try await body(session)
-            try await session.query("COMMIT")
-            await pool.release(leased)
+            // A body that ran no statement began nothing on the server: nothing to commit.
+            if !pending.take() { try await session.query("COMMIT") }
+            pool.release(leased)
             return result
         } catch {
-            if !leased.isBroken {
+            if !leased.isBroken && !pending.take() {
                 do {
                     try await session.query("ROLLBACK")
                 } catch {
@@ -143,8 +157,18 @@ public struct MariaDBDatabase: SQLDatabase {
                     leased.invalidate()
                 }
             }
-            await pool.release(leased)
+            pool.release(leased)
             throw error
         }
+    }
+}
+
+/// Whether a transaction's `START TRANSACTION` is still to be sent; taken once.
+final class PendingBegin: Sendable {
+    private let pending = Atomic(true)
+
+    /// True the first time only: the caller sends `START TRANSACTION`.
+    func take() -> Bool {
+        pending.exchange(false, ordering: .relaxed)
     }
 }

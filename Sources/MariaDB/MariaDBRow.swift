@@ -12,11 +12,11 @@ public struct MariaDBRow: SQLRow, Sendable {
 
     public var allColumns: [String] { columns.names }
 
-    public func contains(column: String) -> Bool { columns.index[column] != nil }
+    public func contains(column: String) -> Bool { columns.position(of: column) != nil }
 
     /// The raw value of a column, or nil when the row has no such column.
     public subscript(column: String) -> MariaDBData? {
-        columns.index[column].map { values[$0] }
+        columns.position(of: column).map { values[$0] }
     }
 
     public func decodeNil(column: String) throws -> Bool {
@@ -28,7 +28,7 @@ public struct MariaDBRow: SQLRow, Sendable {
     }
 
     private func value(_ column: String) throws -> MariaDBData {
-        guard let index = columns.index[column] else {
+        guard let index = columns.position(of: column) else {
             throw DecodingError.keyNotFound(
                 SQLCodingKey(stringValue: column),
                 .init(codingPath: [], debugDescription: "no column '\(column)' in \(columns.names)")

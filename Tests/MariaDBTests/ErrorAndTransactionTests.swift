@@ -65,6 +65,31 @@ final class ErrorAndTransactionTests: XCTestCase {
         XCTAssertEqual(observed2, 5)
     }
 
+    func testStartTransactionTravelsWithTheFirstStatementAndAnEmptyBodySendsNothing() async throws {
+        let db = try await TestDatabase.fresh("console_test_driver") { $0.poolSize = 1 }
+        defer { Task { await db.pool.shutdown() } }
+        @Sendable func sessionCount(_ name: String) async throws -> Int {
+            let row = try await db.rows("SHOW SESSION STATUS LIKE '\(name)'")[0]
+            return try Int(row.decode(column: "Value", as: String.self)) ?? -1
+        }
+        let begins = try await sessionCount("Com_begin")
+        let commits = try await sessionCount("Com_commit")
+        try await db.withTransaction { _ in }
+        let afterEmptyBegins = try await sessionCount("Com_begin")
+        let afterEmptyCommits = try await sessionCount("Com_commit")
+        XCTAssertEqual(afterEmptyBegins, begins, "a body without statements begins nothing")
+        XCTAssertEqual(afterEmptyCommits, commits)
+
+        let inside = try await db.withTransaction { tx in
+            try await tx.rows("SELECT @@in_transaction AS open")[0].decode(column: "open", as: Int.self)
+        }
+        XCTAssertEqual(inside, 1, "the first statement already runs inside the transaction")
+        let afterBegins = try await sessionCount("Com_begin")
+        let afterCommits = try await sessionCount("Com_commit")
+        XCTAssertEqual(afterBegins, begins + 1)
+        XCTAssertEqual(afterCommits, commits + 1)
+    }
+
     func testForcedDeadlockIsRetriedAndBothTransactionsCommitExactlyOnce() async throws {
         let db = self.db!
         let barrier = Barrier(parties: 2)
@@ -105,7 +130,7 @@ final class ErrorAndTransactionTests: XCTestCase {
             }
             try await Task.sleep(for: .milliseconds(1500))
             try await db.pool.run(on: holder) { try $0.execute("COMMIT") }
-            await db.pool.release(holder)
+            db.pool.release(holder)
         }
         try await Task.sleep(for: .milliseconds(100))
         try await db.withTransaction { tx in

@@ -29,7 +29,7 @@ final class PoolTests: XCTestCase {
         }
         let observed6 = try await db.rows("SELECT n FROM pool_counter WHERE id = 1")[0].decode(column: "n", as: Int.self)
         XCTAssertEqual(observed6, 64)
-        let open = await db.pool.openConnections
+        let open = db.pool.openConnections
         XCTAssertLessThanOrEqual(open, 8)
     }
 
@@ -48,10 +48,94 @@ final class PoolTests: XCTestCase {
             XCTAssertEqual(error.kind, .poolTimeout)
         }
         XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(250))
-        await db.pool.release(held)
+        db.pool.release(held)
         // Once released, the same connection serves the next lease.
         let observed7 = try await db.rows("SELECT 1 AS one")[0].decode(column: "one", as: Int.self)
         XCTAssertEqual(observed7, 1)
+    }
+
+    func testWaitingLeasesAreServedFirstComeFirstServed() async throws {
+        let db = try await TestDatabase.fresh("console_test_driver") { $0.poolSize = 1 }
+        defer { Task { await db.pool.shutdown() } }
+        let held = try await db.pool.lease()
+        let order = Attempts()
+        var waiting: [Task<Void, any Error>] = []
+        for who in ["first", "second", "third"] {
+            waiting.append(Task {
+                let connection = try await db.pool.lease()
+                _ = await order.next(who)
+                let position = await order.total
+                db.pool.release(connection)
+                XCTAssertEqual(position, ["first": 1, "second": 2, "third": 3][who], "\(who) was served out of turn")
+            })
+            // Each is in line before the next asks.
+            while db.pool.waitingLeases < waiting.count { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        db.pool.release(held)
+        for task in waiting { try await task.value }
+        XCTAssertEqual(db.pool.openConnections, 1)
+    }
+
+    func testACancelledWaitLeavesTheLineAndTheNextWaiterGetsTheConnection() async throws {
+        let db = try await TestDatabase.fresh("console_test_driver") {
+            $0.poolSize = 1
+            $0.poolTimeout = .seconds(5)
+        }
+        defer { Task { await db.pool.shutdown() } }
+        let held = try await db.pool.lease()
+        let cancelled = Task { try await db.pool.lease() }
+        while db.pool.waitingLeases < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let patient = Task { try await db.rows("SELECT 2 AS two")[0].decode(column: "two", as: Int.self) }
+        while db.pool.waitingLeases < 2 { try await Task.sleep(for: .milliseconds(5)) }
+
+        let started = ContinuousClock.now
+        cancelled.cancel()
+        do {
+            let connection = try await cancelled.value
+            db.pool.release(connection)
+            XCTFail("a cancelled wait must not be handed a connection")
+        } catch is CancellationError {}
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(1), "cancelling ends the wait at once, not at the pool timeout")
+        XCTAssertEqual(db.pool.waitingLeases, 1)
+        db.pool.release(held)
+        let observed = try await patient.value
+        XCTAssertEqual(observed, 2)
+        XCTAssertEqual(db.pool.waitingLeases, 0)
+    }
+
+    func testEveryWaiterTimesOutOnItsOwnDeadline() async throws {
+        let db = try await TestDatabase.fresh("console_test_driver") {
+            $0.poolSize = 1
+            $0.poolTimeout = .milliseconds(300)
+        }
+        defer { Task { await db.pool.shutdown() } }
+        let held = try await db.pool.lease()
+        // Three leases, 100 ms apart, against one held connection: each fails 300 ms after it asked.
+        let started = ContinuousClock.now
+        let waits = try await withThrowingTaskGroup(of: Duration.self) { group in
+            for i in 0..<3 {
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(100 * i))
+                    let asked = ContinuousClock.now
+                    do {
+                        _ = try await db.pool.lease()
+                        XCTFail("the only connection is held")
+                    } catch let error as MariaDBError {
+                        XCTAssertEqual(error.kind, .poolTimeout)
+                    }
+                    return ContinuousClock.now - asked
+                }
+            }
+            return try await group.reduce(into: [Duration]()) { $0.append($1) }
+        }
+        for wait in waits {
+            XCTAssertGreaterThanOrEqual(wait, .milliseconds(290))
+            XCTAssertLessThan(wait, .milliseconds(1000))
+        }
+        XCTAssertLessThan(ContinuousClock.now - started, .milliseconds(1500))
+        db.pool.release(held)
+        let observed = try await db.rows("SELECT 1 AS one")[0].decode(column: "one", as: Int.self)
+        XCTAssertEqual(observed, 1)
     }
 
     func testQueryTimeoutStopsTheStatementAndTheConnectionLivesOn() async throws {
@@ -105,7 +189,7 @@ final class PoolTests: XCTestCase {
         try await Task.sleep(for: .milliseconds(300))
         let newIDs = try await db.rows("SELECT CONNECTION_ID() AS id")[0].decode(column: "id", as: Int.self)
         XCTAssertFalse(ids.contains(newIDs))
-        let open = await db.pool.openConnections
+        let open = db.pool.openConnections
         XCTAssertLessThanOrEqual(open, 4)
     }
 

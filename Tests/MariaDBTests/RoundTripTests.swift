@@ -152,6 +152,44 @@ final class RoundTripTests: XCTestCase {
         XCTAssertThrowsError(try row.decode(column: "label", as: String.self))
     }
 
+    func testColumnsAreFoundByNameInAnyOrderAndADuplicateNameIsItsFirstColumn() async throws {
+        let rows = try await db.rows("SELECT ? AS a, ? AS b, ? AS a, ? AS c", [.int(1), .int(2), .int(3), .int(4)])
+        for row in rows + rows {
+            XCTAssertEqual(try row.decode(column: "a", as: Int.self), 1)
+            XCTAssertEqual(try row.decode(column: "b", as: Int.self), 2)
+            XCTAssertEqual(try row.decode(column: "a", as: Int.self), 1, "a repeated name reads its first column, also right after the second")
+            XCTAssertEqual(try row.decode(column: "c", as: Int.self), 4)
+            XCTAssertEqual(try row.decode(column: "b", as: Int.self), 2)
+            XCTAssertFalse(row.contains(column: "d"))
+            XCTAssertThrowsError(try row.decode(column: "d", as: Int.self))
+        }
+    }
+
+    func testTheCommonTypesReadPlainAndOptionalByTheirRules() async throws {
+        let select = "SELECT NULL AS nothing, 'text' AS label, 42 AS answer, CAST('12.50' AS DECIMAL(10,2)) AS price, "
+            + "CAST('2026-04-26 10:00:00.250000' AS DATETIME(6)) AS at"
+        let at = Date(timeIntervalSince1970: 1_777_197_600.25)
+        // Text protocol, then a prepared statement: the same rules either way.
+        for row in [try await db.rows(select)[0], try await db.rows(select + " FROM DUAL WHERE ? = 1", [.int(1)])[0]] {
+            XCTAssertNil(try row.decode(column: "nothing", as: String?.self))
+            XCTAssertNil(try row.decode(column: "nothing", as: Int64?.self))
+            XCTAssertNil(try row.decode(column: "nothing", as: Int?.self))
+            XCTAssertNil(try row.decode(column: "nothing", as: Date?.self))
+            XCTAssertThrowsError(try row.decode(column: "nothing", as: String.self), "NULL is not a String")
+            XCTAssertEqual(try row.decode(column: "label", as: String.self), "text")
+            XCTAssertEqual(try row.decode(column: "label", as: String?.self), "text")
+            XCTAssertThrowsError(try row.decode(column: "label", as: Int.self))
+            XCTAssertThrowsError(try row.decode(column: "label", as: Int?.self))
+            XCTAssertEqual(try row.decode(column: "answer", as: Int.self), 42)
+            XCTAssertEqual(try row.decode(column: "answer", as: Int64?.self), 42)
+            XCTAssertEqual(try row.decode(column: "answer", as: Bool.self), true)
+            XCTAssertEqual(try row.decode(column: "price", as: String.self), "12.50")
+            XCTAssertThrowsError(try row.decode(column: "price", as: Int?.self), "12.50 is not a whole number")
+            XCTAssertEqual(try row.decode(column: "at", as: Date.self), at)
+            XCTAssertEqual(try row.decode(column: "at", as: Date?.self), at)
+        }
+    }
+
     func testCodableModelsThroughSQLKit() async throws {
         struct Item: Codable, Equatable {
             var id: Int
