@@ -129,11 +129,11 @@ public struct PaymentService: Sendable {
         let now = try await clock.now()
         let payment: Payment, provisioning: Bool
         if let card {
-            let pending = try await payable(found, in: scope, now: now) { tx, invoice, _, customer in
-                try await record(NewPayment(invoice: invoice, customer: customer, method: .card, status: .pending, amount: invoice.due,
-                                            cardLast4: card.last4, reference: nil, actor: scope.actor), in: scope, on: tx)
+            let (pending, customer) = try await payable(found, in: scope, now: now) { tx, invoice, _, customer in
+                (try await record(NewPayment(invoice: invoice, customer: customer, method: .card, status: .pending, amount: invoice.due,
+                                             cardLast4: card.last4, reference: nil, actor: scope.actor), in: scope, on: tx), customer)
             }
-            (payment, provisioning) = try await charge(pending, card: card, actor: scope.actor)
+            (payment, provisioning) = try await charge(pending, card: card, customer: customer, orderID: found.orderID, actor: scope.actor)
         } else {
             (payment, provisioning) = try await payable(found, in: scope, now: now) { tx, invoice, order, customer in
                 var amount = invoice.due
@@ -165,7 +165,7 @@ public struct PaymentService: Sendable {
     }
 
     /// Step (2) and (3) of a card payment: the gateway outside any transaction, then its answer.
-    private func charge(_ pending: Payment, card: PaymentCard, actor: Actor) async throws -> (Payment, Bool) {
+    private func charge(_ pending: Payment, card: PaymentCard, customer: Account, orderID: Int64?, actor: Actor) async throws -> (Payment, Bool) {
         let key = Self.idempotencyKey(of: pending.id)
         let answer: GatewayAnswer
         do {
@@ -178,7 +178,7 @@ public struct PaymentService: Sendable {
             guard let known = try? await gateway.status(of: key) else { throw OrderService.PaymentFailed(payment: pending, gatewayError: true) }
             answer = known
         }
-        return try await settle(pending.id, answer: answer, actor: actor)
+        return try await settle(pending, customer: customer, orderID: orderID, answer: answer, actor: actor)
     }
 
     /// Step (3), for the request and for the reconciler alike: commits the gateway's answer for a
@@ -189,8 +189,14 @@ public struct PaymentService: Sendable {
     func settle(_ paymentID: Int64, answer: GatewayAnswer, actor: Actor?) async throws -> (Payment, Bool) {
         guard let pending = try await PaymentStore(database: database).paymentForWorker(paymentID) else { throw StoreError.notFound("payment \(paymentID)") }
         let customer = try await AccountStore(database: database).accountForWorker(pending.customerID)
+        let orderID = try await InvoiceStore(database: database).invoice(pending.invoiceID, in: Actor.engine(for: customer).scope).orderID
+        return try await settle(pending, customer: customer, orderID: orderID, answer: answer, actor: actor)
+    }
+
+    /// The same for a payment whose customer and order are known already (the request that made it).
+    private func settle(_ pending: Payment, customer: Account, orderID: Int64?, answer: GatewayAnswer, actor: Actor?) async throws -> (Payment, Bool) {
+        let paymentID = pending.id
         let scope = Actor.engine(for: customer).scope
-        let orderID = try await InvoiceStore(database: database).invoice(pending.invoiceID, in: scope).orderID
         let hook = beforeOutcomeWrite
         let (payment, provisioning) = try await database.withTransaction { tx -> (Payment, Bool) in
             // Lock order: order, invoice, customer (as submit, payment and provisioning do).

@@ -36,32 +36,34 @@ public struct OrderService: Sendable {
     /// order is always priced against the result of the one before it.
     public func submit(subscription id: Int64, change: ChangeRequest, promoCode: String?, idempotencyKey: String?,
                        in scope: TenantScope) async throws -> SubmitResult {
-        _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
-        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't change subscriptions") }
         let promo = promoCode?.trimmingCharacters(in: .whitespaces).nilIfEmpty
         return try await submitOrder(
             idempotencyKey: idempotencyKey, fingerprint: "subscription \(id) | \(change.json) | promo \(promo ?? "")",
             raced: Refusal(.orderOpen, "Another order of this subscription was submitted at the same moment."), in: scope,
             lock: { tx, now in
+                // Outside the caller's subtree: 404 (the scoped read) before its role is asked: 403.
                 let subscription = try await SubscriptionStore(database: tx).subscription(id, in: scope, on: tx, forUpdate: true)
+                guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't change subscriptions") }
+                var open = try await OrderStore(database: tx).openOrderFact(of: id, on: tx)
                 // An open order past its expiry no longer blocks this one: it expires here.
-                if let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
-                   let order = try await OrderStore(database: tx).orderForWorker(open, on: tx, forUpdate: true),
+                if let found = open, let order = try await OrderStore(database: tx).orderForWorker(found.id, on: tx, forUpdate: true),
                    order.status == .awaitingPayment, let expiresAt = order.expiresAt, expiresAt <= now {
                     let customer = try await AccountStore(database: tx).accountForWorker(order.customerID, on: tx)
                     _ = try await Self.close(order, as: .expired, customer: customer, actor: nil, on: tx)
+                    open = nil
                 }
-                return subscription
+                return LockedSubscription(subscription: subscription, openOrder: open)
             },
-            price: { subscription, tx, now in
+            price: { locked, tx, now in
+                let subscription = locked.subscription
                 if case .quantities(let wanted) = change, wanted.allSatisfy({ subscription.line($0.key)?.additional == $0.value }) {
                     throw StoreError.invalid(field: "resources", message: "These are the quantities the subscription has now: there is nothing to order.")
                 }
                 let quotes = QuoteService(database: tx, clock: clock)
-                let priced = try await quotes.quote(subscription: id, change: change, promoCode: promo, in: scope, now: now)
+                let priced = try await quotes.quote(subscription: id, change: change, promoCode: promo, in: scope, now: now, locked: locked)
                 return OrderDraft(refusals: priced.refusals, order: try Self.changeOrder(priced, change: change, subscription: subscription, promo: promo, now: now),
                                   sold: priced.quote.plan.subtotal - priced.quote.plan.discount) { parent in
-                    try await quotes.subtotal(of: change, priced.loaded, atPricesOf: parent)
+                    try quotes.subtotal(of: change, priced.loaded, atPricesOf: parent)
                 }
             })
     }

@@ -18,7 +18,9 @@ extension OrderService {
     /// The one submit of changes, sales orders and cancellations. In one transaction: the lock that
     /// serializes these submits, a replay of an idempotency key (per user, 24 hours: the same key and
     /// body give the same order, another body is a conflict), the price, the order with its upstream
-    /// levels, the key, the audit; after it, the bell when the order provisions at once. A duplicate
+    /// levels, the key, the audit, and last the invoice's number (the seller's counter row, which
+    /// serializes that seller's orders, is held for one statement); after it, the bell when the
+    /// order provisions at once. A duplicate
     /// key at commit is a replay when the key names an order by then, else `raced` (or the error).
     func submitOrder<Held>(idempotencyKey key: String?, fingerprint: String, raced: Refusal? = nil, in scope: TenantScope,
                            lock: (_ tx: MariaDBDatabase, _ now: Date) async throws -> Held,
@@ -33,11 +35,13 @@ extension OrderService {
                 }
                 let draft = try await price(held, tx, now)
                 guard draft.refusals.isEmpty else { throw OrderRefused(refusals: draft.refusals) }
-                let id = try await Self.write(draft, actor: scope.actor, on: tx)
+                let written = try await Self.writeNumberingLast(draft, actor: scope.actor, on: tx)
+                let id = written.id
                 if let key { try await Self.remember(key, fingerprint: fingerprint, order: id, actor: scope.actor, on: tx) }
                 let order = try await OrderStore(database: tx).order(id, in: scope, on: tx)
                 try await AuditLog.record(on: tx, actor: scope.actor, account: draft.order.customer, objectType: "order", objectID: id, action: "submit",
                                           before: nil as OrderAudit?, after: OrderAudit(order))
+                try await written.numberInvoice(on: tx)
                 return SubmitResult(order: order, replayed: false)
             }
             if result.order.status == .provisioning && !result.replayed { bell?.ring() }
@@ -53,9 +57,16 @@ extension OrderService {
 
     /// Writes a priced order and its upstream levels (inside the caller's transaction): submits and renewals.
     static func write(_ draft: OrderDraft, actor: Actor?, on tx: MariaDBDatabase) async throws -> Int64 {
-        let id = try await OrderWriter.insert(draft.order, actor: actor, on: tx)
-        try await UpstreamCharges.price(orderID: id, plan: draft.order.plan, customer: draft.order.customer, sold: draft.sold, on: tx, owed: draft.owed)
-        return id
+        let written = try await writeNumberingLast(draft, actor: actor, on: tx)
+        try await written.numberInvoice(on: tx)
+        return written.id
+    }
+
+    /// The same, leaving the invoice's number to the caller's last statement (`numberInvoice`).
+    static func writeNumberingLast(_ draft: OrderDraft, actor: Actor?, on tx: MariaDBDatabase) async throws -> WrittenOrder {
+        let written = try await OrderWriter.write(draft.order, actor: actor, on: tx)
+        try await UpstreamCharges.price(orderID: written.id, plan: draft.order.plan, customer: draft.order.customer, sold: draft.sold, on: tx, owed: draft.owed)
+        return written
     }
 
     /// A key is 1 to 255 printable ASCII characters.

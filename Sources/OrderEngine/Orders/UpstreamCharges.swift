@@ -13,19 +13,27 @@ enum UpstreamCharges {
     /// the order's change at a seller's prices (a reseller's net cost is its parent's prices).
     static func price(orderID: Int64, plan: Plan, customer: Account, sold: Int64, on tx: MariaDBDatabase,
                       owed: (Int64) async throws -> Int64) async throws {
-        guard let sellerID = customer.parentID else { return }
-        // Resellers strictly below the plan's owner, from the customer's seller up.
-        let ancestry = customer.ancestry.dropLast()
-        guard let ownerIndex = ancestry.firstIndex(of: plan.ownerAccountID) else { return }
-        let chain = Array(ancestry[ancestry.index(after: ownerIndex)...].reversed())
-        guard chain.first == sellerID else { return }
         var sold = sold
-        for resellerID in chain {
-            let reseller = try await AccountStore(database: tx).accountForWorker(resellerID, on: tx)
-            guard let parentID = reseller.parentID else { break }
-            let amount = try await owed(parentID)
-            try await ResellerChargeStore.addLevel(order: orderID, reseller: reseller, parentID: parentID, currency: plan.currency, amount: amount, sold: sold, on: tx)
+        var priced: [ResellerChargeStore.Level] = []
+        for level in chain(of: customer, plan: plan) {
+            let amount = try await owed(level.parentID)
+            priced.append(ResellerChargeStore.Level(resellerID: level.resellerID, resellerPath: level.resellerPath, parentID: level.parentID,
+                                                    amount: amount, sold: sold))
             sold = amount
+        }
+        try await ResellerChargeStore.addLevels(order: orderID, priced, currency: plan.currency, on: tx)
+    }
+
+    /// The resellers strictly below the plan's owner, from the customer's seller up, each with its
+    /// path and parent taken from the customer's own path (no read).
+    static func chain(of customer: Account, plan: Plan) -> [(resellerID: Int64, resellerPath: String, parentID: Int64)] {
+        guard let sellerID = customer.parentID else { return [] }
+        let ancestry = customer.ancestry
+        guard let ownerIndex = ancestry.dropLast().firstIndex(of: plan.ownerAccountID) else { return [] }
+        let levels = Array((ownerIndex + 1)..<(ancestry.count - 1)).reversed()
+        guard let first = levels.first, ancestry[first] == sellerID else { return [] }
+        return levels.map { index in
+            (ancestry[index], "/" + ancestry[...index].map(String.init).joined(separator: "/") + "/", ancestry[index - 1])
         }
     }
 

@@ -13,6 +13,15 @@ public struct LoadedChange: Sendable {
     public var snapshot: ChangeSnapshot
     public var terms: InvoiceTerms
     public var now: Date
+    /// Every price along the customer's chain of sellers: each upstream level is priced from it.
+    var prices: PriceBook
+}
+
+/// A subscription read under a submit's row lock, with the order still open on it (if any), so
+/// the quote inside the submit does not read them again.
+struct LockedSubscription: Sendable {
+    var subscription: Subscription
+    var openOrder: OpenOrderFact?
 }
 
 /// Reads, once, everything the rules of a change need (DOMAIN.md 5 and 6) through the stores: the
@@ -22,53 +31,51 @@ struct ChangeSnapshotLoader: Sendable {
     let database: MariaDBDatabase
     let connectors: ConnectorRegistry
 
-    func load(subscription id: Int64, change: ChangeRequest, promoCode: String?, in scope: TenantScope, now: Date) async throws -> LoadedChange {
+    func load(subscription id: Int64, change: ChangeRequest, promoCode: String?, in scope: TenantScope, now: Date,
+              read: Subscription? = nil, locked: LockedSubscription? = nil) async throws -> LoadedChange {
         let db = database
-        let subscription = try await SubscriptionStore(database: db).subscription(id, in: scope, on: db)
-        let plans = PlanStore(database: db)
-        let plan = try await plans.plan(of: subscription)
+        let subscription: Subscription
+        if let given = locked?.subscription ?? read, given.id == id {
+            subscription = given
+        } else {
+            subscription = try await SubscriptionStore(database: db).subscription(id, in: scope, on: db)
+        }
         let customer = try await AccountStore(database: db).account(subscription.customerID, in: scope, on: db)
         let sellerID = customer.parentID ?? customer.id
-        let prices = try await ChargedPrices.schedule(plan: plan, seller: sellerID, subscription: subscription, now: now, on: db)
-        var snapshot = ChangeSnapshot(subscription: subscription.facts, plan: plan.facts, prices: prices, today: BusinessDate(instant: now))
-        var target: Plan?
-        if case .plan(let targetID, _) = change {
-            if targetID == plan.id {
-                // Only the billing period changes: no switch path is needed (DOMAIN.md 3).
-                target = plan
-                snapshot.targetOffered = true
-                snapshot.targetPrices = prices
-            } else if let found = try await plans.switchTarget(of: plan, to: targetID) {
-                target = found
-                snapshot.targetOffered = try await plans.sells(found, seller: sellerID)
-                snapshot.targetPrices = try await plans.prices(of: found, seller: sellerID, at: now, on: db)
-            }
+        var targetID: Int64?
+        if case .plan(let id, _) = change { targetID = id }
+        // The plan, a switch's target and whether it is offered: one read.
+        let (plan, target, targetSold) = try await PlanStore(database: db).planAndTarget(subscription.planID, target: targetID, seller: sellerID, on: db)
+        // Every seller's prices, from the customer's seller up to the root: one read per moment a price is taken.
+        let prices = try await PriceBook.load(plan: plan, target: target, subscription: subscription,
+                                              sellers: customer.parentID == nil ? customer.ancestry : Array(customer.ancestry.dropLast()), now: now, on: db)
+        var snapshot = ChangeSnapshot(subscription: subscription.facts, plan: plan.facts, prices: try prices.schedule(seller: sellerID, useIndividual: true),
+                                      today: BusinessDate(instant: now))
+        if case .plan(_, let months) = change {
             snapshot.target = target?.facts
-            if plan.billingType == .postpaid, case .plan(_, let months) = change, months != subscription.period.months {
+            snapshot.targetOffered = target != nil && targetSold
+            snapshot.targetPrices = try prices.targetSchedule(seller: sellerID, useIndividual: true)
+            if plan.billingType == .postpaid, months != subscription.period.months {
                 snapshot.unbilledPeriodChanges = try await OrderStore.firstUnbilledPostpaidChange(of: subscription.id, since: subscription.period.start, on: db) != nil
             }
         }
         if case .resourceSwitch = change { snapshot.pairs = try await pairs(of: plan, now: now) }
         snapshot.restriction = try await Self.restriction(of: customer, plans: Set([plan.id] + (target.map { [$0.id] } ?? [])), viewer: scope.actor, on: db)
         snapshot.vendor = try await vendorAnswers(ChangeRules.reductions(of: change, snapshot), plan: plan, subscriptionID: subscription.id)
-        snapshot.openOrder = try await OrderStore(database: db).openOrderFact(of: subscription.id, on: db)
+        if let locked { snapshot.openOrder = locked.openOrder } else { snapshot.openOrder = try await OrderStore(database: db).openOrderFact(of: subscription.id, on: db) }
         if let code = promoCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty {
             snapshot.promo = try await PromoCodeStore(database: db).valid(code: code, seller: sellerID, on: snapshot.today).map { .valid(percent: $0) } ?? .unknown(code: code)
         }
         let terms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: db)
         snapshot.rateMissing = terms.rateMissing
-        return LoadedChange(subscription: subscription, plan: plan, customer: customer, target: target, snapshot: snapshot, terms: terms, now: now)
+        return LoadedChange(subscription: subscription, plan: plan, customer: customer, target: target, snapshot: snapshot, terms: terms, now: now, prices: prices)
     }
 
-    /// The snapshot at another seller's prices (no individual prices, promo, restriction or vendor).
-    func snapshot(_ loaded: LoadedChange, atPricesOf seller: Int64, change: ChangeRequest) async throws -> ChangeSnapshot {
-        let prices = try await ChargedPrices.schedule(plan: loaded.plan, seller: seller, subscription: loaded.subscription, now: loaded.now,
-                                                      useIndividual: false, on: database)
-        var targetPrices: PriceSchedule?
-        if let target = loaded.target {
-            targetPrices = target.id == loaded.plan.id ? prices : try await PlanStore(database: database).prices(of: target, seller: seller, at: loaded.now, on: database)
-        }
-        return loaded.snapshot.pricedAt(prices, target: targetPrices)
+    /// The snapshot at another seller's prices (no individual prices, promo, restriction or vendor),
+    /// from the prices loaded with the change: no query.
+    static func snapshot(_ loaded: LoadedChange, atPricesOf seller: Int64) throws -> ChangeSnapshot {
+        loaded.snapshot.pricedAt(try loaded.prices.schedule(seller: seller, useIndividual: false),
+                                 target: try loaded.prices.targetSchedule(seller: seller, useIndividual: false))
     }
 
     /// The plan's upgrade pairs, each fee in the plan currency at the rate in effect (nil: no rate).
@@ -130,7 +137,8 @@ public struct InvoiceTerms: Sendable {
 
     static func load(plan: Plan, customer: Account, now: Date, on db: MariaDBDatabase) async throws -> InvoiceTerms {
         let currencies = CurrencyStore(database: db)
-        let customerCurrency = try await currencies.currency(customer.currency) ?? plan.currency
+        // Most customers are billed in the plan's currency: nothing to read then.
+        let customerCurrency = customer.currency == plan.currency.code ? plan.currency : try await currencies.currency(customer.currency) ?? plan.currency
         var rate: CurrencyStore.Rate?
         var missing: Refusal?
         if customerCurrency != plan.currency {

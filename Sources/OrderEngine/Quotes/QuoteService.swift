@@ -33,6 +33,17 @@ public struct QuoteService: Sendable {
     /// `now` is read from the clock when not given; a caller inside a transaction passes it, so the
     /// quote needs no second connection while it holds row locks.
     public func quote(subscription id: Int64, change: ChangeRequest, promoCode: String?, in scope: TenantScope, now given: Date? = nil) async throws -> PricedChange {
+        try await quote(subscription: id, change: change, promoCode: promoCode, in: scope, now: given, read: nil, locked: nil)
+    }
+
+    /// The same for a subscription the caller has just read in `scope` (a handler that checked it): not read again.
+    public func quote(_ subscription: Subscription, change: ChangeRequest, promoCode: String?, in scope: TenantScope) async throws -> PricedChange {
+        try await quote(subscription: subscription.id, change: change, promoCode: promoCode, in: scope, now: nil, read: subscription, locked: nil)
+    }
+
+    /// The same inside a submit's transaction, from the subscription it has just locked.
+    func quote(subscription id: Int64, change: ChangeRequest, promoCode: String?, in scope: TenantScope, now given: Date?,
+               read: Subscription? = nil, locked: LockedSubscription?) async throws -> PricedChange {
         switch change {
         case .quantities, .resourceSwitch, .plan: break
         case .sales, .renewal, .cancellation: throw StoreError.invalid(field: "change", message: "Quote a change, a switch or a plan switch here.")
@@ -40,7 +51,7 @@ public struct QuoteService: Sendable {
         let now: Date
         if let given { now = given } else { now = try await clock.now() }
         let loader = ChangeSnapshotLoader(database: database, connectors: connectors)
-        let loaded = try await loader.load(subscription: id, change: change, promoCode: promoCode, in: scope, now: now)
+        let loaded = try await loader.load(subscription: id, change: change, promoCode: promoCode, in: scope, now: now, read: read, locked: locked)
         let evaluation = ChangeRules.evaluate(change, loaded.snapshot)
         guard evaluation.lines.allSatisfy(\.exact.isWithinMoneyRange) else {
             throw StoreError.invalid(field: "amount", message: "This change would cost more than any invoice can carry: check the quantities.")
@@ -50,10 +61,9 @@ public struct QuoteService: Sendable {
     }
 
     /// What the change costs a seller at its own prices (a reseller's net cost is its parent's
-    /// prices, DOMAIN.md 7): the same evaluation, at that seller's prices, without individual prices or promo.
-    public func subtotal(of change: ChangeRequest, _ loaded: LoadedChange, atPricesOf seller: Int64) async throws -> Int64 {
-        let loader = ChangeSnapshotLoader(database: database, connectors: connectors)
-        let snapshot = try await loader.snapshot(loaded, atPricesOf: seller, change: change)
-        return ChangeRules.evaluate(change, snapshot).lines.map(\.amount).reduce(0, +)
+    /// prices, DOMAIN.md 7): the same evaluation, at that seller's prices, without individual prices or promo,
+    /// from the prices the quote loaded (no query, whatever the number of levels).
+    public func subtotal(of change: ChangeRequest, _ loaded: LoadedChange, atPricesOf seller: Int64) throws -> Int64 {
+        ChangeRules.evaluate(change, try ChangeSnapshotLoader.snapshot(loaded, atPricesOf: seller)).lines.map(\.amount).reduce(0, +)
     }
 }

@@ -70,6 +70,29 @@ public struct PlanStore: Sendable {
         return try await hydrate(row, on: database)
     }
 
+    /// What a change of a subscription on `planID` needs of plans, in one read (with their periods and
+    /// resources): the plan, and a switch's target when a switch path leads to it, with whether the
+    /// customer's seller sells it (DOMAIN.md 5 rule 9). The plan itself as target: a change of period.
+    public func planAndTarget(_ planID: Int64, target targetID: Int64?, seller sellerID: Int64,
+                              on db: MariaDBDatabase? = nil) async throws -> (plan: Plan, target: Plan?, targetSold: Bool) {
+        let db = db ?? database
+        let rows = try await db.rows(
+            """
+            SELECT p.*, c.exponent,
+              EXISTS (SELECT 1 FROM plan_switch_paths s WHERE s.plan_id = ? AND s.to_plan_id = p.id) AS on_switch_path,
+              (p.owner_account_id = ? OR EXISTS (SELECT 1 FROM plan_delegations d WHERE d.plan_id = p.id AND d.reseller_id = ?)) AS sold_by_seller
+            FROM plans p JOIN currencies c ON c.code = p.currency WHERE p.id IN (?, ?)
+            """, [.int(planID), .int(sellerID), .int(sellerID), .int(planID), .int(targetID ?? planID)])
+        let plans = try await hydrate(rows, on: db)
+        guard let plan = plans.first(where: { $0.id == planID }) else { throw StoreError.notFound("plan \(planID)") }
+        guard let targetID else { return (plan, nil, false) }
+        if targetID == planID { return (plan, plan, true) }
+        guard let index = plans.firstIndex(where: { $0.id == targetID }), try rows[index].decode(column: "on_switch_path", as: Bool.self) else {
+            return (plan, nil, false)
+        }
+        return (plan, plans[index], try rows[index].decode(column: "sold_by_seller", as: Bool.self))
+    }
+
     /// Plans the caller owns (in its subtree) or sells by delegation, newest first.
     public func list(in scope: TenantScope) async throws -> [Plan] {
         let rows = try await database.rows(
@@ -155,15 +178,8 @@ public struct PlanStore: Sendable {
     public func prices(of plan: Plan, seller sellerID: Int64, at moment: Date, on db: MariaDBDatabase? = nil) async throws -> PriceSchedule {
         let db = db ?? database
         let sellerPath = try await db.rows("SELECT path FROM accounts WHERE id = ?", [.int(sellerID)]).first?.decode(column: "path", as: String.self) ?? ""
-        // From the seller up to the owner: the nearest account with a version in effect wins.
-        let chain = sellerPath.split(separator: "/").compactMap { Int64($0) }.reversed()
-        for account in chain {
-            if let schedule = try await priceList(plan: plan, seller: account, at: moment, on: db) { return schedule }
-            if account == plan.ownerAccountID { break }
-        }
-        // Before the plan's first prices took effect, its first prices are the ones it has.
-        if let schedule = try await priceList(plan: plan, seller: plan.ownerAccountID, at: nil, on: db) { return schedule }
-        throw StoreError.notFound("prices of plan \(plan.id)")
+        let path = sellerPath.split(separator: "/").compactMap { Int64($0) }
+        return try await priceChain(of: [plan], path: path.isEmpty ? [plan.ownerAccountID] : path, at: moment, on: db).prices(of: plan, seller: sellerID)
     }
 
     /// What `resellerID` pays its parent for the plan: the parent's selling prices.
@@ -172,27 +188,6 @@ public struct PlanStore: Sendable {
               let parent = try await database.rows("SELECT parent_id FROM accounts WHERE id = ?", [.int(resellerID)]).first?.decode(column: "parent_id", as: Int64?.self)
         else { return nil }
         return try await prices(of: plan, seller: parent, at: moment)
-    }
-
-    /// A seller's own price list version in effect at `moment`, if it has one.
-    /// With no moment: the seller's first version.
-    func priceList(plan: Plan, seller: Int64, at moment: Date?, on db: MariaDBDatabase) async throws -> PriceSchedule? {
-        let query = moment == nil
-            ? "SELECT id FROM price_lists WHERE seller_id = ? AND plan_id = ? ORDER BY effective_from, id LIMIT 1"
-            : "SELECT id FROM price_lists WHERE seller_id = ? AND plan_id = ? AND effective_from <= ? ORDER BY effective_from DESC, id DESC LIMIT 1"
-        guard let list = try await db.rows(query, [.int(seller), .int(plan.id)] + (moment.map { [$0.mariaDBData] } ?? []))
-            .first?.decode(column: "id", as: Int64.self) else { return nil }
-        var periods: [Int: UnitPrice] = [:]
-        for row in try await db.rows("SELECT months, fee_scaled FROM price_list_periods WHERE price_list_id = ?", [.int(list)]) {
-            periods[try row.decode(column: "months", as: Int.self)] = UnitPrice(scaled: try row.decode(column: "fee_scaled", as: Int64.self), currency: plan.currency)
-        }
-        var resources: [Int64: PriceSchedule.ResourceFees] = [:]
-        for row in try await db.rows("SELECT resource_id, setup_fee_scaled, recurring_fee_scaled FROM price_list_resources WHERE price_list_id = ?", [.int(list)]) {
-            resources[try row.decode(column: "resource_id", as: Int64.self)] = PriceSchedule.ResourceFees(
-                setupFee: UnitPrice(scaled: try row.decode(column: "setup_fee_scaled", as: Int64.self), currency: plan.currency),
-                recurringFee: UnitPrice(scaled: try row.decode(column: "recurring_fee_scaled", as: Int64.self), currency: plan.currency))
-        }
-        return PriceSchedule(periodFees: periods, resourceFees: resources)
     }
 
     /// Parses typed prices into a schedule, naming each bad field.

@@ -101,31 +101,52 @@ public struct InvoiceStore: Sendable {
     /// Issues an invoice inside the caller's transaction. The seller's counter row stays locked
     /// until that transaction ends, so numbers are gapless: a rollback takes its number back.
     public static func issue(_ draft: InvoiceDraft, actor: Actor?, on tx: MariaDBDatabase) async throws -> Int64 {
-        try await tx.query("INSERT INTO invoice_counters (seller_id, last_number) VALUES (?, 1) ON DUPLICATE KEY UPDATE last_number = last_number + 1",
-                           [.int(draft.sellerID)])
-        let number = try await tx.rows("SELECT last_number FROM invoice_counters WHERE seller_id = ?", [.int(draft.sellerID)])[0]
-            .decode(column: "last_number", as: Int64.self)
+        let id = try await issueUnnumbered(draft, actor: actor, on: tx)
+        try await number(id, seller: draft.sellerID, order: draft.orderID, on: tx)
+        return id
+    }
+
+    /// Writes an invoice and its lines without its number (inside the caller's transaction), which
+    /// must then take it with `number(_:seller:order:)` before it commits.
+    public static func issueUnnumbered(_ draft: InvoiceDraft, actor: Actor?, on tx: MariaDBDatabase) async throws -> Int64 {
         let id = Int64(try await tx.query(
             """
             INSERT INTO invoices (seller_id, number, customer_id, customer_path, order_id, subscription_id, period_key, currency, currency_exponent,
               subtotal, discount, tax, total, tax_rate, prices_include_taxes, status, issued_on, created_at, created_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?)
-            """, [.int(draft.sellerID), .int(number), .int(draft.customer.id), .string(draft.customer.path), draft.orderID.map { .int($0) } ?? .null,
+            VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?)
+            """, [.int(draft.sellerID), .int(draft.customer.id), .string(draft.customer.path), draft.orderID.map { .int($0) } ?? .null,
                   draft.subscriptionID.map { .int($0) } ?? .null, draft.periodKey.map { .string($0) } ?? .null,
                   .string(draft.currency.code), .int(Int64(draft.currency.exponent)), .int(draft.subtotal), .int(draft.discount), .int(draft.tax),
                   .int(draft.total), .string(draft.taxRate), draft.pricesIncludeTaxes.mariaDBData,
                   .string(draft.total <= 0 ? InvoiceStatus.paid.rawValue : InvoiceStatus.unpaid.rawValue), draft.issuedOn.mariaDB,
                   actor.map { .int($0.userID) } ?? .null]).lastInsertID)
-        if !draft.lines.isEmpty {
-            try await tx.query(
-                "INSERT INTO invoice_lines (invoice_id, position, description, amount, discount) VALUES "
-                    + Array(repeating: "(?, ?, ?, ?, ?)", count: draft.lines.count).joined(separator: ", "),
-                draft.lines.flatMap { line -> [MariaDBData] in
-                    [.int(id), .int(Int64(line.position)), .string(String(line.description.unicodeScalars.prefix(500).map(Character.init))),
-                     .int(line.amount), .int(line.discount)]
-                })
-        }
+        try await addLines(draft.lines, to: id, on: tx)
         return id
+    }
+
+    /// An invoice's lines, in one statement (inside the transaction that writes the invoice).
+    public static func addLines(_ lines: [Invoice.Line], to invoiceID: Int64, on tx: MariaDBDatabase) async throws {
+        guard !lines.isEmpty else { return }
+        try await tx.query(
+            "INSERT INTO invoice_lines (invoice_id, position, description, amount, discount) VALUES "
+                + Array(repeating: "(?, ?, ?, ?, ?)", count: lines.count).joined(separator: ", "),
+            lines.flatMap { line -> [MariaDBData] in
+                [.int(invoiceID), .int(Int64(line.position)), .string(String(line.description.unicodeScalars.prefix(500).map(Character.init))),
+                 .int(line.amount), .int(line.discount)]
+            })
+    }
+
+    /// The seller's next gapless number for an invoice written unnumbered, and the order it is
+    /// for (nil: leave it). The seller's counter row is locked from here to the end of the caller's
+    /// transaction and serializes that seller's invoices: call it last, just before the commit.
+    public static func number(_ invoiceID: Int64, seller sellerID: Int64, order orderID: Int64?, on tx: MariaDBDatabase) async throws {
+        try await tx.query("INSERT INTO invoice_counters (seller_id, last_number) VALUES (?, 1) ON DUPLICATE KEY UPDATE last_number = last_number + 1",
+                           [.int(sellerID)])
+        try await tx.query(
+            """
+            UPDATE invoices i JOIN invoice_counters c ON c.seller_id = i.seller_id
+            SET i.number = c.last_number, i.order_id = COALESCE(?, i.order_id) WHERE i.id = ?
+            """, [orderID.map { .int($0) } ?? .null, .int(invoiceID)])
     }
 
     public func invoice(_ id: Int64, in scope: TenantScope, on db: MariaDBDatabase? = nil, forUpdate: Bool = false) async throws -> Invoice {

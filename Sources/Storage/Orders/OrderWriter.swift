@@ -47,19 +47,53 @@ public struct NewOrder: Sendable {
     }
 }
 
+/// An order just written whose invoice still waits for its number (see `InvoiceStore.number`).
+public struct WrittenOrder: Sendable {
+    public var id: Int64
+    /// The invoice written with the order, unnumbered; nil when the order has none.
+    public var invoiceID: Int64?
+    var sellerID: Int64
+    /// Whether the invoice is the order's own (else it bills a closed period: `billed_invoice_id`).
+    var invoiceIsTheOrders: Bool
+
+    /// Takes the invoice's gapless number: the seller's counter row stays locked from here to the
+    /// commit, so this is the transaction's last statement (DOMAIN.md 9, issue 13).
+    public func numberInvoice(on tx: MariaDBDatabase) async throws {
+        guard let invoiceID else { return }
+        try await InvoiceStore.number(invoiceID, seller: sellerID, order: invoiceIsTheOrders ? id : nil, on: tx)
+    }
+}
+
 /// Writes orders: the order with its frozen lines, and its invoice when it must be paid first.
 public enum OrderWriter {
-    /// Writes an order with its frozen lines, and its invoice when it must be paid first (inside the caller's transaction).
+    /// Writes an order with its frozen lines, and its invoice numbered, when it must be paid first (inside the caller's transaction).
     public static func insert(_ new: NewOrder, actor: Actor?, on tx: MariaDBDatabase) async throws -> Int64 {
+        let written = try await write(new, actor: actor, on: tx)
+        try await written.numberInvoice(on: tx)
+        return written.id
+    }
+
+    /// Writes an order with its frozen lines, and its invoice when it must be paid first, all but
+    /// the invoice's number: the caller takes it with `numberInvoice` just before it commits.
+    public static func write(_ new: NewOrder, actor: Actor?, on tx: MariaDBDatabase) async throws -> WrittenOrder {
         let quote = new.quote, charged = quote.charged, plan = new.plan, customer = new.customer
         let isOpen = !new.status.isTerminal
+        // The invoice first (its order is set when it is numbered), so the order is written with it.
+        var invoiceID: Int64?
+        if new.issueInvoice || new.billNow {
+            invoiceID = try await InvoiceStore.issueUnnumbered(InvoiceDraft(
+                sellerID: new.sellerID, customer: customer, orderID: nil, subscriptionID: new.subscriptionID, currency: charged.currency,
+                subtotal: charged.subtotal, discount: charged.discount, tax: charged.tax, total: charged.total, taxRate: customer.taxRate,
+                pricesIncludeTaxes: plan.pricesIncludeTaxes, issuedOn: new.today, lines: []), actor: actor, on: tx)
+        }
         let id = Int64(try await tx.query(
             """
             INSERT INTO orders (kind, renewal_key, status, subscription_id, open_subscription_id, customer_id, customer_path, seller_id, plan_id, billing_type,
               connector, change_request, priced_against, summary, effective_date, quoted_at, expires_at, promo_code, plan_currency, plan_currency_exponent,
               currency, currency_exponent, rate_scaled, rate_id, tax_rate, prices_include_taxes, plan_subtotal, plan_discount, plan_tax, plan_total, subtotal,
-              discount, tax, total, created_at, created_by, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?, UTC_TIMESTAMP(6))
+              discount, tax, total, invoice_id, billed_invoice_id, created_at, created_by, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?,
+              UTC_TIMESTAMP(6))
             """,
             [.string(new.change.orderKind.rawValue), new.renewalKey.map { .string($0) } ?? .null, .string(new.status.rawValue),
              new.subscriptionID.map { .int($0) } ?? .null, isOpen ? (new.subscriptionID.map { .int($0) } ?? .null) : .null, .int(customer.id),
@@ -70,7 +104,9 @@ public enum OrderWriter {
              .string(charged.currency.code), .int(Int64(charged.currency.exponent)), quote.rate.map { .int($0.scaled) } ?? .null,
              new.rateID.map { .int($0) } ?? .null, .string(customer.taxRate), plan.pricesIncludeTaxes.mariaDBData,
              .int(quote.plan.subtotal), .int(quote.plan.discount), .int(quote.plan.tax), .int(quote.plan.total),
-             .int(charged.subtotal), .int(charged.discount), .int(charged.tax), .int(charged.total), actor.map { .int($0.userID) } ?? .null]).lastInsertID)
+             .int(charged.subtotal), .int(charged.discount), .int(charged.tax), .int(charged.total),
+             new.issueInvoice ? (invoiceID.map { .int($0) } ?? .null) : .null, !new.issueInvoice ? (invoiceID.map { .int($0) } ?? .null) : .null,
+             actor.map { .int($0.userID) } ?? .null]).lastInsertID)
         if !quote.lines.isEmpty {
             // One statement for all the lines.
             let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -85,19 +121,13 @@ public enum OrderWriter {
                 INSERT INTO order_lines (order_id, position, kind, description, resource_code, quantity_delta, unit_price_scaled, days_remaining,
                   days_in_period, amount, discount, charged_amount, charged_discount) VALUES \(Array(repeating: row, count: quote.lines.count).joined(separator: ", "))
                 """, binds)
-        }
-        if new.issueInvoice || new.billNow {
-            let invoice = try await InvoiceStore.issue(InvoiceDraft(
-                sellerID: new.sellerID, customer: customer, orderID: new.issueInvoice ? id : nil, subscriptionID: new.subscriptionID, currency: charged.currency,
-                subtotal: charged.subtotal, discount: charged.discount, tax: charged.tax, total: charged.total, taxRate: customer.taxRate,
-                pricesIncludeTaxes: plan.pricesIncludeTaxes, issuedOn: new.today,
-                lines: quote.lines.enumerated().map { index, line in
+            if let invoiceID {
+                try await InvoiceStore.addLines(quote.lines.enumerated().map { index, line in
                     Invoice.Line(position: index + 1, description: "Order #\(id): \(line.description)", amount: charged.lines[index], discount: charged.discounts[index])
-                }), actor: actor, on: tx)
-            try await tx.query(new.issueInvoice ? "UPDATE orders SET invoice_id = ? WHERE id = ?" : "UPDATE orders SET billed_invoice_id = ? WHERE id = ?",
-                               [.int(invoice), .int(id)])
+                }, to: invoiceID, on: tx)
+            }
         }
-        return id
+        return WrittenOrder(id: id, invoiceID: invoiceID, sellerID: new.sellerID, invoiceIsTheOrders: new.issueInvoice)
     }
 }
 

@@ -81,15 +81,34 @@ public struct ResellerChargeStore: Sendable {
 /// The levels of an order (`order_upstream`): priced at submit, copied into `reseller_charges`
 /// when the order completes.
 extension ResellerChargeStore {
-    /// One reseller level of a new order (inside the submit's transaction).
-    public static func addLevel(order orderID: Int64, reseller: Account, parentID: Int64, currency: Currency, amount: Int64, sold: Int64,
-                                on tx: MariaDBDatabase) async throws {
+    /// One reseller level of a new order: what it owes its parent and what it sold the change at.
+    public struct Level: Sendable, Equatable {
+        public var resellerID: Int64
+        public var resellerPath: String
+        public var parentID: Int64
+        public var amount: Int64
+        public var sold: Int64
+
+        public init(resellerID: Int64, resellerPath: String, parentID: Int64, amount: Int64, sold: Int64) {
+            self.resellerID = resellerID
+            self.resellerPath = resellerPath
+            self.parentID = parentID
+            self.amount = amount
+            self.sold = sold
+        }
+    }
+
+    /// The reseller levels of a new order, in one statement (inside the submit's transaction).
+    public static func addLevels(order orderID: Int64, _ levels: [Level], currency: Currency, on tx: MariaDBDatabase) async throws {
+        guard !levels.isEmpty else { return }
         try await tx.query(
             """
             INSERT INTO order_upstream (order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, sold)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.int(orderID), .int(reseller.id), .string(reseller.path), .int(parentID), .string(currency.code),
-                  .int(Int64(currency.exponent)), .int(amount), .int(sold)])
+            VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: levels.count).joined(separator: ", "))
+            """, levels.flatMap { level -> [MariaDBData] in
+                [.int(orderID), .int(level.resellerID), .string(level.resellerPath), .int(level.parentID), .string(currency.code),
+                 .int(Int64(currency.exponent)), .int(level.amount), .int(level.sold)]
+            })
     }
 
     /// The order's levels become charges, effective on the order's date (inside the completing transaction).
