@@ -100,9 +100,24 @@ struct PlansAPI: Sendable {
         }
     }
 
+    /// Every plan with its prices, pairs and switch paths in a bounded number of queries (was eight per plan).
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
-        var items: [PlanJSON] = []
-        for plan in try await plans.list(in: context.scope) { items.append(try await json(plan, context: context)) }
+        let actor = context.actor
+        let all = try await plans.list(in: context.scope)
+        let listing = try await plans.listing(of: all, seller: actor.accountID, in: context.scope)
+        // The caller's prices for a plan it sells (owns or was delegated), else its owner's, as `json(_:context:)` chooses.
+        func seller(_ plan: Plan) -> Int64 { plan.ownerAccountID == actor.accountID || listing.delegated.contains(plan.id) ? actor.accountID : plan.ownerAccountID }
+        // One chain for all: the caller's ancestry, then the owners below it. An owner selling its own
+        // plan reads only its own list (PriceChain stops at the owner), so their order doesn't matter.
+        let ancestry = actor.accountPath.split(separator: "/").compactMap { Int64($0) }
+        let chain = try await plans.priceChain(of: all, path: ancestry + Set(all.map(seller)).subtracting(ancestry).sorted(), at: try await services.clock.now())
+        let codes = try await ResourceStore(database: services.database).codes()
+        let pairs = try await ResourceUpgradeStore(database: services.database).list()
+        let items = try all.map { plan in
+            let included = Set(plan.resources.map(\.resourceID))
+            return Self.json(plan, seller: seller(plan), prices: try chain.prices(of: plan, seller: seller(plan)), codes: codes,
+                             pairs: pairs.filter { included.contains($0.from.id) && included.contains($0.to.id) }, switchPaths: listing.switchPaths[plan.id] ?? [])
+        }
         return try APIJSON.response(APIController.ListResponse(items: items, nextCursor: nil))
     }
 
@@ -254,8 +269,13 @@ struct PlansAPI: Sendable {
 
     func json(_ plan: Plan, context: SignedInContext) async throws -> PlanJSON {
         let seller = try await plans.sells(plan, seller: context.actor.accountID) ? context.actor.accountID : plan.ownerAccountID
-        let prices = try await plans.prices(of: plan, seller: seller, at: try await services.clock.now())
-        let codes = try await ResourceStore(database: services.database).codes()
+        return Self.json(plan, seller: seller, prices: try await plans.prices(of: plan, seller: seller, at: try await services.clock.now()),
+                         codes: try await ResourceStore(database: services.database).codes(), pairs: try await plans.upgradePairs(of: plan),
+                         switchPaths: try await plans.switchPaths(of: plan, in: context.scope).map(\.id))
+    }
+
+    /// A plan as the API shows it, from what was read for it.
+    static func json(_ plan: Plan, seller: Int64, prices: PriceSchedule, codes: [Int64: String], pairs: [ResourceUpgrade], switchPaths: [Int64]) -> PlanJSON {
         let zero = UnitPrice(scaled: 0, currency: plan.currency)
         return PlanJSON(
             id: plan.id, ownerId: plan.ownerAccountID, name: plan.name, currency: plan.currency.code, billingType: plan.billingType.rawValue,
@@ -267,9 +287,9 @@ struct PlansAPI: Sendable {
                               maxUnits: rate.maxUnits, setupFee: MoneyJSON(prices.resourceFees[rate.resourceID]?.setupFee ?? zero),
                               recurringFee: MoneyJSON(prices.resourceFees[rate.resourceID]?.recurringFee ?? zero))
             },
-            upgradePairs: try await plans.upgradePairs(of: plan).map {
+            upgradePairs: pairs.map {
                 PlanJSON.Pair(id: $0.id, fromResourceCode: $0.from.code, toResourceCode: $0.to.code, active: $0.active, downgradable: $0.downgradable)
             },
-            switchPaths: try await plans.switchPaths(of: plan, in: context.scope).map(\.id))
+            switchPaths: switchPaths)
     }
 }

@@ -100,7 +100,7 @@ struct AccountsController: Sendable {
     @Sendable func show(_ request: Request, context: SignedInContext) async throws -> HTML {
         let id = try context.parameters.require("id", as: Int64.self)
         let account = try await accounts.account(id, in: context.scope)
-        let users = try await UserStore(database: services.database).users(of: id, in: context.scope)
+        let users = try await UserStore(database: services.database).users(of: account)
         let children = account.kind == .customer ? [] : try await accounts.list(
             in: context.scope, filter: .init(parentID: id), page: PageRequest(limit: 50)).items
         let lineage = try await accounts.lineage(of: account, in: context.scope)

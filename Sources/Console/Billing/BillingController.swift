@@ -493,7 +493,7 @@ struct BillingController: Sendable {
         guard customer.kind == .customer else { throw StoreError.notFound("credit of account \(id)") }
         let ledger = CreditLedger(database: services.database)
         let balance = try await ledger.available(id, in: context.scope)
-        let page = try await ledger.entries(of: id, in: context.scope, page: PageRequest(limit: 50, cursor: request.query("cursor").flatMap { Int64($0) }))
+        let page = try await ledger.entries(of: customer, in: context.scope, page: PageRequest(limit: 50, cursor: request.query("cursor").flatMap { Int64($0) }))
         return try services.render("credit", CreditPage(
             chrome: chrome(context), tabs: tabs(context, "credit"), customer: customer.name, customerHref: URLs.account(id).path,
             balance: balance.description,

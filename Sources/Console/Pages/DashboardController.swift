@@ -30,7 +30,7 @@ struct DashboardController: Sendable {
         let accounts = AccountStore(database: services.database)
         let own = try await accounts.account(actor.accountID, in: context.scope)
         let counts = try await accounts.counts(in: context.scope)
-        let users = try await UserStore(database: services.database).users(of: own.id, in: context.scope)
+        let users = try await UserStore(database: services.database).users(of: own)
         let recent = try await AuditLog.list(on: services.database, in: context.scope, page: PageRequest(limit: 8))
         let heading: String
         switch actor.accountKind {

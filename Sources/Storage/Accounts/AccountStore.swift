@@ -87,7 +87,8 @@ public struct AccountStore: Sendable {
     /// How many accounts of each kind the subtree below the caller holds.
     public func counts(in scope: TenantScope) async throws -> [AccountKind: Int] {
         let rows = try await database.rows(
-            "SELECT kind, COUNT(*) AS n FROM accounts WHERE path LIKE ? AND id <> ? GROUP BY kind",
+            // Each kind's subtree range of the (kind, path) index, read from the index alone.
+            "SELECT kind, COUNT(*) AS n FROM accounts WHERE kind IN ('reseller', 'customer') AND path LIKE ? AND id <> ? GROUP BY kind",
             [.string(scope.pathPattern), .int(scope.actor.accountID)]
         )
         var counts: [AccountKind: Int] = [:]

@@ -51,9 +51,12 @@ public enum AuditLog {
     public struct Filter: Sendable {
         public var accountID: Int64?
         public var objectType: String?
-        public init(accountID: Int64? = nil, objectType: String? = nil) {
+        /// One object's history (with `objectType`).
+        public var objectID: Int64?
+        public init(accountID: Int64? = nil, objectType: String? = nil, objectID: Int64? = nil) {
             self.accountID = accountID
             self.objectType = objectType
+            self.objectID = objectID
         }
     }
 
@@ -62,6 +65,7 @@ public enum AuditLog {
                             page: PageRequest = PageRequest()) async throws -> Page<Entry> {
         var conditions = ["l.account_path LIKE ?"]
         var binds: [MariaDBData] = [.string(scope.pathPattern)]
+        if let ancestor = scope.ancestorCondition(table: "l.") { conditions.append(ancestor.sql); binds.append(ancestor.bind) }
         if let accountID = filter.accountID {
             conditions.append("l.account_id = ?")
             binds.append(.int(accountID))
@@ -69,6 +73,10 @@ public enum AuditLog {
         if let objectType = filter.objectType, !objectType.isEmpty {
             conditions.append("l.object_type = ?")
             binds.append(.string(objectType))
+        }
+        if let objectID = filter.objectID {
+            conditions.append("l.object_id = ?")
+            binds.append(.int(objectID))
         }
         if let cursor = page.cursor {
             conditions.append("l.id < ?")

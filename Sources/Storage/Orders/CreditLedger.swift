@@ -71,7 +71,12 @@ public struct CreditLedger: Sendable {
 
     /// The log, newest first.
     public func entries(of customerID: Int64, in scope: TenantScope, page: PageRequest = PageRequest()) async throws -> Page<CreditEntry> {
-        _ = try await AccountStore(database: database).account(customerID, in: scope)
+        try await entries(of: try await AccountStore(database: database).account(customerID, in: scope), in: scope, page: page)
+    }
+
+    /// The log of a customer the caller has already reached through `scope` (a page reads the account once).
+    public func entries(of customer: Account, in scope: TenantScope, page: PageRequest = PageRequest()) async throws -> Page<CreditEntry> {
+        let customerID = customer.id
         var conditions = ["c.customer_id = ?"]
         var binds: [MariaDBData] = [.int(customerID)]
         if let cursor = page.cursor { conditions.append("c.id < ?"); binds.append(.int(cursor)) }

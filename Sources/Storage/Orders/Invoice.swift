@@ -171,6 +171,7 @@ public struct InvoiceStore: Sendable {
     public func list(in scope: TenantScope, filter: Filter = Filter(), page: PageRequest = PageRequest()) async throws -> Page<Invoice> {
         var conditions = ["customer_path LIKE ?"]
         var binds: [MariaDBData] = [.string(scope.pathPattern)]
+        if let ancestor = scope.ancestorCondition() { conditions.append(ancestor.sql); binds.append(ancestor.bind) }
         if let value = filter.customerID { conditions.append("customer_id = ?"); binds.append(.int(value)) }
         if let value = filter.status { conditions.append("status = ?"); binds.append(.string(value.rawValue)) }
         if let value = filter.subscriptionID { conditions.append("subscription_id = ?"); binds.append(.int(value)) }

@@ -166,6 +166,7 @@ public struct OrderStore: Sendable {
     public func list(in scope: TenantScope, filter: Filter = Filter(), page: PageRequest = PageRequest()) async throws -> Page<Order> {
         var conditions = ["customer_path LIKE ?"]
         var binds: [MariaDBData] = [.string(scope.pathPattern)]
+        if let ancestor = scope.ancestorCondition() { conditions.append(ancestor.sql); binds.append(ancestor.bind) }
         if let value = filter.subscriptionID { conditions.append("subscription_id = ?"); binds.append(.int(value)) }
         if let value = filter.customerID { conditions.append("customer_id = ?"); binds.append(.int(value)) }
         if let value = filter.kind { conditions.append("kind = ?"); binds.append(.string(value.rawValue)) }

@@ -91,6 +91,7 @@ public struct PaymentStore: Sendable {
     public func list(in scope: TenantScope, filter: Filter = Filter(), page: PageRequest = PageRequest()) async throws -> Page<Payment> {
         var conditions = ["customer_path LIKE ?"]
         var binds: [MariaDBData] = [.string(scope.pathPattern)]
+        if let ancestor = scope.ancestorCondition() { conditions.append(ancestor.sql); binds.append(ancestor.bind) }
         if let value = filter.invoiceID { conditions.append("invoice_id = ?"); binds.append(.int(value)) }
         if let value = filter.customerID { conditions.append("customer_id = ?"); binds.append(.int(value)) }
         if let value = filter.status { conditions.append("status = ?"); binds.append(.string(value.rawValue)) }

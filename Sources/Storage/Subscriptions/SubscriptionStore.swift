@@ -39,6 +39,7 @@ public struct SubscriptionStore: Sendable {
     public func list(in scope: TenantScope, filter: Filter = Filter(), page: PageRequest = PageRequest()) async throws -> Page<Subscription> {
         var conditions = ["customer_path LIKE ?"]
         var binds: [MariaDBData] = [.string(scope.pathPattern)]
+        if let ancestor = scope.ancestorCondition() { conditions.append(ancestor.sql); binds.append(ancestor.bind) }
         if let customer = filter.customerID { conditions.append("customer_id = ?"); binds.append(.int(customer)) }
         if let plan = filter.planID { conditions.append("plan_id = ?"); binds.append(.int(plan)) }
         if let status = filter.status { conditions.append("status = ?"); binds.append(.string(status.rawValue)) }
@@ -57,6 +58,19 @@ public struct SubscriptionStore: Sendable {
 
     private func hydrate(_ row: MariaDBRow, on db: MariaDBDatabase) async throws -> Subscription {
         try await hydrate([row], on: db)[0]
+    }
+
+    /// The names of the plans of subscriptions already reached through a scope, for a list: one query
+    /// whatever the row count.
+    public func planNames(of subscriptions: [Subscription]) async throws -> [Int64: String] {
+        let ids = Set(subscriptions.map(\.planID)).sorted()
+        guard !ids.isEmpty else { return [:] }
+        var names: [Int64: String] = [:]
+        for row in try await database.rows("SELECT id, name FROM plans WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))",
+                                           ids.map { .int($0) }) {
+            names[try row.decode(column: "id", as: Int64.self)] = try row.decode(column: "name", as: String.self)
+        }
+        return names
     }
 
     /// Subscriptions with their resource lines: one query for the lines of the whole batch.

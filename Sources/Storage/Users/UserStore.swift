@@ -14,8 +14,13 @@ public struct UserStore: Sendable {
 
     /// Users of one account of the subtree.
     public func users(of accountID: Int64, in scope: TenantScope) async throws -> [User] {
-        let account = try await accounts.account(accountID, in: scope)
-        return try await database.rows(
+        try await users(of: try await accounts.account(accountID, in: scope))
+    }
+
+    /// Users of an account the caller has already reached through its scope (a page that shows the
+    /// account reads it once).
+    public func users(of account: Account) async throws -> [User] {
+        try await database.rows(
             "SELECT \(User.columns) FROM users u WHERE u.account_id = ? ORDER BY u.email", [.int(account.id)]
         ).map(User.init(row:))
     }
