@@ -113,7 +113,11 @@ struct MariaDBDataDecoder: Decoder, SingleValueDecodingContainer {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     static func decode<D: Decodable>(_ type: D.Type, from data: MariaDBData, column: String) throws -> D {
-        if let value = direct(D.self, data) { return value }
+        do {
+            return try direct(D.self, data)
+        } catch {
+            // Not one of the common types, or a value it refuses: the general path decides.
+        }
         if let convertible = D.self as? any MariaDBDataConvertible.Type {
             if let value = convertible.init(mariaDBData: data) as? D { return value }
             if !data.isNull { throw mismatch(D.self, data, column) }
@@ -134,34 +138,36 @@ struct MariaDBDataDecoder: Decoder, SingleValueDecodingContainer {
     /// The column types rows are read as most, matched by type identity: the general path's
     /// dynamic casts (a conformance lookup per value) cost more than the read itself. Anything
     /// else, and any value these refuse, takes the general path and its errors.
+    /// It throws rather than answering an optional: an unspecialized `D?` costs a runtime
+    /// metadata lookup per call.
     @inline(__always)
-    static func direct<D>(_ type: D.Type, _ data: MariaDBData) -> D? {
+    static func direct<D>(_ type: D.Type, _ data: MariaDBData) throws(NotDirect) -> D {
         // Metatypes compared by identity, from constants: naming `String?.self` here would look
         // its metadata up in the runtime's cache on every call.
         let id = ObjectIdentifier(D.self)
         let known = KnownTypes.shared
-        if id == known.string { guard let value = String(mariaDBData: data) else { return nil }; return unsafeBitCast(value, to: D.self) }
-        if id == known.int64 { guard let value = Int64(mariaDBData: data) else { return nil }; return unsafeBitCast(value, to: D.self) }
-        if id == known.int { guard let value = Int(mariaDBData: data) else { return nil }; return unsafeBitCast(value, to: D.self) }
-        if id == known.bool { guard let value = Bool(mariaDBData: data) else { return nil }; return unsafeBitCast(value, to: D.self) }
-        if id == known.date { guard let value = Date(mariaDBData: data) else { return nil }; return unsafeBitCast(value, to: D.self) }
+        if id == known.string { guard let value = String(mariaDBData: data) else { throw NotDirect() }; return unsafeBitCast(value, to: D.self) }
+        if id == known.int64 { guard let value = Int64(mariaDBData: data) else { throw NotDirect() }; return unsafeBitCast(value, to: D.self) }
+        if id == known.int { guard let value = Int(mariaDBData: data) else { throw NotDirect() }; return unsafeBitCast(value, to: D.self) }
+        if id == known.bool { guard let value = Bool(mariaDBData: data) else { throw NotDirect() }; return unsafeBitCast(value, to: D.self) }
+        if id == known.date { guard let value = Date(mariaDBData: data) else { throw NotDirect() }; return unsafeBitCast(value, to: D.self) }
         if id == known.optionalString {
             if data.isNull { return unsafeBitCast(String?.none, to: D.self) }
-            guard let value = String(mariaDBData: data) else { return nil }; return unsafeBitCast(Optional(value), to: D.self)
+            guard let value = String(mariaDBData: data) else { throw NotDirect() }; return unsafeBitCast(Optional(value), to: D.self)
         }
         if id == known.optionalInt64 {
             if data.isNull { return unsafeBitCast(Int64?.none, to: D.self) }
-            guard let value = Int64(mariaDBData: data) else { return nil }; return unsafeBitCast(Optional(value), to: D.self)
+            guard let value = Int64(mariaDBData: data) else { throw NotDirect() }; return unsafeBitCast(Optional(value), to: D.self)
         }
         if id == known.optionalInt {
             if data.isNull { return unsafeBitCast(Int?.none, to: D.self) }
-            guard let value = Int(mariaDBData: data) else { return nil }; return unsafeBitCast(Optional(value), to: D.self)
+            guard let value = Int(mariaDBData: data) else { throw NotDirect() }; return unsafeBitCast(Optional(value), to: D.self)
         }
         if id == known.optionalDate {
             if data.isNull { return unsafeBitCast(Date?.none, to: D.self) }
-            guard let value = Date(mariaDBData: data) else { return nil }; return unsafeBitCast(Optional(value), to: D.self)
+            guard let value = Date(mariaDBData: data) else { throw NotDirect() }; return unsafeBitCast(Optional(value), to: D.self)
         }
-        return nil
+        throw NotDirect()
     }
 
     static func mismatch(_ type: Any.Type, _ data: MariaDBData, _ column: String) -> DecodingError {
@@ -190,6 +196,9 @@ struct MariaDBDataDecoder: Decoder, SingleValueDecodingContainer {
 }
 
 private struct WantsJSON: Error {}
+
+/// The type or the value is not one `MariaDBDataDecoder.direct` reads.
+struct NotDirect: Error {}
 
 /// The identities of the types `MariaDBDataDecoder.direct` reads, looked up once.
 private struct KnownTypes: Sendable {
