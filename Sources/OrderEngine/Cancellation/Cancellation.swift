@@ -81,14 +81,16 @@ extension OrderService {
             },
             price: { held, tx, now in
                 let (subscription, customer) = held
-                let priced = try await quoteCancellation(subscription: id, in: scope, now: now, on: tx)
+                // The rows locked and read above, and the plan, once: each upstream level is priced from them.
+                let plan = try await PlanStore(database: tx).planForWorker(subscription.planID)
+                let priced = try await quoteCancellation(of: subscription, plan: plan, customer: customer, now: now, on: tx)
                 let change = ChangeRequest.cancellation
                 let order = NewOrder(
                     change: change, status: .provisioning, subscriptionID: id, customer: customer, sellerID: customer.parentID!, plan: priced.plan,
                     pricedAgainst: PricedAgainst(subscription).json, summary: change.summary(of: subscription, planName: priced.plan.name, targetName: nil),
                     today: priced.today, now: now, expiresAt: nil, promo: nil, quote: priced.quote, renewalKey: nil, issueInvoice: false)
                 return OrderDraft(refusals: priced.refusals, order: order, sold: priced.quote.plan.subtotal) { parent in
-                    try await quoteCancellation(subscription: id, in: scope, now: now, pricedBy: parent, on: tx).quote.plan.subtotal
+                    try await quoteCancellation(of: subscription, plan: plan, customer: customer, now: now, pricedBy: parent, on: tx).quote.plan.subtotal
                 }
             }).order
     }
