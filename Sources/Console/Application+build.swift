@@ -40,7 +40,8 @@ public func buildApplication(
         services.append(BillingSchedule(run: run, interval: .seconds(60 * configuration.billingRunInterval), logger: logger))
     }
     if configuration.provisioningWorker {
-        let provisioner = Provisioner(database: database, connectors: .standard(database: database), clock: BusinessClock(database: database, testMode: configuration.testMode), logger: logger)
+        var provisioner = Provisioner(database: database, connectors: .standard(database: database), clock: BusinessClock(database: database, testMode: configuration.testMode), logger: logger)
+        provisioner.concurrency = configuration.provisioningConcurrency
         services.append(ProvisioningService(provisioner: provisioner, bell: bell, poll: configuration.provisioningPoll))
     }
     return Application(

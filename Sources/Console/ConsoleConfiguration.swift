@@ -27,6 +27,8 @@ public struct ConsoleConfiguration: Sendable {
     /// How often an idle worker looks for orders to provision (`PROVISIONING_POLL_MS`); a payment
     /// on the same node wakes it at once.
     public var provisioningPoll: Duration = .milliseconds(1000)
+    /// Orders one worker provisions at once (`PROVISIONING_CONCURRENCY`, 1–64), each under its own claim.
+    public var provisioningConcurrency = 8
     /// How often `serve` runs the billing run for the business date (`BILLING_RUN_INTERVAL_MINUTES`; 0: never, run it by hand or from cron).
     public var billingRunInterval = 60
     /// Days before a period ends that its renewal is invoiced (`RENEWAL_LEAD_DAYS`).
@@ -117,6 +119,7 @@ public struct ConsoleConfiguration: Sendable {
         configuration.sessionIdleTimeout = .seconds(60 * (try reader.integer("SESSION_IDLE_MINUTES", default: 120, in: 1...43_200)))
         configuration.provisioningWorker = try reader.flag("PROVISIONING_WORKER", default: true)
         configuration.provisioningPoll = .milliseconds(try reader.integer("PROVISIONING_POLL_MS", default: 1000, in: 20...600_000))
+        configuration.provisioningConcurrency = try reader.integer("PROVISIONING_CONCURRENCY", default: 8, in: 1...64)
         configuration.billingRunInterval = try reader.integer("BILLING_RUN_INTERVAL_MINUTES", default: 60, in: 0...10_080)
         configuration.renewalLeadDays = try reader.integer("RENEWAL_LEAD_DAYS", default: 7, in: 0...60)
         configuration.graceDays = try reader.integer("GRACE_DAYS", default: 7, in: 0...90)

@@ -78,9 +78,10 @@ struct Worker: AsyncParsableCommand {
         let configuration = try loadConfiguration()
         let logger = makeLogger(configuration, label: "worker")
         try await withDatabase(configuration, logger: logger) { database in
-            let provisioner = Provisioner(database: database, connectors: .standard(database: database), clock: BusinessClock(database: database, testMode: configuration.testMode), logger: logger)
+            var provisioner = Provisioner(database: database, connectors: .standard(database: database), clock: BusinessClock(database: database, testMode: configuration.testMode), logger: logger)
+            provisioner.concurrency = configuration.provisioningConcurrency
             let service = ProvisioningService(provisioner: provisioner, bell: ProvisioningBell(), poll: configuration.provisioningPoll)
-            logger.info("provisioning worker started", metadata: ["poll": "\(configuration.provisioningPoll)"])
+            logger.info("provisioning worker started", metadata: ["poll": "\(configuration.provisioningPoll)", "concurrency": "\(provisioner.concurrency)"])
             try await ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
         }
     }

@@ -15,7 +15,9 @@ import Storage
 ///   the resources, and the changes made during it.
 /// - cancelled at the period end: the subscription ends, no renewal.
 ///
-/// Every step is one transaction under the subscription's row lock and is idempotent: a renewal
+/// Due subscriptions go in batches: a batch's renewals are one transaction under its subscriptions'
+/// row locks (`RenewalBatch.swift`); anything else, and every subscription of a batch that fails,
+/// goes one step at a time. Every step is one transaction under the subscription's row lock and is idempotent: a renewal
 /// order per period (unique key), a postpaid invoice per period (unique key), rollovers and status
 /// changes by conditions on the current row. Running it twice for a day changes nothing the second
 /// time; two nodes running it at once don't double anything.
@@ -25,8 +27,11 @@ public struct BillingRun: Sendable {
     let settings: BillingSettings
     let logger: Logger
     let bell: ProvisioningBell?
-    /// Subscriptions handled at once (each in its own transaction).
+    /// Batches handled at once (each in its own transaction).
     public var concurrency = 4
+    /// Subscriptions per batch: their renewals are issued in one transaction (up to 500; 1: every
+    /// subscription steps alone, as before batches).
+    public var batchSize = 250
 
     public init(database: MariaDBDatabase, clock: BusinessClock, settings: BillingSettings = BillingSettings(), logger: Logger, bell: ProvisioningBell? = nil) {
         self.database = database
@@ -47,11 +52,15 @@ public struct BillingRun: Sendable {
         var total = BillingRunResult()
         total.subscriptions = due.count
         let cache = LookupCache()
+        let size = min(500, max(1, batchSize))
+        let batches = stride(from: 0, to: due.count, by: size).map { Array(due[$0..<min(due.count, $0 + size)]) }
         try await withThrowingTaskGroup(of: BillingRunResult.self) { group in
-            var next = due.makeIterator()
+            var next = batches.makeIterator()
             func start() -> Bool {
-                guard let id = next.next() else { return false }
-                group.addTask { await self.settle(id, today: today, now: now, cache: cache) }
+                guard let batch = next.next() else { return false }
+                group.addTask {
+                    size == 1 ? await self.settle(batch[0], today: today, now: now, cache: cache) : await self.settleBatch(batch, today: today, now: now, cache: cache)
+                }
                 return true
             }
             for _ in 0..<max(1, concurrency) where !start() { break }
@@ -146,7 +155,7 @@ public struct BillingRun: Sendable {
             return result
         }
         guard !paidNext else { return nil }
-        let renewalKey = "renewal:\(id):\(next.start)"
+        let renewalKey = Self.renewalKey(id, next)
         let existing = try await OrderStore.renewal(keyed: renewalKey, on: tx)
         // Another order of the subscription still open: one awaiting payment gives way to the renewal
         // (cancelled, any part paid back to credit); one being provisioned finishes first.
@@ -190,25 +199,37 @@ public struct BillingRun: Sendable {
     /// with any scheduled quantities. Answers whether an invoice was issued (nothing to pay: it provisions at once).
     func issueRenewal(_ subscription: Subscription, plan: Plan, customer: Account, period: BillingPeriod, key: String, today: BusinessDate, now: Date,
                       cache: LookupCache? = nil, on tx: MariaDBDatabase) async throws -> Bool {
+        let renewal = try await renewalOrder(subscription, plan: plan, customer: customer, period: period, key: key, today: today, now: now, cache: cache, on: tx)
+        let orderID = try await OrderService.write(OrderDraft(order: renewal.order, sold: renewal.order.quote.plan.subtotal) { parent in
+            try await Self.owed(subscription, plan: plan, period: period, seller: parent, now: now, cache: cache, on: tx)
+        }, actor: nil, on: tx)
+        try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "order", objectID: orderID, action: "renewal issued",
+                                  before: nil as [String: String]?, after: renewal.audit)
+        return renewal.order.issueInvoice
+    }
+
+    /// The renewal order of the next period as it is written (one batch or one subscription at a time), and what its audit entry says.
+    func renewalOrder(_ subscription: Subscription, plan: Plan, customer: Account, period: BillingPeriod, key: String, today: BusinessDate, now: Date,
+                      cache: LookupCache?, on tx: MariaDBDatabase) async throws -> (order: NewOrder, audit: [String: String]) {
         let lines = try await ChargedPrices.periodLines(subscription, plan: plan, seller: customer.parentID!, period: period, now: now,
                                                         label: subscription.status == .trial ? "\(plan.name), first period after the trial" : "\(plan.name) renewal",
                                                         cache: cache, on: tx)
-        let quote = try await Self.invoiced(lines, plan: plan, customer: customer, now: now, on: tx).quote
+        let quote = try await Self.invoiced(lines, plan: plan, customer: customer, now: now, cache: cache, on: tx).quote
         let needsPayment = quote.charged.total > 0
         let change = ChangeRequest.renewal(start: period.start, end: period.end)
+        let summary = change.summary(of: subscription, planName: plan.name, targetName: nil)
         let order = NewOrder(
             change: change, status: needsPayment ? .awaitingPayment : .provisioning, subscriptionID: subscription.id, customer: customer,
-            sellerID: customer.parentID!, plan: plan, pricedAgainst: "{}", summary: change.summary(of: subscription, planName: plan.name, targetName: nil),
+            sellerID: customer.parentID!, plan: plan, pricedAgainst: "{}", summary: summary,
             today: today, now: now, expiresAt: nil, promo: nil, quote: quote, renewalKey: key, issueInvoice: needsPayment)
-        let orderID = try await OrderService.write(OrderDraft(order: order, sold: quote.plan.subtotal) { parent in
-            try await ChargedPrices.periodLines(subscription, plan: plan, seller: parent, period: period, now: now, label: "", useIndividual: false,
-                                                cache: cache, on: tx).map(\.amount).reduce(0, +)
-        }, actor: nil, on: tx)
-        try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "order", objectID: orderID, action: "renewal issued",
-                                  before: nil as [String: String]?,
-                                  after: ["summary": change.summary(of: subscription, planName: plan.name, targetName: nil),
-                                          "total": Money(minorUnits: quote.charged.total, currency: quote.charged.currency).description])
-        return needsPayment
+        return (order, ["summary": summary, "total": Money(minorUnits: quote.charged.total, currency: quote.charged.currency).description])
+    }
+
+    /// What a renewal's period costs at a seller's own prices (an upstream level's net cost).
+    static func owed(_ subscription: Subscription, plan: Plan, period: BillingPeriod, seller: Int64, now: Date, cache: LookupCache?,
+                     on tx: MariaDBDatabase) async throws -> Int64 {
+        try await ChargedPrices.periodLines(subscription, plan: plan, seller: seller, period: period, now: now, label: "", useIndividual: false,
+                                            cache: cache, on: tx).map(\.amount).reduce(0, +)
     }
 
     /// The postpaid invoice of the current period: the period itself, and every completed postpaid
@@ -272,9 +293,10 @@ public struct BillingRun: Sendable {
 
     /// Lines of a period as its invoice charges them: the customer's tax and currency at `now`, no
     /// promo. Without a rate to convert at, the billing run can't invoice (`requireRate`).
-    static func invoiced(_ lines: [QuoteLine], plan: Plan, customer: Account, now: Date, requireRate: Bool = true,
+    static func invoiced(_ lines: [QuoteLine], plan: Plan, customer: Account, now: Date, requireRate: Bool = true, cache: LookupCache? = nil,
                          on db: MariaDBDatabase) async throws -> (quote: Quote, terms: QuoteTerms) {
-        let invoiceTerms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: db)
+        let invoiceTerms = if let cache { try await cache.invoiceTerms(plan: plan, customer: customer, now: now, on: db) }
+                           else { try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: db) }
         if requireRate, let missing = invoiceTerms.rateMissing { throw StoreError.invalid(field: "rate", message: missing.message) }
         let terms = invoiceTerms.with(promo: nil)
         return (Pricing.quote(lines, terms: terms), terms)

@@ -24,6 +24,19 @@ enum UpstreamCharges {
         try await ResellerChargeStore.addLevels(order: orderID, priced, currency: plan.currency, on: tx)
     }
 
+    /// The same levels for a batch writer (the billing run's renewals), with each reseller's account.
+    static func levels(plan: Plan, customer: Account, sold: Int64, account: (Int64) async throws -> Account,
+                       owed: (Int64) async throws -> Int64) async throws -> [UpstreamLevel] {
+        var sold = sold
+        var levels: [UpstreamLevel] = []
+        for level in chain(of: customer, plan: plan) {
+            let amount = try await owed(level.parentID)
+            levels.append(UpstreamLevel(reseller: try await account(level.resellerID), parentID: level.parentID, currency: plan.currency, amount: amount, sold: sold))
+            sold = amount
+        }
+        return levels
+    }
+
     /// The resellers strictly below the plan's owner, from the customer's seller up, each with its
     /// path and parent taken from the customer's own path (no read).
     static func chain(of customer: Account, plan: Plan) -> [(resellerID: Int64, resellerPath: String, parentID: Int64)] {

@@ -17,6 +17,8 @@ public struct Provisioner: Sendable {
     public var claimSeconds = 120
     /// Transient connector errors are retried this many times before the order fails.
     public var maxAttempts = 5
+    /// Orders provisioned at once by this worker (each under its own claim, so every node may run one).
+    public var concurrency = 8
 
     public init(database: MariaDBDatabase, connectors: ConnectorRegistry, clock: BusinessClock, logger: Logger) {
         self.database = database
@@ -32,14 +34,39 @@ public struct Provisioner: Sendable {
         try await PaymentReconciler(database: database, clock: clock, logger: logger).settleStale()
         // Unpaid commitment and CSP orders past their expiry are closed first: they never provision.
         try await OrderService(database: database, clock: clock).expireDue()
-        let orders = OrderStore(database: database)
-        var finished = 0
-        for id in try await orders.unclaimedProvisioning(limit: limit) {
-            let token = UUID().uuidString
-            guard try await orders.claim(id, token: token, for: claimSeconds) else { continue }  // another worker has it
-            if try await provision(id, token: token) { finished += 1 }
+        let due = try await OrderStore(database: database).unclaimedProvisioning(limit: max(limit, concurrency))
+        // Up to `concurrency` orders at once, each claimed just before its turn so other workers can take the rest;
+        // one order's failure neither cancels nor blocks the others.
+        let (finished, failure) = await withTaskGroup(of: Result<Bool, any Error>.self) { group -> (Int, (any Error)?) in
+            var next = due.makeIterator()
+            func start() -> Bool {
+                guard let id = next.next() else { return false }
+                group.addTask {
+                    do { return .success(try await self.claimAndProvision(id)) } catch { return .failure(error) }
+                }
+                return true
+            }
+            for _ in 0..<max(1, concurrency) where !start() { break }
+            var finished = 0
+            var failure: (any Error)?
+            while let outcome = await group.next() {
+                switch outcome {
+                case .success(let done): if done { finished += 1 }
+                case .failure(let error): failure = failure ?? error
+                }
+                _ = start()
+            }
+            return (finished, failure)
         }
+        if let failure { throw failure }  // the others have run to their end
         return finished
+    }
+
+    /// Claims one order (unless another worker holds it) and provisions it. Answers whether it was finished.
+    private func claimAndProvision(_ id: Int64) async throws -> Bool {
+        let token = UUID().uuidString
+        guard try await OrderStore(database: database).claim(id, token: token, for: claimSeconds) else { return false }  // another worker has it
+        return try await provision(id, token: token)
     }
 
     /// Polls until cancelled, waking at once when the bell rings.

@@ -23,6 +23,15 @@ extension SubscriptionStore {
         return id
     }
 
+    /// Subscriptions by id whatever the tenant, in id order (the billing run's batches), locked with `forUpdate`.
+    public func subscriptionsForWorker(_ ids: [Int64], forUpdate: Bool = false, on db: MariaDBDatabase? = nil) async throws -> [Subscription] {
+        guard !ids.isEmpty else { return [] }
+        let db = db ?? database
+        return try await hydrate(try await db.rows(
+            "SELECT * FROM subscriptions WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", "))) ORDER BY id\(forUpdate ? " FOR UPDATE" : "")",
+            ids.map { .int($0) }), on: db)
+    }
+
     // MARK: Resources
 
     public static func addResource(_ resourceID: Int64, included: Int64, additional: Int64 = 0, to subscriptionID: Int64, on tx: MariaDBDatabase) async throws {

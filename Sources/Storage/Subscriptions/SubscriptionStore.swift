@@ -74,7 +74,7 @@ public struct SubscriptionStore: Sendable {
     }
 
     /// Subscriptions with their resource lines: one query for the lines of the whole batch.
-    private func hydrate(_ rows: [MariaDBRow], on db: MariaDBDatabase) async throws -> [Subscription] {
+    func hydrate(_ rows: [MariaDBRow], on db: MariaDBDatabase) async throws -> [Subscription] {
         guard !rows.isEmpty else { return [] }
         let ids = try rows.map { try $0.decode(column: "id", as: Int64.self) }
         var lines: [Int64: [Subscription.Line]] = [:]
