@@ -48,7 +48,7 @@ final class ListStatementCountTests: XCTestCase {
             for id in try await world.database.rows("SELECT id FROM subscriptions").map({ try $0.decode(column: "id", as: Int64.self) }) {
                 _ = try await world.countedDatabase.rows("SELECT id FROM subscriptions WHERE id = ?", [.int(id)])
             }
-            XCTAssertEqual(world.counter.count - before, 6, "one statement for each of the five grown subscriptions and the world's own")
+            XCTAssertEqual(world.counter.count - before, 11, "one statement for each subscription: two per grown unit and the world's own")
         }
     }
 }
@@ -197,6 +197,11 @@ final class ListWorld: @unchecked Sendable {
                                                               json: #"{"kind":"customer","parent_id":\#(fixture.r1.id),"name":"Grown \#(k)","currency":"USD"}"#))
             _ = try Self.created(try await api.call(.post, "/api/v1/accounts/\(fixture.c1.id)/users", token: provider,
                                                     json: #"{"email":"grown\#(k)@c1.test","password":"\#(TenancyFixture.password)","role":"viewer"}"#))
+            // A subscription of each grown customer too, so a staff list's rows belong to many customers
+            // (a page reading each row's customer would cost one statement per customer).
+            _ = try Self.created(try await api.call(.post, "/api/v1/subscriptions", token: reseller, json: #"""
+                {"customer_id":\#(account),"plan_id":\#(planID),"period_months":1,"period_start":"2026-04-11","status":"active","resources":[]}
+                """#))
             _ = try Self.created(try await api.call(.post, "/api/v1/restrictions", token: provider, json: #"{"account_id":\#(account),"reason":"grown \#(k)"}"#))
             var pair: [Int] = []
             for end in ["low", "high"] {
