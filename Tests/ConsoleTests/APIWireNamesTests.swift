@@ -6,9 +6,8 @@ import TestSupport
 import XCTest
 
 /// The API's JSON names are snake_case (API.md), spelled by each type's `CodingKeys` rather than a
-/// key strategy (issue 13). Debug builds also compare every answer with what the strategy made of
-/// it (`APIJSON.response`), so every API test checks the answers it gets; here the names of
-/// answers and of request fields, nested ones included, as a client sees them.
+/// key strategy (issue 13). Here the names of answers and of request fields, nested ones included,
+/// as a client sees them; `ListStatementCountTests` checks every name in every API list's answer.
 final class APIWireNamesTests: XCTestCase {
     func testAnswersNameTheirFieldsInSnakeCase() async throws {
         try await withConsole { client, fixture, _ in

@@ -270,6 +270,10 @@ final class ListWorld: @unchecked Sendable {
                 case .api:
                     let json = answer.json
                     rows = ((json["items"] ?? json["entries"]) as? [Any])?.count ?? 0
+                    // The names are spelled by each type's CodingKeys (no key strategy): a type
+                    // without them would answer in camelCase. The fixture's data has no keys of its own.
+                    let strays = Self.namesNotInSnakeCase(json)
+                    XCTAssertTrue(strays.isEmpty, "\(route.id) answers names that are not snake_case: \(strays.sorted())")
                 case .page:
                     rows = max(0, answer.text.components(separatedBy: "<tr").count - 2) // the header row
                 }
@@ -277,6 +281,20 @@ final class ListWorld: @unchecked Sendable {
             costs[route.id] = Cost(statements: least, rows: rows)
         }
         return costs
+    }
+
+    /// Every object key anywhere in a JSON answer that is not `lower_snake_case`.
+    static func namesNotInSnakeCase(_ value: Any) -> Set<String> {
+        switch value {
+        case let object as [String: Any]:
+            var strays = Set(object.keys.filter { !$0.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" } })
+            for child in object.values { strays.formUnion(namesNotInSnakeCase(child)) }
+            return strays
+        case let array as [Any]:
+            return array.reduce(into: Set<String>()) { $0.formUnion(namesNotInSnakeCase($1)) }
+        default:
+            return []
+        }
     }
 }
 

@@ -35,22 +35,8 @@ enum APIJSON {
     static let decoder = JSONDecoder()
 
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let body = try encoder.encode(value)
-        assert(spellsSnakeCase(value, body))
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
-
-    /// Debug builds (every API test) check each answer against what the key strategy made of it:
-    /// the same bytes, or a type lacks `CodingKeys` and would answer in camelCase.
-    static func spellsSnakeCase(_ value: some Encodable, _ body: Data) -> Bool {
-        let reference = JSONEncoder()
-        reference.keyEncodingStrategy = .convertToSnakeCase
-        reference.dateEncodingStrategy = .iso8601
-        reference.outputFormatting = [.sortedKeys]
-        guard let expected = try? reference.encode(value), expected != body else { return true }
-        print("\(type(of: value)) has keys that are not snake_case; give it CodingKeys:\n\(String(decoding: body, as: UTF8.self))")
-        return false
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
     /// Decodes a request body; malformed JSON is 400, a missing or mistyped field 422 naming it.

@@ -276,7 +276,7 @@ struct SubscriptionsAPI: Sendable {
         guard Policy.allows(context.actor, .order) else { throw StoreError.forbidden("viewers don't change subscriptions") }
         let body = try await APIJSON.decode(ChangeBody.self, from: request, context: context)
         let priced = try await QuoteService(database: services.database, clock: clock)
-            .quote(subscription: id, change: try body.request(currentMonths: subscription.period.months), promoCode: body.promoCode, in: context.scope)
+            .quote(subscription, change: try body.request(currentMonths: subscription.period.months), promoCode: body.promoCode, in: context.scope)
         return try APIJSON.response(QuoteJSON(priced))
     }
 

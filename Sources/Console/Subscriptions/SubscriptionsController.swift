@@ -365,7 +365,7 @@ struct SubscriptionsController: Sendable {
             return page
         }
         let priced = try await QuoteService(database: services.database, clock: services.clock)
-            .quote(subscription: id, change: change, promoCode: request.query("promo_code"), in: context.scope)
+            .quote(subscription, change: change, promoCode: request.query("promo_code"), in: context.scope)
         var view = Self.view(priced)
         if priced.refusals.isEmpty && !priced.quote.lines.isEmpty {
             // Submit orders exactly what was estimated; the key makes a double click one order.

@@ -60,7 +60,10 @@ public enum AuditLog {
         }
     }
 
-    /// Entries about the caller's subtree, newest first.
+    /// Entries about the caller's subtree, newest first. The page is chosen from the log alone, then
+    /// joined to the account names: joined first, the optimizer drove the query from the accounts
+    /// (their `audit_log_account` index) and sorted the whole subtree's log for every page (about a
+    /// second for the provider at 100,000 entries).
     public static func list(on db: MariaDBDatabase, in scope: TenantScope, filter: Filter = Filter(),
                             page: PageRequest = PageRequest()) async throws -> Page<Entry> {
         var conditions = ["l.account_path LIKE ?"]
@@ -87,8 +90,9 @@ public enum AuditLog {
             """
             SELECT l.id, l.occurred_at, l.actor_email, aa.path AS actor_path, l.account_id, l.account_path, a.name AS account_name, l.object_type, l.object_id,
               l.action, l.before_state, l.after_state, l.address
-            FROM audit_log l JOIN accounts a ON a.id = l.account_id LEFT JOIN accounts aa ON aa.id = l.actor_account_id
-            WHERE \(conditions.joined(separator: " AND ")) ORDER BY l.id DESC LIMIT ?
+            FROM (SELECT * FROM audit_log l WHERE \(conditions.joined(separator: " AND ")) ORDER BY l.id DESC LIMIT ?) l
+            JOIN accounts a ON a.id = l.account_id LEFT JOIN accounts aa ON aa.id = l.actor_account_id
+            ORDER BY l.id DESC
             """, binds)
         let viewpoint = try await Viewpoint.of(scope, on: db)
         var entries = try rows.map { row in
