@@ -9,7 +9,7 @@ struct APIController: Sendable {
     func addRoutes(to router: Router<AppContext>) {
         let api = router.group("api/v1")
         api.add(middleware: APIErrorMiddleware())
-        api.add(middleware: BearerMiddleware(tokens: APITokenStore(database: services.database), users: UserStore(database: services.database)))
+        api.add(middleware: BearerMiddleware(tokens: APITokenStore(database: services.database)))
         api.post("tokens", use: createToken)
         api.get("openapi.yaml", use: openAPI)
         let authed = api.group(context: SignedInContext.self)

@@ -145,15 +145,12 @@ struct APIErrorEnvelope: Encodable {
 struct BearerMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let tokens: APITokenStore
-    let users: UserStore
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
             let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
-            if let userID = try await tokens.userID(for: token) {
-                context.actor = try await users.actor(userID: userID, address: context.remoteAddress)
-            }
+            context.actor = try await tokens.actor(for: token, address: context.remoteAddress)
         }
         return try await next(request, context)
     }

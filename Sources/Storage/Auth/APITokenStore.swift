@@ -18,11 +18,14 @@ public struct APITokenStore: Sendable {
         return (token, expiresAt)
     }
 
-    /// The user a live token acts as.
-    public func userID(for token: String) async throws -> Int64? {
+    /// The actor a live token acts as, in one statement (the token, its user and the user's account).
+    public func actor(for token: String, address: String) async throws -> Actor? {
         guard token.count == 64, token.allSatisfy(\.isHexDigit) else { return nil }
         let rows = try await database.rows(
-            "SELECT user_id FROM api_tokens WHERE token_hash = SHA2(?, 256) AND expires_at > UTC_TIMESTAMP(6)", [.string(token)])
-        return try rows.first?.decode(column: "user_id", as: Int64.self)
+            """
+            SELECT \(UserStore.actorColumns) FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN accounts a ON a.id = u.account_id
+            WHERE t.token_hash = SHA2(?, 256) AND t.expires_at > UTC_TIMESTAMP(6) AND \(UserStore.actorMaySignIn)
+            """, [.string(token)])
+        return try rows.first.map { try UserStore.actor(from: $0, address: address) }
     }
 }

@@ -77,13 +77,18 @@ public struct UserStore: Sendable {
     /// Resolves a signed-in user (from a session or a token) into the actor of a request.
     public func actor(userID: Int64, address: String) async throws -> Actor? {
         let rows = try await database.rows(
-            """
-            SELECT u.id, u.email, u.name, u.role, a.id AS account_id, a.kind, a.name AS account_name, a.path
-            FROM users u JOIN accounts a ON a.id = u.account_id
-            WHERE u.id = ? AND u.status = 'active' AND a.status <> 'closed'
-            """, [.int(userID)])
-        guard let row = rows.first else { return nil }
-        return Actor(
+            "SELECT \(Self.actorColumns) FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.id = ? AND \(Self.actorMaySignIn)",
+            [.int(userID)])
+        return try rows.first.map { try Self.actor(from: $0, address: address) }
+    }
+
+    /// What an actor is read from (users `u` joined to their account `a`), and who may act at all:
+    /// an active user of an account that isn't closed. One place for every way in (a session, a token).
+    static let actorColumns = "u.id, u.email, u.name, u.role, a.id AS account_id, a.kind, a.name AS account_name, a.path"
+    static let actorMaySignIn = "u.status = 'active' AND a.status <> 'closed'"
+
+    static func actor(from row: MariaDBRow, address: String) throws -> Actor {
+        Actor(
             userID: try row.decode(column: "id", as: Int64.self), email: try row.decode(column: "email", as: String.self),
             name: try row.decode(column: "name", as: String.self),
             role: Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .viewer,
