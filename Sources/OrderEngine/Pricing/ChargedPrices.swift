@@ -14,9 +14,8 @@ enum ChargedPrices {
         if let cached = cache?.schedule(key) {
             schedule = cached
         } else {
-            let sellerPath = try await db.rows("SELECT path FROM accounts WHERE id = ?", [.int(seller)]).first?.decode(column: "path", as: String.self) ?? ""
-            let path = sellerPath.split(separator: "/").compactMap { Int64($0) }
-            let book = try await PriceBook.load(plan: plan, target: nil, subscription: subscription, sellers: path.isEmpty ? [plan.ownerAccountID] : path,
+            let sellers = try await PlanStore(database: db).sellers(upTo: seller, of: plan, on: db)
+            let book = try await PriceBook.load(plan: plan, target: nil, subscription: subscription, sellers: sellers,
                                                 now: now, individual: false, on: db)
             schedule = try book.schedule(seller: seller, useIndividual: false)
             cache?.store(schedule, key)

@@ -177,9 +177,16 @@ public struct PlanStore: Sendable {
     /// up to the plan owner's (DOMAIN.md 3). Versions effective after `moment` are ignored.
     public func prices(of plan: Plan, seller sellerID: Int64, at moment: Date, on db: MariaDBDatabase? = nil) async throws -> PriceSchedule {
         let db = db ?? database
+        return try await priceChain(of: [plan], path: sellers(upTo: sellerID, of: plan, on: db), at: moment, on: db).prices(of: plan, seller: sellerID)
+    }
+
+    /// The chain of sellers whose price lists `sellerID`'s prices may come from: root first, down to
+    /// `sellerID` (the plan's owner alone when the seller is unknown).
+    public func sellers(upTo sellerID: Int64, of plan: Plan, on db: MariaDBDatabase? = nil) async throws -> [Int64] {
+        let db = db ?? database
         let sellerPath = try await db.rows("SELECT path FROM accounts WHERE id = ?", [.int(sellerID)]).first?.decode(column: "path", as: String.self) ?? ""
         let path = sellerPath.split(separator: "/").compactMap { Int64($0) }
-        return try await priceChain(of: [plan], path: path.isEmpty ? [plan.ownerAccountID] : path, at: moment, on: db).prices(of: plan, seller: sellerID)
+        return path.isEmpty ? [plan.ownerAccountID] : path
     }
 
     /// What `resellerID` pays its parent for the plan: the parent's selling prices.

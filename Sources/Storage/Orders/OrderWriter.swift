@@ -77,7 +77,6 @@ public enum OrderWriter {
     /// the invoice's number: the caller takes it with `numberInvoice` just before it commits.
     public static func write(_ new: NewOrder, actor: Actor?, on tx: MariaDBDatabase) async throws -> WrittenOrder {
         let quote = new.quote, charged = quote.charged, plan = new.plan, customer = new.customer
-        let isOpen = !new.status.isTerminal
         // The invoice first (its order is set when it is numbered), so the order is written with it.
         var invoiceID: Int64?
         if new.issueInvoice || new.billNow {
@@ -88,39 +87,15 @@ public enum OrderWriter {
         }
         let id = Int64(try await tx.query(
             """
-            INSERT INTO orders (kind, renewal_key, status, subscription_id, open_subscription_id, customer_id, customer_path, seller_id, plan_id, billing_type,
-              connector, change_request, priced_against, summary, effective_date, quoted_at, expires_at, promo_code, plan_currency, plan_currency_exponent,
-              currency, currency_exponent, rate_scaled, rate_id, tax_rate, prices_include_taxes, plan_subtotal, plan_discount, plan_tax, plan_total, subtotal,
-              discount, tax, total, invoice_id, billed_invoice_id, created_at, created_by, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?,
-              UTC_TIMESTAMP(6))
+            INSERT INTO orders (\(orderColumns), invoice_id, billed_invoice_id, created_at, created_by, updated_at)
+            VALUES (\(orderMarks), ?, ?, UTC_TIMESTAMP(6), ?, UTC_TIMESTAMP(6))
             """,
-            [.string(new.change.orderKind.rawValue), new.renewalKey.map { .string($0) } ?? .null, .string(new.status.rawValue),
-             new.subscriptionID.map { .int($0) } ?? .null, isOpen ? (new.subscriptionID.map { .int($0) } ?? .null) : .null, .int(customer.id),
-             .string(customer.path), .int(new.sellerID), .int(plan.id), .string(plan.billingType.rawValue), .string(plan.connector),
-             .string(new.change.json), .string(new.pricedAgainst), .string(new.summary.scalarPrefix(500)), new.today.mariaDB,
-             new.now.mariaDBData, new.expiresAt.map { $0.mariaDBData } ?? .null, new.promo.map { .string($0) } ?? .null,
-             .string(quote.plan.currency.code), .int(Int64(quote.plan.currency.exponent)),
-             .string(charged.currency.code), .int(Int64(charged.currency.exponent)), quote.rate.map { .int($0.scaled) } ?? .null,
-             new.rateID.map { .int($0) } ?? .null, .string(customer.taxRate), plan.pricesIncludeTaxes.mariaDBData,
-             .int(quote.plan.subtotal), .int(quote.plan.discount), .int(quote.plan.tax), .int(quote.plan.total),
-             .int(charged.subtotal), .int(charged.discount), .int(charged.tax), .int(charged.total),
-             new.issueInvoice ? (invoiceID.map { .int($0) } ?? .null) : .null, !new.issueInvoice ? (invoiceID.map { .int($0) } ?? .null) : .null,
-             actor.map { .int($0.userID) } ?? .null]).lastInsertID)
+            orderValues(new) + [new.issueInvoice ? (invoiceID.map { .int($0) } ?? .null) : .null, !new.issueInvoice ? (invoiceID.map { .int($0) } ?? .null) : .null,
+                                actor.map { .int($0.userID) } ?? .null]).lastInsertID)
         if !quote.lines.isEmpty {
             // One statement for all the lines.
-            let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            let binds: [MariaDBData] = quote.lines.enumerated().flatMap { index, line -> [MariaDBData] in
-                [.int(id), .int(Int64(index + 1)), .string(line.kind.rawValue), .string(line.description.scalarPrefix(500)),
-                 line.resourceCode.map { .string($0) } ?? .null, line.quantityDelta.map { .int($0) } ?? .null, line.unitPrice.map { .int($0.scaled) } ?? .null,
-                 .int(Int64(line.daysRemaining)), .int(Int64(line.daysInPeriod)), .int(line.amount), .int(quote.plan.discounts[index]),
-                 .int(charged.lines[index]), .int(charged.discounts[index])]
-            }
-            try await tx.query(
-                """
-                INSERT INTO order_lines (order_id, position, kind, description, resource_code, quantity_delta, unit_price_scaled, days_remaining,
-                  days_in_period, amount, discount, charged_amount, charged_discount) VALUES \(Array(repeating: row, count: quote.lines.count).joined(separator: ", "))
-                """, binds)
+            try await tx.query("INSERT INTO order_lines (\(lineColumns)) VALUES \(Array(repeating: lineRow, count: quote.lines.count).joined(separator: ", "))",
+                               lineValues(quote, order: id).flatMap { $0 })
             if let invoiceID {
                 try await InvoiceStore.addLines(quote.lines.enumerated().map { index, line in
                     Invoice.Line(position: index + 1, description: "Order #\(id): \(line.description)", amount: charged.lines[index], discount: charged.discounts[index])
@@ -128,6 +103,43 @@ public enum OrderWriter {
             }
         }
         return WrittenOrder(id: id, invoiceID: invoiceID, sellerID: new.sellerID, invoiceIsTheOrders: new.issueInvoice)
+    }
+
+    /// An order's own columns, in the order of `orderValues`; writers add who and when.
+    static let orderColumns = "kind, renewal_key, status, subscription_id, open_subscription_id, customer_id, customer_path, seller_id, plan_id, billing_type, "
+        + "connector, change_request, priced_against, summary, effective_date, quoted_at, expires_at, promo_code, plan_currency, plan_currency_exponent, "
+        + "currency, currency_exponent, rate_scaled, rate_id, tax_rate, prices_include_taxes, plan_subtotal, plan_discount, plan_tax, plan_total, subtotal, "
+        + "discount, tax, total"
+    static let orderMarks = Array(repeating: "?", count: 34).joined(separator: ", ")
+    static let lineColumns = "order_id, position, kind, description, resource_code, quantity_delta, unit_price_scaled, days_remaining, days_in_period, "
+        + "amount, discount, charged_amount, charged_discount"
+    static let lineRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    /// An order's own columns (`orderColumns`), as every writer of orders writes them.
+    static func orderValues(_ new: NewOrder) -> [MariaDBData] {
+        let quote = new.quote, charged = quote.charged, plan = new.plan, customer = new.customer
+        let isOpen = !new.status.isTerminal
+        return [.string(new.change.orderKind.rawValue), new.renewalKey.map { .string($0) } ?? .null, .string(new.status.rawValue),
+                new.subscriptionID.map { .int($0) } ?? .null, isOpen ? (new.subscriptionID.map { .int($0) } ?? .null) : .null, .int(customer.id),
+                .string(customer.path), .int(new.sellerID), .int(plan.id), .string(plan.billingType.rawValue), .string(plan.connector),
+                .string(new.change.json), .string(new.pricedAgainst), .string(new.summary.scalarPrefix(500)), new.today.mariaDB,
+                new.now.mariaDBData, new.expiresAt.map { $0.mariaDBData } ?? .null, new.promo.map { .string($0) } ?? .null,
+                .string(quote.plan.currency.code), .int(Int64(quote.plan.currency.exponent)),
+                .string(charged.currency.code), .int(Int64(charged.currency.exponent)), quote.rate.map { .int($0.scaled) } ?? .null,
+                new.rateID.map { .int($0) } ?? .null, .string(customer.taxRate), plan.pricesIncludeTaxes.mariaDBData,
+                .int(quote.plan.subtotal), .int(quote.plan.discount), .int(quote.plan.tax), .int(quote.plan.total),
+                .int(charged.subtotal), .int(charged.discount), .int(charged.tax), .int(charged.total)]
+    }
+
+    /// An order's frozen lines, one row each.
+    static func lineValues(_ quote: Quote, order id: Int64) -> [[MariaDBData]] {
+        let charged = quote.charged
+        return quote.lines.enumerated().map { index, line -> [MariaDBData] in
+            [.int(id), .int(Int64(index + 1)), .string(line.kind.rawValue), .string(line.description.scalarPrefix(500)),
+             line.resourceCode.map { .string($0) } ?? .null, line.quantityDelta.map { .int($0) } ?? .null, line.unitPrice.map { .int($0.scaled) } ?? .null,
+             .int(Int64(line.daysRemaining)), .int(Int64(line.daysInPeriod)), .int(line.amount), .int(quote.plan.discounts[index]),
+             .int(charged.lines[index]), .int(charged.discounts[index])]
+        }
     }
 }
 

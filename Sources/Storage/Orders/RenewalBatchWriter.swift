@@ -48,12 +48,10 @@ public enum RenewalBatchWriter {
             guard let key = draft.order.renewalKey, !draft.order.billNow else { throw StoreError.invalid(field: "renewal_key", message: "A batch holds renewals only.") }
             return key
         }
-        try await insertRows(into: "orders (kind, renewal_key, status, subscription_id, open_subscription_id, customer_id, customer_path, seller_id, plan_id, billing_type, "
-                                 + "connector, change_request, priced_against, summary, effective_date, quoted_at, expires_at, promo_code, plan_currency, plan_currency_exponent, "
-                                 + "currency, currency_exponent, rate_scaled, rate_id, tax_rate, prices_include_taxes, plan_subtotal, plan_discount, plan_tax, plan_total, subtotal, "
-                                 + "discount, tax, total, created_at, created_by, updated_at)",
-                             row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), NULL, UTC_TIMESTAMP(6))",
-                             drafts.map { orderValues($0.order) }, on: tx)
+        // A system actor: `created_by` NULL.
+        try await insertRows(into: "orders (\(OrderWriter.orderColumns), created_at, created_by, updated_at)",
+                             row: "(\(OrderWriter.orderMarks), UTC_TIMESTAMP(6), NULL, UTC_TIMESTAMP(6))",
+                             drafts.map { OrderWriter.orderValues($0.order) }, on: tx)
         // Ids are read back by their unique keys: under Galera (auto_increment_increment) they are not consecutive.
         var idByKey: [String: Int64] = [:]
         for row in try await tx.rows("SELECT id, renewal_key FROM orders WHERE renewal_key IN (\(marks(keys.count)))", keys.map { .string($0) }) {
@@ -63,10 +61,8 @@ public enum RenewalBatchWriter {
             guard let id = idByKey[key] else { throw StoreError.conflict(code: "renewal_lost", message: "The renewal \(key) was not written.") }
             return id
         }
-        try await insertRows(into: "order_lines (order_id, position, kind, description, resource_code, quantity_delta, unit_price_scaled, days_remaining, days_in_period, "
-                                 + "amount, discount, charged_amount, charged_discount)",
-                             row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             zip(ids, drafts).flatMap { id, draft in lineValues(draft.order.quote, order: id) }, on: tx)
+        try await insertRows(into: "order_lines (\(OrderWriter.lineColumns))", row: OrderWriter.lineRow,
+                             zip(ids, drafts).flatMap { id, draft in OrderWriter.lineValues(draft.order.quote, order: id) }, on: tx)
         try await insertRows(into: "order_upstream (order_id, reseller_id, reseller_path, parent_id, currency, currency_exponent, amount, sold)",
                              row: "(?, ?, ?, ?, ?, ?, ?, ?)",
                              zip(ids, drafts).flatMap { id, draft in
@@ -97,33 +93,6 @@ public enum RenewalBatchWriter {
                                orderIDs.map { .int($0) })
         }
         return ids
-    }
-
-    /// An order's columns as `OrderWriter.insert` writes them (a system actor: `created_by` NULL).
-    static func orderValues(_ new: NewOrder) -> [MariaDBData] {
-        let quote = new.quote, charged = quote.charged, plan = new.plan, customer = new.customer
-        let isOpen = !new.status.isTerminal
-        return [.string(new.change.orderKind.rawValue), new.renewalKey.map { .string($0) } ?? .null, .string(new.status.rawValue),
-                new.subscriptionID.map { .int($0) } ?? .null, isOpen ? (new.subscriptionID.map { .int($0) } ?? .null) : .null, .int(customer.id),
-                .string(customer.path), .int(new.sellerID), .int(plan.id), .string(plan.billingType.rawValue), .string(plan.connector),
-                .string(new.change.json), .string(new.pricedAgainst), .string(new.summary.scalarPrefix(500)), new.today.mariaDB,
-                new.now.mariaDBData, new.expiresAt.map { $0.mariaDBData } ?? .null, new.promo.map { .string($0) } ?? .null,
-                .string(quote.plan.currency.code), .int(Int64(quote.plan.currency.exponent)),
-                .string(charged.currency.code), .int(Int64(charged.currency.exponent)), quote.rate.map { .int($0.scaled) } ?? .null,
-                new.rateID.map { .int($0) } ?? .null, .string(customer.taxRate), plan.pricesIncludeTaxes.mariaDBData,
-                .int(quote.plan.subtotal), .int(quote.plan.discount), .int(quote.plan.tax), .int(quote.plan.total),
-                .int(charged.subtotal), .int(charged.discount), .int(charged.tax), .int(charged.total)]
-    }
-
-    /// An order's frozen lines, one row each.
-    static func lineValues(_ quote: Quote, order id: Int64) -> [[MariaDBData]] {
-        let charged = quote.charged
-        return quote.lines.enumerated().map { index, line -> [MariaDBData] in
-            [.int(id), .int(Int64(index + 1)), .string(line.kind.rawValue), .string(line.description.scalarPrefix(500)),
-             line.resourceCode.map { .string($0) } ?? .null, line.quantityDelta.map { .int($0) } ?? .null, line.unitPrice.map { .int($0.scaled) } ?? .null,
-             .int(Int64(line.daysRemaining)), .int(Int64(line.daysInPeriod)), .int(line.amount), .int(quote.plan.discounts[index]),
-             .int(charged.lines[index]), .int(charged.discounts[index])]
-        }
     }
 
     /// `INSERT INTO table (columns) VALUES row, row, …`, in as few statements as the placeholder limit allows.
