@@ -81,14 +81,18 @@ public struct SubscriptionStore: Sendable {
         for line in try await db.rows(
             """
             SELECT sr.subscription_id, sr.resource_id, r.code, sr.included, sr.additional, sr.usage_units FROM subscription_resources sr
-            JOIN resources r ON r.id = sr.resource_id WHERE sr.subscription_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", "))) ORDER BY r.code
+            JOIN resources r ON r.id = sr.resource_id WHERE sr.subscription_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))
             """, ids.map { .int($0) }) {
             lines[try line.decode(column: "subscription_id", as: Int64.self), default: []].append(
                 Subscription.Line(resourceID: try line.decode(column: "resource_id", as: Int64.self), code: try line.decode(column: "code", as: String.self),
                                   included: try line.decode(column: "included", as: Int64.self), additional: try line.decode(column: "additional", as: Int64.self),
                                   usage: try line.decode(column: "usage_units", as: Int64.self)))
         }
-        return try zip(rows, ids).map { row, id in try Self.subscription(row, id: id, lines: lines[id] ?? []) }
+        // Sorted here, not by the query: its ORDER BY made MariaDB build a temporary table and sort
+        // it (about a sixth of the query's time for a page of 50 subscriptions).
+        return try zip(rows, ids).map { row, id in
+            try Self.subscription(row, id: id, lines: (lines[id] ?? []).sorted { $0.code < $1.code })
+        }
     }
 
     private static func subscription(_ row: MariaDBRow, id: Int64, lines: [Subscription.Line]) throws -> Subscription {
