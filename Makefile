@@ -55,3 +55,9 @@ test: deps browser-deps db
 bench: deps db
 	scripts/apt-install.sh wrk curl
 	scripts/bench/run.sh
+
+# Three Galera nodes, three app nodes and HAProxy on 127.0.0.1, under .local/cluster (deploy/README.md):
+# prints the URL and the demo logins and leaves it running; `scripts/cluster.sh down` stops it.
+.PHONY: cluster
+cluster: deps
+	scripts/cluster.sh up
