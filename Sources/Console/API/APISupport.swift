@@ -36,7 +36,7 @@ enum APIJSON {
 
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+                 body: .init(byteBuffer: ByteBuffer(bytes: try APIJSONEncoder.encode(value, fallback: encoder))))
     }
 
     /// Decodes a request body; malformed JSON is 400, a missing or mistyped field 422 naming it.
