@@ -18,3 +18,19 @@ struct HomePage {
     let chrome: Chrome? = nil
     let signInHref = URLs.signIn.path
 }
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+
+extension HomePage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "title": title
+        case "chrome": chrome
+        case "signInHref": signInHref
+        default: nil
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Storage
 
 /// Accounts of the subtree: list with search, detail with users, and the forms that create
@@ -334,5 +335,141 @@ extension FormData {
         var copy = self
         for (key, value) in extra { copy.set(key, value) }
         return copy
+    }
+}
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+// (`self.name`: a bare `name` is the parameter.)
+
+extension AccountsController.IndexPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "heading": heading
+        case "kind": kind
+        case "search": search
+        case "rows": rows
+        case "empty": empty
+        case "nextHref": nextHref
+        case "newHref": newHref
+        case "newLabel": newLabel
+        default: nil
+        }
+    }
+}
+
+extension AccountsController.ShowPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "account": account
+        case "lineage": lineage
+        case "contactName": contactName
+        case "contactEmail": contactEmail
+        case "contactPhone": contactPhone
+        case "address": address
+        case "users": users
+        case "children": children
+        case "hasChildren": hasChildren
+        case "canAddUser": canAddUser
+        case "canAddChildren": canAddChildren
+        case "newUserHref": newUserHref
+        case "newResellerHref": newResellerHref
+        case "newCustomerHref": newCustomerHref
+        case "auditHref": auditHref
+        case "canRestrict": canRestrict
+        case "newServiceHref": newServiceHref
+        case "restrictAction": restrictAction
+        case "restrictionsHref": restrictionsHref
+        case "csrf": csrf
+        default: nil
+        }
+    }
+}
+
+extension AccountsController.Crumb: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "name": self.name
+        case "href": href
+        default: nil
+        }
+    }
+}
+
+extension AccountsController.NewAccountPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "heading": heading
+        case "csrf": csrf
+        case "kinds": kinds
+        case "parents": parents
+        case "name": self.name
+        case "currency": currency
+        case "taxRate": taxRate
+        case "contactName": contactName
+        case "contactEmail": contactEmail
+        case "contactPhone": contactPhone
+        case "address": address
+        case "kindError": kindError
+        case "parentError": parentError
+        case "formError": formError
+        default: nil
+        }
+    }
+}
+
+extension AccountsController.NewUserPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "account": account
+        case "csrf": csrf
+        case "action": action
+        case "email": email
+        case "name": self.name
+        case "password": password
+        case "roles": roles
+        case "roleError": roleError
+        case "formError": formError
+        default: nil
+        }
+    }
+}
+
+extension AccountRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "href": href
+        case "name": self.name
+        case "kind": kind
+        case "kindLabel": kindLabel
+        case "currency": currency
+        case "taxRate": taxRate
+        case "status": status
+        case "isActive": isActive
+        case "contactEmail": contactEmail
+        case "created": created
+        case "restriction": restriction
+        default: nil
+        }
+    }
+}
+
+extension UserRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "email": email
+        case "name": self.name
+        case "role": role
+        case "status": status
+        default: nil
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Mustache
 import Storage
 
 /// Restrictions of the subtree with who imposed them, the exceptions list, and upstream reseller
@@ -151,5 +152,85 @@ struct RestrictionsController: Sendable {
                                 orders: s.orders, isOwn: s.resellerID == context.actor.accountID)
             },
             empty: summary.isEmpty, isProvider: context.actor.accountKind == .provider))
+    }
+}
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+
+extension RestrictionsController.Page: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "csrf": csrf
+        case "rows": rows
+        case "empty": empty
+        case "exceptions": exceptions
+        case "hasExceptions": hasExceptions
+        case "plans": plans
+        case "canEdit": canEdit
+        case "accountName": accountName
+        case "nextHref": nextHref
+        default: nil
+        }
+    }
+}
+
+extension RestrictionsController.Page.Row: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "account": account
+        case "accountHref": accountHref
+        case "restrictedBy": restrictedBy
+        case "reason": reason
+        case "created": created
+        case "createdBy": createdBy
+        case "active": active
+        case "lifted": lifted
+        case "liftAction": liftAction
+        default: nil
+        }
+    }
+}
+
+extension RestrictionsController.Page.ExceptionRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "plan": plan
+        case "removeAction": removeAction
+        default: nil
+        }
+    }
+}
+
+extension RestrictionsController.ChargesPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "tabs": tabs
+        case "rows": rows
+        case "empty": empty
+        case "isProvider": isProvider
+        default: nil
+        }
+    }
+}
+
+extension RestrictionsController.ChargesPage.Row: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "reseller": reseller
+        case "resellerHref": resellerHref
+        case "period": period
+        case "sold": sold
+        case "owed": owed
+        case "margin": margin
+        case "orders": orders
+        case "isOwn": isOwn
+        default: nil
+        }
     }
 }

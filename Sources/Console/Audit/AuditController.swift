@@ -1,4 +1,5 @@
 import Hummingbird
+import Mustache
 import Storage
 
 /// The audit log of the caller's subtree, filterable by account and object type.
@@ -39,5 +40,24 @@ struct AuditController: Sendable {
             rows: page.items.map(AuditRow.init), empty: page.items.isEmpty,
             accountID: accountID.map(String.init) ?? "", objectTypes: types, nextHref: next
         ))
+    }
+}
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+
+extension AuditController.AuditPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "rows": rows
+        case "empty": empty
+        case "accountID": accountID
+        case "objectTypes": objectTypes
+        case "nextHref": nextHref
+        default: nil
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Storage
 
 /// Sign-in and sign-out pages.
@@ -93,5 +94,23 @@ extension ConsoleServices {
         }
         try await throttle.recordSuccess(email: email)
         return .signedIn(userID: candidate.userID)
+    }
+}
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+
+extension AuthController.SignInPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "csrf": csrf
+        case "next": next
+        case "email": email
+        case "error": error
+        default: nil
+        }
     }
 }

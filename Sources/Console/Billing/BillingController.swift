@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Mustache
 import OrderEngine
 import Storage
 
@@ -517,5 +518,287 @@ struct CreditBadgeMiddleware: RouterMiddleware {
             context.session.availableCredit = try await CreditLedger(database: services.database).available(actor.accountID, in: actor.scope).description
         }
         return try await next(request, context)
+    }
+}
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+
+extension BillingController.Tabs: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "orders": orders
+        case "invoices": invoices
+        case "payments": payments
+        case "credit": credit
+        case "creditHref": creditHref
+        case "charges": charges
+        case "showCharges": showCharges
+        case "showRuns": showRuns
+        default: nil
+        }
+    }
+}
+
+extension BillingController.OrdersPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "tabs": tabs
+        case "rows": rows
+        case "empty": empty
+        case "statuses": statuses
+        case "subscriptionID": subscriptionID
+        case "nextHref": nextHref
+        default: nil
+        }
+    }
+}
+
+extension BillingController.OrderRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "href": href
+        case "created": created
+        case "customer": customer
+        case "subscription": subscription
+        case "subscriptionHref": subscriptionHref
+        case "kind": kind
+        case "summary": summary
+        case "status": status
+        case "statusLabel": statusLabel
+        case "badge": badge
+        case "total": total
+        case "invoiceHref": invoiceHref
+        default: nil
+        }
+    }
+}
+
+extension BillingController.OrderPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "id": id
+        case "kind": kind
+        case "summary": summary
+        case "status": status
+        case "statusLabel": statusLabel
+        case "badge": badge
+        case "customer": customer
+        case "customerHref": customerHref
+        case "subscriptionHref": subscriptionHref
+        case "subscriptionID": subscriptionID
+        case "effectiveDate": effectiveDate
+        case "created": created
+        case "completed": completed
+        case "failureReason": failureReason
+        case "lines": lines
+        case "subtotal": subtotal
+        case "discount": discount
+        case "tax": tax
+        case "total": total
+        case "planCurrencyTotal": planCurrencyTotal
+        case "rate": rate
+        case "isRefund": isRefund
+        case "isPostpaid": isPostpaid
+        case "invoiceHref": invoiceHref
+        case "payHref": payHref
+        case "canCancel": canCancel
+        case "cancelAction": cancelAction
+        case "csrf": csrf
+        case "promo": promo
+        case "expires": expires
+        default: nil
+        }
+    }
+}
+
+extension BillingController.OrderPage.Line: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "description": description
+        case "days": days
+        case "amount": amount
+        case "discount": discount
+        default: nil
+        }
+    }
+}
+
+extension BillingController.InvoicesPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "tabs": tabs
+        case "rows": rows
+        case "empty": empty
+        case "statuses": statuses
+        case "nextHref": nextHref
+        default: nil
+        }
+    }
+}
+
+extension BillingController.InvoiceRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "href": href
+        case "number": number
+        case "issued": issued
+        case "customer": customer
+        case "status": status
+        case "badge": badge
+        case "total": total
+        case "due": due
+        case "payHref": payHref
+        default: nil
+        }
+    }
+}
+
+extension BillingController.InvoicePage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "id": id
+        case "number": number
+        case "status": status
+        case "badge": badge
+        case "issued": issued
+        case "seller": seller
+        case "customer": customer
+        case "customerAddress": customerAddress
+        case "customerEmail": customerEmail
+        case "lines": lines
+        case "subtotal": subtotal
+        case "discount": discount
+        case "taxLabel": taxLabel
+        case "tax": tax
+        case "total": total
+        case "paid": paid
+        case "due": due
+        case "isUnpaid": isUnpaid
+        case "payHref": payHref
+        case "orderHref": orderHref
+        case "orderID": orderID
+        case "payments": payments
+        case "hasPayments": hasPayments
+        default: nil
+        }
+    }
+}
+
+extension BillingController.InvoicePage.Line: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "description": description
+        case "amount": amount
+        case "discount": discount
+        default: nil
+        }
+    }
+}
+
+extension BillingController.InvoicePage.PaymentRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "when": when
+        case "method": method
+        case "status": status
+        case "amount": amount
+        case "detail": detail
+        default: nil
+        }
+    }
+}
+
+extension BillingController.CheckoutPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "id": id
+        case "number": number
+        case "invoiceHref": invoiceHref
+        case "total": total
+        case "paid": paid
+        case "due": due
+        case "hasPaid": hasPaid
+        case "credit": credit
+        case "hasCredit": hasCredit
+        case "creditCovers": creditCovers
+        case "isStaff": isStaff
+        case "action": action
+        case "csrf": csrf
+        case "error": error
+        case "cardNumber": cardNumber
+        default: nil
+        }
+    }
+}
+
+extension BillingController.PaymentsPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "tabs": tabs
+        case "rows": rows
+        case "empty": empty
+        case "nextHref": nextHref
+        default: nil
+        }
+    }
+}
+
+extension BillingController.PaymentsPage.Row: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "when": when
+        case "invoice": invoice
+        case "invoiceHref": invoiceHref
+        case "customer": customer
+        case "method": method
+        case "status": status
+        case "badge": badge
+        case "amount": amount
+        case "detail": detail
+        default: nil
+        }
+    }
+}
+
+extension BillingController.CreditPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "tabs": tabs
+        case "customer": customer
+        case "customerHref": customerHref
+        case "balance": balance
+        case "rows": rows
+        case "empty": empty
+        case "nextHref": nextHref
+        default: nil
+        }
+    }
+}
+
+extension BillingController.CreditPage.Row: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "when": when
+        case "amount": amount
+        case "isCredit": isCredit
+        case "reason": reason
+        case "orderHref": orderHref
+        case "orderID": orderID
+        case "invoiceHref": invoiceHref
+        case "actor": actor
+        default: nil
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Mustache
 import Storage
 
 /// The provider's catalog pages: currencies and rates, resources, resource upgrade pairs.
@@ -444,5 +445,174 @@ extension CatalogController.UpgradeRow {
                   active: upgrade.active, fee: upgrade.upgradeFee.description,
                   hasLicense: upgrade.from.kind == .license || upgrade.to.kind == .license,
                   action: URLs.resourceUpgrade(upgrade.id).path)
+    }
+}
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+// (`self.name`: a bare `name` is the parameter.)
+
+extension CatalogController.Tabs: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "currencies": currencies
+        case "resources": resources
+        case "upgrades": upgrades
+        default: nil
+        }
+    }
+}
+
+extension CatalogController.CurrenciesPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "tabs": tabs
+        case "csrf": csrf
+        case "canEdit": canEdit
+        case "currencies": currencies
+        case "rates": rates
+        case "hasRates": hasRates
+        case "code": code
+        case "name": self.name
+        case "exponent": exponent
+        case "from": from
+        case "to": to
+        case "rate": rate
+        case "effectiveFrom": effectiveFrom
+        case "formError": formError
+        default: nil
+        }
+    }
+}
+
+extension CatalogController.CurrencyRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "code": code
+        case "name": self.name
+        case "exponent": exponent
+        case "example": example
+        default: nil
+        }
+    }
+}
+
+extension CatalogController.RateRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "pair": pair
+        case "rate": rate
+        case "effectiveFrom": effectiveFrom
+        case "inEffect": inEffect
+        default: nil
+        }
+    }
+}
+
+extension CatalogController.ResourcesPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "tabs": tabs
+        case "csrf": csrf
+        case "canEdit": canEdit
+        case "resources": resources
+        case "kinds": kinds
+        case "code": code
+        case "name": self.name
+        case "unit": unit
+        case "minUnits": minUnits
+        case "maxUnits": maxUnits
+        case "components": components
+        case "formError": formError
+        default: nil
+        }
+    }
+}
+
+extension CatalogController.ResourceRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "href": href
+        case "code": code
+        case "name": self.name
+        case "unit": unit
+        case "kind": kind
+        case "limits": limits
+        case "components": components
+        case "pairable": pairable
+        default: nil
+        }
+    }
+}
+
+extension CatalogController.ResourcePage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "tabs": tabs
+        case "resource": resource
+        case "pairs": pairs
+        case "hasPairs": hasPairs
+        case "uses": uses
+        case "inUse": inUse
+        case "csrf": csrf
+        case "canEdit": canEdit
+        case "action": action
+        case "deleteAction": deleteAction
+        case "name": self.name
+        case "unit": unit
+        case "minUnits": minUnits
+        case "maxUnits": maxUnits
+        case "formError": formError
+        default: nil
+        }
+    }
+}
+
+extension CatalogController.UpgradesPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "tabs": tabs
+        case "csrf": csrf
+        case "canEdit": canEdit
+        case "pairs": pairs
+        case "hasPairs": hasPairs
+        case "fromOptions": fromOptions
+        case "toOptions": toOptions
+        case "currencyOptions": currencyOptions
+        case "fee": fee
+        case "fromError": fromError
+        case "toError": toError
+        case "downgradableError": downgradableError
+        case "downgradable": downgradable
+        case "active": active
+        case "formError": formError
+        default: nil
+        }
+    }
+}
+
+extension CatalogController.UpgradeRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "fromCode": fromCode
+        case "fromHref": fromHref
+        case "toCode": toCode
+        case "toHref": toHref
+        case "downgradable": downgradable
+        case "active": active
+        case "fee": fee
+        case "hasLicense": hasLicense
+        case "action": action
+        default: nil
+        }
     }
 }

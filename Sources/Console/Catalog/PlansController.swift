@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Mustache
 import Storage
 
 /// Plan pages: the list, the plan editor (one table of resources), a plan's page with the upgrade
@@ -478,5 +479,204 @@ extension Field {
     /// The same value with an error from elsewhere (errors indexed by row).
     func withError(_ message: String?) -> Field {
         Field(value: value, error: message ?? error)
+    }
+}
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+// (`self.name`: a bare `name` is the parameter.)
+
+extension PlansController.IndexPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "rows": rows
+        case "empty": empty
+        case "canCreate": canCreate
+        default: nil
+        }
+    }
+}
+
+extension PlansController.PlanRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "href": href
+        case "name": self.name
+        case "currency": currency
+        case "billingType": billingType
+        case "periods": periods
+        case "own": own
+        case "priceListHref": priceListHref
+        default: nil
+        }
+    }
+}
+
+extension PlansController.EditorPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "heading": heading
+        case "action": action
+        case "csrf": csrf
+        case "name": self.name
+        case "currencies": currencies
+        case "billingTypes": billingTypes
+        case "fixedPrice": fixedPrice
+        case "pricesIncludeTaxes": pricesIncludeTaxes
+        case "trialDays": trialDays
+        case "changesInTrial": changesInTrial
+        case "periods": periods
+        case "periodsError": periodsError
+        case "resources": resources
+        case "formError": formError
+        case "currencyLocked": currencyLocked
+        default: nil
+        }
+    }
+}
+
+extension PlansController.PeriodRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "months": months
+        case "offered": offered
+        case "fee": fee
+        default: nil
+        }
+    }
+}
+
+extension PlansController.EditorRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "resourceID": resourceID
+        case "code": code
+        case "name": self.name
+        case "unit": unit
+        case "resourceMin": resourceMin
+        case "resourceMax": resourceMax
+        case "offered": offered
+        case "included": included
+        case "minUnits": minUnits
+        case "maxUnits": maxUnits
+        case "setupFee": setupFee
+        case "recurringFee": recurringFee
+        default: nil
+        }
+    }
+}
+
+extension PlansController.ShowPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "csrf": csrf
+        case "name": self.name
+        case "facts": facts
+        case "periods": periods
+        case "resources": resources
+        case "pairs": pairs
+        case "hasPairs": hasPairs
+        case "switchPaths": switchPaths
+        case "hasSwitchPaths": hasSwitchPaths
+        case "switchTargets": switchTargets
+        case "hasSwitchTargets": hasSwitchTargets
+        case "delegations": delegations
+        case "hasDelegations": hasDelegations
+        case "delegationTargets": delegationTargets
+        case "hasDelegationTargets": hasDelegationTargets
+        case "canEdit": canEdit
+        case "canDelegate": canDelegate
+        case "editHref": editHref
+        case "switchAction": switchAction
+        case "delegateAction": delegateAction
+        case "priceListHref": priceListHref
+        case "pricesNote": pricesNote
+        default: nil
+        }
+    }
+}
+
+extension PlansController.Fact: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "label": label
+        case "value": value
+        default: nil
+        }
+    }
+}
+
+extension PlansController.ResourceLineRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "code": code
+        case "included": included
+        case "limits": limits
+        case "setupFee": setupFee
+        case "recurringFee": recurringFee
+        default: nil
+        }
+    }
+}
+
+extension PlansController.PairRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "label": label
+        case "active": active
+        case "downgradable": downgradable
+        default: nil
+        }
+    }
+}
+
+extension PlansController.PathRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "name": self.name
+        case "href": href
+        default: nil
+        }
+    }
+}
+
+extension PlansController.PriceListPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "csrf": csrf
+        case "planName": planName
+        case "planHref": planHref
+        case "currency": currency
+        case "action": action
+        case "periods": periods
+        case "resources": resources
+        case "warnings": warnings
+        case "hasWarnings": hasWarnings
+        case "formError": formError
+        default: nil
+        }
+    }
+}
+
+extension PlansController.PriceRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "key": key
+        case "label": label
+        case "field": field
+        case "netCost": netCost
+        case "second": second
+        case "secondKey": secondKey
+        case "secondNetCost": secondNetCost
+        default: nil
+        }
     }
 }

@@ -121,3 +121,25 @@ struct Option {
     let label: String
     let selected: Bool
 }
+
+extension Field: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": value
+        case "error": error
+        case "invalidClass": invalidClass
+        default: nil
+        }
+    }
+}
+
+extension Option: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": value
+        case "label": label
+        case "selected": selected
+        default: nil
+        }
+    }
+}

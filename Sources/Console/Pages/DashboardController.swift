@@ -1,4 +1,5 @@
 import Hummingbird
+import Mustache
 import Storage
 
 /// The first page after sign-in, shaped by tier: staff see their subtree, a customer its account.
@@ -73,5 +74,49 @@ struct AuditRow {
         before = entry.before
         after = entry.after
         address = entry.address
+    }
+}
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+
+extension DashboardController.DashboardPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "heading": heading
+        case "isStaff": isStaff
+        case "isProvider": isProvider
+        case "resellerCount": resellerCount
+        case "customerCount": customerCount
+        case "accountHref": accountHref
+        case "accountName": accountName
+        case "accountCurrency": accountCurrency
+        case "accountTaxRate": accountTaxRate
+        case "userCount": userCount
+        case "rows": rows
+        case "canCreate": canCreate
+        default: nil
+        }
+    }
+}
+
+extension AuditRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "when": when
+        case "actor": actor
+        case "accountName": accountName
+        case "accountHref": accountHref
+        case "object": object
+        case "action": action
+        case "before": before
+        case "after": after
+        case "address": address
+        default: nil
+        }
     }
 }

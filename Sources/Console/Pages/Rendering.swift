@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Storage
 
 /// Turns what stores and handlers throw into pages, in one place: 404 for what is absent or
@@ -91,3 +92,26 @@ private let utcCalendar: Calendar = {
     calendar.timeZone = TimeZone(identifier: "UTC")!
     return calendar
 }()
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+
+/// A `{{#text}}…{{/text}}` section pushes the String itself, so every name looked up inside it
+/// asks the String first: reflection found no named child in a String, and neither does this.
+extension String: @retroactive MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension ErrorPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "status": status
+        case "title": title
+        case "message": message
+        default: nil
+        }
+    }
+}

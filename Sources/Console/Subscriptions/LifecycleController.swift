@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Mustache
 import OrderEngine
 import Storage
 
@@ -268,5 +269,88 @@ struct LifecycleController: Sendable {
             $0.flash = "Billing run for \(result.businessDate): \(result.renewalOrders) renewal orders, \(result.invoices) invoices, \(result.rolledOver) rolled over, \(result.suspended) suspended."
         }
         return redirect(.billingRuns)
+    }
+}
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+// (`self.name`: a bare `name` is the parameter.)
+
+extension LifecycleController.NewServicePage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "customerID": customerID
+        case "customerName": customerName
+        case "plans": plans
+        case "hasPlans": hasPlans
+        case "plan": plan
+        case "periods": periods
+        case "resources": resources
+        case "promo": promo
+        case "estimate": estimate
+        case "action": action
+        default: nil
+        }
+    }
+}
+
+extension LifecycleController.NewServicePage.PlanCard: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "name": self.name
+        case "href": href
+        case "billingType": billingType
+        case "trial": trial
+        case "prices": prices
+        case "selected": selected
+        default: nil
+        }
+    }
+}
+
+extension LifecycleController.NewServicePage.ResourceField: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "code": code
+        case "name": self.name
+        case "included": included
+        case "limits": limits
+        case "value": value
+        case "error": error
+        default: nil
+        }
+    }
+}
+
+extension LifecycleController.RunsPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "rows": rows
+        case "empty": empty
+        case "canRun": canRun
+        case "csrf": csrf
+        case "today": today
+        case "last": last
+        default: nil
+        }
+    }
+}
+
+extension LifecycleController.RunsPage.Row: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "date": date
+        case "started": started
+        case "duration": duration
+        case "node": node
+        case "counts": counts
+        default: nil
+        }
     }
 }

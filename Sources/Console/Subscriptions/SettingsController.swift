@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Mustache
 import OrderEngine
 import Storage
 
@@ -126,6 +127,68 @@ struct SettingsController: Sendable {
             var errors = ValidationErrors()
             errors.add("code", message)
             return try await promoPage(form, errors: errors, context: context, status: .conflict)
+        }
+    }
+}
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+
+extension SettingsController.SettingsPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "csrf": csrf
+        case "testMode": testMode
+        case "now": now
+        case "today": today
+        case "canSet": canSet
+        case "rules": rules
+        case "hasRules": hasRules
+        case "resources": resources
+        default: nil
+        }
+    }
+}
+
+extension SettingsController.RuleRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "code": code
+        case "reductionsAllowed": reductionsAllowed
+        case "minQuantity": minQuantity
+        case "failProvisioning": failProvisioning
+        default: nil
+        }
+    }
+}
+
+extension SettingsController.PromoPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "csrf": csrf
+        case "rows": rows
+        case "empty": empty
+        case "canCreate": canCreate
+        case "code": code
+        case "percent": percent
+        case "validUntil": validUntil
+        case "formError": formError
+        default: nil
+        }
+    }
+}
+
+extension SettingsController.Row: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "code": code
+        case "percent": percent
+        case "validUntil": validUntil
+        default: nil
         }
     }
 }

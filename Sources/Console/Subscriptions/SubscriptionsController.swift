@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Mustache
 import OrderEngine
 import Storage
 
@@ -445,5 +446,219 @@ struct SubscriptionsController: Sendable {
             planCurrencyTotal: quote.converted == nil ? nil : money(quote.plan.total, quote.plan.currency), rate: quote.rate?.text,
             reasons: refusals.map { EstimateView.Reason(code: $0.code.rawValue, message: $0.message) },
             blocked: !refusals.isEmpty, effectiveDate: effectiveDate.description)
+    }
+}
+
+// MARK: Values by name for the templates
+
+// Looked up by name, not by reflection (swift-mustache builds a `Mirror` of the value for each
+// `{{name}}` otherwise): every stored property, nothing else; MustacheLookupTests holds them to that.
+// (`self.name`: a bare `name` is the parameter.)
+
+extension SubscriptionsController.IndexPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "rows": rows
+        case "empty": empty
+        case "statuses": statuses
+        case "customerID": customerID
+        case "plans": plans
+        case "hasPlans": hasPlans
+        case "nextHref": nextHref
+        case "newHref": newHref
+        default: nil
+        }
+    }
+}
+
+extension SubscriptionsController.Row: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "href": href
+        case "customer": customer
+        case "plan": plan
+        case "status": status
+        case "period": period
+        default: nil
+        }
+    }
+}
+
+extension SubscriptionsController.ShowPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "id": id
+        case "customer": customer
+        case "customerHref": customerHref
+        case "plan": plan
+        case "status": status
+        case "isActive": isActive
+        case "period": period
+        case "months": months
+        case "resources": resources
+        case "history": history
+        case "changeHref": changeHref
+        case "canChange": canChange
+        case "isStaff": isStaff
+        case "csrf": csrf
+        case "statusAction": statusAction
+        case "usageAction": usageAction
+        case "statuses": statuses
+        case "orders": orders
+        case "hasOrders": hasOrders
+        case "ordersHref": ordersHref
+        case "openOrder": openOrder
+        case "renewal": renewal
+        case "endsAtPeriodEnd": endsAtPeriodEnd
+        case "isCancelled": isCancelled
+        case "canCancel": canCancel
+        case "cancelAction": cancelAction
+        case "cancelRefund": cancelRefund
+        case "scheduled": scheduled
+        case "scheduleAction": scheduleAction
+        case "invoicesHref": invoicesHref
+        default: nil
+        }
+    }
+}
+
+extension SubscriptionsController.OrderLink: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": id
+        case "href": href
+        case "summary": summary
+        case "statusLabel": statusLabel
+        case "badge": badge
+        case "total": total
+        case "created": created
+        case "payHref": payHref
+        default: nil
+        }
+    }
+}
+
+extension SubscriptionsController.ResourceRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "code": code
+        case "included": included
+        case "additional": additional
+        case "total": total
+        case "usage": usage
+        default: nil
+        }
+    }
+}
+
+extension SubscriptionsController.ChangePage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": chrome
+        case "id": id
+        case "plan": plan
+        case "action": action
+        case "resources": resources
+        case "switches": switches
+        case "hasSwitches": hasSwitches
+        case "plans": plans
+        case "hasPlans": hasPlans
+        case "periods": periods
+        case "promo": promo
+        case "promoAllowed": promoAllowed
+        case "estimate": estimate
+        case "planError": planError
+        default: nil
+        }
+    }
+}
+
+extension SubscriptionsController.Slider: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "code": code
+        case "name": self.name
+        case "included": included
+        case "additional": additional
+        case "min": min
+        case "max": max
+        case "usage": usage
+        case "usageFloor": usageFloor
+        case "value": value
+        case "error": error
+        default: nil
+        }
+    }
+}
+
+extension SubscriptionsController.EstimateView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "lines": lines
+        case "hasLines": hasLines
+        case "subtotal": subtotal
+        case "discount": discount
+        case "hasDiscount": hasDiscount
+        case "tax": tax
+        case "total": total
+        case "isRefund": isRefund
+        case "refund": refund
+        case "planCurrencyTotal": planCurrencyTotal
+        case "rate": rate
+        case "reasons": reasons
+        case "blocked": blocked
+        case "effectiveDate": effectiveDate
+        case "submit": submit
+        case "submitLabel": submitLabel
+        case "schedule": schedule
+        case "renewalDate": renewalDate
+        default: nil
+        }
+    }
+}
+
+extension SubscriptionsController.EstimateView.Line: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "description": description
+        case "days": days
+        case "amount": amount
+        default: nil
+        }
+    }
+}
+
+extension SubscriptionsController.EstimateView.Reason: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "code": code
+        case "message": message
+        default: nil
+        }
+    }
+}
+
+extension SubscriptionsController.EstimateView.Hidden: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "name": self.name
+        case "value": value
+        default: nil
+        }
+    }
+}
+
+extension SubscriptionsController.EstimateView.Submit: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "action": action
+        case "csrf": csrf
+        case "fields": fields
+        case "idempotencyKey": idempotencyKey
+        default: nil
+        }
     }
 }
