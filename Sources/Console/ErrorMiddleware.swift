@@ -58,7 +58,12 @@ struct RequestErrorMiddleware: RouterMiddleware {
         let code: String
         let title: String
         let message: String
-        if let database = error as? MariaDBError, [.connection, .poolTimeout, .poolClosed].contains(database.kind) {
+        if let database = error as? MariaDBError, database.kind == .outcomeUnknown {
+            status = .serviceUnavailable
+            code = "outcome_unknown"
+            title = "Temporarily unavailable"
+            message = "The database connection was lost while this change was being saved: it may or may not have been saved. Look before you repeat it (an API request with the same Idempotency-Key is safe to repeat)."
+        } else if let database = error as? MariaDBError, database.isUnavailable {
             status = .serviceUnavailable
             code = "unavailable"
             title = "Temporarily unavailable"

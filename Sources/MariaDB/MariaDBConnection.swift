@@ -130,6 +130,12 @@ public final class MariaDBConnection: @unchecked Sendable {
                 + "sql_mode = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_BACKSLASH_ESCAPES', "
                 + "max_statement_time = \(String(format: "%.3f", seconds))"
         )
+        // On a Galera node, a read first waits until the node has applied every transaction the
+        // cluster committed before it (causal reads): a session written through one app node and
+        // read through another, or an order read right after the redirect that follows its
+        // submit, is never stale. Elsewhere (`wsrep_on` off) it sets 0; a server built without
+        // wsrep has no such variable, and there is nothing to set.
+        _ = try? connection.execute("SET SESSION wsrep_sync_wait = IF(@@wsrep_on, 1, 0)")
         return connection
     }
 

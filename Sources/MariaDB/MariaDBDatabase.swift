@@ -67,13 +67,23 @@ public struct MariaDBDatabase: SQLDatabase {
                 return try connection.execute(sql, binds)
             }
         }
-        do {
-            return try await pool.withConnection { try $0.execute(sql, binds) }
-        } catch let error as MariaDBError where error.kind == .connection && Self.isRead(sql) {
-            // The connection died under us (a restarted server, a killed session). A read is safe
-            // to repeat, and its broken connection is gone now, so one more try gets a fresh one.
-            logger.notice("repeating a read after a lost connection", metadata: ["code": "\(error.code)"])
-            return try await pool.withConnection { try $0.execute(sql, binds) }
+        var attempt = 1
+        while true {
+            do {
+                return try await pool.withConnection { try $0.execute(sql, binds) }
+            } catch let error as MariaDBError where error.kind == .connection && Self.isRead(sql) && attempt == 1 {
+                // The connection died under us (a restarted server, a killed session). A read is safe
+                // to repeat, and its broken connection is gone now, so one more try gets a fresh one.
+                logger.notice("repeating a read after a lost connection", metadata: ["code": "\(error.code)"])
+            } catch let error as MariaDBError where (error.isDeadlock || error.isLockWaitTimeout) && attempt < transactionAttempts {
+                // A statement on its own is its own transaction: chosen as a deadlock victim (or, in
+                // a Galera cluster, losing certification to another node's write) it was rolled
+                // back whole, so running it again can't apply it twice.
+                logger.notice("retrying a statement", metadata: ["attempt": "\(attempt)", "code": "\(error.code)"])
+                Counter(label: "mariadb_statement_retries").increment()
+                try await Task.sleep(for: retryBaseDelay * (1 << min(attempt - 1, 6)) + .milliseconds(Int.random(in: 0...10)))
+            }
+            attempt += 1
         }
     }
 
@@ -142,12 +152,9 @@ public struct MariaDBDatabase: SQLDatabase {
         let leased = try await pool.lease()
         let pending = PendingBegin()
         let session = MariaDBDatabase(pool: pool, logger: logger, eventLoop: eventLoop, connection: leased, pendingBegin: pending)
+        let result: R
         do {
-            let result = try await body(session)
-            // A body that ran no statement began nothing on the server: nothing to commit.
-            if !pending.take() { try await session.query("COMMIT") }
-            pool.release(leased)
-            return result
+            result = try await body(session)
         } catch {
             if !leased.isBroken && !pending.take() {
                 do {
@@ -160,6 +167,22 @@ public struct MariaDBDatabase: SQLDatabase {
             pool.release(leased)
             throw error
         }
+        defer { pool.release(leased) }
+        // A body that ran no statement began nothing on the server: nothing to commit.
+        guard !pending.take() else { return result }
+        do {
+            try await session.query("COMMIT")
+        } catch let error as MariaDBError where error.kind == .connection {
+            // The COMMIT may have reached the server before the connection went: running the body
+            // again could do its work twice, so it is not retried and the caller is told so.
+            throw MariaDBError(kind: .outcomeUnknown, code: error.code, sqlState: error.sqlState,
+                               message: "the connection was lost at COMMIT; the transaction may or may not have committed (\(error.message))", sql: "COMMIT")
+        } catch {
+            // Refused at COMMIT (a Galera node's certification answers 1213 there): rolled back.
+            if (try? await session.query("ROLLBACK")) == nil { leased.invalidate() }
+            throw error
+        }
+        return result
     }
 }
 

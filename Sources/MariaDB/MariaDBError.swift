@@ -15,6 +15,9 @@ public struct MariaDBError: Error, Sendable, CustomStringConvertible {
         case conversion
         /// A configuration value is wrong.
         case configuration
+        /// The connection was lost while a transaction's COMMIT was on its way: it may or may not
+        /// have committed, so the transaction is not run again (it could be done twice).
+        case outcomeUnknown
     }
 
     public var kind: Kind
@@ -47,6 +50,9 @@ public struct MariaDBError: Error, Sendable, CustomStringConvertible {
     public static let statementTimeoutCode = 1969
     public static let foreignKeyParentMissingCode = 1452
     public static let foreignKeyChildExistsCode = 1451
+    /// A Galera node outside the primary component ("WSREP has not yet prepared node for
+    /// application use"): it takes no reads or writes until it rejoins.
+    public static let clusterNodeNotReadyCode = 1047
 
     /// A unique or primary key was violated.
     public var isDuplicateKey: Bool { kind == .server && code == Self.duplicateEntryCode }
@@ -56,7 +62,15 @@ public struct MariaDBError: Error, Sendable, CustomStringConvertible {
     /// The statement ran longer than the configured query timeout and was stopped by the server.
     public var isStatementTimeout: Bool { kind == .server && code == Self.statementTimeoutCode }
     /// A failure after which retrying the whole transaction from the start is safe and useful.
+    /// In a Galera cluster a transaction that loses certification to another node's is also
+    /// answered 1213, so it is retried the same way.
     public var isTransient: Bool { isDeadlock || isLockWaitTimeout || kind == .connection }
+    /// The database can't serve this request now, and a later attempt may succeed: it was
+    /// unreachable, the pool had no connection, or this cluster node is cut off from the others
+    /// (answered 503 with `Retry-After`, never 500).
+    public var isUnavailable: Bool {
+        [.connection, .poolTimeout, .poolClosed, .outcomeUnknown].contains(kind) || (kind == .server && code == Self.clusterNodeNotReadyCode)
+    }
 
     /// The name of the unique key a duplicate-entry message names (`... for key 'accounts_email'`).
     public var duplicateKeyName: String? {

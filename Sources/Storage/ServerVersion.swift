@@ -7,9 +7,11 @@ public enum ServerVersion {
     }
 }
 
-/// Whether the database answers at all (`/healthz`): one round trip, no table read.
+/// Whether the database serves this app (`/healthz`): one round trip that reads a table. A
+/// Galera node cut off from the rest of its cluster still answers `SELECT 1`, but refuses every
+/// table (1047), so a balancer checking `/healthz` takes this app node out until it rejoins.
 public enum DatabaseProbe {
     public static func ping(on database: MariaDBDatabase) async throws {
-        _ = try await database.query("SELECT 1")
+        _ = try await database.query("SELECT id FROM business_clock LIMIT 1")
     }
 }

@@ -18,8 +18,8 @@ public struct CreditEntry: Sendable, Equatable {
 }
 
 /// The credit balance of customers (DOMAIN.md 9): there is no balance column, the balance is the
-/// sum of the log. Whoever posts or spends locks the customer's account row first, so two
-/// spenders can't both see the same balance.
+/// sum of the log. Whoever posts or spends locks the customer's account row first (by writing it:
+/// `lockedBalance`), so two spenders can't both see the same balance, on one node or on two.
 public struct CreditLedger: Sendable {
     let database: MariaDBDatabase
 
@@ -44,8 +44,14 @@ public struct CreditLedger: Sendable {
     }
 
     /// Locks the customer and reads its balance, inside the caller's transaction.
+    ///
+    /// The lock is a write of the customer's row (its `credit_revision`), not a locking read: in a
+    /// Galera cluster a `SELECT … FOR UPDATE` on one node does not stop another node's transaction,
+    /// and certification compares only the rows transactions write. Two spenders of one balance on
+    /// two nodes both write this row, so one of them fails certification (1213) and runs again,
+    /// seeing the other's entry.
     public static func lockedBalance(of customerID: Int64, on tx: MariaDBDatabase) async throws -> Int64 {
-        _ = try await tx.rows("SELECT id FROM accounts WHERE id = ? FOR UPDATE", [.int(customerID)])
+        try await tx.query("UPDATE accounts SET credit_revision = credit_revision + 1 WHERE id = ?", [.int(customerID)])
         // A locking read sees the latest committed entries, whatever snapshot the transaction started with.
         return try await tx.rows("SELECT CAST(COALESCE(SUM(amount), 0) AS SIGNED) AS balance FROM credit_entries WHERE customer_id = ? LOCK IN SHARE MODE",
                                  [.int(customerID)])[0].decode(column: "balance", as: Int64.self)
