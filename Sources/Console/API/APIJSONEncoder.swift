@@ -22,7 +22,7 @@ enum APIJSONEncoder {
         let writer = APIJSONWriter()
         do {
             try writer.encodeValue(value, parent: nil, key: nil)
-            if !writer.needsFoundation { return writer.bytes }
+            if !writer.needsFoundation { return writer.output() }
         } catch {
             if !writer.needsFoundation { throw error }
         }
@@ -63,7 +63,141 @@ private struct APIJSONIndexKey: CodingKey {
     init?(intValue: Int) { self.intValue = intValue }
 }
 
+/// The bytes written so far: a growing allocation without an array's copy-on-write checks on
+/// every append. Freed by its owner (`APIJSONWriter`).
+struct APIJSONBytes {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        base = .allocate(capacity: capacity)
+        self.capacity = capacity
+    }
+
+    func free() { base.deallocate() }
+
+    private mutating func reserve(_ extra: Int) {
+        guard count + extra > capacity else { return }
+        let grown = max(capacity * 2, count + extra)
+        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        new.update(from: base, count: count)
+        base.deallocate()
+        base = new
+        capacity = grown
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    mutating func truncate(_ newCount: Int) { count = min(count, newCount) }
+
+    /// Bytes `start..<end`, valid until the next append.
+    func slice(_ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: base + start, count: end - start)
+    }
+}
+
+/// Encodes values into its buffer; the containers below write through it.
 final class APIJSONWriter {
+    let state: UnsafeMutablePointer<APIJSONBuffer>
+
+    init() {
+        state = .allocate(capacity: 1)
+        state.initialize(to: APIJSONBuffer())
+    }
+
+    deinit {
+        state.pointee.bytes.free()
+        state.pointee.scratch.free()
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    func output() -> [UInt8] { Array(state.pointee.bytes.slice(0, state.pointee.bytes.count)) }
+    var needsFoundation: Bool {
+        get { state.pointee.needsFoundation }
+        set { state.pointee.needsFoundation = newValue }
+    }
+
+    // MARK: Values
+
+    func encodeValue<T: Encodable>(_ value: T, parent: APIJSONPath?, key: (any CodingKey)?) throws {
+        if T.self == Date.self {
+            state.pointee.writeDate(Self.cast(value, to: Date.self))
+        } else if T.self == String.self {
+            state.pointee.writeString(Self.cast(value, to: String.self))
+        } else if T.self == Int64.self {
+            state.pointee.writeInteger(Self.cast(value, to: Int64.self))
+        } else if T.self == Int.self {
+            state.pointee.writeInteger(Self.cast(value, to: Int.self))
+        } else if T.self == Bool.self {
+            state.pointee.writeBool(Self.cast(value, to: Bool.self))
+        } else if T.self == Double.self {
+            try state.pointee.writeFloat(Self.cast(value, to: Double.self))
+        } else if T.self == Float.self {
+            try state.pointee.writeFloat(Self.cast(value, to: Float.self))
+        } else if T.self == Decimal.self {
+            state.pointee.append(Self.cast(value, to: Decimal.self).description)
+        } else if T.self == URL.self {
+            state.pointee.writeString(Self.cast(value, to: URL.self).absoluteString)
+        } else if T.self == Data.self {
+            state.pointee.writeString(Self.cast(value, to: Data.self).base64EncodedString())
+        } else {
+            try encodeComposite(value, path: key.map { APIJSONPath(parent: parent, key: $0) } ?? parent)
+        }
+    }
+
+    @inline(__always)
+    private static func cast<T, U>(_ value: T, to: U.Type) -> U {
+        withUnsafePointer(to: value) { UnsafeRawPointer($0).load(as: U.self) }
+    }
+
+    private func encodeComposite<T: Encodable>(_ value: T, path: APIJSONPath?) throws {
+        let index = state.pointee.slots.count
+        let id = state.pointee.newID()
+        let start = state.pointee.bytes.count
+        state.pointee.slots.append(APIJSONBuffer.Slot(id: id, frameBase: state.pointee.frames.count, start: start, state: .empty))
+        do {
+            try value.encode(to: APIJSONValueEncoder(writer: self, path: path, slotIndex: index, slotID: id))
+        } catch {
+            // A value that catches this error and goes on would leave the writer's state unknown.
+            state.pointee.needsFoundation = true
+            throw error
+        }
+        guard state.pointee.slots.count == index + 1 else { throw state.pointee.foundation() }
+        state.pointee.closeFrames(downTo: state.pointee.slots[index].frameBase)
+        if case .empty = state.pointee.slots[index].state {
+            // Foundation: a nested value that encodes nothing is `{}`; at the top it is an error.
+            if index == 0 { throw state.pointee.foundation() }
+            state.pointee.append("{}")
+        }
+        state.pointee.slots.removeLast()
+    }
+
+    /// Whether the encoder of slot `index` may write now: its `encode(to:)` is the innermost running.
+    func isCurrent(_ index: Int, _ id: Int) -> Bool {
+        !state.pointee.needsFoundation && state.pointee.slots.count == index + 1 && state.pointee.slots[index].id == id
+    }
+
+}
+
+/// The writer's state. It lives behind a pointer the writer owns: reached through the pointer, its
+/// arrays are not checked for overlapping access at run time at every byte (a class's stored
+/// arrays are, and those checks cost more than the writing).
+struct APIJSONBuffer {
     /// An open object or array.
     struct Frame {
         let id: Int
@@ -96,95 +230,37 @@ final class APIJSONWriter {
         var state: State
     }
 
-    var bytes: [UInt8] = []
+    var bytes = APIJSONBytes(capacity: 16_384)
     var frames: [Frame] = []
     var entries: [Entry] = []
     var slots: [Slot] = []
-    var scratch: [UInt8] = []
+    var scratch = APIJSONBytes(capacity: 1_024)
+    /// Recently sorted objects' keys (as written) and their sorted order (`sortedOrder`).
+    var orders: [(keys: [String], order: [(key: Int, value: Int)])] = []
+    var nextOrder = 0
     var nextID = 0
     var needsFoundation = false
 
     init() {
-        bytes.reserveCapacity(4096)
         frames.reserveCapacity(8)
         entries.reserveCapacity(64)
         slots.reserveCapacity(8)
     }
 
-    private func newID() -> Int {
+    fileprivate mutating func newID() -> Int {
         nextID += 1
         return nextID
     }
 
     /// Gives the value up to Foundation.
-    fileprivate func foundation() -> NeedsFoundation {
+    fileprivate mutating func foundation() -> NeedsFoundation {
         needsFoundation = true
         return NeedsFoundation()
     }
 
-    // MARK: Values
-
-    func encodeValue<T: Encodable>(_ value: T, parent: APIJSONPath?, key: (any CodingKey)?) throws {
-        if T.self == Date.self {
-            writeDate(Self.cast(value, to: Date.self))
-        } else if T.self == String.self {
-            writeString(Self.cast(value, to: String.self))
-        } else if T.self == Int64.self {
-            writeInteger(Self.cast(value, to: Int64.self))
-        } else if T.self == Int.self {
-            writeInteger(Self.cast(value, to: Int.self))
-        } else if T.self == Bool.self {
-            writeBool(Self.cast(value, to: Bool.self))
-        } else if T.self == Double.self {
-            try writeFloat(Self.cast(value, to: Double.self))
-        } else if T.self == Float.self {
-            try writeFloat(Self.cast(value, to: Float.self))
-        } else if T.self == Decimal.self {
-            append(Self.cast(value, to: Decimal.self).description)
-        } else if T.self == URL.self {
-            writeString(Self.cast(value, to: URL.self).absoluteString)
-        } else if T.self == Data.self {
-            writeString(Self.cast(value, to: Data.self).base64EncodedString())
-        } else {
-            try encodeComposite(value, path: key.map { APIJSONPath(parent: parent, key: $0) } ?? parent)
-        }
-    }
-
-    @inline(__always)
-    private static func cast<T, U>(_ value: T, to: U.Type) -> U {
-        withUnsafePointer(to: value) { UnsafeRawPointer($0).load(as: U.self) }
-    }
-
-    private func encodeComposite<T: Encodable>(_ value: T, path: APIJSONPath?) throws {
-        let index = slots.count
-        let id = newID()
-        let start = bytes.count
-        slots.append(Slot(id: id, frameBase: frames.count, start: start, state: .empty))
-        do {
-            try value.encode(to: APIJSONValueEncoder(writer: self, path: path, slotIndex: index, slotID: id))
-        } catch {
-            // A value that catches this error and goes on would leave the writer's state unknown.
-            needsFoundation = true
-            throw error
-        }
-        guard slots.count == index + 1 else { throw foundation() }
-        closeFrames(downTo: slots[index].frameBase)
-        if case .empty = slots[index].state {
-            // Foundation: a nested value that encodes nothing is `{}`; at the top it is an error.
-            if index == 0 { throw foundation() }
-            append("{}")
-        }
-        slots.removeLast()
-    }
-
     // MARK: Slots and frames
 
-    /// Whether the encoder of slot `index` may write now: its `encode(to:)` is the innermost running.
-    func isCurrent(_ index: Int, _ id: Int) -> Bool {
-        !needsFoundation && slots.count == index + 1 && slots[index].id == id
-    }
-
-    func openFrame(isObject: Bool, entryIndex: Int) -> Int {
+    mutating func openFrame(isObject: Bool, entryIndex: Int) -> Int {
         let id = newID()
         bytes.append(isObject ? UInt8(ascii: "{") : UInt8(ascii: "["))
         frames.append(Frame(id: id, isObject: isObject, start: bytes.count - 1, entryBase: entries.count, count: 0, entryIndex: entryIndex))
@@ -193,7 +269,7 @@ final class APIJSONWriter {
 
     /// Makes frame `id` the innermost open one, closing the containers opened after it; nil when it
     /// is closed or belongs to a value outside the one being encoded.
-    func enter(_ id: Int) -> Int? {
+    mutating func enter(_ id: Int) -> Int? {
         guard !needsFoundation, let slot = slots.last else { return nil }
         var index = frames.count - 1
         while index >= slot.frameBase, frames[index].id != id { index -= 1 }
@@ -202,7 +278,7 @@ final class APIJSONWriter {
         return index
     }
 
-    func closeFrames(downTo count: Int) {
+    mutating func closeFrames(downTo count: Int) {
         while frames.count > count {
             let frame = frames.removeLast()
             if frame.isObject { closeObject(frame) } else { bytes.append(UInt8(ascii: "]")) }
@@ -211,7 +287,7 @@ final class APIJSONWriter {
     }
 
     /// Starts `"key":` in object frame `id`; the entry's index, to end after its value.
-    func beginEntry(_ id: Int, _ key: String) throws -> Int {
+    mutating func beginEntry(_ id: Int, _ key: String) throws -> Int {
         guard let index = enter(id) else { throw foundation() }
         if frames[index].count > 0 { bytes.append(UInt8(ascii: ",")) }
         frames[index].count += 1
@@ -222,12 +298,12 @@ final class APIJSONWriter {
         return entries.count - 1
     }
 
-    func endEntry(_ entry: Int) {
+    mutating func endEntry(_ entry: Int) {
         entries[entry].end = bytes.count
     }
 
     /// Starts an element of array frame `id`; its index.
-    func beginElement(_ id: Int) throws -> Int {
+    mutating func beginElement(_ id: Int) throws -> Int {
         guard let index = enter(id) else { throw foundation() }
         let count = frames[index].count
         if count > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -241,7 +317,7 @@ final class APIJSONWriter {
 
     /// Closes an object: already in order (the usual answer's keys) it only needs its `}`; otherwise
     /// its entries are written again sorted, a repeated key keeping its last value.
-    private func closeObject(_ frame: Frame) {
+    private mutating func closeObject(_ frame: Frame) {
         let base = frame.entryBase
         let end = entries.count
         defer { entries.removeSubrange(base..<end) }
@@ -257,10 +333,34 @@ final class APIJSONWriter {
             return
         }
 
-        // (entry whose key is written, entry whose value is written)
+        let order = sortedOrder(base, end)
+        let contentStart = frame.start + 1
+        scratch.truncate(0)
+        scratch.append(contentsOf: bytes.slice(contentStart, bytes.count))
+        bytes.truncate(contentStart)
+        for (n, pair) in order.enumerated() {
+            if n > 0 { bytes.append(UInt8(ascii: ",")) }
+            let key = entries[base + pair.key], value = entries[base + pair.value]
+            bytes.append(contentsOf: scratch.slice(key.keyStart - contentStart, key.valueStart - contentStart))
+            bytes.append(contentsOf: scratch.slice(value.valueStart - contentStart, value.end - contentStart))
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// The entries of an object in written order: (entry whose key, entry whose value is written),
+    /// counted from its first entry. The objects of one type come with the same keys in the same
+    /// order, so a few recent orders are kept and reused rather than sorted again.
+    private mutating func sortedOrder(_ base: Int, _ end: Int) -> [(key: Int, value: Int)] {
+        let allSimple = entries[base..<end].allSatisfy(\.simple)
+        if allSimple {
+            for cached in orders where cached.keys.count == end - base
+                && zip(cached.keys, entries[base..<end]).allSatisfy({ $0 == $1.key }) {
+                return cached.order
+            }
+        }
         var kept: [(key: Int, value: Int)] = []
         kept.reserveCapacity(end - base)
-        if entries[base..<end].allSatisfy(\.simple) {
+        if allSimple {
             for i in base..<end { kept.append((i, i)) }
         } else {
             // Foundation's object is a [String: value]: keys equal as Swift strings are one key.
@@ -281,40 +381,32 @@ final class APIJSONWriter {
         var unique: [(key: Int, value: Int)] = []
         unique.reserveCapacity(kept.count)
         for pair in kept {
-            if let last = unique.last, compareKeys(last.key, pair.key) == 0 {
-                unique[unique.count - 1].value = pair.value
+            if let last = unique.last, compareKeys(base + last.key, pair.key) == 0 {
+                unique[unique.count - 1].value = pair.value - base
             } else {
-                unique.append(pair)
+                unique.append((pair.key - base, pair.value - base))
             }
         }
-
-        let contentStart = frame.start + 1
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: bytes[contentStart...])
-        bytes.removeSubrange(contentStart...)
-        for (n, pair) in unique.enumerated() {
-            if n > 0 { bytes.append(UInt8(ascii: ",")) }
-            let key = entries[pair.key], value = entries[pair.value]
-            bytes.append(contentsOf: scratch[(key.keyStart - contentStart)..<(key.valueStart - contentStart)])
-            bytes.append(contentsOf: scratch[(value.valueStart - contentStart)..<(value.end - contentStart)])
+        if allSimple {
+            let keys = entries[base..<end].map(\.key)
+            if orders.count < 8 { orders.append((keys, unique)) } else { orders[nextOrder % 8] = (keys, unique) }
+            nextOrder += 1
         }
-        bytes.append(UInt8(ascii: "}"))
+        return unique
     }
 
     /// Foundation's `.sortedKeys` order: the keys' UTF-8 bytes, lexicographically.
     private func compareKeys(_ a: Int, _ b: Int) -> Int {
         let left = entries[a], right = entries[b]
         if left.simple && right.simple {
-            return bytes.withUnsafeBufferPointer { buffer in
-                let l = UnsafeBufferPointer(rebasing: buffer[(left.keyStart + 1)..<(left.valueStart - 2)])
-                let r = UnsafeBufferPointer(rebasing: buffer[(right.keyStart + 1)..<(right.valueStart - 2)])
-                let common = min(l.count, r.count)
-                if common > 0, let lb = l.baseAddress, let rb = r.baseAddress {
-                    let order = memcmp(lb, rb, common)
-                    if order != 0 { return Int(order) }
-                }
-                return l.count - r.count
+            let l = bytes.slice(left.keyStart + 1, left.valueStart - 2)
+            let r = bytes.slice(right.keyStart + 1, right.valueStart - 2)
+            let common = min(l.count, r.count)
+            if common > 0, let lb = l.baseAddress, let rb = r.baseAddress {
+                let order = memcmp(lb, rb, common)
+                if order != 0 { return Int(order) }
             }
+            return l.count - r.count
         }
         var l = left.key.utf8.makeIterator(), r = right.key.utf8.makeIterator()
         while true {
@@ -330,21 +422,22 @@ final class APIJSONWriter {
     // MARK: Primitives
 
     @inline(__always)
-    func append(_ text: StaticString) {
+    mutating func append(_ text: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    func append(_ text: String) {
-        bytes.append(contentsOf: text.utf8)
+    mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
-    func writeNull() { append("null") }
+    mutating func writeNull() { append("null") }
 
-    func writeBool(_ value: Bool) {
+    mutating func writeBool(_ value: Bool) {
         if value { append("true") } else { append("false") }
     }
 
-    func writeInteger<I: FixedWidthInteger>(_ value: I) {
+    mutating func writeInteger<I: FixedWidthInteger>(_ value: I) {
         if I.bitWidth <= 64 {
             if I.isSigned {
                 let wide = Int64(truncatingIfNeeded: value)
@@ -358,7 +451,7 @@ final class APIJSONWriter {
         }
     }
 
-    private func writeDigits(_ value: UInt64) {
+    private mutating func writeDigits(_ value: UInt64) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var index = 20
             var rest = value
@@ -371,7 +464,7 @@ final class APIJSONWriter {
         }
     }
 
-    func writeFloat<F: BinaryFloatingPoint & CustomStringConvertible>(_ value: F) throws {
+    mutating func writeFloat<F: BinaryFloatingPoint & CustomStringConvertible>(_ value: F) throws {
         // Foundation throws for NaN and infinities (naming the coding path): let it.
         guard value.isFinite else { throw foundation() }
         var text = value.description
@@ -381,7 +474,7 @@ final class APIJSONWriter {
 
     /// `"2026-12-03T06:00:00Z"`: whole seconds from 1900 to 9999 directly; anything else (fractions,
     /// far years) through the formatter Foundation's `.iso8601` uses.
-    func writeDate(_ date: Date) {
+    mutating func writeDate(_ date: Date) {
         let seconds = date.timeIntervalSince1970
         guard seconds >= -2_208_988_800, seconds < 253_402_300_800, seconds.rounded(.down) == seconds else {
             writeString(date.formatted(.iso8601))
@@ -417,7 +510,7 @@ final class APIJSONWriter {
     /// A JSON string escaped as Foundation's JSONWriter escapes it; whether it was printable ASCII
     /// needing no escape.
     @discardableResult
-    func writeString(_ value: String) -> Bool {
+    mutating func writeString(_ value: String) -> Bool {
         bytes.append(UInt8(ascii: "\""))
         var text = value
         let simple = text.withUTF8 { utf8 -> Bool in
@@ -490,15 +583,15 @@ struct APIJSONValueEncoder: Encoder {
             writer.needsFoundation = true
             return -1
         }
-        switch writer.slots[slotIndex].state {
+        switch writer.state.pointee.slots[slotIndex].state {
         case .empty:
-            let id = writer.openFrame(isObject: object, entryIndex: -1)
-            writer.slots[slotIndex].state = object ? .keyed(id) : .unkeyed(id)
+            let id = writer.state.pointee.openFrame(isObject: object, entryIndex: -1)
+            writer.state.pointee.slots[slotIndex].state = object ? .keyed(id) : .unkeyed(id)
             return id
         case .keyed(let id) where object:
-            return writer.enter(id) == nil ? -1 : id
+            return writer.state.pointee.enter(id) == nil ? -1 : id
         case .unkeyed(let id) where !object:
-            return writer.enter(id) == nil ? -1 : id
+            return writer.state.pointee.enter(id) == nil ? -1 : id
         default:
             writer.needsFoundation = true
             return -1
@@ -532,41 +625,41 @@ struct APIJSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     var codingPath: [any CodingKey] { APIJSONPath.array(path) }
 
     private func write(_ key: Key, _ body: () -> Void) throws {
-        let entry = try writer.beginEntry(frameID, key.stringValue)
+        let entry = try writer.state.pointee.beginEntry(frameID, key.stringValue)
         body()
-        writer.endEntry(entry)
+        writer.state.pointee.endEntry(entry)
     }
 
-    mutating func encodeNil(forKey key: Key) throws { try write(key) { writer.writeNull() } }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { try write(key) { writer.writeBool(value) } }
-    mutating func encode(_ value: String, forKey key: Key) throws { try write(key) { writer.writeString(value) } }
-    mutating func encode(_ value: Int, forKey key: Key) throws { try write(key) { writer.writeInteger(value) } }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { try write(key) { writer.writeInteger(value) } }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { try write(key) { writer.writeInteger(value) } }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { try write(key) { writer.writeInteger(value) } }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { try write(key) { writer.writeInteger(value) } }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { try write(key) { writer.writeInteger(value) } }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { try write(key) { writer.writeInteger(value) } }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { try write(key) { writer.writeInteger(value) } }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { try write(key) { writer.writeInteger(value) } }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { try write(key) { writer.writeInteger(value) } }
+    mutating func encodeNil(forKey key: Key) throws { try write(key) { writer.state.pointee.writeNull() } }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { try write(key) { writer.state.pointee.writeBool(value) } }
+    mutating func encode(_ value: String, forKey key: Key) throws { try write(key) { writer.state.pointee.writeString(value) } }
+    mutating func encode(_ value: Int, forKey key: Key) throws { try write(key) { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { try write(key) { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { try write(key) { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { try write(key) { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { try write(key) { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { try write(key) { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { try write(key) { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { try write(key) { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { try write(key) { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { try write(key) { writer.state.pointee.writeInteger(value) } }
 
     mutating func encode(_ value: Double, forKey key: Key) throws {
-        let entry = try writer.beginEntry(frameID, key.stringValue)
-        try writer.writeFloat(value)
-        writer.endEntry(entry)
+        let entry = try writer.state.pointee.beginEntry(frameID, key.stringValue)
+        try writer.state.pointee.writeFloat(value)
+        writer.state.pointee.endEntry(entry)
     }
 
     mutating func encode(_ value: Float, forKey key: Key) throws {
-        let entry = try writer.beginEntry(frameID, key.stringValue)
-        try writer.writeFloat(value)
-        writer.endEntry(entry)
+        let entry = try writer.state.pointee.beginEntry(frameID, key.stringValue)
+        try writer.state.pointee.writeFloat(value)
+        writer.state.pointee.endEntry(entry)
     }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        let entry = try writer.beginEntry(frameID, key.stringValue)
+        let entry = try writer.state.pointee.beginEntry(frameID, key.stringValue)
         try writer.encodeValue(value, parent: path, key: key)
-        writer.endEntry(entry)
+        writer.state.pointee.endEntry(entry)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
@@ -580,13 +673,13 @@ struct APIJSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     /// A nested container under `key`; Foundation's merging of one asked twice is left to Foundation.
     private func nested(object: Bool, _ key: Key) -> Int {
         let name = key.stringValue
-        guard let index = writer.enter(frameID),
-              !writer.entries[writer.frames[index].entryBase...].contains(where: { $0.key == name }),
-              let entry = try? writer.beginEntry(frameID, name) else {
+        guard let index = writer.state.pointee.enter(frameID),
+              !writer.state.pointee.entries[writer.state.pointee.frames[index].entryBase...].contains(where: { $0.key == name }),
+              let entry = try? writer.state.pointee.beginEntry(frameID, name) else {
             writer.needsFoundation = true
             return -1
         }
-        return writer.openFrame(isObject: object, entryIndex: entry)
+        return writer.state.pointee.openFrame(isObject: object, entryIndex: entry)
     }
 
     mutating func superEncoder() -> any Encoder {
@@ -606,39 +699,39 @@ struct APIJSONUnkeyedContainer: UnkeyedEncodingContainer {
     let path: APIJSONPath?
 
     var codingPath: [any CodingKey] { APIJSONPath.array(path) }
-    var count: Int { writer.count(of: frameID) }
+    var count: Int { writer.state.pointee.count(of: frameID) }
 
     private func write(_ body: () -> Void) throws {
-        _ = try writer.beginElement(frameID)
+        _ = try writer.state.pointee.beginElement(frameID)
         body()
     }
 
-    mutating func encodeNil() throws { try write { writer.writeNull() } }
-    mutating func encode(_ value: Bool) throws { try write { writer.writeBool(value) } }
-    mutating func encode(_ value: String) throws { try write { writer.writeString(value) } }
-    mutating func encode(_ value: Int) throws { try write { writer.writeInteger(value) } }
-    mutating func encode(_ value: Int8) throws { try write { writer.writeInteger(value) } }
-    mutating func encode(_ value: Int16) throws { try write { writer.writeInteger(value) } }
-    mutating func encode(_ value: Int32) throws { try write { writer.writeInteger(value) } }
-    mutating func encode(_ value: Int64) throws { try write { writer.writeInteger(value) } }
-    mutating func encode(_ value: UInt) throws { try write { writer.writeInteger(value) } }
-    mutating func encode(_ value: UInt8) throws { try write { writer.writeInteger(value) } }
-    mutating func encode(_ value: UInt16) throws { try write { writer.writeInteger(value) } }
-    mutating func encode(_ value: UInt32) throws { try write { writer.writeInteger(value) } }
-    mutating func encode(_ value: UInt64) throws { try write { writer.writeInteger(value) } }
+    mutating func encodeNil() throws { try write { writer.state.pointee.writeNull() } }
+    mutating func encode(_ value: Bool) throws { try write { writer.state.pointee.writeBool(value) } }
+    mutating func encode(_ value: String) throws { try write { writer.state.pointee.writeString(value) } }
+    mutating func encode(_ value: Int) throws { try write { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: Int8) throws { try write { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: Int16) throws { try write { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: Int32) throws { try write { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: Int64) throws { try write { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: UInt) throws { try write { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: UInt8) throws { try write { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: UInt16) throws { try write { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: UInt32) throws { try write { writer.state.pointee.writeInteger(value) } }
+    mutating func encode(_ value: UInt64) throws { try write { writer.state.pointee.writeInteger(value) } }
 
     mutating func encode(_ value: Double) throws {
-        _ = try writer.beginElement(frameID)
-        try writer.writeFloat(value)
+        _ = try writer.state.pointee.beginElement(frameID)
+        try writer.state.pointee.writeFloat(value)
     }
 
     mutating func encode(_ value: Float) throws {
-        _ = try writer.beginElement(frameID)
-        try writer.writeFloat(value)
+        _ = try writer.state.pointee.beginElement(frameID)
+        try writer.state.pointee.writeFloat(value)
     }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        let index = try writer.beginElement(frameID)
+        let index = try writer.state.pointee.beginElement(frameID)
         try writer.encodeValue(value, parent: path, key: APIJSONIndexKey(index: index))
     }
 
@@ -653,11 +746,11 @@ struct APIJSONUnkeyedContainer: UnkeyedEncodingContainer {
     }
 
     private func nested(object: Bool) -> (id: Int, index: Int) {
-        guard let index = try? writer.beginElement(frameID) else {
+        guard let index = try? writer.state.pointee.beginElement(frameID) else {
             writer.needsFoundation = true
             return (-1, 0)
         }
-        return (writer.openFrame(isObject: object, entryIndex: -1), index)
+        return (writer.state.pointee.openFrame(isObject: object, entryIndex: -1), index)
     }
 
     mutating func superEncoder() -> any Encoder {
@@ -675,33 +768,33 @@ struct APIJSONSingleValueContainer: SingleValueEncodingContainer {
     var codingPath: [any CodingKey] { APIJSONPath.array(path) }
 
     /// The slot takes one value; a second one (Foundation's precondition failure) is an error here.
-    private func begin(_ value: Any) throws {
-        guard writer.isCurrent(slotIndex, slotID) else { throw writer.foundation() }
-        switch writer.slots[slotIndex].state {
+    private func begin(_ value: @autoclosure () -> Any) throws {
+        guard writer.isCurrent(slotIndex, slotID) else { throw writer.state.pointee.foundation() }
+        switch writer.state.pointee.slots[slotIndex].state {
         case .empty:
-            writer.slots[slotIndex].state = .single
+            writer.state.pointee.slots[slotIndex].state = .single
         case .single:
-            throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "Attempt to encode value through single value container when previously value already encoded."))
+            throw EncodingError.invalidValue(value(), .init(codingPath: codingPath, debugDescription: "Attempt to encode value through single value container when previously value already encoded."))
         case .keyed, .unkeyed:
-            throw writer.foundation()
+            throw writer.state.pointee.foundation()
         }
     }
 
-    mutating func encodeNil() throws { try begin(Optional<Int>.none as Any); writer.writeNull() }
-    mutating func encode(_ value: Bool) throws { try begin(value); writer.writeBool(value) }
-    mutating func encode(_ value: String) throws { try begin(value); writer.writeString(value) }
-    mutating func encode(_ value: Int) throws { try begin(value); writer.writeInteger(value) }
-    mutating func encode(_ value: Int8) throws { try begin(value); writer.writeInteger(value) }
-    mutating func encode(_ value: Int16) throws { try begin(value); writer.writeInteger(value) }
-    mutating func encode(_ value: Int32) throws { try begin(value); writer.writeInteger(value) }
-    mutating func encode(_ value: Int64) throws { try begin(value); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt) throws { try begin(value); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt8) throws { try begin(value); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt16) throws { try begin(value); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt32) throws { try begin(value); writer.writeInteger(value) }
-    mutating func encode(_ value: UInt64) throws { try begin(value); writer.writeInteger(value) }
-    mutating func encode(_ value: Double) throws { try begin(value); try writer.writeFloat(value) }
-    mutating func encode(_ value: Float) throws { try begin(value); try writer.writeFloat(value) }
+    mutating func encodeNil() throws { try begin(Optional<Int>.none as Any); writer.state.pointee.writeNull() }
+    mutating func encode(_ value: Bool) throws { try begin(value); writer.state.pointee.writeBool(value) }
+    mutating func encode(_ value: String) throws { try begin(value); writer.state.pointee.writeString(value) }
+    mutating func encode(_ value: Int) throws { try begin(value); writer.state.pointee.writeInteger(value) }
+    mutating func encode(_ value: Int8) throws { try begin(value); writer.state.pointee.writeInteger(value) }
+    mutating func encode(_ value: Int16) throws { try begin(value); writer.state.pointee.writeInteger(value) }
+    mutating func encode(_ value: Int32) throws { try begin(value); writer.state.pointee.writeInteger(value) }
+    mutating func encode(_ value: Int64) throws { try begin(value); writer.state.pointee.writeInteger(value) }
+    mutating func encode(_ value: UInt) throws { try begin(value); writer.state.pointee.writeInteger(value) }
+    mutating func encode(_ value: UInt8) throws { try begin(value); writer.state.pointee.writeInteger(value) }
+    mutating func encode(_ value: UInt16) throws { try begin(value); writer.state.pointee.writeInteger(value) }
+    mutating func encode(_ value: UInt32) throws { try begin(value); writer.state.pointee.writeInteger(value) }
+    mutating func encode(_ value: UInt64) throws { try begin(value); writer.state.pointee.writeInteger(value) }
+    mutating func encode(_ value: Double) throws { try begin(value); try writer.state.pointee.writeFloat(value) }
+    mutating func encode(_ value: Float) throws { try begin(value); try writer.state.pointee.writeFloat(value) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         try begin(value)
