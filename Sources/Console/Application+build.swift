@@ -42,6 +42,7 @@ public func buildApplication(
     if configuration.provisioningWorker {
         var provisioner = Provisioner(database: database, connectors: .standard(database: database), clock: BusinessClock(database: database, testMode: configuration.testMode), logger: logger)
         provisioner.concurrency = configuration.provisioningConcurrency
+        provisioner.claimSeconds = configuration.provisioningClaimSeconds
         services.append(ProvisioningService(provisioner: provisioner, bell: bell, poll: configuration.provisioningPoll))
     }
     return Application(

@@ -29,6 +29,9 @@ public struct ConsoleConfiguration: Sendable {
     public var provisioningPoll: Duration = .milliseconds(1000)
     /// Orders one worker provisions at once (`PROVISIONING_CONCURRENCY`, 1–64), each under its own claim.
     public var provisioningConcurrency = 8
+    /// How long a provisioning claim lasts unless its worker renews it (`PROVISIONING_CLAIM_SECONDS`,
+    /// 3–600): the time another node's worker waits before taking over the orders of a dead one.
+    public var provisioningClaimSeconds = 15
     /// How often `serve` runs the billing run for the business date (`BILLING_RUN_INTERVAL_MINUTES`; 0: never, run it by hand or from cron).
     public var billingRunInterval = 60
     /// Days before a period ends that its renewal is invoiced (`RENEWAL_LEAD_DAYS`).
@@ -120,6 +123,7 @@ public struct ConsoleConfiguration: Sendable {
         configuration.provisioningWorker = try reader.flag("PROVISIONING_WORKER", default: true)
         configuration.provisioningPoll = .milliseconds(try reader.integer("PROVISIONING_POLL_MS", default: 1000, in: 20...600_000))
         configuration.provisioningConcurrency = try reader.integer("PROVISIONING_CONCURRENCY", default: 8, in: 1...64)
+        configuration.provisioningClaimSeconds = try reader.integer("PROVISIONING_CLAIM_SECONDS", default: 15, in: 3...600)
         configuration.billingRunInterval = try reader.integer("BILLING_RUN_INTERVAL_MINUTES", default: 60, in: 0...10_080)
         configuration.renewalLeadDays = try reader.integer("RENEWAL_LEAD_DAYS", default: 7, in: 0...60)
         configuration.graceDays = try reader.integer("GRACE_DAYS", default: 7, in: 0...90)

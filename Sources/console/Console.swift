@@ -80,6 +80,7 @@ struct Worker: AsyncParsableCommand {
         try await withDatabase(configuration, logger: logger) { database in
             var provisioner = Provisioner(database: database, connectors: .standard(database: database), clock: BusinessClock(database: database, testMode: configuration.testMode), logger: logger)
             provisioner.concurrency = configuration.provisioningConcurrency
+            provisioner.claimSeconds = configuration.provisioningClaimSeconds
             let service = ProvisioningService(provisioner: provisioner, bell: ProvisioningBell(), poll: configuration.provisioningPoll)
             logger.info("provisioning worker started", metadata: ["poll": "\(configuration.provisioningPoll)", "concurrency": "\(provisioner.concurrency)"])
             try await ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()

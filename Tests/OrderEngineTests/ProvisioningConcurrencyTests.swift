@@ -107,4 +107,52 @@ final class ProvisioningConcurrencyTests: XCTestCase {
         let refunds = try await w.creditLog().count - creditBefore
         XCTAssertEqual(refunds, 24, "one refund per order")
     }
+
+    /// Issue 14: a claim is short (so a dead worker's orders pass to another node within seconds)
+    /// and renewed while the vendor works (so a slow vendor never gets the order twice). Claims of
+    /// 3 s, a vendor that takes 5 s: a second worker looking at 3.5 s and 4.5 s, past the first
+    /// claim's own end, finds the order still held; the vendor is called once.
+    func testAClaimIsRenewedWhileTheVendorWorksSoASecondWorkerNeverTakesIt() async throws {
+        let w = try await EngineWorld.make()
+        let orders = try await ordersInProvisioning(w, count: 1)
+        let calls = Calls()
+        var slow = provisioner(w, delay: .seconds(5), calls: calls, concurrency: 1)
+        slow.claimSeconds = 3
+        var other = provisioner(w, delay: .milliseconds(1), calls: calls, concurrency: 1)
+        other.claimSeconds = 3
+        async let bySlow = slow.runOnce()
+        try await Task.sleep(for: .milliseconds(3500))
+        let early = try await other.runOnce()
+        try await Task.sleep(for: .seconds(1))
+        let later = try await other.runOnce()
+        let finished = try await bySlow
+        XCTAssertEqual([early, later, finished], [0, 0, 1], "the slow worker kept its claim and finished the order")
+        XCTAssertEqual(calls.counts, [orders[0]: 1], "the vendor was asked once")
+        let status = try await w.order(orders[0]).status
+        XCTAssertEqual(status, .completed)
+    }
+
+    /// A worker that died holding a claim (never renewed) leaves the order to another once the
+    /// claim's 3 s are over: taken over in seconds, not minutes.
+    func testADeadWorkersClaimPassesToAnotherWorkerWhenItRunsOut() async throws {
+        let w = try await EngineWorld.make()
+        let orders = try await ordersInProvisioning(w, count: 1)
+        try await w.database.query("UPDATE orders SET claim_token = 'dead-worker', claimed_until = UTC_TIMESTAMP(6) + INTERVAL 3 SECOND, attempts = 1 WHERE id = ?",
+                                   [.int(orders[0])])
+        let calls = Calls()
+        var other = provisioner(w, delay: .milliseconds(1), calls: calls, concurrency: 1)
+        other.claimSeconds = 3
+        let whileHeld = try await other.runOnce()
+        XCTAssertEqual(whileHeld, 0, "a claim that has not run out is respected")
+        let started = ContinuousClock.now
+        var taken = 0
+        while taken == 0 && ContinuousClock.now - started < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(250))
+            taken = try await other.runOnce()
+        }
+        XCTAssertEqual(taken, 1)
+        XCTAssertLessThan(seconds(ContinuousClock.now - started), 4.5, "taken over as the claim ran out")
+        let status = try await w.order(orders[0]).status
+        XCTAssertEqual(status, .completed)
+    }
 }

@@ -13,8 +13,11 @@ public struct Provisioner: Sendable {
     let connectors: ConnectorRegistry
     let clock: BusinessClock
     let logger: Logger
-    /// How long a claim lasts: a worker that dies leaves the order to another after this.
-    public var claimSeconds = 120
+    /// How long a claim lasts unless renewed: a worker that dies (a node killed, a process
+    /// crashed) leaves its orders to another worker this long after its last renewal. A live
+    /// worker renews each claim every third of it while the connector works, so a slow vendor
+    /// never loses its order to a second worker (issue 14: was 120 s without renewal).
+    public var claimSeconds = 15
     /// Transient connector errors are retried this many times before the order fails.
     public var maxAttempts = 5
     /// Orders provisioned at once by this worker (each under its own claim, so every node may run one).
@@ -66,7 +69,34 @@ public struct Provisioner: Sendable {
     private func claimAndProvision(_ id: Int64) async throws -> Bool {
         let token = UUID().uuidString
         guard try await OrderStore(database: database).claim(id, token: token, for: claimSeconds) else { return false }  // another worker has it
-        return try await provision(id, token: token)
+        return try await withThrowingTaskGroup(of: Bool?.self) { group in
+            group.addTask { try await self.provision(id, token: token) }
+            group.addTask { await self.keepClaim(id, token: token); return nil }
+            while let outcome = try await group.next() {
+                guard let finished = outcome else { continue }  // the claim was lost: the completion will see it
+                group.cancelAll()
+                return finished
+            }
+            return false
+        }
+    }
+
+    /// Renews a claim every third of its length until cancelled (the order is done) or lost.
+    private func keepClaim(_ id: Int64, token: String) async {
+        let store = OrderStore(database: database)
+        while true {
+            do {
+                try await Task.sleep(for: .milliseconds(claimSeconds * 1000 / 3))
+            } catch {
+                return  // cancelled: provisioning ended
+            }
+            do {
+                guard try await store.renew(id, token: token, for: claimSeconds) else { return }
+            } catch {
+                // A database hiccup: the next beat tries again, well before the claim runs out.
+                logger.notice("could not renew a provisioning claim", metadata: ["order": "\(id)", "error": "\(error)"])
+            }
+        }
     }
 
     /// Polls until cancelled, waking at once when the bell rings.

@@ -35,6 +35,14 @@ extension OrderStore {
             """, [.string(token), .int(Int64(seconds)), .int(id)]).affectedRows == 1
     }
 
+    /// Extends a claim still held with `token` to `seconds` from now; false when it is no longer
+    /// this worker's (it expired and another worker took the order, or the order moved on).
+    public func renew(_ id: Int64, token: String, for seconds: Int) async throws -> Bool {
+        try await database.query(
+            "UPDATE orders SET claimed_until = UTC_TIMESTAMP(6) + INTERVAL ? SECOND WHERE id = ? AND claim_token = ? AND status = 'provisioning'",
+            [.int(Int64(seconds)), .int(id), .string(token)]).affectedRows == 1
+    }
+
     /// Lets go of a claim still held with `token`; the order is tried again in `seconds`.
     public func release(_ id: Int64, token: String, retryIn seconds: Int) async throws {
         try await database.query(
