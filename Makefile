@@ -61,3 +61,10 @@ bench: deps db
 .PHONY: cluster
 cluster: deps
 	scripts/cluster.sh up
+
+# The fault drill (scripts/cluster-drill.sh): the cluster up if needed, load through the balancer
+# while Galera and app nodes are killed, restarted and cut off, then the checks; the cluster is
+# stopped at the end (DRILL_KEEP=1 keeps it). DRILL_SECONDS=60 is the short, CI-sized drill.
+.PHONY: cluster-drill
+cluster-drill: deps
+	scripts/cluster-drill.sh
