@@ -1,7 +1,9 @@
 @testable import Commerce
 @testable import Console
 import Foundation
+import HTTPTypes
 @testable import Storage
+import TestSupport
 import XCTest
 
 /// The API's JSON writer (`APIJSONEncoder`, issue 13) answers byte for byte what Foundation's
@@ -377,6 +379,80 @@ final class APIJSONEncoderTests: XCTestCase {
             let value = randomValue(&rng)
             assertSame(value, "seed \(seed) round \(round):")
             if round % 10 == 0 { assertSame(Array(repeating: value, count: 3), "seed \(seed) round \(round) (array):") }
+        }
+    }
+
+    // MARK: Answers of a running console
+
+    /// Any JSON, to write an answer again the way Foundation writes it.
+    enum JSONMirror: Codable, Equatable {
+        case null, bool(Bool), int(Int64), double(Double), string(String), array([JSONMirror]), object([String: JSONMirror])
+
+        init(from decoder: any Decoder) throws {
+            let value = try decoder.singleValueContainer()
+            if value.decodeNil() { self = .null }
+            else if let bool = try? value.decode(Bool.self) { self = .bool(bool) }
+            else if let int = try? value.decode(Int64.self) { self = .int(int) }
+            else if let double = try? value.decode(Double.self) { self = .double(double) }
+            else if let string = try? value.decode(String.self) { self = .string(string) }
+            else if let array = try? value.decode([JSONMirror].self) { self = .array(array) }
+            else { self = .object(try value.decode([String: JSONMirror].self)) }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var value = encoder.singleValueContainer()
+            switch self {
+            case .null: try value.encodeNil()
+            case .bool(let bool): try value.encode(bool)
+            case .int(let int): try value.encode(int)
+            case .double(let double): try value.encode(double)
+            case .string(let string): try value.encode(string)
+            case .array(let array): try value.encode(array)
+            case .object(let object): try value.encode(object)
+            }
+        }
+    }
+
+    /// The answers of an order's whole course (quote, order, invoice, refused and paid payments,
+    /// credit) and of every list, as the console sends them: each is already in Foundation's form
+    /// (read and written again by Foundation's encoder, the bytes do not change), and this encoder
+    /// writes the same read value the same way.
+    func testEveryAnswerOfAnOrdersCourseIsInFoundationsForm() async throws {
+        try await withQuoteWorld { w, id in
+            var answers: [(String, String)] = []
+            func get(_ path: String, _ token: String) async throws {
+                answers.append((path, try await w.api.call(.get, path, token: token).text))
+            }
+            let quote = try await w.api.call(.post, "/api/v1/subscriptions/\(id)/quotes", token: w.customer,
+                                             json: #"{"resources":[{"resource_code":"ram_gb","additional":6}]}"#)
+            answers.append(("quote", quote.text))
+            let order = try await w.api.call(.post, "/api/v1/subscriptions/\(id)/orders", token: w.customer,
+                                             json: #"{"resources":[{"resource_code":"ram_gb","additional":6}]}"#, idempotencyKey: "hjson-1")
+            answers.append(("order", order.text))
+            let orderID = try XCTUnwrap(order.json["id"] as? Int), invoiceID = try XCTUnwrap(order.json["invoice_id"] as? Int)
+            answers.append(("declined", try await w.api.call(.post, "/api/v1/invoices/\(invoiceID)/payments", token: w.customer,
+                                                             json: #"{"method":"card","card_number":"4000000000000002"}"#).text))
+            answers.append(("paid", try await w.api.call(.post, "/api/v1/invoices/\(invoiceID)/payments", token: w.customer,
+                                                         json: #"{"method":"card","card_number":"4242 4242 4242 4242"}"#).text))
+            answers.append(("refused", try await w.api.call(.post, "/api/v1/subscriptions/\(id)/orders", token: w.customer,
+                                                            json: #"{"resources":[{"resource_code":"ram_gb","additional":99}]}"#).text))
+            for path in ["/api/v1/me", "/api/v1/accounts", "/api/v1/accounts/\(w.fixture.c1.id)", "/api/v1/accounts/\(w.fixture.r1.id)/users",
+                         "/api/v1/plans", "/api/v1/plans/\(w.plans["Silver"]!)", "/api/v1/resources", "/api/v1/resource-upgrades", "/api/v1/currencies",
+                         "/api/v1/subscriptions", "/api/v1/subscriptions/\(id)", "/api/v1/orders", "/api/v1/orders/\(orderID)", "/api/v1/invoices",
+                         "/api/v1/invoices/\(invoiceID)", "/api/v1/payments", "/api/v1/accounts/\(w.fixture.c1.id)/credit", "/api/v1/restrictions",
+                         "/api/v1/accounts/\(w.fixture.r1.id)/reseller-charges", "/api/v1/orders/999999"] {
+                try await get(path, w.reseller)
+            }
+            for path in ["/api/v1/billing-runs", "/api/v1/currency-rates", "/api/v1/promo-codes", "/api/v1/clock", "/api/v1/restriction-exceptions",
+                         "/api/v1/connectors/test/rules", "/api/v1/price-lists/\(w.fixture.r1.id)/\(w.plans["Silver"]!)"] {
+                try await get(path, w.provider)
+            }
+            for (path, text) in answers {
+                let read = try JSONDecoder().decode(JSONMirror.self, from: Data(text.utf8))
+                XCTAssertEqual(String(decoding: try Self.foundation.encode(read), as: UTF8.self), text, path)
+                XCTAssertEqual(String(decoding: try APIJSONEncoder.encode(read), as: UTF8.self), text, path)
+            }
+            XCTAssertGreaterThan(answers.filter { $0.1.count > 200 }.count, 15, "the answers have content")
         }
     }
 
