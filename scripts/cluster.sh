@@ -377,7 +377,8 @@ launch_app() {
     ensure_binary
     say "app$node: starting console serve on 127.0.0.1:$port against db$node"
     console_env "$node"
-    detach "$(app_log "$node")" "${console_env_args[@]}" HOST=127.0.0.1 PORT="$port" CLUSTER_NODE="$state/app$node" "$binary" serve
+    # HAProxy connects from 127.0.0.1 and forwards the client's address in X-Forwarded-For.
+    detach "$(app_log "$node")" "${console_env_args[@]}" HOST=127.0.0.1 PORT="$port" TRUSTED_PROXIES=127.0.0.1 CLUSTER_NODE="$state/app$node" "$binary" serve
     launched=$!
     echo "$launched" >"$(app_pid_file "$node")"
     deadline=$((SECONDS + timeout))

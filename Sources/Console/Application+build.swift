@@ -69,6 +69,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     router.add(middleware: SecurityHeadersMiddleware())
     let routeMethods = RouteMethods()
     router.add(middleware: RequestErrorMiddleware(services: services))
+    router.add(middleware: ForwardedForMiddleware(trusted: configuration.trustedProxies))
     router.add(middleware: NotFoundPageMiddleware(services: services))
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())

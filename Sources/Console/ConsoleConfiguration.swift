@@ -29,6 +29,9 @@ public struct ConsoleConfiguration: Sendable {
     public var provisioningPoll: Duration = .milliseconds(1000)
     /// Orders one worker provisions at once (`PROVISIONING_CONCURRENCY`, 1–64), each under its own claim.
     public var provisioningConcurrency = 8
+    /// Proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`: comma-separated IP
+    /// addresses, e.g. the load balancer's; none by default, when the connection's peer is the client).
+    public var trustedProxies: Set<String> = []
     /// How long a provisioning claim lasts unless its worker renews it (`PROVISIONING_CLAIM_SECONDS`,
     /// 3–600): the time another node's worker waits before taking over the orders of a dead one.
     public var provisioningClaimSeconds = 15
@@ -127,6 +130,16 @@ public struct ConsoleConfiguration: Sendable {
         configuration.billingRunInterval = try reader.integer("BILLING_RUN_INTERVAL_MINUTES", default: 60, in: 0...10_080)
         configuration.renewalLeadDays = try reader.integer("RENEWAL_LEAD_DAYS", default: 7, in: 0...60)
         configuration.graceDays = try reader.integer("GRACE_DAYS", default: 7, in: 0...90)
+        if let proxies = reader.string("TRUSTED_PROXIES") {
+            let entries = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard entries.count <= 64 else { throw Invalid(variable: "TRUSTED_PROXIES", problem: "more than 64 addresses") }
+            for entry in entries {
+                guard let address = ForwardedFor.normalized(entry) else {
+                    throw Invalid(variable: "TRUSTED_PROXIES", problem: "'\(entry.prefix(60))' is not an IP address")
+                }
+                configuration.trustedProxies.insert(address)
+            }
+        }
         if let root = reader.string("CONSOLE_ROOT") {
             configuration.rootDirectory = URL(fileURLWithPath: root)
         }

@@ -13,12 +13,18 @@ public struct AppContext: RequestContext {
     public var actor: Actor?
     /// The peer, made into text only when asked (sign-in, the actor, the audit), not for every request.
     private let peer: SocketAddress?
-    public var remoteAddress: String { peer?.ipAddress ?? "unknown" }
+    /// The client's address a trusted proxy forwarded (`ForwardedForMiddleware`), when there is one.
+    public var forwardedAddress: String?
+    /// Who sent the request: the client behind a trusted proxy, else the connection's peer.
+    public var remoteAddress: String { forwardedAddress ?? peer?.ipAddress ?? "unknown" }
+    /// The connection's own peer, whatever it forwards.
+    public var peerAddress: String? { peer?.ipAddress }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.session = SessionBox(nil)
         self.actor = nil
+        self.forwardedAddress = nil
         self.peer = source.channel.remoteAddress
     }
 
