@@ -85,9 +85,10 @@ def main():
         errors = {}
         for r in in_phase:
             if r[3] == 0 or r[3] >= 500:
-                errors[r[3]] = errors.get(r[3], 0) + 1
+                label = "no answer" if r[3] == 0 else r[4]
+                errors[label] = errors.get(label, 0) + 1
         print("  %-26s %6.1f-%-6s s  %6d requests, %s" % (name, start, "%.1f" % end if end != float("inf") else "end", len(in_phase),
-                                                        ", ".join("%s: %d" % ("no answer" if k == 0 else k, v) for k, v in sorted(errors.items())) or "no 5xx"))
+                                                        ", ".join("%s: %d" % kv for kv in sorted(errors.items())) or "no 5xx"))
     for _, sample in drill.rec.samples:
         print("    " + sample)
     print("drill: conflicts (summed over nodes, restarts counted from zero)")

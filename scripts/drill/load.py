@@ -40,7 +40,9 @@ class Recorder:
 
     def request(self, method, route, status, body=None):
         with self.lock:
-            self.requests.append((now() - self.started, method, route, status))
+            # A 5xx that is not the console's JSON comes from HAProxy (no app node took it).
+            label = str(status) if status < 500 or (body or b"").lstrip().startswith(b"{") else "%d from HAProxy" % status
+            self.requests.append((now() - self.started, method, route, status, label))
             # Every 500 (up to 20), and the first two answers of each other 5xx status.
             if status >= 500 and (status == 500 and sum(s[0] == 500 for s in self.samples) < 20 or sum(s[0] == status for s in self.samples) < 2):
                 self.samples.append((status, "[%5.1f s] %s %s -> %d %r" % (now() - self.started, method, route, status, (body or b"")[:200])))
@@ -324,77 +326,81 @@ class Drill:
 
     def double_spend_loop(self):
         """Two clients on app1 and app2 (two database nodes) pay two invoices of one customer from
-        credit at the same moment; the credit covers exactly one of them."""
+        credit at the same moment; the credit covers exactly one of them. A round whose race can't
+        run (app2's database is down, say) keeps its two invoices for the next try."""
         c, rec = self.c, self.rec
         email = self.spender["email"]
         left = sign_in(c["app_ports"][0], rec, email)
         right = sign_in(c["app_ports"][1], rec, email)
         helper = sign_in(c["balancer"], rec, email)
         round_number = 0
-        while not self.stop.is_set() and round_number < 25:
-            round_number += 1
+        invoices = []
+        while not self.stop.is_set():
+            if not invoices:
+                if round_number >= 27:   # RAM: 4 included + 28 additional at most
+                    return
+                round_number += 1
+                for sub in self.spend_subs:
+                    key = "drill-%s-spend-%d-%d" % (c["run"], sub, round_number)
+                    change = {"resources": [{"resource_code": "ram_gb", "additional": round_number}]}
+                    entry = {"client": "spend", "user": self.spender["user"], "key": key, "subscription": sub, "kind": "change",
+                             "additional": round_number, "answers": []}
+                    status, order, _ = helper.retrying("POST", "/api/v1/subscriptions/%d/orders" % sub, change, {"Idempotency-Key": key},
+                                                       route="/subscriptions/:id/orders", answers=entry["answers"])
+                    self.record_submit(entry)
+                    if status == 201:
+                        invoices.append(order)
+                    else:
+                        self.adopt_open(helper, sub, False)
+                if len(invoices) != 2 or not all(o.get("invoice_id") for o in invoices):
+                    for order in invoices:
+                        self.finish(helper, order, False)
+                    invoices = []
+                    self.double_spend.append({"round": round_number, "skipped": "submits did not both answer 201 with an invoice"})
+                    time.sleep(2)
+                    continue
             record = {"round": round_number, "t": now() - rec.started}
-            invoices = []
-            for sub in self.spend_subs:
-                key = "drill-%s-spend-%d-%d" % (c["run"], sub, round_number)
-                change = {"resources": [{"resource_code": "ram_gb", "additional": round_number}]}
-                entry = {"client": "spend", "user": self.spender["user"], "key": key, "subscription": sub, "kind": "change",
-                         "additional": round_number, "answers": []}
-                status, order, _ = helper.retrying("POST", "/api/v1/subscriptions/%d/orders" % sub, change, {"Idempotency-Key": key},
-                                                   route="/subscriptions/:id/orders", answers=entry["answers"])
-                self.record_submit(entry)
-                if status == 201:
-                    invoices.append(order)
-                else:
-                    self.adopt_open(helper, sub, False)
-            if len(invoices) != 2 or not all(o.get("invoice_id") for o in invoices):
-                for order in invoices:
-                    self.finish(helper, order, False)
-                record["skipped"] = "submits did not both answer 201 with an invoice"
-                self.double_spend.append(record)
-                time.sleep(2)
-                continue
             due = int(round(float(invoices[0]["total"]["amount"]) * 100))
-            # The credit: one entry by SQL, exactly the first invoice's total (the API has no manual credit).
+            # The credit: one entry by SQL, making the balance exactly the first invoice's total (the API has no manual credit).
             balance = self.balance_sql()
             give = due - balance if balance is not None else None
-            if give is None or give <= 0 or self.sql(1, (
+            if give is None or give != 0 and self.sql(1, (
                     "INSERT INTO credit_entries (customer_id, customer_path, amount, currency, currency_exponent, reason, created_at) "
                     "SELECT id, path, %d, currency, 2, 'drill: credit for double-spend round %d', UTC_TIMESTAMP(6) FROM accounts WHERE id = %d"
                     % (give, round_number, self.spender["id"]))).returncode != 0:
-                record["skipped"] = "could not set the credit (balance %s, due %d)" % (balance, due)
-            else:
+                record["skipped"] = "could not set the credit"
+            elif not self.wait_balance([left, right], due):
                 # Both nodes must see the credit before the race, or a refusal proves nothing.
-                seen = self.wait_balance([left, right], due)
-                if not seen:
-                    record["skipped"] = "the credit did not reach both app nodes"
-                else:
-                    record["credit"] = due
-                    answers = [None, None]
-                    barrier = threading.Barrier(2)
+                record["skipped"] = "app1 or app2 did not answer the credit balance"
+            else:
+                record["credit"] = due
+                answers = [None, None]
+                barrier = threading.Barrier(2)
 
-                    def spend(side, client, invoice_id):
-                        client.call("GET", "/api/v1/me", route="/me")   # a warm connection
-                        barrier.wait()
-                        status, body, _ = client.call("POST", "/api/v1/invoices/%d/payments" % invoice_id, {"method": "credit"},
-                                                      route="/invoices/:id/payments (double spend)")
-                        amount = int(round(float(body["amount"]["amount"]) * 100)) if status == 201 else 0
-                        answers[side] = (status, amount, (body or {}).get("error", {}).get("code") if status != 201 else body.get("id"))
+                def spend(side, client, invoice_id):
+                    client.call("GET", "/api/v1/me", route="/me")   # a warm connection
+                    barrier.wait()
+                    status, body, _ = client.call("POST", "/api/v1/invoices/%d/payments" % invoice_id, {"method": "credit"},
+                                                  route="/invoices/:id/payments (double spend)")
+                    amount = int(round(float(body["amount"]["amount"]) * 100)) if status == 201 else 0
+                    answers[side] = (status, amount, (body or {}).get("error", {}).get("code") if status != 201 else body.get("id"))
 
-                    threads = [threading.Thread(target=spend, args=(0, left, invoices[0]["invoice_id"])),
-                               threading.Thread(target=spend, args=(1, right, invoices[1]["invoice_id"]))]
-                    for t in threads:
-                        t.start()
-                    for t in threads:
-                        t.join()
-                    record["answers"] = answers
-                    record["spent"] = sum(a[1] for a in answers if a)
-                    record["balance_after"] = self.balance_sql()
-                    if record["spent"] > due:
-                        rec.event("double spend round %d: credit %d, both paid: %r, balance now %s" % (round_number, due, answers, record["balance_after"]))
+                threads = [threading.Thread(target=spend, args=(0, left, invoices[0]["invoice_id"])),
+                           threading.Thread(target=spend, args=(1, right, invoices[1]["invoice_id"]))]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                record["answers"] = answers
+                record["spent"] = sum(a[1] for a in answers if a)
+                record["balance_after"] = self.balance_sql()
+                if record["spent"] > due:
+                    rec.event("double spend round %d: credit %d, both paid: %r, balance now %s" % (round_number, due, answers, record["balance_after"]))
             self.double_spend.append(record)
-            for order in invoices:
-                self.finish(helper, order, False)
+            if "answers" in record or self.stop.is_set():
+                for order in invoices:
+                    self.finish(helper, order, False)
+                invoices = []
             time.sleep(1)
 
     def balance_sql(self):
@@ -448,13 +454,19 @@ class Drill:
     # ------------------------------------------------------------------ faults
 
     def cluster(self, *args):
-        r = subprocess.run([os.path.join(REPO, "scripts", "cluster.sh")] + list(args), capture_output=True, text=True)
+        try:
+            r = subprocess.run([os.path.join(REPO, "scripts", "cluster.sh")] + list(args), capture_output=True, text=True, timeout=300)
+        except subprocess.TimeoutExpired as e:
+            return 124, ["scripts/cluster.sh %s: no end within 300 s" % " ".join(args)] + ((e.stderr or b"").decode(errors="replace")).splitlines()[-3:]
         return r.returncode, (r.stdout + r.stderr).strip().splitlines()
 
     def root_sql(self, node, statement):
         sock = os.path.join(STATE, "db%d" % node, "mysqld.sock")
-        return subprocess.run(["mariadb", "--no-defaults", "--protocol=socket", "--socket=" + sock, "-uroot", "-N", "-B", "--connect-timeout=2",
-                               "-e", statement], capture_output=True, text=True, timeout=20)
+        try:
+            return subprocess.run(["mariadb", "--no-defaults", "--protocol=socket", "--socket=" + sock, "-uroot", "-N", "-B", "--connect-timeout=2",
+                                   "-e", statement], capture_output=True, text=True, timeout=20)
+        except subprocess.TimeoutExpired:
+            return subprocess.CompletedProcess([], 124, "", "db%d: no answer within 20 s" % node)
 
     def wsrep(self, node):
         r = self.root_sql(node, "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN "
