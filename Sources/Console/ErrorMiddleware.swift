@@ -63,6 +63,11 @@ struct RequestErrorMiddleware: RouterMiddleware {
             code = "outcome_unknown"
             title = "Temporarily unavailable"
             message = "The database connection was lost while this change was being saved: it may or may not have been saved. Look before you repeat it (an API request with the same Idempotency-Key is safe to repeat)."
+        } else if let database = error as? MariaDBError, database.isBusy {
+            status = .serviceUnavailable
+            code = "busy"
+            title = "Temporarily busy"
+            message = "Other changes to the same records kept this one waiting; nothing was changed. Try again in a moment."
         } else if let database = error as? MariaDBError, database.isUnavailable {
             status = .serviceUnavailable
             code = "unavailable"

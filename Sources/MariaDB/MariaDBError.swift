@@ -53,6 +53,8 @@ public struct MariaDBError: Error, Sendable, CustomStringConvertible {
     /// A Galera node outside the primary component ("WSREP has not yet prepared node for
     /// application use"): it takes no reads or writes until it rejoins.
     public static let clusterNodeNotReadyCode = 1047
+    /// "Error during COMMIT": a Galera node that lost its primary component can't commit.
+    public static let errorDuringCommitCode = 1180
 
     /// A unique or primary key was violated.
     public var isDuplicateKey: Bool { kind == .server && code == Self.duplicateEntryCode }
@@ -66,11 +68,17 @@ public struct MariaDBError: Error, Sendable, CustomStringConvertible {
     /// answered 1213, so it is retried the same way.
     public var isTransient: Bool { isDeadlock || isLockWaitTimeout || kind == .connection }
     /// The database can't serve this request now, and a later attempt may succeed: it was
-    /// unreachable, the pool had no connection, or this cluster node is cut off from the others
-    /// (answered 503 with `Retry-After`, never 500).
+    /// unreachable, the pool had no connection, this cluster node is cut off from the others
+    /// (1047, or 1180 at COMMIT), or conflicting writes still won after every retry (a deadlock,
+    /// a lost certification, a lock wait). Answered 503 with `Retry-After`, never 500.
     public var isUnavailable: Bool {
-        [.connection, .poolTimeout, .poolClosed, .outcomeUnknown].contains(kind) || (kind == .server && code == Self.clusterNodeNotReadyCode)
+        [.connection, .poolTimeout, .poolClosed, .outcomeUnknown].contains(kind)
+            || (kind == .server && [Self.clusterNodeNotReadyCode, Self.errorDuringCommitCode].contains(code))
+            || isBusy
     }
+    /// Conflicting work held or took what this statement needed (1213, 1205): nothing of it was
+    /// applied; retried by the driver, and answered 503 when it still conflicts after that.
+    public var isBusy: Bool { isDeadlock || isLockWaitTimeout }
 
     /// The name of the unique key a duplicate-entry message names (`... for key 'accounts_email'`).
     public var duplicateKeyName: String? {

@@ -84,6 +84,10 @@ final class ClusterSafetyTests: XCTestCase {
         let cutOff = MariaDBError(kind: .server, code: 1047, sqlState: "08S01", message: "WSREP has not yet prepared node for application use")
         XCTAssertTrue(cutOff.isUnavailable)
         XCTAssertFalse(cutOff.isTransient, "retrying on the same node at once would fail the same way")
+        let cannotCommit = MariaDBError(kind: .server, code: 1180, message: "Error while appending streaming replication fragment (Not connected to Primary Component)")
+        XCTAssertTrue(cannotCommit.isUnavailable, "a cut-off node refusing a COMMIT")
+        XCTAssertTrue(MariaDBError(kind: .server, code: 1213, message: "Deadlock found").isUnavailable, "still conflicting after every retry: busy, 503")
+        XCTAssertTrue(MariaDBError(kind: .server, code: 1205, message: "Lock wait timeout exceeded").isBusy)
         XCTAssertFalse(MariaDBError(kind: .server, code: 1062, message: "Duplicate entry").isUnavailable)
         XCTAssertTrue(MariaDBError(kind: .poolTimeout, message: "no connection").isUnavailable)
     }
