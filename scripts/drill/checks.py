@@ -225,3 +225,13 @@ class Checks:
         self.notes.append("renewal orders: %s for %s of %d subscriptions due" % (renewals[0], renewals[1], len(d.renewal_subs)))
         if int(renewals[1]) < len(d.renewal_subs):
             self.fail(8, "subscriptions due were not renewed by the billing runs", [(len(d.renewal_subs), renewals)])
+
+    def print_results(self):
+        """The notes, then each failed check with its first rows."""
+        print("drill: results")
+        for note in self.notes:
+            print("  " + note)
+        for check, text, rows in self.failures:
+            print("FAILED check %s: %s (%d rows)" % (check, text, len(rows)))
+            for row in rows[:10]:
+                print("    %r" % (row,))

@@ -101,13 +101,7 @@ def main():
     print("  stale reads seen by clients: %s" % ", ".join("%s %d" % kv for kv in drill.stale.items()))
     print("  billing runs: %s" % "; ".join("%.0f s %s" % (t, [(s, b if isinstance(b, str) else {k: b.get(k) for k in ("renewal_orders", "invoices")})
                                                            for s, b in results]) for t, results in drill.billing))
-    print("drill: results")
-    for note in checks.notes:
-        print("  " + note)
-    for check, text, rows in checks.failures:
-        print("FAILED check %d: %s (%d rows)" % (check, text, len(rows)))
-        for row in rows[:10]:
-            print("    %r" % (row,))
+    checks.print_results()
     print("drill: %.0f s in all (load %.0f s)" % (time.monotonic() - started, drill.load_seconds))
     lost, doubled, stuck = len(set(map(str, checks.lost))), len(set(map(str, checks.doubled))), len(checks.stuck)
     print("cluster drill: %d orders, %d faults, %d lost, %d doubled, %d stuck" % (len(checks.orders_answered), len(drill.faults), lost, doubled, stuck))
