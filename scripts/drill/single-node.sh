@@ -21,7 +21,7 @@
 #   DRILL_KILL_AT, DRILL_RESTART_AT  seconds into the load (10, 14)
 # Internal subcommands (used by scripts/drill/single_node.py): db-start, db-kill.
 set -euo pipefail
-export PATH=$PATH:/usr/sbin:/sbin
+export PATH=$PATH:/usr/sbin:/sbin PYTHONDONTWRITEBYTECODE=1
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 state=$repo/.local/drill-single
