@@ -22,8 +22,21 @@ struct HealthController: Sendable {
                 let body = #"{"status":"ok","database":"reachable in \#(Self.milliseconds(ContinuousClock.now - started)) ms"}"#
                 return Response(status: .ok, headers: Self.headers, body: .init(byteBuffer: ByteBuffer(string: body)))
             } catch {
-                return try Self.json(Health(status: "unavailable", database: "unreachable", error: "\(error)"), .serviceUnavailable)
+                return try Self.json(Health(status: "unavailable", database: Self.why(error), error: "\(error)"), .serviceUnavailable)
             }
+        }
+    }
+
+    /// What an operator reads first: why this node's database does not serve it.
+    static func why(_ error: any Error) -> String {
+        guard let database = error as? MariaDBError else { return "unreachable" }
+        switch database.kind {
+        case .poolTimeout: return "no connection free (pool exhausted)"
+        case .server where [MariaDBError.clusterNodeNotReadyCode, MariaDBError.errorDuringCommitCode].contains(database.code):
+            return "cut off from its Galera cluster (not in the primary component)"
+        case .server where database.isBusy: return "busy (lock conflicts)"
+        case .server: return "answers with an error"
+        default: return "unreachable"
         }
     }
 

@@ -1,4 +1,4 @@
-import Console
+@testable import Console
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -40,6 +40,15 @@ final class HealthAndHomeTests: XCTestCase {
             }
         }
         await pool.shutdown()
+    }
+
+    /// A balancer only needs the 503; the operator reading `/healthz` needs to know why.
+    func testHealthSaysWhyTheDatabaseDoesNotServe() {
+        XCTAssertEqual(HealthController.why(MariaDBError(kind: .connection, code: 2002, message: "Can't connect")), "unreachable")
+        XCTAssertEqual(HealthController.why(MariaDBError(kind: .server, code: 1047, message: "WSREP has not yet prepared node for application use")),
+                       "cut off from its Galera cluster (not in the primary component)")
+        XCTAssertEqual(HealthController.why(MariaDBError(kind: .poolTimeout, message: "no connection")), "no connection free (pool exhausted)")
+        XCTAssertEqual(HealthController.why(MariaDBError(kind: .server, code: 1146, message: "Table 'console.business_clock' doesn't exist")), "answers with an error")
     }
 
     func testLiveServerAnswersHealthOverHTTP() async throws {
