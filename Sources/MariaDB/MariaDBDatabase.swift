@@ -78,7 +78,7 @@ public struct MariaDBDatabase: SQLDatabase {
                 // The connection died under us (a restarted server, a killed session). A read is safe
                 // to repeat, and its broken connection is gone now, so one more try gets a fresh one.
                 logger.notice("repeating a read after a lost connection", metadata: ["code": "\(error.code)"])
-            } catch let error as MariaDBError where (error.isDeadlock || error.isLockWaitTimeout) && attempt < transactionAttempts {
+            } catch let error as MariaDBError where error.isBusy && attempt < transactionAttempts {
                 // A statement on its own is its own transaction: chosen as a deadlock victim (or, in
                 // a Galera cluster, losing certification to another node's write) it was rolled
                 // back whole, so running it again can't apply it twice.

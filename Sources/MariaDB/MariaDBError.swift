@@ -53,6 +53,10 @@ public struct MariaDBError: Error, Sendable, CustomStringConvertible {
     /// A Galera node outside the primary component ("WSREP has not yet prepared node for
     /// application use"): it takes no reads or writes until it rejoins.
     public static let clusterNodeNotReadyCode = 1047
+    /// "Failed to read auto-increment value from storage engine": InnoDB's table-level
+    /// auto-increment lock, queued behind an `INSERT … SELECT`, ended in a deadlock or a lock
+    /// wait timeout; the insert did nothing (seen once by the single-node drill).
+    public static let autoIncrementLockFailedCode = 1467
     /// "Error during COMMIT": a Galera node that lost its primary component can't commit.
     public static let errorDuringCommitCode = 1180
 
@@ -66,7 +70,7 @@ public struct MariaDBError: Error, Sendable, CustomStringConvertible {
     /// A failure after which retrying the whole transaction from the start is safe and useful.
     /// In a Galera cluster a transaction that loses certification to another node's is also
     /// answered 1213, so it is retried the same way.
-    public var isTransient: Bool { isDeadlock || isLockWaitTimeout || kind == .connection }
+    public var isTransient: Bool { isBusy || kind == .connection }
     /// The database can't serve this request now, and a later attempt may succeed: it was
     /// unreachable, the pool had no connection, this cluster node is cut off from the others
     /// (1047, or 1180 at COMMIT), or conflicting writes still won after every retry (a deadlock,
@@ -76,9 +80,9 @@ public struct MariaDBError: Error, Sendable, CustomStringConvertible {
             || (kind == .server && [Self.clusterNodeNotReadyCode, Self.errorDuringCommitCode].contains(code))
             || isBusy
     }
-    /// Conflicting work held or took what this statement needed (1213, 1205): nothing of it was
-    /// applied; retried by the driver, and answered 503 when it still conflicts after that.
-    public var isBusy: Bool { isDeadlock || isLockWaitTimeout }
+    /// Conflicting work held or took what this statement needed (1213, 1205, 1467): nothing of it
+    /// was applied; retried by the driver, and answered 503 when it still conflicts after that.
+    public var isBusy: Bool { isDeadlock || isLockWaitTimeout || (kind == .server && code == Self.autoIncrementLockFailedCode) }
 
     /// The name of the unique key a duplicate-entry message names (`... for key 'accounts_email'`).
     public var duplicateKeyName: String? {

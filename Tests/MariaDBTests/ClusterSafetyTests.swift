@@ -88,6 +88,9 @@ final class ClusterSafetyTests: XCTestCase {
         XCTAssertTrue(cannotCommit.isUnavailable, "a cut-off node refusing a COMMIT")
         XCTAssertTrue(MariaDBError(kind: .server, code: 1213, message: "Deadlock found").isUnavailable, "still conflicting after every retry: busy, 503")
         XCTAssertTrue(MariaDBError(kind: .server, code: 1205, message: "Lock wait timeout exceeded").isBusy)
+        let autoIncrement = MariaDBError(kind: .server, code: 1467, message: "Failed to read auto-increment value from storage engine")
+        XCTAssertTrue(autoIncrement.isTransient, "the auto-increment lock lost a deadlock: the insert did nothing, run it again")
+        XCTAssertTrue(autoIncrement.isUnavailable)
         XCTAssertFalse(MariaDBError(kind: .server, code: 1062, message: "Duplicate entry").isUnavailable)
         XCTAssertTrue(MariaDBError(kind: .poolTimeout, message: "no connection").isUnavailable)
     }

@@ -76,7 +76,7 @@ def main():
                          for k, v in values.items() if k not in ("name", "at"))
     for f in drill.faults:
         print("  %-32s at %5.1f s: %s" % (f["name"], f["at"], show(f)))
-    print("  orders settled (none provisioning) %s after the load stopped (a claim held by a killed worker expires after 120 s)" % fmt(settled))
+    print("  orders settled (none provisioning) %s after the load stopped (a claim held by a killed worker runs out after PROVISIONING_CLAIM_SECONDS, 15 s by default)" % fmt(settled))
     print("drill: requests per phase (5xx and no answer)")
     phases = drill.phases + [(float("inf"), "end")]
     for i, (start, name) in enumerate(phases[:-1]):
