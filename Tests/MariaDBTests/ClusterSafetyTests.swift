@@ -7,22 +7,7 @@ import XCTest
 /// anything twice. A statement on its own that loses a deadlock (Galera answers a lost
 /// certification the same way, 1213) is run again; a transaction whose COMMIT lost its connection
 /// is not (it may have committed); a node cut off from its cluster is "unavailable", not a defect.
-final class ClusterSafetyTests: XCTestCase {
-    var db: MariaDBDatabase!
-
-    override func setUp() async throws {
-        db = try await TestDatabase.fresh("console_test_cluster_safety")
-        try await db.query("DROP TABLE IF EXISTS cs_ledger")
-        try await db.query("DROP TABLE IF EXISTS cs_log")
-        try await db.query("CREATE TABLE cs_ledger (id INT NOT NULL PRIMARY KEY, counter INT NOT NULL) ENGINE=InnoDB")
-        try await db.query("CREATE TABLE cs_log (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, who VARCHAR(10) NOT NULL) ENGINE=InnoDB")
-        try await db.query("INSERT INTO cs_ledger (id, counter) VALUES (1, 0), (2, 0)")
-    }
-
-    override func tearDown() async throws {
-        await db.pool.shutdown()
-    }
-
+final class ClusterSafetyTests: LedgerTestCase {
     /// A holds row 1 and has written more (so InnoDB picks the single statement as the victim);
     /// the statement locks row 2, then waits for row 1; A asks for row 2: a deadlock. The
     /// statement was rolled back whole, so it is run again, and lands once, after A commits.
@@ -33,15 +18,15 @@ final class ClusterSafetyTests: XCTestCase {
         let transaction = Task {
             try await db.withTransaction { tx in
                 _ = await attempts.next("a")
-                for _ in 0..<20 { try await tx.query("INSERT INTO cs_log (who) VALUES ('a')") }
-                try await tx.query("UPDATE cs_ledger SET counter = counter + 1 WHERE id = 1")
+                for _ in 0..<20 { try await tx.query("INSERT INTO ledger_log (who) VALUES ('a')") }
+                try await tx.query("UPDATE ledger SET counter = counter + 1 WHERE id = 1")
                 await holding.arrive()
                 try await Task.sleep(for: .milliseconds(300))  // the statement now holds row 2 and waits for row 1
-                try await tx.query("UPDATE cs_ledger SET counter = counter + 10 WHERE id = 2")
+                try await tx.query("UPDATE ledger SET counter = counter + 10 WHERE id = 2")
             }
         }
         await holding.arrive()
-        try await db.query("UPDATE cs_ledger SET counter = counter + 100 WHERE id IN (1, 2) ORDER BY id DESC")
+        try await db.query("UPDATE ledger SET counter = counter + 100 WHERE id IN (1, 2) ORDER BY id DESC")
         try await transaction.value
 
         let one = try await counter(1), two = try await counter(2)
@@ -61,7 +46,7 @@ final class ClusterSafetyTests: XCTestCase {
         do {
             try await db.withTransaction { tx in
                 _ = await attempts.next("body")
-                try await tx.query("INSERT INTO cs_log (who) VALUES ('once')")
+                try await tx.query("INSERT INTO ledger_log (who) VALUES ('once')")
                 let id = try await tx.rows("SELECT CONNECTION_ID() AS id")[0].decode(column: "id", as: Int64.self)
                 try await db.query("KILL CONNECTION \(id)")
             }
@@ -73,7 +58,7 @@ final class ClusterSafetyTests: XCTestCase {
         }
         let total = await attempts.total
         XCTAssertEqual(total, 1, "the body ran once")
-        let logged = try await db.rows("SELECT COUNT(*) AS n FROM cs_log WHERE who = 'once'")[0].decode(column: "n", as: Int.self)
+        let logged = try await db.rows("SELECT COUNT(*) AS n FROM ledger_log WHERE who = 'once'")[0].decode(column: "n", as: Int.self)
         XCTAssertLessThanOrEqual(logged, 1)
         let after = try await db.rows("SELECT 1 AS one")[0].decode(column: "one", as: Int.self)
         XCTAssertEqual(after, 1, "the pool replaced the killed connection")
@@ -101,9 +86,5 @@ final class ClusterSafetyTests: XCTestCase {
         let row = try await db.rows("SELECT @@wsrep_on AS galera, @@SESSION.wsrep_sync_wait AS wait")[0]
         let galera = try row.decode(column: "galera", as: Int.self), wait = try row.decode(column: "wait", as: Int.self)
         XCTAssertEqual(wait, galera == 1 ? 1 : 0)
-    }
-
-    private func counter(_ id: Int) async throws -> Int {
-        try await db.rows("SELECT counter FROM cs_ledger WHERE id = ?", [.int(Int64(id))])[0].decode(column: "counter", as: Int.self)
     }
 }

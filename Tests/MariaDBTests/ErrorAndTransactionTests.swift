@@ -3,9 +3,9 @@ import MariaDB
 import TestSupport
 import XCTest
 
-/// Errors carry the server's code and SQLSTATE; transactions commit, roll back, and rerun
-/// whole after a deadlock or a lock wait timeout.
-final class ErrorAndTransactionTests: XCTestCase {
+/// A fresh driver database with two tables to fight over: `ledger` (rows 1 and 2, counters at
+/// 0, a unique `note`) and `ledger_log` (who did what).
+class LedgerTestCase: XCTestCase {
     var db: MariaDBDatabase!
 
     override func setUp() async throws {
@@ -21,6 +21,14 @@ final class ErrorAndTransactionTests: XCTestCase {
         await db.pool.shutdown()
     }
 
+    func counter(_ id: Int) async throws -> Int {
+        try await db.rows("SELECT counter FROM ledger WHERE id = ?", [.int(Int64(id))])[0].decode(column: "counter", as: Int.self)
+    }
+}
+
+/// Errors carry the server's code and SQLSTATE; transactions commit, roll back, and rerun
+/// whole after a deadlock or a lock wait timeout.
+final class ErrorAndTransactionTests: LedgerTestCase {
     func testDuplicateKeyIsTypedWithCodeStateAndKeyName() async throws {
         try await db.query("UPDATE ledger SET note = ? WHERE id = ?", [.string("taken"), .int(1)])
         do {
@@ -143,10 +151,6 @@ final class ErrorAndTransactionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(total, 2, "the first attempt timed out waiting for the lock (1205)")
         let observed5 = try await counter(1)
         XCTAssertEqual(observed5, 1, "committed once")
-    }
-
-    private func counter(_ id: Int) async throws -> Int {
-        try await db.rows("SELECT counter FROM ledger WHERE id = ?", [.int(Int64(id))])[0].decode(column: "counter", as: Int.self)
     }
 }
 
