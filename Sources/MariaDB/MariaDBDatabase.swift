@@ -84,10 +84,16 @@ public struct MariaDBDatabase: SQLDatabase {
                 // back whole, so running it again can't apply it twice.
                 logger.notice("retrying a statement", metadata: ["attempt": "\(attempt)", "code": "\(error.code)"])
                 Counter(label: "mariadb_statement_retries").increment()
-                try await Task.sleep(for: retryBaseDelay * (1 << min(attempt - 1, 6)) + .milliseconds(Int.random(in: 0...10)))
+                try await Task.sleep(for: backoff(after: attempt))
             }
             attempt += 1
         }
+    }
+
+    /// The wait before another try of a statement or a transaction: doubling from
+    /// `retryBaseDelay`, with up to 10 ms of jitter so that two losers don't meet again.
+    private func backoff(after attempt: Int) -> Duration {
+        retryBaseDelay * (1 << min(attempt - 1, 6)) + .milliseconds(Int.random(in: 0...10))
     }
 
     private static func isRead(_ sql: String) -> Bool {
@@ -144,8 +150,7 @@ public struct MariaDBDatabase: SQLDatabase {
             } catch let error as MariaDBError where error.isTransient && attempt < transactionAttempts {
                 logger.notice("retrying transaction", metadata: ["attempt": "\(attempt)", "code": "\(error.code)"])
                 Counter(label: "mariadb_transaction_retries").increment()
-                let backoff = retryBaseDelay * (1 << min(attempt - 1, 6))
-                try await Task.sleep(for: backoff + .milliseconds(Int.random(in: 0...10)))
+                try await Task.sleep(for: backoff(after: attempt))
                 attempt += 1
             }
         }
