@@ -25,6 +25,8 @@
 #   CLUSTER_DATABASE     the console's database (console); user console/console as in scripts/db.sh
 #   CLUSTER_BINARY       the console executable (.build/debug/console, built if missing)
 #   CLUSTER_TIMEOUT      seconds to wait for one node to be ready (300)
+#   CLUSTER_APPS_ON_DB   a database node (1-3) every app node uses, instead of app N on db N; for
+#                        scripts/bench/cluster-throughput.sh, which compares one Galera node with three
 # Other settings of the console (CONSOLE_TEST_MODE, LOG_LEVEL, DATABASE_POOL_SIZE, ...) pass through.
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin  # mariadbd and haproxy live in /usr/sbin
@@ -40,6 +42,8 @@ sst_port=${CLUSTER_SST_PORT:-4597}
 database=${CLUSTER_DATABASE:-console}
 binary=${CLUSTER_BINARY:-$repo/.build/debug/console}
 timeout=${CLUSTER_TIMEOUT:-300}
+apps_on_db=${CLUSTER_APPS_ON_DB:-}
+[[ -z $apps_on_db || $apps_on_db =~ ^[123]$ ]] || { echo "cluster: CLUSTER_APPS_ON_DB is 1, 2 or 3" >&2; exit 2; }
 sst_user=sst
 sst_password=sst-local  # loopback only, like console/console of scripts/db.sh
 db_nodes=(1 2 3)
@@ -385,16 +389,18 @@ migrate_and_seed() {
 }
 
 launch_app() {
-    local node=$1 port launched deadline code
+    local node=$1 port launched deadline code db
     port=$(app_port_of "$node")
+    db=${apps_on_db:-$node}
     require_free "$port"
     ensure_binary
-    say "app$node: starting console serve on 127.0.0.1:$port against db$node"
-    console_env "$node"
+    say "app$node: starting console serve on 127.0.0.1:$port against db$db"
+    console_env "$db"
     # HAProxy connects from 127.0.0.1 and forwards the client's address in X-Forwarded-For.
     detach "$(app_log "$node")" "${console_env_args[@]}" HOST=127.0.0.1 PORT="$port" TRUSTED_PROXIES=127.0.0.1 CLUSTER_NODE="$state/app$node" "$binary" serve
     launched=$!
     echo "$launched" >"$(app_pid_file "$node")"
+    echo "$db" >"$state/app$node.db"
     deadline=$((SECONDS + timeout))
     while ((SECONDS < deadline)); do
         code=$(healthz "$port")
@@ -571,7 +577,7 @@ cmd_status() {
     for node in "${app_nodes[@]}"; do
         if pid=$(app_pid "$node"); then
             code=$(healthz "$(app_port_of "$node")")
-            printf 'app%s   pid %-8s 127.0.0.1:%s  /healthz %s (db%s)\n' "$node" "$pid" "$(app_port_of "$node")" "${code:-000}" "$node"
+            printf 'app%s   pid %-8s 127.0.0.1:%s  /healthz %s (db%s)\n' "$node" "$pid" "$(app_port_of "$node")" "${code:-000}" "$(cat "$state/app$node.db" 2>/dev/null || echo "$node")"
         else
             printf 'app%s   down\n' "$node"
         fi

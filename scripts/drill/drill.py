@@ -52,6 +52,7 @@ def main():
         "db_ports": [db_port, db_port + 1, db_port + 2],
         "database": env.get("CLUSTER_DATABASE", "console"),
         "run": time.strftime("%m%d%H%M%S", time.gmtime()),
+        "faults": env.get("DRILL_FAULTS", "1") != "0",
     }
     settle_bound = int(env.get("DRILL_SETTLE_SECONDS", "150"))
     started = time.monotonic()
@@ -103,6 +104,9 @@ def main():
                                                            for s, b in results]) for t, results in drill.billing))
     checks.print_results()
     print("drill: %.0f s in all (load %.0f s)" % (time.monotonic() - started, drill.load_seconds))
+    completed = sum(1 for r in drill.rec.requests if r[1] == "POST" and r[2] in ("/subscriptions/:id/orders", "/orders (sales)") and r[3] == 201)
+    print("drill: throughput: %d orders answered 201 in %.0f s of load through the balancer = %.1f orders/s; %d requests = %.0f requests/s"
+          % (completed, drill.load_seconds, completed / drill.load_seconds, len(drill.rec.requests), len(drill.rec.requests) / drill.load_seconds))
     lost, doubled, stuck = len(set(map(str, checks.lost))), len(set(map(str, checks.doubled))), len(checks.stuck)
     print("cluster drill: %d orders, %d faults, %d lost, %d doubled, %d stuck" % (len(checks.orders_answered), len(drill.faults), lost, doubled, stuck))
     sys.exit(1 if checks.failures or lost or doubled or stuck or settled is None else 0)

@@ -600,7 +600,8 @@ class Drill:
         threads = [threading.Thread(target=self.client_loop, args=(i,), daemon=True) for i in range(self.c["clients"])]
         threads.append(threading.Thread(target=self.double_spend_loop, daemon=True))
         threads.append(threading.Thread(target=self.billing_loop, args=([0.08, 0.35, 0.55, 0.85],), daemon=True))
-        fault_thread = threading.Thread(target=self.faults_loop, daemon=True)
+        # DRILL_FAULTS=0 (scripts/bench/cluster-throughput.sh): the same load with no fault, to count throughput.
+        fault_thread = threading.Thread(target=self.faults_loop if self.c.get("faults", True) else lambda: None, daemon=True)
         for t in threads + [fault_thread]:
             t.start()
         self.sleep_until(self.c["seconds"])

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Throughput through the balancer of scripts/cluster.sh (issue 14), in two layouts, one after the
+# other in one run so that their ratio means something on a noisy machine:
+#   three:  three app nodes, each on its own Galera node (the cluster as `make cluster` runs it);
+#   one:    the same three app nodes all on db1, with db2 and db3 stopped (a one-node cluster).
+# In each layout: the drill's load with no fault (scripts/drill/drill.py with DRILL_FAULTS=0:
+# 32 clients ordering end to end, sales orders, billing runs, the double spend; then every check of
+# the drill), and wrk on two read routes (a bearer token of the provider admin, 32 connections).
+# Prints one table. The cluster is stopped at the end (it is started if it does not run).
+#
+# Settings: CLUSTER_PORT (8088), THROUGHPUT_SECONDS (load per layout, 60), THROUGHPUT_WRK_SECONDS (20),
+# and those of scripts/cluster.sh. Long, and the cluster takes the whole machine: not in `make test`.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+cluster=$repo/scripts/cluster.sh
+export CLUSTER_PORT=${CLUSTER_PORT:-8088}
+seconds=${THROUGHPUT_SECONDS:-60}
+wrk_seconds=${THROUGHPUT_WRK_SECONDS:-20}
+base=http://127.0.0.1:$CLUSTER_PORT
+out=$repo/.local/cluster/throughput
+say() { echo "throughput: $*" >&2; }
+
+"$repo/scripts/apt-install.sh" wrk curl python3 mariadb-client >/dev/null
+trap '"$cluster" down >/dev/null 2>&1 || true' EXIT
+
+# A copy of the binary: the tree may be rebuilt during the run.
+if [[ -z ${CLUSTER_BINARY:-} ]]; then
+    mkdir -p "$repo/.local/cluster"
+    cp "$repo/.build/debug/console" "$repo/.local/cluster/throughput-console"
+    export CLUSTER_BINARY=$repo/.local/cluster/throughput-console
+fi
+mkdir -p "$out"
+
+wait_ready() {   # every running app node UP in the balancer, every running database node Synced
+    local want=$1 status
+    for _ in $(seq 1 120); do
+        status=$("$cluster" status 2>/dev/null || true)
+        if grep -q 'servers: app1 UP, app2 UP, app3 UP' <<<"$status" \
+            && [[ $(grep -c "wsrep_cluster_size=$want wsrep_local_state_comment=Synced" <<<"$status") == "$want" ]]; then
+            return 0
+        fi
+        sleep 1
+    done
+    "$cluster" status >&2 || true
+    say "the cluster did not become ready"
+    exit 1
+}
+
+token() {
+    curl -fsS -m 10 -X POST "$base/api/v1/tokens" -H 'Content-Type: application/json' \
+        -d '{"email":"admin@provider.test","password":"console-demo-1"}' | sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p'
+}
+
+declare -A result
+measure() {
+    local layout=$1 log line route rps
+    log=$out/$layout-drill.log
+    say "$layout: the drill's load with no fault for $seconds s"
+    DRILL_FAULTS=0 DRILL_SECONDS=$seconds /usr/bin/python3 "$repo/scripts/drill/drill.py" >"$log" 2>&1 \
+        || { tail -30 "$log" >&2; say "$layout: the drill's checks failed (log: $log)"; exit 1; }
+    line=$(grep '^drill: throughput:' "$log")
+    result[$layout,orders]=$(sed -n 's/.* = \([0-9.]*\) orders\/s.*/\1/p' <<<"$line")
+    result[$layout,requests]=$(sed -n 's/.* = \([0-9.]*\) requests\/s.*/\1/p' <<<"$line")
+    result[$layout,drill]=$(tail -1 "$log")
+    local bearer
+    bearer=$(token)
+    for route in "/api/v1/subscriptions?limit=50" "/healthz"; do
+        rps=$(BENCH_LUA_DIR="$repo/scripts/bench" BENCH_AUTHORIZATION="Bearer $bearer" \
+            wrk -t2 -c32 -d"${wrk_seconds}s" -s "$repo/scripts/bench/request.lua" "$base$route" 2>&1 \
+            | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
+        result[$layout,$route]=${rps:-0}
+        say "$layout: GET $route ${rps:-0} req/s"
+    done
+}
+
+say "three Galera nodes: bringing the cluster up"
+"$cluster" up >/dev/null
+wait_ready 3
+measure three
+
+say "one Galera node: db2 and db3 stopped, the three app nodes restarted on db1"
+for n in 1 2 3; do "$cluster" stop "app$n" >/dev/null; done
+"$cluster" stop db3 >/dev/null
+"$cluster" stop db2 >/dev/null
+for n in 1 2 3; do CLUSTER_APPS_ON_DB=1 "$cluster" start "app$n" >/dev/null; done
+wait_ready 1
+measure one
+
+printf '\n| through the balancer, 3 app nodes | 3 Galera nodes | 1 Galera node | 3 / 1 |\n|---|---|---|---|\n'
+for key in orders requests "/api/v1/subscriptions?limit=50" /healthz; do
+    case $key in
+        orders) label="orders answered 201 per second (drill load, 32 clients)" ;;
+        requests) label="requests per second (drill load, 32 clients)" ;;
+        *) label="GET $key, wrk 32 connections, req/s" ;;
+    esac
+    three=${result[three,$key]} one=${result[one,$key]}
+    printf '| %s | %s | %s | %s |\n' "$label" "$three" "$one" "$(awk -v a="$three" -v b="$one" 'BEGIN { printf (b > 0 ? "%.2f" : "-"), a / b }')"
+done
+printf '\ndrill checks: three nodes: %s\n              one node:    %s\n' "${result[three,drill]}" "${result[one,drill]}"
