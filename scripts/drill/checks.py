@@ -225,6 +225,14 @@ class Checks:
         self.notes.append("renewal orders: %s for %s of %d subscriptions due" % (renewals[0], renewals[1], len(d.renewal_subs)))
         if int(renewals[1]) < len(d.renewal_subs):
             self.fail(8, "subscriptions due were not renewed by the billing runs", [(len(d.renewal_subs), renewals)])
+        # Each postpaid subscription's ended month invoiced exactly once (the billing runs raced on two nodes).
+        postpaid = dict(((int(r[0]), int(r[1])) for r in self.q(
+            "SELECT subscription_id, COUNT(*) FROM invoices WHERE period_key LIKE 'postpaid:%%' AND %s GROUP BY subscription_id" % self.scope)))
+        wrong = [(sub, start, postpaid.get(sub, 0)) for sub, start in d.postpaid_subs if postpaid.get(sub, 0) != 1]
+        self.notes.append("postpaid invoices: %d for %d postpaid subscriptions with a month to invoice" % (sum(postpaid.values()), len(d.postpaid_subs)))
+        if wrong:
+            self.doubled.extend(("postpaid", sub) for sub, _, n in wrong if n > 1)
+            self.fail(8, "a postpaid month not invoiced exactly once (subscription, period start, invoices)", wrong)
 
     def print_results(self):
         """The notes, then each failed check with its first rows."""

@@ -42,6 +42,11 @@ class Recorder:
         with self.lock:
             # A 5xx that is not the console's JSON comes from HAProxy (no app node took it).
             label = str(status) if status < 500 or (body or b"").lstrip().startswith(b"{") else "%d from HAProxy" % status
+            if status >= 500 and label == str(status):   # the console's own: its error code (unavailable, busy, outcome_unknown, ...)
+                try:
+                    label = "%d %s" % (status, json.loads(body)["error"]["code"])
+                except (ValueError, KeyError, TypeError):
+                    pass
             self.requests.append((now() - self.started, method, route, status, label))
             # Every 500 (up to 20), and the first two answers of each other 5xx status.
             if status >= 500 and (status == 500 and sum(s[0] == 500 for s in self.samples) < 20 or sum(s[0] == status for s in self.samples) < 2):
@@ -192,8 +197,30 @@ class Drill:
         self.spender = customers[-1]
         self.spend_subs = [subscription(self.spender), subscription(self.spender)]
         self.renewal_subs = [subscription(customers[i], start=renewal_start) for i in range(min(6, count - 1))]
-        rec.event("setup: seller %d (Drill %s), %d customers, %d client subscriptions, 2 double-spend subscriptions, %d due for renewal (period from %s)"
-                  % (self.seller, run, len(customers), len(self.client_subs), len(self.renewal_subs), renewal_start))
+        # Postpaid subscriptions whose month ended some 10 days ago: every billing run of the drill is
+        # due to invoice that month, once each, whoever runs it and how often (then it rolls over).
+        status, resources, _ = admin.retrying("GET", "/api/v1/resources")
+        ram = next(r["id"] for r in resources.get("items", resources) if r["code"] == "ram_gb")
+        status, body, _ = admin.retrying("POST", "/api/v1/plans", {
+            "name": "Drill %s postpaid" % run, "currency": "USD", "billing_type": "postpaid", "fixed_price": False, "prices_include_taxes": False,
+            "trial_days": 0, "changes_in_trial": True, "periods": [{"months": 1, "fee": "10"}],
+            "resources": [{"resource_id": ram, "included": 1, "min_units": 1, "max_units": 16, "recurring_fee": "2", "setup_fee": "0"}]})
+        assert status == 201, (status, body)
+        postpaid_plan = body["id"]
+        status, body, _ = admin.retrying("POST", "/api/v1/plans/%d/delegations" % postpaid_plan, {"reseller_id": self.seller})
+        assert status in (200, 201), (status, body)
+        py_, pm_, pd_ = time.gmtime(time.time() - 40 * 86400)[:3]
+        postpaid_start = "%04d-%02d-%02d" % (py_, pm_, min(pd_, 28))
+        self.postpaid_subs = []
+        for i in range(min(4, count - 1)):
+            status, body, _ = admin.retrying("POST", "/api/v1/subscriptions", {
+                "customer_id": customers[i]["id"], "plan_id": postpaid_plan, "period_months": 1, "period_start": postpaid_start, "status": "active",
+                "resources": [{"resource_code": "ram_gb", "additional": 1, "usage": 0}]})
+            assert status == 201, (status, body)
+            self.postpaid_subs.append((body["id"], postpaid_start))
+        rec.event("setup: seller %d (Drill %s), %d customers, %d client subscriptions, 2 double-spend subscriptions, %d due for renewal (period from %s), "
+                  "%d postpaid with a month to invoice (from %s)"
+                  % (self.seller, run, len(customers), len(self.client_subs), len(self.renewal_subs), renewal_start, len(self.postpaid_subs), postpaid_start))
 
     # ------------------------------------------------------------------ clients
 
