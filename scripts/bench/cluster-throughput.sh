@@ -63,12 +63,23 @@ measure() {
     result[$layout,orders]=$(sed -n 's/.* = \([0-9.]*\) orders\/s.*/\1/p' <<<"$line")
     result[$layout,requests]=$(sed -n 's/.* = \([0-9.]*\) requests\/s.*/\1/p' <<<"$line")
     result[$layout,drill]=$(tail -1 "$log")
-    local bearer
-    bearer=$(token)
+    local bearer="" wrk_out bad
+    for _ in $(seq 1 10); do
+        bearer=$(token || true)
+        [[ -n $bearer ]] && break
+        sleep 1
+    done
+    [[ -n $bearer ]] || { say "$layout: no token for admin@provider.test"; exit 1; }
     for route in "/api/v1/subscriptions?limit=50" "/healthz"; do
-        rps=$(BENCH_LUA_DIR="$repo/scripts/bench" BENCH_AUTHORIZATION="Bearer $bearer" \
-            wrk -t2 -c32 -d"${wrk_seconds}s" -s "$repo/scripts/bench/request.lua" "$base$route" 2>&1 \
-            | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
+        wrk_out=$(BENCH_LUA_DIR="$repo/scripts/bench" BENCH_AUTHORIZATION="Bearer $bearer" \
+            wrk -t2 -c32 -d"${wrk_seconds}s" -s "$repo/scripts/bench/request.lua" "$base$route" 2>&1)
+        rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$wrk_out")
+        # Only answers 200 count: a run with any other (401, 503) is no measurement.
+        bad=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' <<<"$wrk_out")
+        if [[ -n $bad ]]; then
+            say "$layout: GET $route: $bad answers were not 2xx"
+            rps="($bad not 2xx)"
+        fi
         result[$layout,$route]=${rps:-0}
         say "$layout: GET $route ${rps:-0} req/s"
     done
@@ -95,6 +106,6 @@ for key in orders requests "/api/v1/subscriptions?limit=50" /healthz; do
         *) label="GET $key, wrk 32 connections, req/s" ;;
     esac
     three=${result[three,$key]} one=${result[one,$key]}
-    printf '| %s | %s | %s | %s |\n' "$label" "$three" "$one" "$(awk -v a="$three" -v b="$one" 'BEGIN { printf (b > 0 ? "%.2f" : "-"), a / b }')"
+    printf '| %s | %s | %s | %s |\n' "$label" "$three" "$one" "$(awk -v a="$three" -v b="$one" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-" }')"
 done
 printf '\ndrill checks: three nodes: %s\n              one node:    %s\n' "${result[three,drill]}" "${result[one,drill]}"
