@@ -213,6 +213,12 @@ class Checks:
             self.fail(7, "subscriptions changed without a completed order", [(s, subs.get(s)) for s in untouched])
         self.notes.append("subscriptions compared with their last completed order: %d" % checked)
 
+        # 9. No stale read: a session signed in through one node, or an order just written, is read
+        # through any node (wsrep_sync_wait); one 401 right after a sign-in or 404 for one's own order fails.
+        stale = [(what, n) for what, n in d.stale.items() if n]
+        if stale:
+            self.fail(9, "a client read an older state than its own write", stale)
+
         # 8. No renewal or postpaid invoice is doubled: one renewal per subscription and period, one invoice per period key.
         rows = self.q("SELECT subscription_id, effective_date, COUNT(*), GROUP_CONCAT(id) FROM orders WHERE kind = 'renewal' AND status <> 'cancelled' AND %s "
                       "GROUP BY subscription_id, effective_date HAVING COUNT(*) > 1" % self.scope)
