@@ -9,6 +9,7 @@
 # Prints one table. The cluster is stopped at the end (it is started if it does not run).
 #
 # Settings: CLUSTER_PORT (8088), THROUGHPUT_SECONDS (load per layout, 60), THROUGHPUT_WRK_SECONDS (20),
+# THROUGHPUT_ROUNDS (1; each round measures both layouts again, to see the machine's noise),
 # and those of scripts/cluster.sh. Long, and the cluster takes the whole machine: not in `make test`.
 set -euo pipefail
 
@@ -85,27 +86,43 @@ measure() {
     done
 }
 
+rounds=${THROUGHPUT_ROUNDS:-1}
 say "three Galera nodes: bringing the cluster up"
 "$cluster" up >/dev/null
-wait_ready 3
-measure three
+for round in $(seq 1 "$rounds"); do
+    if ((round > 1)); then
+        say "round $round: three Galera nodes again: db2 and db3 started, the app nodes back on their own"
+        for n in 1 2 3; do "$cluster" stop "app$n" >/dev/null; done
+        "$cluster" start db2 >/dev/null
+        "$cluster" start db3 >/dev/null
+        for n in 1 2 3; do "$cluster" start "app$n" >/dev/null; done
+    fi
+    wait_ready 3
+    measure "three$round"
 
-say "one Galera node: db2 and db3 stopped, the three app nodes restarted on db1"
-for n in 1 2 3; do "$cluster" stop "app$n" >/dev/null; done
-"$cluster" stop db3 >/dev/null
-"$cluster" stop db2 >/dev/null
-for n in 1 2 3; do CLUSTER_APPS_ON_DB=1 "$cluster" start "app$n" >/dev/null; done
-wait_ready 1
-measure one
+    say "round $round: one Galera node: db2 and db3 stopped, the three app nodes restarted on db1"
+    for n in 1 2 3; do "$cluster" stop "app$n" >/dev/null; done
+    "$cluster" stop db3 >/dev/null
+    "$cluster" stop db2 >/dev/null
+    for n in 1 2 3; do CLUSTER_APPS_ON_DB=1 "$cluster" start "app$n" >/dev/null; done
+    wait_ready 1
+    measure "one$round"
+done
 
-printf '\n| through the balancer, 3 app nodes | 3 Galera nodes | 1 Galera node | 3 / 1 |\n|---|---|---|---|\n'
+printf '\n| through the balancer, 3 app nodes | round | 3 Galera nodes | 1 Galera node | 3 / 1 |\n|---|---|---|---|---|\n'
 for key in orders requests "/api/v1/subscriptions?limit=50" /healthz; do
     case $key in
         orders) label="orders answered 201 per second (drill load, 32 clients)" ;;
         requests) label="requests per second (drill load, 32 clients)" ;;
         *) label="GET $key, wrk 32 connections, req/s" ;;
     esac
-    three=${result[three,$key]} one=${result[one,$key]}
-    printf '| %s | %s | %s | %s |\n' "$label" "$three" "$one" "$(awk -v a="$three" -v b="$one" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-" }')"
+    for round in $(seq 1 "$rounds"); do
+        three=${result[three$round,$key]} one=${result[one$round,$key]}
+        printf '| %s | %s | %s | %s | %s |\n' "$label" "$round" "$three" "$one" \
+            "$(awk -v a="$three" -v b="$one" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-" }')"
+    done
 done
-printf '\ndrill checks: three nodes: %s\n              one node:    %s\n' "${result[three,drill]}" "${result[one,drill]}"
+printf '\ndrill checks:\n'
+for round in $(seq 1 "$rounds"); do
+    printf '  round %s, three nodes: %s\n  round %s, one node:    %s\n' "$round" "${result[three$round,drill]}" "$round" "${result[one$round,drill]}"
+done
