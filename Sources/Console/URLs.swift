@@ -49,6 +49,8 @@ enum URLs {
     case invoicePayments(Int64)
     case payments
     case credit(account: Int64)
+    case accountStatus(Int64)
+    case creditAdjustments(account: Int64)
     case restrictions
     case liftRestriction(Int64)
     case restrictionExceptions
@@ -114,6 +116,8 @@ enum URLs {
         case .invoicePayments(let i): "/invoices/\(id(i))/payments"
         case .payments: "/payments"
         case .credit(let a): "/accounts/\(id(a))/credit"
+        case .accountStatus(let a): "/accounts/\(id(a))/status"
+        case .creditAdjustments(let a): "/accounts/\(id(a))/credit-adjustments"
         case .restrictions: "/restrictions"
         case .liftRestriction(let r): "/restrictions/\(id(r))/lift"
         case .restrictionExceptions: "/restriction-exceptions"

@@ -183,7 +183,7 @@ final class MustacheLookupTests: XCTestCase {
 
     // MARK: Samples: every page with every optional set and every list non-empty
 
-    static let viewModelCount = 79
+    static let viewModelCount = 81
     /// Constants of pages without a signed-in user: nothing else may be nil in a sample.
     static let alwaysNil: Set<String> = ["Console.AuthController.SignInPage.chrome", "Console.HomePage.chrome"]
 
@@ -217,7 +217,7 @@ final class MustacheLookupTests: XCTestCase {
             "id": .int(id), "parent_id": .int(3), "kind": .string(kind), "name": .string(name), "path": .string("/1/3/\(id)/"), "depth": .int(2),
             "currency": .string(currency), "tax_rate": .decimal(taxRate), "status": .string(status), "contact_name": .string("Contact of \(name)"),
             "contact_email": .string(email), "contact_phone": .string("+49 30 \(id)"), "address": .string("Main St \(id), Berlin"),
-            "created_at": created, "updated_at": created,
+            "created_at": created, "updated_at": created, "status_changed_at": created, "status_changed_by": .int(2),
         ]))
     }
 
@@ -283,7 +283,14 @@ final class MustacheLookupTests: XCTestCase {
         hasChildren: true, canAddUser: true, canAddChildren: false, newUserHref: "/accounts/7001/users/new",
         newResellerHref: "/accounts/new?kind=reseller&parent_id=7001", newCustomerHref: "/accounts/new?kind=customer&parent_id=7001",
         auditHref: "/audit?account_id=7001", canRestrict: true, newServiceHref: "/subscriptions/new?customer_id=7001", restrictAction: "/restrictions",
-        restrictionsHref: "/restrictions#list", csrf: "csrf-5f1d")
+        restrictionsHref: "/restrictions#list", csrf: "csrf-5f1d",
+        lifecycle: AccountLifecyclePanel(
+            statusLabel: "Suspended", statusChange: "Suspended 2026-04-20 10:03:00 UTC by Reseller One", isClosed: true, canEdit: true,
+            editAction: "/accounts/7001", statusAction: "/accounts/7001/status", canSuspend: true, canLift: true, canClose: true,
+            name: Field(value: "Acme", error: "Required."), contactName: Field(value: "Ann", error: "Too long."),
+            contactEmail: Field(value: "ann@", error: "Not an address."), contactPhone: Field(value: "+49", error: "Too long."),
+            address: Field(value: "Main St 1", error: "Too long."), taxRate: Field(value: "1.5", error: "Below 1."),
+            formError: "Check the fields marked below."))
 
     static let newAccount = AccountsController.NewAccountPage(
         chrome: chrome, heading: "New customer", csrf: "csrf-5f1d", kinds: [option], parents: [Option(value: "3", label: "Reseller One", selected: true)],
@@ -344,7 +351,10 @@ final class MustacheLookupTests: XCTestCase {
         chrome: chrome, tabs: billingTabs, customer: "Acme GmbH", customerHref: "/accounts/7001", balance: "EUR 31.50",
         rows: [.init(when: "2026-04-20 10:03:00", amount: "EUR 3.10", isCredit: true, reason: "Refund of order #5499", orderHref: "/orders/5499",
                      orderID: "5499", invoiceHref: "/invoices/659", actor: "ops@acme.example")],
-        empty: false, nextHref: "/accounts/7001/credit?cursor=12")
+        empty: false, nextHref: "/accounts/7001/credit?cursor=12",
+        adjustment: CreditAdjustmentForm(action: "/accounts/7001/credit-adjustments", csrf: "csrf-5f1d", currency: "EUR",
+                                         amount: Field(value: "-20", error: "Below zero."), reason: Field(value: "Reversal", error: "Required."),
+                                         allowNegative: true, formError: "The adjustment was not posted."))
 
     static let restrictions = RestrictionsController.Page(
         chrome: chrome, csrf: "csrf-5f1d",

@@ -105,6 +105,11 @@ final class TenancyMatrixTests: XCTestCase {
         "POST /invoices/:id/payments": .page("/invoices/{invoice}/payments", form: ["method": "card", "card_number": "4242424242424242"]),
         "GET /payments": .listing("/payments"),
         "GET /accounts/:id/credit": .page("/accounts/{id}/credit"),
+        "POST /accounts/:id": .page("/accounts/{id}", form: ["name": "Hijacked", "tax_rate": "0.10"]),
+        "POST /accounts/:id/status": .page("/accounts/{id}/status", form: ["status": "suspended"]),
+        "POST /accounts/:id/credit-adjustments": .page("/accounts/{id}/credit-adjustments", form: ["amount": "5", "reason": "Intruder"]),
+        "PATCH /api/v1/accounts/:id": .api("/api/v1/accounts/{id}", json: #"{"name":"Hijacked","status":"suspended"}"#),
+        "POST /api/v1/accounts/:id/credit-adjustments": .api("/api/v1/accounts/{id}/credit-adjustments", json: #"{"amount":"5","reason":"Intruder"}"#),
         "POST /settings/connector-rules": Probe(path: "/settings/connector-rules", form: ["resource_code": "x", "fail_provisioning": "on"], json: nil, isListing: false, fixed: .forbidden),
         "POST /api/v1/subscriptions/:id/orders": .api("/api/v1/subscriptions/{sub}/orders", json: #"{"resources":[]}"#),
         "GET /api/v1/orders": .listing("/api/v1/orders"),
@@ -290,6 +295,12 @@ final class TenancyMatrixTests: XCTestCase {
                     try await browser.post("/accounts/\(id)/users", ["email": "new-\(key)@x.test", "role": "viewer", "password": "a-long-password"]),
                     try await browser.get("/accounts/\(id)/users/new"),
                     try await api.call(.post, "/api/v1/accounts/\(id)/users", token: token, json: #"{"email":"n-\#(key)@x.test","password":"a-long-password","role":"viewer"}"#),
+                    // Edit, suspend, close and credit by hand: admins of an ancestor only.
+                    try await api.call(.patch, "/api/v1/accounts/\(id)", token: token, json: #"{"name":"By \#(key)","status":"suspended"}"#),
+                    try await browser.post("/accounts/\(id)", ["name": "By \(key)", "tax_rate": "0.10"]),
+                    try await browser.post("/accounts/\(id)/status", ["status": "closed"]),
+                    try await api.call(.post, "/api/v1/accounts/\(id)/credit-adjustments", token: token, json: #"{"amount":"5","reason":"By \#(key)"}"#),
+                    try await browser.post("/accounts/\(id)/credit-adjustments", ["amount": "5", "reason": "By \(key)"]),
                 ] + (target.kind == .customer && key.hasPrefix("c1") ? [
                     try await api.call(.post, "/api/v1/accounts", token: token, json: #"{"kind":"customer","parent_id":\#(id),"name":"Child","currency":"USD"}"#),
                 ] : [

@@ -15,6 +15,7 @@ extension ChangeRules {
         var refusals: [Refusal] = []
         if let refusal = status(subscription.status, plan: snapshot.plan) { refusals.append(refusal) }
         if let restriction = snapshot.restriction { refusals.append(restriction) }
+        if let hold = accountStanding(snapshot.accountHold) { refusals.append(hold) }
         let priced: Priced
         switch change {
         case .quantities(let wanted): priced = quantities(wanted, snapshot)

@@ -145,6 +145,8 @@ public struct ChangeSnapshot: Sendable {
     public var pairs: [PairFact]
     /// The restriction that binds the change, its message already fit for the viewer (DOMAIN.md 8).
     public var restriction: Refusal?
+    /// The customer or an account above it is suspended or closed (`ChangeRules.accountStanding`).
+    public var accountHold: AccountHold?
     public var vendor: [VendorFact]
     public var openOrder: OpenOrderFact?
     public var promo: PromoFact
@@ -182,6 +184,7 @@ public struct ChangeSnapshot: Sendable {
         copy.subscription.individualPrices = false
         copy.promo = .none
         copy.restriction = nil
+        copy.accountHold = nil
         copy.vendor = []
         copy.openOrder = nil
         return copy

@@ -3,6 +3,9 @@ public enum RefusalCode: String, Sendable, CaseIterable, Codable {
     case subscriptionNotActive = "subscription_not_active"
     case trialForbidsChange = "trial_forbids_change"
     case accountRestricted = "account_restricted"
+    /// The customer or an account above it is suspended (or closed): nothing new is ordered below it.
+    case accountSuspended = "account_suspended"
+    case accountClosed = "account_closed"
     case outOfLimits = "out_of_limits"
     case belowUsage = "below_usage"
     case nonRefundReduction = "non_refund_reduction"
@@ -22,7 +25,7 @@ public enum RefusalCode: String, Sendable, CaseIterable, Codable {
         switch self {
         case .subscriptionNotActive: 1
         case .trialForbidsChange: 2
-        case .accountRestricted: 3
+        case .accountRestricted, .accountSuspended, .accountClosed: 3
         case .outOfLimits: 4
         case .belowUsage: 5
         case .nonRefundReduction: 6

@@ -25,6 +25,7 @@ struct APIController: Sendable {
         OrdersAPI(services: services).addRoutes(to: authed)
         RestrictionsAPI(services: services).addRoutes(to: authed)
         BillingAPI(services: services).addRoutes(to: authed)
+        AccountLifecycleAPI(services: services).addRoutes(to: authed)
     }
 
     /// The project's OpenAPI document of this API (`openapi/openapi.yaml`), public like the contract.
@@ -187,6 +188,8 @@ struct AccountJSON: Encodable {
     let contactPhone: String
     let address: String
     let createdAt: Date
+    /// When the status last changed (suspended, lifted, closed); omitted until it first does.
+    let statusChangedAt: Date?
 
     init(_ account: Account) {
         id = account.id
@@ -201,9 +204,11 @@ struct AccountJSON: Encodable {
         contactPhone = account.contactPhone
         address = account.address
         createdAt = account.createdAt
+        statusChangedAt = account.statusChangedAt
     }
     enum CodingKeys: String, CodingKey {
         case id, kind, parentId = "parent_id", name, currency, taxRate = "tax_rate", status, contactName = "contact_name", contactEmail = "contact_email", contactPhone = "contact_phone", address, createdAt = "created_at"
+        case statusChangedAt = "status_changed_at"
     }
 }
 

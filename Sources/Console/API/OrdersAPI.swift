@@ -132,8 +132,7 @@ struct OrdersAPI: Sendable {
         let page = try await ledger.entries(of: id, in: context.scope, page: try request.pageRequest())
         return try APIJSON.response(CreditJSON(
             customerId: id, balance: MoneyJSON(balance),
-            entries: page.items.map { CreditJSON.Entry(id: $0.id, amount: MoneyJSON($0.amount), reason: $0.reason, orderId: $0.orderID, invoiceId: $0.invoiceID,
-                                                       paymentId: $0.paymentID, actor: $0.actor, createdAt: $0.createdAt) },
+            entries: page.items.map(CreditJSON.Entry.init),
             nextCursor: page.nextCursor))
     }
 

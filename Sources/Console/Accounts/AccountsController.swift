@@ -13,6 +13,8 @@ struct AccountsController: Sendable {
         group.get(URLs.newAccount.route, use: new)
         group.post(URLs.accounts.route, use: create)
         group.get(URLs.account(0).route, use: show)
+        group.post(URLs.account(0).route, use: update)
+        group.post(URLs.accountStatus(0).route, use: setStatus)
         group.get(URLs.newUser(account: 0).route, use: newUser)
         group.post(URLs.users(account: 0).route, use: createUser)
     }
@@ -91,6 +93,8 @@ struct AccountsController: Sendable {
         let restrictAction: String
         let restrictionsHref: String
         let csrf: String
+        /// Status, who changed it and when, the edit form and the suspend / lift / close buttons.
+        let lifecycle: AccountLifecyclePanel
     }
 
     struct Crumb {
@@ -100,7 +104,12 @@ struct AccountsController: Sendable {
 
     @Sendable func show(_ request: Request, context: SignedInContext) async throws -> HTML {
         let id = try context.parameters.require("id", as: Int64.self)
-        let account = try await accounts.account(id, in: context.scope)
+        return try await showPage(try await accounts.account(id, in: context.scope), edit: nil, context: context)
+    }
+
+    /// The account page; `edit` keeps what was typed into its edit form, with the fields' problems (422).
+    func showPage(_ account: Account, edit: AccountEditForm?, context: SignedInContext, status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let id = account.id
         let users = try await UserStore(database: services.database).users(of: account)
         let children = account.kind == .customer ? [] : try await accounts.list(
             in: context.scope, filter: .init(parentID: id), page: PageRequest(limit: 50)).items
@@ -123,8 +132,9 @@ struct AccountsController: Sendable {
             canRestrict: Policy.allows(actor, .restrict) && id != actor.accountID,
             newServiceHref: account.kind == .customer && Policy.allows(actor, .order) ? URLs.newSubscription.path + "?customer_id=\(id)" : nil,
             restrictAction: URLs.restrictions.path, restrictionsHref: URLs.restrictions.path,
-            csrf: context.session.current?.csrfToken ?? ""
-        ))
+            csrf: context.session.current?.csrfToken ?? "",
+            lifecycle: try await lifecyclePanel(account, edit: edit, context: context)
+        ), status: status)
     }
 
     // MARK: Create an account
@@ -385,6 +395,7 @@ extension AccountsController.ShowPage: MustacheParent {
         case "restrictAction": restrictAction
         case "restrictionsHref": restrictionsHref
         case "csrf": csrf
+        case "lifecycle": lifecycle
         default: nil
         }
     }

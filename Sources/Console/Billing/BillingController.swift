@@ -21,6 +21,7 @@ struct BillingController: Sendable {
         group.post(URLs.invoicePayments(0).route, use: pay)
         group.get(URLs.payments.route, use: payments)
         group.get(URLs.credit(account: 0).route, use: credit)
+        group.post(URLs.creditAdjustments(account: 0).route, use: adjustCredit)
     }
 
     private func chrome(_ context: SignedInContext) -> Chrome { Chrome(actor: context.actor, session: context.session, section: .billing) }
@@ -486,15 +487,23 @@ struct BillingController: Sendable {
         let rows: [Row]
         let empty: Bool
         let nextHref: String?
+        /// Staff admins above the customer: the form that posts a credit adjustment by hand.
+        let adjustment: CreditAdjustmentForm?
     }
 
     @Sendable func credit(_ request: Request, context: SignedInContext) async throws -> HTML {
         let id = try context.parameters.require("id", as: Int64.self)
+        return try await creditPage(id, cursor: request.query("cursor").flatMap { Int64($0) }, adjustment: nil, context: context)
+    }
+
+    /// The credit page; `adjustment` keeps what was typed into the adjustment form, with its problems (422).
+    func creditPage(_ id: Int64, cursor: Int64?, adjustment typed: CreditAdjustmentForm.Typed?, context: SignedInContext,
+                    status: HTTPResponse.Status = .ok) async throws -> HTML {
         let customer = try await AccountStore(database: services.database).account(id, in: context.scope)
         guard customer.kind == .customer else { throw StoreError.notFound("credit of account \(id)") }
         let ledger = CreditLedger(database: services.database)
         let balance = try await ledger.available(id, in: context.scope)
-        let page = try await ledger.entries(of: customer, in: context.scope, page: PageRequest(limit: 50, cursor: request.query("cursor").flatMap { Int64($0) }))
+        let page = try await ledger.entries(of: customer, in: context.scope, page: PageRequest(limit: 50, cursor: cursor))
         return try services.render("credit", CreditPage(
             chrome: chrome(context), tabs: tabs(context, "credit"), customer: customer.name, customerHref: URLs.account(id).path,
             balance: balance.description,
@@ -503,7 +512,8 @@ struct BillingController: Sendable {
                                orderHref: entry.orderID.map { URLs.order($0).path }, orderID: entry.orderID.map(String.init) ?? "",
                                invoiceHref: entry.invoiceID.map { URLs.invoice($0).path }, actor: entry.actor)
             },
-            empty: page.items.isEmpty, nextHref: page.nextCursor.map { URLs.credit(account: id).path + "?cursor=\($0)" }))
+            empty: page.items.isEmpty, nextHref: page.nextCursor.map { URLs.credit(account: id).path + "?cursor=\($0)" },
+            adjustment: CreditAdjustmentForm.shown(for: customer, balance: balance, typed: typed, context: context)), status: status)
     }
 }
 
@@ -782,6 +792,7 @@ extension BillingController.CreditPage: MustacheParent {
         case "rows": rows
         case "empty": empty
         case "nextHref": nextHref
+        case "adjustment": adjustment
         default: nil
         }
     }

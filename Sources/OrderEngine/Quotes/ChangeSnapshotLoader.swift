@@ -61,6 +61,7 @@ struct ChangeSnapshotLoader: Sendable {
         }
         if case .resourceSwitch = change { snapshot.pairs = try await pairs(of: plan, now: now) }
         snapshot.restriction = try await Self.restriction(of: customer, plans: Set([plan.id] + (target.map { [$0.id] } ?? [])), viewer: scope.actor, on: db)
+        snapshot.accountHold = try await AccountStore(database: db).hold(over: customer, viewer: scope.actor, on: db)
         snapshot.vendor = try await vendorAnswers(ChangeRules.reductions(of: change, snapshot), plan: plan, subscriptionID: subscription.id)
         if let locked { snapshot.openOrder = locked.openOrder } else { snapshot.openOrder = try await OrderStore(database: db).openOrderFact(of: subscription.id, on: db) }
         if let code = promoCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty {

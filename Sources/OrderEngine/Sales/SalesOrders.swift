@@ -61,6 +61,9 @@ extension OrderService {
         let today = BusinessDate(instant: now)
         var refusals: [Refusal] = []
         if priceSeller == nil, let refusal = try await ChangeSnapshotLoader.restriction(of: customer, plans: [plan.id], viewer: scope.actor, on: db) { refusals.append(refusal) }
+        if priceSeller == nil, let refusal = ChangeRules.accountStanding(try await AccountStore(database: db).hold(over: customer, viewer: scope.actor, on: db)) {
+            refusals.append(refusal)
+        }
         let codes = try await ResourceStore(database: db).codes()
         var errors = ValidationErrors()
         for (code, additional) in sale.additional.sorted(by: { $0.key < $1.key }) {

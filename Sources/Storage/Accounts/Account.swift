@@ -23,8 +23,11 @@ public struct Account: Sendable, Equatable, Codable {
     public var address: String
     public var createdAt: Date
     public var updatedAt: Date
+    /// When the status last changed (suspended, lifted, closed) and by which user; nil until it first does.
+    public var statusChangedAt: Date?
+    public var statusChangedBy: Int64?
 
-    static let columns = "id, parent_id, kind, name, path, depth, currency, tax_rate, status, contact_name, contact_email, contact_phone, address, created_at, updated_at"
+    static let columns = "id, parent_id, kind, name, path, depth, currency, tax_rate, status, contact_name, contact_email, contact_phone, address, created_at, updated_at, status_changed_at, status_changed_by"
 
     init(row: MariaDBRow) throws {
         id = try row.decode(column: "id", as: Int64.self)
@@ -42,6 +45,8 @@ public struct Account: Sendable, Equatable, Codable {
         address = try row.decode(column: "address", as: String.self)
         createdAt = try row.decode(column: "created_at", as: Date.self)
         updatedAt = try row.decode(column: "updated_at", as: Date.self)
+        statusChangedAt = try row.decode(column: "status_changed_at", as: Date?.self)
+        statusChangedBy = try row.decode(column: "status_changed_by", as: Int64?.self)
     }
 
     /// The tax rate as typed by people: `"0.20"`, `"0.075"`, `"0.00"`.

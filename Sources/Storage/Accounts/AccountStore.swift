@@ -103,20 +103,16 @@ public struct AccountStore: Sendable {
     /// Creates a reseller or a customer below a parent of the caller's subtree, with its audit entry.
     public func create(_ draft: AccountDraft, in scope: TenantScope) async throws -> Account {
         var errors = ValidationErrors()
-        let name = errors.check("name") { try PlainText.required(draft.name, maximumLength: 200) } ?? ""
-        let contactName = errors.check("contact_name") { try PlainText.parse(draft.contactName, maximumLength: 200) } ?? ""
-        let contactPhone = errors.check("contact_phone") { try PlainText.parse(draft.contactPhone, maximumLength: 50) } ?? ""
-        let address = errors.check("address") { try PlainText.parse(draft.address, maximumLength: 2000, multiLine: true) } ?? ""
+        let name = AccountFields.name(draft.name, &errors) ?? ""
+        let contactName = AccountFields.contactName(draft.contactName, &errors) ?? ""
+        let contactPhone = AccountFields.contactPhone(draft.contactPhone, &errors) ?? ""
+        let address = AccountFields.address(draft.address, &errors) ?? ""
         if draft.kind == .provider { errors.add("kind", "Only one provider exists; choose reseller or customer.") }
         let currency = draft.currency.trimmingCharacters(in: .whitespaces).uppercased()
         let isCode = currency.count == 3 && currency.allSatisfy({ $0.isASCII && $0.isLetter })
         if !isCode { errors.add("currency", "Use a three-letter ISO 4217 code such as USD.") }
-        guard let taxRate = TaxRate.parse(draft.taxRate) else {
-            errors.add("tax_rate", "Enter the tax rate as a fraction from 0 to below 1, e.g. 0.20 for 20 %, with at most 6 decimals.")
-            throw errors
-        }
-        let email = draft.contactEmail.trimmingCharacters(in: .whitespaces).isEmpty ? ""
-            : errors.check("contact_email") { try EmailAddress.parse(draft.contactEmail) } ?? ""
+        guard let taxRate = AccountFields.taxRate(draft.taxRate, &errors) else { throw errors }
+        let email = AccountFields.contactEmail(draft.contactEmail, &errors) ?? ""
 
         return try await database.withTransaction { tx in
             // Locks the parent: two children created at once get consistent paths.
@@ -124,6 +120,9 @@ public struct AccountStore: Sendable {
             guard scope.actor.accountKind.isStaff else { throw StoreError.forbidden("customers do not have accounts below them") }
             guard parent.kind != .customer else {
                 throw StoreError.invalid(field: "parent_id", message: "A customer cannot have accounts below it.")
+            }
+            guard parent.status != .closed else {
+                throw StoreError.conflict(code: "account_closed", message: "\(parent.name) is closed: nothing new is added below it.")
             }
             guard Policy.allows(scope.actor, .manageAccountsBelow(parentKind: parent.kind)) else {
                 throw StoreError.forbidden("only admins may create accounts")
@@ -174,7 +173,10 @@ struct AccountAudit: Encodable {
     var currency: String
     var taxRate: String
     var status: String
+    var contactName: String
     var contactEmail: String
+    var contactPhone: String
+    var address: String
 
     init(_ account: Account) {
         name = account.name
@@ -183,7 +185,10 @@ struct AccountAudit: Encodable {
         currency = account.currency
         taxRate = account.taxRateDisplay
         status = account.status.rawValue
+        contactName = account.contactName
         contactEmail = account.contactEmail
+        contactPhone = account.contactPhone
+        address = account.address
     }
 }
 

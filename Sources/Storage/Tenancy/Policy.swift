@@ -20,6 +20,10 @@ public enum Policy {
         case sell(sellerAccountID: Int64)
         /// Create, edit or restrict accounts below `parent` (the parent itself is in scope).
         case manageAccountsBelow(parentKind: AccountKind)
+        /// Edit, suspend, lift or close an account; `own` when it is the actor's own account.
+        case editAccount(own: Bool)
+        /// Post a credit adjustment by hand to a customer below (DOMAIN.md 9).
+        case adjustCredit
         /// Create or change users of an account; `own` when it is the actor's own account.
         case manageUsers(own: Bool)
         /// Restrict accounts below and keep the restricting account's exceptions list.
@@ -61,6 +65,12 @@ public enum Policy {
         case .manageAccountsBelow(let parentKind):
             // Admins of an ancestor; customers are leaves and have nothing below them.
             return kind.isStaff && role == .admin && parentKind != .customer
+        case .editAccount(let own):
+            // Admins of an ancestor: an account's own users never edit, suspend or close it.
+            return kind.isStaff && role == .admin && !own
+        case .adjustCredit:
+            // Staff admins of an ancestor (credit belongs to customers, who are never staff).
+            return kind.isStaff && role == .admin
         case .manageUsers:
             // Admins of the account itself or of an ancestor (the scope already holds it).
             return role == .admin

@@ -68,7 +68,7 @@ public struct UserStore: Sendable {
         let rows = try await database.rows(
             """
             SELECT u.id, u.password_hash FROM users u JOIN accounts a ON a.id = u.account_id
-            WHERE u.email = ? AND u.status = 'active' AND a.status <> 'closed'
+            WHERE u.email = ? AND \(Self.actorMaySignIn)
             """, [.string(email.trimmingCharacters(in: .whitespaces).lowercased())])
         guard let row = rows.first else { return nil }
         return (try row.decode(column: "id", as: Int64.self), try row.decode(column: "password_hash", as: String.self))
@@ -83,9 +83,11 @@ public struct UserStore: Sendable {
     }
 
     /// What an actor is read from (users `u` joined to their account `a`), and who may act at all:
-    /// an active user of an account that isn't closed. One place for every way in (a session, a token).
+    /// an active user of an active account (a suspended or closed account's users can't act; the
+    /// accounts below a suspended one can, but order nothing: `ChangeRules.accountStanding`). One
+    /// place for every way in (sign-in, a session, a token), read on every request.
     static let actorColumns = "u.id, u.email, u.name, u.role, a.id AS account_id, a.kind, a.name AS account_name, a.path"
-    static let actorMaySignIn = "u.status = 'active' AND a.status <> 'closed'"
+    static let actorMaySignIn = "u.status = 'active' AND a.status = 'active'"
 
     static func actor(from row: MariaDBRow, address: String) throws -> Actor {
         Actor(
