@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -64,9 +66,24 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Notifications",
+            dependencies: [
+                "Storage",
+                "MariaDB",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Console",
             dependencies: [
                 "OrderEngine",
+                "Notifications",
                 "Commerce",
                 "MariaDB",
                 "Storage",
@@ -86,6 +103,7 @@ let package = Package(
             dependencies: [
                 "Console",
                 "OrderEngine",
+                "Notifications",
                 "Storage",
                 "MariaDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -129,6 +147,7 @@ let package = Package(
         .testTarget(
             name: "ConsoleTests",
             dependencies: [
+                "Notifications", .product(name: "Crypto", package: "swift-crypto"),
                 "Console", "Commerce", "OrderEngine", "Storage", "MariaDB", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -4,6 +4,7 @@ import Logging
 import MariaDB
 import Mustache
 import NIOCore
+import Notifications
 import OrderEngine
 import ServiceLifecycle
 import Storage
@@ -44,6 +45,8 @@ public func buildApplication(
         provisioner.concurrency = configuration.provisioningConcurrency
         provisioner.claimSeconds = configuration.provisioningClaimSeconds
         services.append(ProvisioningService(provisioner: provisioner, bell: bell, poll: configuration.provisioningPoll))
+        // The outbox's deliveries go with the provisioning worker (`PROVISIONING_WORKER=0` keeps both off a node).
+        services.append(OutboxService(database: database, logger: logger))
     }
     return Application(
         router: router,
@@ -95,6 +98,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     BillingController(services: services).addRoutes(to: signedIn)
     RestrictionsController(services: services).addRoutes(to: signedIn)
     LifecycleController(services: services).addRoutes(to: signedIn)
+    WebhooksController(services: services).addRoutes(to: signedIn)
     APIController(services: services).addRoutes(to: router)
     routeMethods.load(router.routes)
     return router

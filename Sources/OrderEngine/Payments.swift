@@ -222,6 +222,7 @@ public struct PaymentService: Sendable {
             let payment = try await PaymentStore(database: tx).payment(paymentID, in: scope, on: tx)
             try await AuditLog.record(on: tx, actor: actor, account: customer, objectType: "invoice", objectID: invoice.id,
                                       action: "payment \(payment.method.rawValue) \(payment.status.rawValue)", before: PaymentAudit(pending), after: PaymentAudit(payment))
+            if payment.status == .succeeded { try await Outbox.record(on: tx, [try .paymentReceived(payment, customer: customer)]) }
             return (payment, provisioning)
         }
         if provisioning { bell?.ring() }
@@ -272,6 +273,7 @@ public struct PaymentService: Sendable {
         let payment = try await PaymentStore(database: tx).payment(id, in: scope, on: tx)
         try await AuditLog.record(on: tx, actor: new.actor, account: new.customer, objectType: "invoice", objectID: new.invoice.id,
                                   action: "payment \(payment.method.rawValue) \(payment.status.rawValue)", before: nil as PaymentAudit?, after: PaymentAudit(payment))
+        if payment.status == .succeeded { try await Outbox.record(on: tx, [try .paymentReceived(payment, customer: new.customer)]) }
         return payment
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MariaDB
+import Notifications
 import OrderEngine
 import ServiceLifecycle
 import UnixSignals
@@ -83,7 +84,9 @@ struct Worker: AsyncParsableCommand {
             provisioner.claimSeconds = configuration.provisioningClaimSeconds
             let service = ProvisioningService(provisioner: provisioner, bell: ProvisioningBell(), poll: configuration.provisioningPoll)
             logger.info("provisioning worker started", metadata: ["poll": "\(configuration.provisioningPoll)", "concurrency": "\(provisioner.concurrency)"])
-            try await ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+            // The outbox's deliveries (webhooks, email) run beside it.
+            let outbox = OutboxService(database: database, logger: logger)
+            try await ServiceGroup(services: [service, outbox], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
         }
     }
 }

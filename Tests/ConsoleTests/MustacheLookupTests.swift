@@ -183,7 +183,7 @@ final class MustacheLookupTests: XCTestCase {
 
     // MARK: Samples: every page with every optional set and every list non-empty
 
-    static let viewModelCount = 81
+    static let viewModelCount = 87
     /// Constants of pages without a signed-in user: nothing else may be nil in a sample.
     static let alwaysNil: Set<String> = ["Console.AuthController.SignInPage.chrome", "Console.HomePage.chrome"]
 
@@ -467,7 +467,7 @@ final class MustacheLookupTests: XCTestCase {
         subscriptionsIndex, subscriptionShow, subscriptionChange, estimate, dashboard, audit, accountsIndex, accountShow, newAccount, newUser,
         orders, orderShow, invoices, invoiceShow, checkout, payments, credit, restrictions, charges,
         catalogCurrencies, catalogResources, catalogResource, catalogUpgrades, plansIndex, planEditor, planShow, priceList, settings, promos,
-        newService, runs,
+        newService, runs, webhooks, webhookDeliveries,
         ErrorPage(chrome: chrome, status: 404, title: "Not found", message: "There is nothing here."),
         AuthController.SignInPage(csrf: "csrf-0a", next: "/subscriptions", email: "ann@acme.example", error: "Wrong email or password."),
         HomePage(),

@@ -134,6 +134,15 @@ final class TenancyMatrixTests: XCTestCase {
         "GET /api/v1/restriction-exceptions": Probe(path: "/api/v1/restriction-exceptions", form: nil, json: nil, isListing: true, staffOnly: true),
         "DELETE /api/v1/restriction-exceptions/:id": Probe(path: "/api/v1/restriction-exceptions/{exception}", form: nil, json: nil, isListing: false, staffOnly: true),
         "GET /api/v1/accounts/:id/reseller-charges": .api("/api/v1/accounts/{id}/reseller-charges"),
+        "GET /webhooks": .listing("/webhooks"),
+        "POST /webhooks": .page("/webhooks", form: ["url": "ftp://not-http", "event_invoice_issued": "on"]),
+        "POST /webhooks/:id/delete": .page("/webhooks/{webhook}/delete", form: [:]),
+        "GET /webhooks/:id/deliveries": .page("/webhooks/{webhook}/deliveries"),
+        "GET /api/v1/webhooks": .listing("/api/v1/webhooks"),
+        "POST /api/v1/webhooks": .api("/api/v1/webhooks", json: #"{"url":"ftp://not-http","events":["invoice_issued"]}"#),
+        "GET /api/v1/webhooks/:id": .api("/api/v1/webhooks/{webhook}"),
+        "DELETE /api/v1/webhooks/:id": .api("/api/v1/webhooks/{webhook}"),
+        "GET /api/v1/webhooks/:id/deliveries": .api("/api/v1/webhooks/{webhook}/deliveries"),
         "POST /api/v1/orders": .api("/api/v1/orders", json: #"{"kind":"sales","customer_id":{id},"plan_id":{plan},"period_months":1}"#),
         "POST /api/v1/subscriptions/:id/cancel": .api("/api/v1/subscriptions/{sub}/cancel", json: #"{"when":"now"}"#),
         "PUT /api/v1/subscriptions/:id/scheduled-change": .api("/api/v1/subscriptions/{sub}/scheduled-change", json: #"{"resources":[]}"#),
@@ -218,11 +227,15 @@ final class TenancyMatrixTests: XCTestCase {
             let foreignException = try await api.call(.post, "/api/v1/restriction-exceptions", token: r2, json: #"{"plan_id":\#(planID)}"#)
             XCTAssertEqual(foreignException.status, .created, foreignException.text)
             let exceptionID = String(try XCTUnwrap(foreignException.json["id"] as? Int))
+            // Reseller Two's webhook.
+            let foreignWebhook = try await api.call(.post, "/api/v1/webhooks", token: r2, json: #"{"url":"https://two.example/hook","events":["invoice_issued"]}"#)
+            XCTAssertEqual(foreignWebhook.status, .created, foreignWebhook.text)
+            let webhookID = String(try XCTUnwrap(foreignWebhook.json["id"] as? Int))
             func aim(_ text: String, _ target: Account) -> String {
                 text.replacingOccurrences(of: "{id}", with: String(target.id)).replacingOccurrences(of: "{plan}", with: planID)
                     .replacingOccurrences(of: "{sub}", with: subscriptionID).replacingOccurrences(of: "{order}", with: orderID)
                     .replacingOccurrences(of: "{invoice}", with: invoiceID).replacingOccurrences(of: "{restriction}", with: restrictionID)
-                    .replacingOccurrences(of: "{exception}", with: exceptionID)
+                    .replacingOccurrences(of: "{exception}", with: exceptionID).replacingOccurrences(of: "{webhook}", with: webhookID)
             }
             var checked = 0
             for key in actors {
@@ -251,6 +264,9 @@ final class TenancyMatrixTests: XCTestCase {
                         } else if probe.staffOnly && route == "POST /plans" {
                             // Creating names nothing foreign: an empty name is refused (admins) or the role may not (others).
                             XCTAssertEqual(response.status, key == "r1.admin" ? .unprocessableContent : .forbidden, "\(key) \(route)")
+                        } else if route == "POST /webhooks" || route == "POST /api/v1/webhooks" {
+                            // Names nothing foreign (a webhook is the caller's own account's): a bad address is refused (admins) or the role may not (others).
+                            XCTAssertEqual(response.status, key.hasSuffix(".admin") ? .unprocessableContent : .forbidden, "\(key) \(route)")
                         } else if let expected = probe.fixed {
                             XCTAssertEqual(response.status, expected, "\(key) \(route)")
                         } else if let expected = probe.catalog {

@@ -28,6 +28,7 @@ import Testing
         ("credit adjustments by hand",                 .adjustCredit,                        "✓   ·  ·   ✓   ·  ·   ·   ·  ·"),
         ("users of one's own account",                 .manageUsers(own: true),              "✓   ·  ·   ✓   ·  ·   ✓   ·  ·"),
         ("users of an account below",                  .manageUsers(own: false),             "✓   ·  ·   ✓   ·  ·   ✓   ·  ·"),
+        ("webhooks",                                   .manageWebhooks,                      "✓   ·  ·   ✓   ·  ·   ✓   ·  ·"),
         ("restrictions and exceptions",                .restrict,                            "✓   ✓  ·   ✓   ✓  ·   ·   ·  ·"),
         ("subscription import, status, usage",         .manageSubscriptions,                 "✓   ✓  ·   ✓   ✓  ·   ·   ·  ·"),
         ("bank-transfer payments",                     .recordBankTransfer,                  "✓   ✓  ·   ✓   ✓  ·   ·   ·  ·"),

@@ -24,6 +24,7 @@ struct APIController: Sendable {
         SubscriptionsAPI(services: services).addRoutes(to: authed)
         OrdersAPI(services: services).addRoutes(to: authed)
         RestrictionsAPI(services: services).addRoutes(to: authed)
+        WebhooksAPI(services: services).addRoutes(to: authed)
         BillingAPI(services: services).addRoutes(to: authed)
         AccountLifecycleAPI(services: services).addRoutes(to: authed)
     }

@@ -21,7 +21,7 @@ struct Chrome {
     let availableCredit: String?
     let creditHref: String
 
-    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans, subscriptions, promos, settings, billing, restrictions }
+    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans, subscriptions, promos, settings, billing, restrictions, webhooks }
 
     init(actor: Actor, session: SessionBox, section: Section) {
         userEmail = actor.email
@@ -55,6 +55,7 @@ struct Chrome {
             items += [(.subscriptions, "Subscriptions", URLs.subscriptions.path), (.billing, "Billing", URLs.orders.path),
                       (.users, "Users", URLs.account(actor.accountID).path)]
         }
+        if Policy.allows(actor, .manageWebhooks) { items.append((.webhooks, "Webhooks", WebhooksController.indexPath)) }
         items.append((.audit, "Audit log", URLs.audit.path))
         nav = items.map { NavItem(id: "nav-\($0.0.rawValue)", label: $0.1, href: $0.2, active: $0.0 == section) }
     }

@@ -189,6 +189,7 @@ public struct BillingRun: Sendable {
             try await SubscriptionStore.suspendForBilling(id, from: subscription.status, on: tx)
             try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "subscription", objectID: id, action: "suspend: renewal unpaid",
                                       before: SubscriptionAudit(subscription), after: nil as SubscriptionAudit?)
+            try await Outbox.record(on: tx, [try .subscriptionSuspended(id, customer: customer, byBilling: true)])
             result.suspended += 1
             return result
         }
@@ -205,6 +206,7 @@ public struct BillingRun: Sendable {
         }, actor: nil, on: tx)
         try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "order", objectID: orderID, action: "renewal issued",
                                   before: nil as [String: String]?, after: renewal.audit)
+        try await Outbox.record(on: tx, [try .renewalDue(renewal.order, orderID: orderID)])
         return renewal.order.issueInvoice
     }
 

@@ -245,6 +245,7 @@ public struct Provisioner: Sendable {
             guard let after = try await OrderStore(database: tx).orderForWorker(claimed.id, on: tx) else { return false }
             try await AuditLog.record(on: tx, actor: nil, account: customer, objectType: "order", objectID: claimed.id, action: "provisioning",
                                       before: OrderAudit(claimed), after: OrderAudit(after))
+            try await Outbox.record(on: tx, [try .orderFinished(after, customer: customer)])
             return true
         }
     }

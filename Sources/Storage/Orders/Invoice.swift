@@ -121,6 +121,7 @@ public struct InvoiceStore: Sendable {
                   .string(draft.total <= 0 ? InvoiceStatus.paid.rawValue : InvoiceStatus.unpaid.rawValue), draft.issuedOn.mariaDB,
                   actor.map { .int($0.userID) } ?? .null]).lastInsertID)
         try await addLines(draft.lines, to: id, on: tx)
+        try await Outbox.record(on: tx, [try .invoiceIssued(id, draft)])
         return id
     }
 

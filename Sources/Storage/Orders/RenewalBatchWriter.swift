@@ -74,6 +74,7 @@ public enum RenewalBatchWriter {
         try await AuditLog.recordSystem(zip(ids, drafts).map { id, draft in
             AuditLog.SystemEntry(account: draft.order.customer, objectType: "order", objectID: id, action: "renewal issued", after: draft.audit)
         }, on: tx)
+        try await Outbox.record(on: tx, try zip(ids, drafts).map { id, draft in try .renewalDue(draft.order, orderID: id) })
         // Last, just before the commit: the invoices, numbered under their sellers' counter rows.
         let invoiced = zip(ids, drafts).filter { $0.1.order.issueInvoice }
         if !invoiced.isEmpty {
@@ -167,6 +168,7 @@ extension InvoiceStore {
                     [.int(id), .int(Int64(line.position)), .string(line.description.scalarPrefix(500)), .int(line.amount), .int(line.discount)]
                 }
             }, on: tx)
+        try await Outbox.record(on: tx, try zip(ids, zip(drafts, numbers)).map { id, invoice in try .invoiceIssued(id, invoice.0, number: invoice.1) })
         return ids
     }
 }

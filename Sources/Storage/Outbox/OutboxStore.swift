@@ -121,10 +121,14 @@ public struct OutboxStore: Sendable {
 
     // MARK: Fan-out
 
-    /// Events not fanned out yet, oldest first, locked (another local worker skips them).
+    /// Events not fanned out yet, oldest first. A plain read, not a locking one: under REPEATABLE
+    /// READ a locking read of the unfanned range would lock the gap where new events go, and every
+    /// store's transaction that records one would wait for the fan-out. Two workers fanning out the
+    /// same events write the same deliveries (a unique key) and mark the same rows: one of them waits
+    /// or retries, and nothing is delivered twice for it.
     public static func eventsToFanOut(limit: Int, on tx: MariaDBDatabase) async throws -> [OutboxEvent] {
         try await tx.rows(
-            "SELECT \(OutboxEvent.columns) FROM outbox_events e WHERE e.fanned_out_at IS NULL ORDER BY e.id LIMIT ? FOR UPDATE SKIP LOCKED",
+            "SELECT \(OutboxEvent.columns) FROM outbox_events e WHERE e.fanned_out_at IS NULL ORDER BY e.id LIMIT ?",
             [.int(Int64(limit))]).map(OutboxEvent.init(row:))
     }
 

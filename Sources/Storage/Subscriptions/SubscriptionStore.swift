@@ -209,6 +209,9 @@ public struct SubscriptionStore: Sendable {
             let customer = try await AccountStore(database: tx).account(before.customerID, in: scope, on: tx)
             try await AuditLog.record(on: tx, actor: scope.actor, account: customer, objectType: "subscription", objectID: id, action: "status",
                                       before: SubscriptionAudit(before), after: SubscriptionAudit(after))
+            if status == .suspended && before.status != .suspended {
+                try await Outbox.record(on: tx, [try .subscriptionSuspended(id, customer: customer, byBilling: false)])
+            }
             return after
         }
     }

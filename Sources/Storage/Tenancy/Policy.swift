@@ -40,6 +40,8 @@ public enum Policy {
         case setClock
         /// Set the test connector's rules.
         case setConnectorRules
+        /// Register and delete webhooks of the actor's account (and delete those of accounts below).
+        case manageWebhooks
     }
 
     public static func allows(_ actor: Actor, _ action: Action) -> Bool {
@@ -76,6 +78,9 @@ public enum Policy {
             return role == .admin
         case .restrict, .manageSubscriptions, .recordBankTransfer:
             return kind.isStaff && role != .viewer
+        case .manageWebhooks:
+            // An account's admins, whatever its tier (a customer's own systems may listen too).
+            return role == .admin
         case .order:
             // The customer's admins and operators, and staff above (the scope holds the subscription).
             return role != .viewer

@@ -1,0 +1,40 @@
+import AsyncHTTPClient
+import Logging
+import MariaDB
+import ServiceLifecycle
+import Storage
+
+/// The outbox worker as a service of `serve` and `console worker`: it stops with the process, and
+/// its HTTP client is shut down after the last delivery.
+public struct OutboxService: Service {
+    let database: MariaDBDatabase
+    let logger: Logger
+    let poll: Duration
+    /// Channels beside webhooks (email), built by whoever starts the service.
+    let otherChannels: [any OutboxChannel]
+
+    public init(database: MariaDBDatabase, logger: Logger, poll: Duration = .seconds(1), otherChannels: [any OutboxChannel] = []) {
+        self.database = database
+        self.logger = logger
+        self.poll = poll
+        self.otherChannels = otherChannels
+    }
+
+    public func run() async throws {
+        try await Self.withWorker(database: database, logger: logger, otherChannels: otherChannels) { worker in
+            await cancelWhenGracefulShutdown {
+                await worker.run(pollInterval: poll)
+            }
+        }
+    }
+
+    /// A worker with the webhook channel (and `otherChannels`) for the time of `body`; its HTTP
+    /// client is shut down after it.
+    public static func withWorker<R>(database: MariaDBDatabase, logger: Logger, otherChannels: [any OutboxChannel] = [],
+                                     _ body: (OutboxWorker) async throws -> R) async throws -> R {
+        try await HTTPClient.withHTTPClient(configuration: WebhookChannel.clientConfiguration) { client in
+            let webhooks = WebhookChannel(store: WebhookStore(database: database), client: client)
+            return try await body(OutboxWorker(database: database, channels: [webhooks] + otherChannels, logger: logger))
+        }
+    }
+}
