@@ -17,8 +17,8 @@
 #   CLUSTER_PORT, CLUSTER_APP_PORT, CLUSTER_DB_PORT, CLUSTER_DATABASE, CLUSTER_BINARY: as for
 #   scripts/cluster.sh, which this passes them to.
 # The drill adds a reseller "Drill <run>" with its own customers and subscriptions on each run
-# and checks only those: it can run again on the same data. Its one write outside the API is a
-# credit entry per double-spend round (the API has no manual credit), by SQL through db1.
+# and checks only those: it can run again on the same data. Every write goes through the API (the
+# double spend's credit is a manual credit adjustment by the provider admin); SQL only reads.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)

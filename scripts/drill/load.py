@@ -388,16 +388,17 @@ class Drill:
                     continue
             record = {"round": round_number, "t": now() - rec.started}
             due = int(round(float(invoices[0]["total"]["amount"]) * 100))
-            # The credit: one entry by SQL, making the balance exactly the first invoice's total (the API has no manual credit).
+            # The credit: one manual adjustment through the API (staff, through app1), making the balance exactly the first
+            # invoice's total; it takes the same credit-row guard as a credit payment.
             balance = self.balance_sql()
             give = due - balance if balance is not None else None
-            # INSERT … VALUES, not INSERT … SELECT: on a single server (innodb_autoinc_lock_mode=1) an INSERT … SELECT takes
-            # credit_entries' table-level AUTO-INC lock, and the console's own inserts queue behind it (and may fail with 1467).
-            spender = self.sql(1, "SELECT path, currency FROM accounts WHERE id = %d" % self.spender["id"]).stdout.split() if give else []
-            if give is None or give != 0 and (len(spender) != 2 or self.sql(1, (
-                    "INSERT INTO credit_entries (customer_id, customer_path, amount, currency, currency_exponent, reason, created_at) "
-                    "VALUES (%d, '%s', %d, '%s', 2, 'drill: credit for double-spend round %d', UTC_TIMESTAMP(6))"
-                    % (self.spender["id"], spender[0], give, spender[1], round_number))).returncode != 0):
+            if give:
+                status, body, _ = self.admin.retrying("POST", "/api/v1/accounts/%d/credit-adjustments" % self.spender["id"],
+                                                      {"amount": {"amount": "%s%d.%02d" % ("-" if give < 0 else "", abs(give) // 100, abs(give) % 100),
+                                                                  "currency": "USD"},
+                                                       "reason": "drill: credit for double-spend round %d" % round_number},
+                                                      route="/accounts/:id/credit-adjustments")
+            if give is None or give != 0 and status != 201:
                 record["skipped"] = "could not set the credit"
             elif not self.wait_balance([left, right], due):
                 # Both nodes must see the credit before the race, or a refusal proves nothing.
