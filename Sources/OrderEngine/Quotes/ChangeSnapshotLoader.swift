@@ -40,7 +40,9 @@ struct ChangeSnapshotLoader: Sendable {
         } else {
             subscription = try await SubscriptionStore(database: db).subscription(id, in: scope, on: db)
         }
-        let customer = try await AccountStore(database: db).account(subscription.customerID, in: scope, on: db)
+        // The customer and the accounts above it, in one read: whether one of them holds its orders.
+        let (customer, hold) = try await AccountStore(database: db).customerAndHold(subscription.customerID, path: subscription.customerPath,
+                                                                                    viewer: scope.actor, in: scope, on: db)
         let sellerID = customer.parentID ?? customer.id
         var targetID: Int64?
         if case .plan(let id, _) = change { targetID = id }
@@ -61,7 +63,7 @@ struct ChangeSnapshotLoader: Sendable {
         }
         if case .resourceSwitch = change { snapshot.pairs = try await pairs(of: plan, now: now) }
         snapshot.restriction = try await Self.restriction(of: customer, plans: Set([plan.id] + (target.map { [$0.id] } ?? [])), viewer: scope.actor, on: db)
-        snapshot.accountHold = try await AccountStore(database: db).hold(over: customer, viewer: scope.actor, on: db)
+        snapshot.accountHold = hold
         snapshot.vendor = try await vendorAnswers(ChangeRules.reductions(of: change, snapshot), plan: plan, subscriptionID: subscription.id)
         if let locked { snapshot.openOrder = locked.openOrder } else { snapshot.openOrder = try await OrderStore(database: db).openOrderFact(of: subscription.id, on: db) }
         if let code = promoCode?.trimmingCharacters(in: .whitespaces), !code.isEmpty {

@@ -133,21 +133,41 @@ extension AccountStore {
         return nil
     }
 
-    /// The account at or above `customer` that holds its orders (closed first, then the nearest
-    /// suspended one), named only when it is in the viewer's subtree; nil when all are active.
+    /// The customer `id` on `path` (in `scope`, else not found) and the hold over its orders, from one
+    /// read of the accounts along its path: a quote reads its customer anyway, so the hold costs no
+    /// statement there.
+    public func customerAndHold(_ id: Int64, path: String, viewer: Actor?, in scope: TenantScope,
+                                on db: MariaDBDatabase? = nil) async throws -> (customer: Account, hold: AccountHold?) {
+        let chain = try await accounts(along: path, on: db)
+        guard let customer = chain.first(where: { $0.id == id }), scope.contains(path: customer.path) else {
+            throw StoreError.notFound("account \(id)")
+        }
+        return (customer, Self.hold(in: chain, over: customer, viewer: viewer))
+    }
+
+    /// The hold over a customer already read.
     public func hold(over customer: Account, viewer: Actor?, on db: MariaDBDatabase? = nil) async throws -> AccountHold? {
-        let ids = customer.ancestry
-        guard !ids.isEmpty else { return nil }
+        Self.hold(in: try await accounts(along: customer.path, on: db), over: customer, viewer: viewer)
+    }
+
+    /// The accounts whose ids make up `path`, from the root down to its last.
+    private func accounts(along path: String, on db: MariaDBDatabase?) async throws -> [Account] {
+        let ids = path.split(separator: "/").compactMap { Int64($0) }
+        guard !ids.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-        let rows = try await (db ?? database).rows(
-            "SELECT id, name, path, status FROM accounts WHERE id IN (\(marks)) AND status <> 'active' ORDER BY status = 'closed' DESC, depth DESC LIMIT 1",
-            ids.map { .int($0) })
-        guard let row = rows.first else { return nil }
-        let path = try row.decode(column: "path", as: String.self)
-        let seen = viewer.map { TenantScope(actor: $0).contains(path: path) } ?? true
-        return AccountHold(kind: try row.decode(column: "status", as: String.self) == AccountStatus.closed.rawValue ? .closed : .suspended,
-                           accountName: seen ? try row.decode(column: "name", as: String.self) : nil,
-                           isCustomer: try row.decode(column: "id", as: Int64.self) == customer.id)
+        return try await (db ?? database).rows("SELECT \(Account.columns) FROM accounts WHERE id IN (\(marks)) ORDER BY depth", ids.map { .int($0) })
+            .map(Account.init(row:))
+    }
+
+    /// The account at or above `customer` that holds its orders (a closed one first, else the
+    /// nearest suspended one), named only when it is in the viewer's subtree; nil when all are active.
+    static func hold(in chain: [Account], over customer: Account, viewer: Actor?) -> AccountHold? {
+        let ancestry = Set(customer.ancestry)
+        let held = chain.filter { ancestry.contains($0.id) && $0.status != .active }
+        guard let account = held.first(where: { $0.status == .closed }) ?? held.max(by: { $0.depth < $1.depth }) else { return nil }
+        let seen = viewer.map { TenantScope(actor: $0).contains(path: account.path) } ?? true
+        return AccountHold(kind: account.status == .closed ? .closed : .suspended, accountName: seen ? account.name : nil,
+                           isCustomer: account.id == customer.id)
     }
 
     /// The account's last status change as `scope`'s actor may see it; nil when it never changed.
