@@ -52,3 +52,37 @@ document.addEventListener("input", (event) => {
 
 // Invoices: the Print button (the page prints well without it, from the browser's menu).
 document.querySelectorAll("[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));
+
+// Branding page: the preview follows the typed name and colour, and a colour picker joins the text field (the form works without this).
+(() => {
+  const bar = document.querySelector("[data-brand-preview-bar]");
+  const form = document.getElementById("branding-form");
+  if (!bar || !form) return;
+  const name = form.querySelector("[data-brand-preview=name]");
+  const color = form.querySelector("[data-brand-preview=color]");
+  const picker = form.querySelector("[data-brand-picker]");
+  // The server's rule (BrandColor.text): white or dark text, whichever contrasts more (WCAG).
+  const luminance = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+    .map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+    .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+  const dark = luminance("#212529");
+  const paint = () => {
+    document.getElementById("brand-preview-name").textContent = name.value.trim() || "—";
+    const hex = color.value.trim().toLowerCase();
+    if (!/^#[0-9a-f]{6}$/.test(hex)) return;
+    const l = luminance(hex);
+    const light = 1.05 / (l + 0.05) >= (l + 0.05) / (dark + 0.05);
+    bar.style.backgroundColor = hex;
+    bar.classList.toggle("navbar-dark", light);
+    bar.classList.toggle("navbar-light", !light);
+    const text = document.getElementById("brand-preview-text");
+    text.classList.toggle("text-light", light);
+    text.classList.toggle("text-dark", !light);
+    if (picker) picker.value = hex;
+  };
+  if (picker && !picker.disabled) {
+    picker.hidden = false;
+    picker.addEventListener("input", () => { color.value = picker.value; paint(); });
+  }
+  form.addEventListener("input", paint);
+})();

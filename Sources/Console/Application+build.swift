@@ -80,6 +80,8 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     // Session first, so error pages know who is signed in and a rotated session is saved whatever the page.
     router.add(middleware: SessionMiddleware(persist: MariaDBPersistDriver(database: database), users: UserStore(database: database),
                                              secureCookie: configuration.secureCookies, idleTimeout: configuration.sessionIdleTimeout))
+    // The page's brand (one statement), around the error pages too.
+    router.add(middleware: BrandMiddleware(store: BrandStore(database: database), hosts: configuration.brandHosts, secureCookie: configuration.secureCookies))
     router.add(middleware: PageErrorMiddleware(services: services))
     router.add(middleware: CSRFMiddleware())
     router.add(middleware: CreditBadgeMiddleware(services: services))
@@ -87,6 +89,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     HealthController(database: database).addRoutes(to: router)
     HomeController(services: services).addRoutes(to: router)
     AuthController(services: services).addRoutes(to: router)
+    BrandingController(services: services).addThemeRoute(to: router)
     let signedIn = router.group(context: SignedInContext.self)
     DashboardController(services: services).addRoutes(to: signedIn)
     AccountsController(services: services).addRoutes(to: signedIn)
@@ -98,6 +101,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     BillingController(services: services).addRoutes(to: signedIn)
     RestrictionsController(services: services).addRoutes(to: signedIn)
     LifecycleController(services: services).addRoutes(to: signedIn)
+    BrandingController(services: services).addRoutes(to: signedIn)
     WebhooksController(services: services).addRoutes(to: signedIn)
     APIController(services: services).addRoutes(to: router)
     routeMethods.load(router.routes)

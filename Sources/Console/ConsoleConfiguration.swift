@@ -1,3 +1,4 @@
+import Commerce
 import Configuration
 import Foundation
 import Logging
@@ -41,6 +42,9 @@ public struct ConsoleConfiguration: Sendable {
     public var renewalLeadDays = 7
     /// Days after a period ends that an unpaid renewal suspends the subscription (`GRACE_DAYS`).
     public var graceDays = 7
+    /// Host names whose sign-in page wears a reseller's brand (`BRAND_HOSTS`, comma-separated
+    /// `host=slug`, e.g. `portal.northwind.example=northwind`), host lower-cased without port.
+    public var brandHosts: [String: String] = [:]
 
     public var viewsDirectory: URL { rootDirectory.appendingPathComponent("Views") }
     public var assetsDirectory: URL { rootDirectory.appendingPathComponent("Assets") }
@@ -66,6 +70,26 @@ public struct ConsoleConfiguration: Sendable {
         if bare.lowercased() == "localhost" || bare == "::1" || bare == "0:0:0:0:0:0:0:1" { return true }
         let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
         return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// `portal.northwind.example=northwind, portal.edge.example=edge` → host → slug.
+    static func brandHosts(_ text: String) throws -> [String: String] {
+        var hosts: [String: String] = [:]
+        let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard entries.count <= 256 else { throw Invalid(variable: "BRAND_HOSTS", problem: "more than 256 host names") }
+        for entry in entries {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let host = parts[0].lowercased()
+            let isHostName = (1...253).contains(host.utf8.count) && host.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            }
+            guard parts.count == 2, isHostName, BrandSlug.isValid(parts[1]) else {
+                throw Invalid(variable: "BRAND_HOSTS", problem: "'\(entry.prefix(80))' is not host=slug, like portal.northwind.example=northwind")
+            }
+            guard hosts[host] == nil else { throw Invalid(variable: "BRAND_HOSTS", problem: "\(host) is named twice") }
+            hosts[host] = parts[1]
+        }
+        return hosts
     }
 
     public struct Invalid: Error, CustomStringConvertible, Equatable {
@@ -130,6 +154,9 @@ public struct ConsoleConfiguration: Sendable {
         configuration.billingRunInterval = try reader.integer("BILLING_RUN_INTERVAL_MINUTES", default: 60, in: 0...10_080)
         configuration.renewalLeadDays = try reader.integer("RENEWAL_LEAD_DAYS", default: 7, in: 0...60)
         configuration.graceDays = try reader.integer("GRACE_DAYS", default: 7, in: 0...90)
+        if let hosts = reader.string("BRAND_HOSTS") {
+            configuration.brandHosts = try Self.brandHosts(hosts)
+        }
         if let proxies = reader.string("TRUSTED_PROXIES") {
             let entries = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard entries.count <= 64 else { throw Invalid(variable: "TRUSTED_PROXIES", problem: "more than 64 addresses") }

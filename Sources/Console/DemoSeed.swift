@@ -107,6 +107,12 @@ public enum DemoSeed {
         try await user("viewer@acme.test", .viewer, of: acme, tier: "customer viewer")
         try await user("admin@globex.test", .admin, of: globex, tier: "customer admin")
         try await user("admin@fabrikam.test", .admin, of: fabrikam, tier: "customer admin")
+        // White label: Northwind sells under its own brand; its sub-reseller Edge under another (a light colour: dark text).
+        let brands = BrandStore(database: database)
+        _ = try await brands.set(.init(brandName: "Northwind Cloud", supportEmail: "support@northwind.test", primaryColor: "#0B5394", slug: "northwind"),
+                                 for: northwind.id, in: admin.scope)
+        _ = try await brands.set(.init(brandName: "Edge Hosting", supportEmail: "help@edge.test", primaryColor: "#F4C542", slug: "edge"),
+                                 for: edge.id, in: admin.scope)
         try await catalog(database: database, admin: admin, northwind: northwind, contoso: contoso)
         try await subscriptions(database: database, admin: admin, customers: [acme, fabrikam])
         return logins

@@ -23,8 +23,10 @@ struct MissingTemplate: Error, CustomStringConvertible {
 }
 
 extension ConsoleServices {
+    /// Renders a page with the request's brand beside it (`{{brand.name}}` in the layout).
     func render(_ template: String, _ page: Any, status: HTTPResponse.Status = .ok) throws -> HTML {
-        guard let body = views.render(page, withTemplate: template) else { throw MissingTemplate(name: template) }
+        let framed: Any = (page as? any MustacheParent).map { PageFrame(page: $0, brand: PageBrand.current.map(BrandView.init) ?? .neutral) } ?? page
+        guard let body = views.render(framed, withTemplate: template) else { throw MissingTemplate(name: template) }
         return HTML(body: body, status: status)
     }
 }

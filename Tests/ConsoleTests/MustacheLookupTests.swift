@@ -1,4 +1,5 @@
 @testable import Console
+import Commerce
 import Foundation
 @testable import MariaDB
 import Mustache
@@ -34,7 +35,8 @@ final class MustacheLookupTests: XCTestCase {
         // `counts.*` on the billing runs page reads Storage's `BillingRunResult`, which keeps Mirror
         // (a provider-only page, rendered rarely; its module doesn't know the templates).
         let billingRunResult = Set(Mirror(reflecting: BillingRunResult()).children.compactMap(\.label))
-        let builtIns: Set<String> = ["."]
+        // `brand` is the layout's: `PageFrame` serves it beside every page (the BrandView samples serve its names).
+        let builtIns: Set<String> = [".", "brand"]
         let unserved = try Self.templateNames().subtracting(served).subtracting(billingRunResult).subtracting(builtIns)
         XCTAssertEqual(unserved, [], "names used in Views/*.mustache that no view model serves")
     }
@@ -183,7 +185,7 @@ final class MustacheLookupTests: XCTestCase {
 
     // MARK: Samples: every page with every optional set and every list non-empty
 
-    static let viewModelCount = 87
+    static let viewModelCount = 89
     /// Constants of pages without a signed-in user: nothing else may be nil in a sample.
     static let alwaysNil: Set<String> = ["Console.AuthController.SignInPage.chrome", "Console.HomePage.chrome"]
 
@@ -330,7 +332,7 @@ final class MustacheLookupTests: XCTestCase {
                                                                       detail: "card ending 4242")
 
     static let invoiceShow = BillingController.InvoicePage(
-        chrome: chrome, id: 661, number: "INV-2026-000661", status: "unpaid", badge: "text-bg-warning", issued: "2026-04-20", seller: "Reseller One",
+        chrome: chrome, id: 661, number: "INV-2026-000661", status: "unpaid", badge: "text-bg-warning", issued: "2026-04-20", seller: "Reseller One", sellerBrand: "Northwind Cloud", supportEmail: "support@northwind.example",
         customer: "Acme GmbH", customerAddress: "Main St 1, Berlin", customerEmail: "ann@acme.example",
         lines: [.init(description: "RAM +2", amount: "EUR 4.44", discount: "-EUR 0.44")], subtotal: "EUR 4.44", discount: "-EUR 0.40",
         taxLabel: "Tax 19%", tax: "EUR 0.76", total: "EUR 4.80", paid: "EUR 2.00", due: "EUR 2.80", isUnpaid: true, payHref: "/invoices/661/checkout",
@@ -463,11 +465,19 @@ final class MustacheLookupTests: XCTestCase {
         return LifecycleController.RunsPage(chrome: chrome, rows: [row], empty: false, canRun: true, csrf: "csrf-5f1d", today: "2026-04-21", last: last)
     }()
 
+    static let branding = BrandingController.Page(
+        chrome: chrome, accountName: "Reseller One", accountHref: "/accounts/3", csrf: "csrf-5f1d", action: "/accounts/3/branding", canEdit: true,
+        brandName: Field(value: "Northwind Cloud", error: "Keep it to 100 characters."), supportEmail: Field(value: "help@", error: "Not an address."),
+        primaryColor: Field(value: "#0B539", error: "Use a colour like #1F6FEB."), slug: Field(value: "North_Wind", error: "Lower-case letters."),
+        signInLink: "/signin?brand=northwind",
+        preview: BrandView(name: "Northwind Cloud (typed)", supportEmail: "help@northwind.example", color: try! BrandColor.parse("#F4C542"), slug: "northwind"),
+        formError: "Check the fields marked below.")
+
     static var samplePages: [Any] { [
         subscriptionsIndex, subscriptionShow, subscriptionChange, estimate, dashboard, audit, accountsIndex, accountShow, newAccount, newUser,
         orders, orderShow, invoices, invoiceShow, checkout, payments, credit, restrictions, charges,
         catalogCurrencies, catalogResources, catalogResource, catalogUpgrades, plansIndex, planEditor, planShow, priceList, settings, promos,
-        newService, runs, webhooks, webhookDeliveries,
+        newService, runs, branding, webhooks, webhookDeliveries,
         ErrorPage(chrome: chrome, status: 404, title: "Not found", message: "There is nothing here."),
         AuthController.SignInPage(csrf: "csrf-0a", next: "/subscriptions", email: "ann@acme.example", error: "Wrong email or password."),
         HomePage(),

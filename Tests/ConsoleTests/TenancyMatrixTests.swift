@@ -13,7 +13,7 @@ import XCTest
 /// what a role may not do inside its subtree answers 403 and changes nothing.
 final class TenancyMatrixTests: XCTestCase {
     /// Routes anyone may call, signed in or not.
-    static let publicRoutes: Set<String> = ["GET /", "GET /healthz", "GET /signin", "POST /signin", "POST /signout", "POST /api/v1/tokens", "GET /api/v1/openapi.yaml"]
+    static let publicRoutes: Set<String> = ["GET /", "GET /healthz", "GET /signin", "POST /signin", "POST /signout", "POST /api/v1/tokens", "GET /api/v1/openapi.yaml", "GET /theme/:file"]
 
     /// How to aim each protected route at an account: `{id}` in the path, and a body or query naming it.
     struct Probe {
@@ -51,6 +51,10 @@ final class TenancyMatrixTests: XCTestCase {
         "GET /accounts/:id/users/new": .page("/accounts/{id}/users/new"),
         "POST /accounts/:id/users": .page("/accounts/{id}/users", form: ["email": "intruder@x.test", "role": "admin", "password": "intruder-password"]),
         "GET /audit": .page("/audit?account_id={id}"),
+        "GET /accounts/:id/branding": .page("/accounts/{id}/branding"),
+        "POST /accounts/:id/branding": .page("/accounts/{id}/branding", form: ["brand_name": "Intruder", "support_email": "x@x.test", "primary_color": "#000000", "slug": "intruder"]),
+        "GET /api/v1/accounts/:id/branding": .api("/api/v1/accounts/{id}/branding"),
+        "PUT /api/v1/accounts/:id/branding": .api("/api/v1/accounts/{id}/branding", json: ##"{"brand_name":"Intruder","support_email":"x@x.test","primary_color":"#000000","slug":"intruder"}"##),
         "GET /api/v1/me": .listing("/api/v1/me"),
         "GET /api/v1/accounts": .api("/api/v1/accounts?parent_id={id}"),
         "POST /api/v1/accounts": .api("/api/v1/accounts", json: #"{"kind":"customer","parent_id":{id},"name":"Intruder","currency":"EUR","tax_rate":"0.10"}"#),

@@ -36,6 +36,8 @@ import Testing
         ("billing runs",                               .runBilling,                          "✓   ·  ·   ·   ·  ·   ·   ·  ·"),
         ("the test clock",                             .setClock,                            "✓   ·  ·   ·   ·  ·   ·   ·  ·"),
         ("the test connector's rules",                 .setConnectorRules,                   "✓   ·  ·   ·   ·  ·   ·   ·  ·"),
+        ("read a reseller's brand settings",           .seeBranding,                         "✓   ✓  ✓   ✓   ✓  ✓   ·   ·  ·"),
+        ("set a reseller's brand",                     .manageBranding,                      "✓   ·  ·   ✓   ·  ·   ·   ·  ·"),
     ]
 
     /// The columns of the table, in order.
@@ -64,7 +66,7 @@ import Testing
 
     @Test func aViewerMayChangeNothing() {
         for kind in AccountKind.allCases {
-            let changes = Self.table.filter { ![.read, .seeProviderArea, .seeStaffArea].contains($0.action) }
+            let changes = Self.table.filter { ![.read, .seeProviderArea, .seeStaffArea, .seeBranding].contains($0.action) }
             #expect(changes.allSatisfy { !Policy.allows(Self.actor(kind, .viewer), $0.action) }, "\(kind.rawValue) viewer")
         }
     }

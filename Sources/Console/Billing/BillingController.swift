@@ -304,6 +304,9 @@ struct BillingController: Sendable {
         let badge: String
         let issued: String
         let seller: String
+        /// The brand its customer buys under (white label), and where to write about it.
+        let sellerBrand: String
+        let supportEmail: String
         let customer: String
         let customerAddress: String
         let customerEmail: String
@@ -330,10 +333,13 @@ struct BillingController: Sendable {
         let customer = try await accounts.account(invoice.customerID, in: context.scope)
         // The seller is above a reseller's or customer's own account: its name is printed, nothing more is read.
         let seller = try await accounts.accountForWorker(invoice.sellerID)
+        // The brand the invoice's customer sees: the page's own when the customer reads it.
+        var brand = customer.path == context.actor.accountPath ? PageBrand.current : nil
+        if brand == nil { brand = try await BrandStore(database: services.database).brand(seenBy: customer.kind == .customer ? customer.path : seller.path) }
         let payments = try await PaymentStore(database: services.database).list(in: context.scope, filter: .init(invoiceID: id), page: PageRequest(limit: 50)).items
         return try services.render("invoice_show", InvoicePage(
             chrome: chrome(context), id: id, number: invoice.displayNumber, status: invoice.status.rawValue, badge: Self.badge(invoice.status),
-            issued: invoice.issuedOn.description, seller: seller.name, customer: customer.name, customerAddress: customer.address,
+            issued: invoice.issuedOn.description, seller: seller.name, sellerBrand: brand?.name ?? seller.name, supportEmail: brand?.supportEmail ?? "", customer: customer.name, customerAddress: customer.address,
             customerEmail: customer.contactEmail,
             lines: invoice.lines.map { InvoicePage.Line(description: $0.description, amount: invoice.money($0.amount).description,
                                                        discount: $0.discount == 0 ? nil : invoice.money(-$0.discount).description) },
@@ -681,6 +687,8 @@ extension BillingController.InvoicePage: MustacheParent {
         case "badge": badge
         case "issued": issued
         case "seller": seller
+        case "sellerBrand": sellerBrand
+        case "supportEmail": supportEmail
         case "customer": customer
         case "customerAddress": customerAddress
         case "customerEmail": customerEmail

@@ -21,7 +21,7 @@ struct Chrome {
     let availableCredit: String?
     let creditHref: String
 
-    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans, subscriptions, promos, settings, billing, restrictions, webhooks }
+    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans, subscriptions, promos, settings, billing, restrictions, webhooks, branding }
 
     init(actor: Actor, session: SessionBox, section: Section) {
         userEmail = actor.email
@@ -51,6 +51,7 @@ struct Chrome {
                       (.subscriptions, "Subscriptions", URLs.subscriptions.path), (.billing, "Billing", URLs.orders.path),
                       (.plans, "Plans and prices", URLs.plans.path), (.promos, "Promo codes", URLs.promoCodes.path),
                       (.restrictions, "Restrictions", URLs.restrictions.path)]
+            if Policy.allows(actor, .manageBranding) { items.append((.branding, "Branding", BrandingController.path(account: actor.accountID))) }
         case .customer:
             items += [(.subscriptions, "Subscriptions", URLs.subscriptions.path), (.billing, "Billing", URLs.orders.path),
                       (.users, "Users", URLs.account(actor.accountID).path)]

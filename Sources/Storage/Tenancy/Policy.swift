@@ -40,6 +40,10 @@ public enum Policy {
         case setClock
         /// Set the test connector's rules.
         case setConnectorRules
+        /// Read a reseller's brand settings (its Branding page and `GET /accounts/{id}/branding`).
+        case seeBranding
+        /// Set a reseller's brand: name, sign-in slug, support email, colour.
+        case manageBranding
         /// Register and delete webhooks of the actor's account (and delete those of accounts below).
         case manageWebhooks
     }
@@ -81,6 +85,12 @@ public enum Policy {
         case .manageWebhooks:
             // An account's admins, whatever its tier (a customer's own systems may listen too).
             return role == .admin
+        case .seeBranding:
+            // Staff of the reseller and above; customers only ever see the brand, not its settings.
+            return kind.isStaff
+        case .manageBranding:
+            // The reseller's own admins and admins of an ancestor (the scope holds the reseller).
+            return kind.isStaff && role == .admin
         case .order:
             // The customer's admins and operators, and staff above (the scope holds the subscription).
             return role != .viewer
