@@ -90,7 +90,7 @@ struct BrandMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let cookie = request.cookies[Self.cookieName]?.value
-        let brand: Brand
+        let brand: Brand?
         if let actor = context.actor {
             brand = try await store.brand(seenBy: actor.accountPath)
         } else {
@@ -99,8 +99,8 @@ struct BrandMiddleware: RouterMiddleware {
         }
         var response = try await PageBrand.$current.withValue(brand) { try await next(request, context) }
         // Signed in, the cookie follows the user's brand (set, changed, or dropped for none).
-        if context.actor != nil, cookie != brand.slug {
-            let value = brand.slug ?? ""
+        if context.actor != nil, cookie != brand?.slug {
+            let value = brand?.slug ?? ""
             response.headers[values: .setCookie].append(Cookie(name: Self.cookieName, value: value, maxAge: value.isEmpty ? 0 : 31_536_000, path: "/",
                                                               secure: secureCookie, httpOnly: true, sameSite: .lax).description)
         }

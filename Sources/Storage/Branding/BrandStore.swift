@@ -35,7 +35,8 @@ public struct BrandStore: Sendable {
 
     /// The sign-in page's brand for a slug (`/signin?brand=` or a mapped host name); for no slug or
     /// an unknown one, the provider's name: the console's own, revealing nothing. One statement.
-    public func brand(slug: String?) async throws -> Brand {
+    /// Nil only before the provider exists (a fresh install).
+    public func brand(slug: String?) async throws -> Brand? {
         let known = slug.flatMap { BrandSlug.isValid($0) ? $0 : nil }
         let rows = try await database.rows(
             """
@@ -44,8 +45,7 @@ public struct BrandStore: Sendable {
             SELECT 0 AS branded, a.id, a.kind, a.name, a.contact_email, NULL, NULL, NULL, NULL FROM accounts a WHERE a.parent_id IS NULL
             ORDER BY branded DESC LIMIT 1
             """, [known.map { .string($0) } ?? .null])
-        guard let row = rows.first, let brand = Brand.seen(along: [try Self.link(row)]) else { throw StoreError.notFound("provider") }
-        return brand
+        return try rows.first.flatMap { Brand.seen(along: [try Self.link($0)]) }
     }
 
     static func link(_ row: MariaDBRow) throws -> BrandLink {
