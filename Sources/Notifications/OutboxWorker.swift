@@ -60,7 +60,9 @@ public struct OutboxWorker: Sendable {
             func start() -> Bool {
                 guard let id = next.next() else { return false }
                 group.addTask {
-                    do { return try await self.claimAndDeliver(id) } catch {
+                    do { return try await self.claimAndDeliver(id) } catch is CancellationError {
+                        return false  // shutting down: the claim runs out and another worker sends it
+                    } catch {
                         self.logger.error("outbox delivery failed", metadata: ["delivery": "\(id)", "error": "\(error)"])
                         return false
                     }

@@ -62,6 +62,20 @@ final class OutboxWebhookTests: XCTestCase {
         }
     }
 
+    /// `withConsole` without the app's own workers (provisioning, outbox): each test runs the outbox
+    /// worker itself, so no delivery is taken by a worker the test does not see.
+    static func withQuietConsole(_ body: @escaping @Sendable (any TestClientProtocol, TenancyFixture, MariaDBDatabase) async throws -> Void) async throws {
+        let database = try await TestDatabase.application()
+        let fixture = try await TenancyFixture.make(database)
+        var configuration = TestConsole.configuration()
+        configuration.bcryptCost = 4
+        configuration.provisioningWorker = false
+        let app = try await buildApplication(configuration: configuration, database: database, logger: TestDatabase.logger("app"))
+        try await app.test(.router) { client in
+            try await body(client, fixture, database)
+        }
+    }
+
     /// A worker with webhooks as its channel, run by the test itself (no schedule).
     static func withWorker(_ database: MariaDBDatabase, name: String = "test-worker", _ body: @escaping @Sendable (OutboxWorker) async throws -> Void) async throws {
         try await OutboxService.withWorker(database: database, logger: TestDatabase.logger("outbox")) { worker in
@@ -91,7 +105,7 @@ final class OutboxWebhookTests: XCTestCase {
     // MARK: Recording
 
     func testAnEventIsWrittenWithTheChangeOrNotAtAll() async throws {
-        try await withConsole { _, fixture, database in
+        try await Self.withQuietConsole { _, fixture, database in
             struct Boom: Error {}
             do {
                 try await database.withTransaction { tx in
@@ -120,9 +134,9 @@ final class OutboxWebhookTests: XCTestCase {
             let orderID = try XCTUnwrap(order.json["id"] as? Int), invoiceID = try XCTUnwrap(order.json["invoice_id"] as? Int)
             let paid = try await w.api.call(.post, "/api/v1/invoices/\(invoiceID)/payments", token: w.customer, json: #"{"method":"card","card_number":"4242424242424242"}"#)
             XCTAssertEqual(paid.status, .created, paid.text)
-            let provisioner = Provisioner(database: database, connectors: .standard(database: database), clock: BusinessClock(database: database, testMode: true),
-                                          logger: TestDatabase.logger("provisioner"))
-            _ = try await provisioner.runOnce()
+            // The app's provisioning worker completes it.
+            let settled = try await OrderAPITests.settled(w, orderID)
+            XCTAssertEqual(settled["status"] as? String, "completed")
             let rows = try await database.rows("SELECT type, object_type, object_id, account_id FROM outbox_events ORDER BY id")
             let events = try rows.map { "\(try $0.decode(column: "type", as: String.self)) \(try $0.decode(column: "object_type", as: String.self)) #\(try $0.decode(column: "object_id", as: Int64.self))" }
             XCTAssertEqual(events, ["invoice_issued invoice #\(invoiceID)", "payment_received payment #\(try XCTUnwrap(paid.json["id"] as? Int))",
@@ -143,7 +157,7 @@ final class OutboxWebhookTests: XCTestCase {
     }
 
     func testAResellersWebhookGetsItsCustomersEventSignedWithItsSecret() async throws {
-        try await withConsole { client, fixture, database in
+        try await Self.withQuietConsole { client, fixture, database in
             let api = APIClient(client: client)
             let receiver = Receiver()
             try await Self.withReceiver(receiver) { url in
@@ -205,7 +219,7 @@ final class OutboxWebhookTests: XCTestCase {
     }
 
     func testAReceiverAnswering500GetsItAgainAndTheDeliveryShowsBothAttempts() async throws {
-        try await withConsole { client, fixture, database in
+        try await Self.withQuietConsole { client, fixture, database in
             let api = APIClient(client: client)
             let receiver = Receiver(answers: [.internalServerError, .ok])
             try await Self.withReceiver(receiver) { url in
@@ -246,7 +260,7 @@ final class OutboxWebhookTests: XCTestCase {
     }
 
     func testADeliveryWhoseWorkerDiedMidFlightIsDeliveredByAnotherOnceTheClaimRunsOut() async throws {
-        try await withConsole { client, fixture, database in
+        try await Self.withQuietConsole { client, fixture, database in
             let api = APIClient(client: client)
             let receiver = Receiver()
             try await Self.withReceiver(receiver) { url in
@@ -281,7 +295,7 @@ final class OutboxWebhookTests: XCTestCase {
     }
 
     func testTwoWorkersNeverSendOneDeliveryAtOnce() async throws {
-        try await withConsole { client, fixture, database in
+        try await Self.withQuietConsole { client, fixture, database in
             let api = APIClient(client: client)
             let receiver = Receiver(delay: .milliseconds(200))
             try await Self.withReceiver(receiver) { url in
@@ -319,7 +333,7 @@ final class OutboxWebhookTests: XCTestCase {
     func testRetriesBackOffForADayThenGiveUp() async throws {
         let delays = (1...9).map { OutboxWorker.retryDelay(afterAttempt: $0, first: 30, longest: 3600) }
         XCTAssertEqual(delays, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600])
-        try await withConsole { _, fixture, database in
+        try await Self.withQuietConsole { _, fixture, database in
             try await Self.withWorker(database) { worker in
                 let event = OutboxEvent.sample(occurredAt: Date().addingTimeInterval(-86_400 + 60), account: fixture.c1)
                 let young = OutboxDelivery(id: 1, channel: "webhook", destination: "1", webhookID: 1, accountID: fixture.c1.id, attempt: 1,
@@ -337,7 +351,7 @@ final class OutboxWebhookTests: XCTestCase {
     // MARK: The API's edges
 
     func testWebhooksAreAnAccountsAdminsAndForeignOnesAre404() async throws {
-        try await withConsole { client, fixture, database in
+        try await Self.withQuietConsole { client, fixture, database in
             let api = APIClient(client: client)
             let r2 = try await api.token(fixture.users["r2.admin"]!)
             let foreign = try await Self.register(api, token: r2, url: "https://two.example/hook", events: ["invoice_issued"])
@@ -374,7 +388,7 @@ final class OutboxWebhookTests: XCTestCase {
     }
 
     func testTheWebhooksPageShowsTheSecretOnceAndKeepsWhatWasTyped() async throws {
-        try await withConsole { client, fixture, _ in
+        try await Self.withQuietConsole { client, fixture, _ in
             let browser = Browser(client)
             _ = try await browser.signIn(fixture.users["r1.admin"]!)
             let wrong = try await browser.post("/webhooks", ["url": "not a url", "event_invoice_issued": "on"])
