@@ -185,7 +185,7 @@ final class MustacheLookupTests: XCTestCase {
 
     // MARK: Samples: every page with every optional set and every list non-empty
 
-    static let viewModelCount = 89
+    static let viewModelCount = 90
     /// Constants of pages without a signed-in user: nothing else may be nil in a sample.
     static let alwaysNil: Set<String> = ["Console.AuthController.SignInPage.chrome", "Console.HomePage.chrome"]
 
@@ -204,9 +204,10 @@ final class MustacheLookupTests: XCTestCase {
     static let field = Field(value: "12.50", error: "Must be at most 10.")
     static let date = Date(timeIntervalSince1970: 1_777_000_000)
 
-    static let auditRow = AuditRow(AuditLog.Entry(
+    static let auditRow = AuditRow(AuditFeed.Item(entry: AuditLog.Entry(
         id: 88001, occurredAt: date, actor: "ops@acme.example", accountID: 7001, accountName: "Acme GmbH", objectType: "subscription",
-        objectID: 90210, action: "subscription.status", before: #"{"status":"active"}"#, after: #"{"status":"blocked"}"#, address: "10.0.0.9"))
+        objectID: 90210, action: "subscription.status", before: #"{"status":"active"}"#, after: #"{"status":"blocked"}"#, address: "10.0.0.9"),
+        sentence: AuditSentence(parts: [.init(text: "subscription #90210", link: .subscription(90210))])))
 
     /// A stored row as the driver hands it over (Account and User are only made from rows).
     static func row(_ fields: KeyValuePairs<String, MariaDBData>) -> MariaDBRow {
@@ -246,7 +247,7 @@ final class MustacheLookupTests: XCTestCase {
     static let subscriptionShow = SubscriptionsController.ShowPage(
         chrome: chrome, id: 90210, customer: "Acme GmbH", customerHref: "/accounts/7001", plan: "Web Pro", status: "active", isActive: true,
         period: "2026-04-01 → 2026-05-01", months: 1,
-        resources: [.init(code: "RAM", included: "4", additional: 2, total: "6", usage: 5)],
+        resources: [.init(code: "ram_gb", name: "RAM", unit: "GB", included: "4", additional: 2, total: "6", usage: 5)],
         history: [auditRow], changeHref: "/subscriptions/90210/change", canChange: true, isStaff: false, csrf: "csrf-5f1d",
         statusAction: "/subscriptions/90210/status", usageAction: "/subscriptions/90210/usage", statuses: [option], orders: [orderLink], hasOrders: true,
         ordersHref: "/orders?subscription_id=90210", openOrder: orderLink, renewal: "Renews on 2026-05-01 for EUR 12.00", endsAtPeriodEnd: false,
@@ -271,7 +272,11 @@ final class MustacheLookupTests: XCTestCase {
         chrome: chrome, heading: "Provider dashboard", isStaff: true, isProvider: true, resellerCount: 12, customerCount: 10_000,
         accountHref: "/accounts/1", accountName: "Provider Ltd", accountCurrency: "EUR", accountTaxRate: "19%", userCount: 3, rows: [auditRow], canCreate: true)
 
-    static let audit = AuditController.AuditPage(chrome: chrome, rows: [auditRow], empty: false, accountID: "7001", objectTypes: [option], nextHref: "/audit?cursor=88000")
+    static let audit = AuditController.AuditPage(
+        chrome: chrome, rows: [auditRow], empty: false, account: Field(value: "Acme", error: "Keep it to 100 characters."), accountID: "7001",
+        accountIDError: "account_id: must be a whole number.", objectTypes: [option], objectTypeError: "object_type is an object type.",
+        user: Field(value: "ops@", error: "Keep it to 254 characters."), from: Field(value: "2026-02-30", error: "from is a date."), to: Field(value: "2026-03-01", error: "to is a date."),
+        formError: "Check the filters marked below.", nextHref: "/audit?cursor=88000")
 
     static let accountsIndex = AccountsController.IndexPage(
         chrome: chrome, heading: "Customers", kind: "customer", search: "acme", rows: [accountRow], empty: false,

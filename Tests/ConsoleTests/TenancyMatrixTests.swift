@@ -51,6 +51,7 @@ final class TenancyMatrixTests: XCTestCase {
         "GET /accounts/:id/users/new": .page("/accounts/{id}/users/new"),
         "POST /accounts/:id/users": .page("/accounts/{id}/users", form: ["email": "intruder@x.test", "role": "admin", "password": "intruder-password"]),
         "GET /audit": .page("/audit?account_id={id}"),
+        "GET /api/v1/audit": .api("/api/v1/audit?account_id={id}"),
         "GET /accounts/:id/branding": .page("/accounts/{id}/branding"),
         "POST /accounts/:id/branding": .page("/accounts/{id}/branding", form: ["brand_name": "Intruder", "support_email": "x@x.test", "primary_color": "#000000", "slug": "intruder"]),
         "GET /api/v1/accounts/:id/branding": .api("/api/v1/accounts/{id}/branding"),

@@ -26,6 +26,7 @@ struct APIController: Sendable {
         RestrictionsAPI(services: services).addRoutes(to: authed)
         WebhooksAPI(services: services).addRoutes(to: authed)
         BillingAPI(services: services).addRoutes(to: authed)
+        AuditAPI(services: services).addRoutes(to: authed)
         BrandingAPI(services: services).addRoutes(to: authed)
         AccountLifecycleAPI(services: services).addRoutes(to: authed)
     }

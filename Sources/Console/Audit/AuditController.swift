@@ -2,7 +2,8 @@ import Hummingbird
 import Mustache
 import Storage
 
-/// The audit log of the caller's subtree, filterable by account and object type.
+/// The audit log of the caller's subtree, each entry a sentence with its raw states behind "details";
+/// filtered by account name, object type, user and date range (`AuditFilterInput`).
 struct AuditController: Sendable {
     let services: ConsoleServices
 
@@ -14,32 +15,48 @@ struct AuditController: Sendable {
         let chrome: Chrome
         let rows: [AuditRow]
         let empty: Bool
+        let account: Field
         let accountID: String
+        let accountIDError: String?
         let objectTypes: [Option]
+        let objectTypeError: String?
+        let user: Field
+        let from: Field
+        let to: Field
+        let formError: String?
         let nextHref: String?
     }
 
     @Sendable func index(_ request: Request, context: SignedInContext) async throws -> HTML {
-        let accountID = request.query("account_id").flatMap { Int64($0) }
-        if let accountID {
-            // An account outside the subtree is 404 here too, not an empty list.
-            _ = try await AccountStore(database: services.database).account(accountID, in: context.scope)
-        }
-        let objectType = request.query("object_type")
-        let page = try await AuditLog.list(
-            on: services.database, in: context.scope, filter: .init(accountID: accountID, objectType: objectType),
-            page: PageRequest(limit: 50, cursor: request.query("cursor").flatMap { Int64($0) })
-        )
+        let input = AuditFilterInput(query: request.query)
+        var rows: [AuditRow] = []
         var next: String?
-        if let cursor = page.nextCursor {
-            next = URLs.audit.path + "?cursor=\(cursor)" + (accountID.map { "&account_id=\($0)" } ?? "") + (objectType.map { "&object_type=\($0)" } ?? "")
+        var errors: ValidationErrors?
+        switch input.filter() {
+        case .failure(let wrong):
+            errors = wrong
+        case .success(let filter):
+            if let accountID = filter.accountID {
+                // An account outside the subtree is 404 here too, not an empty list.
+                _ = try await AccountStore(database: services.database).account(accountID, in: context.scope)
+            }
+            let page = try await AuditFeed.page(on: services.database, in: context.scope, filter: filter,
+                                                page: PageRequest(limit: 50, cursor: request.query("cursor").flatMap { Int64($0) }))
+            rows = page.items.map(AuditRow.init)
+            next = page.nextCursor.map { URLs.audit.path + "?cursor=\($0)" + input.queryString }
         }
-        let types = ["account", "user"].map { Option(value: $0, label: $0, selected: $0 == objectType) }
+        var types = AuditFeed.objectTypes.map { Option(value: $0.value, label: $0.label, selected: $0.value == input.objectType) }
+        if !input.objectType.isEmpty, !types.contains(where: \.selected) {
+            types.append(Option(value: input.objectType, label: input.objectType, selected: true))
+        }
         return try services.render("audit", AuditPage(
             chrome: Chrome(actor: context.actor, session: context.session, section: .audit),
-            rows: page.items.map(AuditRow.init), empty: page.items.isEmpty,
-            accountID: accountID.map(String.init) ?? "", objectTypes: types, nextHref: next
-        ))
+            rows: rows, empty: rows.isEmpty,
+            account: Field(input.account, errors, "account"), accountID: input.accountID, accountIDError: errors?.message(for: "account_id"),
+            objectTypes: types, objectTypeError: errors?.message(for: "object_type"),
+            user: Field(input.user, errors, "user"), from: Field(input.from, errors, "from"), to: Field(input.to, errors, "to"),
+            formError: errors.map { _ in "Check the filters marked below." }, nextHref: next
+        ), status: errors == nil ? .ok : .unprocessableContent)
     }
 }
 
@@ -54,8 +71,15 @@ extension AuditController.AuditPage: MustacheParent {
         case "chrome": chrome
         case "rows": rows
         case "empty": empty
+        case "account": account
         case "accountID": accountID
+        case "accountIDError": accountIDError
         case "objectTypes": objectTypes
+        case "objectTypeError": objectTypeError
+        case "user": user
+        case "from": from
+        case "to": to
+        case "formError": formError
         case "nextHref": nextHref
         default: nil
         }

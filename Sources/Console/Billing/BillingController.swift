@@ -139,12 +139,13 @@ struct BillingController: Sendable {
         if let cursor = page.nextCursor {
             next = URLs.orders.path + "?cursor=\(cursor)" + (status.map { "&status=\($0.rawValue)" } ?? "") + (subscription.map { "&subscription_id=\($0)" } ?? "")
         }
+        let labels = try await ResourceLabels.load(mentionedIn: page.items.map(\.summary), on: services.database)
         return try services.render("orders_index", OrdersPage(
             chrome: chrome(context), tabs: tabs(context, "orders"),
             rows: page.items.map { order in
                 OrderRow(id: order.id, href: URLs.order(order.id).path, created: Self.day(order.createdAt), customer: customers[order.customerID] ?? "#\(order.customerID)",
                          subscription: order.subscriptionID.map { "#\($0)" } ?? "new", subscriptionHref: order.subscriptionID.map { URLs.subscription($0).path },
-                         kind: order.kind.rawValue, summary: order.summary, status: order.status.rawValue, statusLabel: order.status.label,
+                         kind: order.kind.rawValue, summary: labels.naming(order.summary), status: order.status.rawValue, statusLabel: order.status.label,
                          badge: Self.badge(order.status), total: order.money(order.totals.total).description,
                          invoiceHref: order.invoiceID.map { URLs.invoice($0).path })
             },
@@ -198,14 +199,16 @@ struct BillingController: Sendable {
         let id = try context.parameters.require("id", as: Int64.self)
         let order = try await OrderStore(database: services.database).order(id, in: context.scope)
         let customer = try await AccountStore(database: services.database).account(order.customerID, in: context.scope)
+        // Resources by name where a person reads them; the API keeps the codes.
+        let labels = try await ResourceLabels.load(mentionedIn: [order.summary] + order.lines.map(\.description), on: services.database)
         return try services.render("order_show", OrderPage(
-            chrome: chrome(context), id: id, kind: order.kind.rawValue, summary: order.summary, status: order.status.rawValue, statusLabel: order.status.label,
+            chrome: chrome(context), id: id, kind: order.kind.rawValue, summary: labels.naming(order.summary), status: order.status.rawValue, statusLabel: order.status.label,
             badge: Self.badge(order.status), customer: customer.name, customerHref: URLs.account(customer.id).path,
             subscriptionHref: order.subscriptionID.map { URLs.subscription($0).path }, subscriptionID: order.subscriptionID.map(String.init) ?? "",
             effectiveDate: order.effectiveDate.description, created: Self.moment(order.createdAt), completed: order.completedAt.map(Self.moment),
             failureReason: order.failureReason,
             lines: order.lines.map { line in
-                OrderPage.Line(description: line.description, days: "\(line.daysRemaining)/\(line.daysInPeriod)", amount: order.money(line.chargedAmount).description,
+                OrderPage.Line(description: labels.naming(line.description), days: "\(line.daysRemaining)/\(line.daysInPeriod)", amount: order.money(line.chargedAmount).description,
                                discount: line.chargedDiscount == 0 ? nil : order.money(-line.chargedDiscount).description)
             },
             subtotal: order.money(order.totals.subtotal).description,
@@ -337,11 +340,12 @@ struct BillingController: Sendable {
         var brand = customer.path == context.actor.accountPath ? PageBrand.current : nil
         if brand == nil { brand = try await BrandStore(database: services.database).brand(seenBy: customer.kind == .customer ? customer.path : seller.path) }
         let payments = try await PaymentStore(database: services.database).list(in: context.scope, filter: .init(invoiceID: id), page: PageRequest(limit: 50)).items
+        let labels = try await ResourceLabels.load(mentionedIn: invoice.lines.map(\.description), on: services.database)
         return try services.render("invoice_show", InvoicePage(
             chrome: chrome(context), id: id, number: invoice.displayNumber, status: invoice.status.rawValue, badge: Self.badge(invoice.status),
             issued: invoice.issuedOn.description, seller: seller.name, sellerBrand: brand?.name ?? seller.name, supportEmail: brand?.supportEmail ?? "", customer: customer.name, customerAddress: customer.address,
             customerEmail: customer.contactEmail,
-            lines: invoice.lines.map { InvoicePage.Line(description: $0.description, amount: invoice.money($0.amount).description,
+            lines: invoice.lines.map { InvoicePage.Line(description: labels.naming($0.description), amount: invoice.money($0.amount).description,
                                                        discount: $0.discount == 0 ? nil : invoice.money(-$0.discount).description) },
             subtotal: invoice.money(invoice.subtotal).description, discount: invoice.discount == 0 ? nil : invoice.money(-invoice.discount).description,
             taxLabel: "Tax \(TaxRate.display(invoice.taxRate))\(invoice.pricesIncludeTaxes ? ", included" : "")", tax: invoice.money(invoice.tax).description,

@@ -32,7 +32,7 @@ struct DashboardController: Sendable {
         let own = try await accounts.account(actor.accountID, in: context.scope)
         let counts = try await accounts.counts(in: context.scope)
         let users = try await UserStore(database: services.database).users(of: own)
-        let recent = try await AuditLog.list(on: services.database, in: context.scope, page: PageRequest(limit: 8))
+        let recent = try await AuditFeed.page(on: services.database, in: context.scope, page: PageRequest(limit: 8))
         let heading: String
         switch actor.accountKind {
         case .provider: heading = "Provider dashboard"
@@ -47,33 +47,6 @@ struct DashboardController: Sendable {
             accountTaxRate: own.taxRateDisplay, userCount: users.count, rows: recent.items.map(AuditRow.init),
             canCreate: Policy.allows(actor, .manageAccountsBelow(parentKind: own.kind))
         ))
-    }
-}
-
-/// One audit entry as a table row.
-struct AuditRow {
-    let id: Int64
-    let when: String
-    let actor: String
-    let accountName: String
-    let accountHref: String
-    let object: String
-    let action: String
-    let before: String?
-    let after: String?
-    let address: String
-
-    init(_ entry: AuditLog.Entry) {
-        id = entry.id
-        when = displayTime(entry.occurredAt)
-        actor = entry.actor
-        accountName = entry.accountName
-        accountHref = URLs.account(entry.accountID).path
-        object = entry.objectType + (entry.objectID.map { " #\($0)" } ?? "")
-        action = entry.action
-        before = entry.before
-        after = entry.after
-        address = entry.address
     }
 }
 
@@ -98,24 +71,6 @@ extension DashboardController.DashboardPage: MustacheParent {
         case "userCount": userCount
         case "rows": rows
         case "canCreate": canCreate
-        default: nil
-        }
-    }
-}
-
-extension AuditRow: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "id": id
-        case "when": when
-        case "actor": actor
-        case "accountName": accountName
-        case "accountHref": accountHref
-        case "object": object
-        case "action": action
-        case "before": before
-        case "after": after
-        case "address": address
         default: nil
         }
     }

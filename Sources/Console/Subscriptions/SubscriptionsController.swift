@@ -160,6 +160,8 @@ struct SubscriptionsController: Sendable {
 
     struct ResourceRow {
         let code: String
+        let name: String
+        let unit: String
         let included: String
         let additional: Int64
         let total: String
@@ -174,8 +176,10 @@ struct SubscriptionsController: Sendable {
         let subscription = try await store.subscription(id, in: context.scope)
         let customer = try await AccountStore(database: services.database).account(subscription.customerID, in: context.scope)
         let plan = try await PlanStore(database: services.database).plan(of: subscription)
+        // Resources by name where a person reads them (codes stay in the API and the form fields).
+        let labels = try await ResourceLabels.load(ids: Set(subscription.resources.map(\.resourceID)), on: services.database)
         let links = orders.map { order in
-            OrderLink(id: order.id, href: URLs.order(order.id).path, summary: order.summary, statusLabel: order.status.label,
+            OrderLink(id: order.id, href: URLs.order(order.id).path, summary: labels.naming(order.summary), statusLabel: order.status.label,
                       badge: BillingController.badge(order.status), total: order.money(order.totals.total).description,
                       created: BillingController.day(order.createdAt),
                       payHref: order.status == .awaitingPayment && Policy.allows(context.actor, .order) ? order.invoiceID.map { URLs.invoiceCheckout($0).path } : nil)
@@ -203,18 +207,21 @@ struct SubscriptionsController: Sendable {
             guard case .quantities(let wanted)? = try? ChangeRequest.parse(json: json) else { return nil }
             return wanted.sorted { $0.key < $1.key }.map { code, additional in
                 let line = subscription.line(code)
-                return "\(code) → \((line?.included ?? 0) + additional)"
+                return "\(labels.naming(code)) → \((line?.included ?? 0) + additional)"
             }.joined(separator: ", ")
         }
         // This subscription's own history, filtered in SQL: the customer's other subscriptions don't crowd it out.
-        let history = try await AuditLog.list(on: services.database, in: context.scope, filter: .init(accountID: customer.id, objectType: "subscription", objectID: id),
-                                              page: PageRequest(limit: 20)).items
+        let history = try await AuditFeed.page(on: services.database, in: context.scope, filter: .init(accountID: customer.id, objectType: "subscription", objectID: id),
+                                               page: PageRequest(limit: 20)).items
         return try services.render("subscription_show", ShowPage(
             chrome: chrome(context), id: id, customer: customer.name, customerHref: URLs.account(customer.id).path, plan: plan.name,
             status: subscription.status.rawValue, isActive: subscription.status == .active || subscription.status == .trial,
             period: "\(subscription.period.start) → \(subscription.period.end)", months: subscription.period.months,
-            resources: subscription.resources.map { ResourceRow(code: $0.code, included: $0.included == -1 ? "unlimited" : String($0.included), additional: $0.additional,
-                                                                total: $0.total == -1 ? "unlimited" : String($0.total), usage: $0.usage) },
+            resources: subscription.resources.map { line in
+                let label = labels.first { $0.id == line.resourceID }
+                return ResourceRow(code: line.code, name: label?.name ?? line.code, unit: label?.unit ?? "", included: line.included == -1 ? "unlimited" : String(line.included),
+                                   additional: line.additional, total: line.total == -1 ? "unlimited" : String(line.total), usage: line.usage)
+            },
             history: history.map(AuditRow.init), changeHref: URLs.subscriptionChange(id).path, canChange: Policy.allows(context.actor, .order),
             isStaff: Policy.allows(context.actor, .manageSubscriptions) && subscription.status != .cancelled,
             csrf: context.session.current?.csrfToken ?? "", statusAction: URLs.subscriptionStatus(id).path, usageAction: URLs.subscriptionUsage(id).path,
@@ -312,10 +319,10 @@ struct SubscriptionsController: Sendable {
         var switches: [Option] = []
         for pair in pairs {
             if let from = subscription.line(pair.from.code), from.total >= 1, (subscription.line(pair.to.code)?.total ?? 0) == 0 {
-                switches.append(Option(value: "\(pair.from.code)>\(pair.to.code)", label: "\(pair.from.code) → \(pair.to.code) (upgrade)", selected: request.query("switch") == "\(pair.from.code)>\(pair.to.code)"))
+                switches.append(Option(value: "\(pair.from.code)>\(pair.to.code)", label: "\(pair.from.name) → \(pair.to.name) (upgrade)", selected: request.query("switch") == "\(pair.from.code)>\(pair.to.code)"))
             }
             if pair.downgradable, let to = subscription.line(pair.to.code), to.total >= 1, (subscription.line(pair.from.code)?.total ?? 0) == 0 {
-                switches.append(Option(value: "\(pair.to.code)>\(pair.from.code)", label: "\(pair.to.code) → \(pair.from.code) (downgrade)", selected: request.query("switch") == "\(pair.to.code)>\(pair.from.code)"))
+                switches.append(Option(value: "\(pair.to.code)>\(pair.from.code)", label: "\(pair.to.name) → \(pair.from.name) (downgrade)", selected: request.query("switch") == "\(pair.to.code)>\(pair.from.code)"))
             }
         }
         // The plan itself (another period only) and the switch targets the customer's seller sells.
@@ -545,6 +552,8 @@ extension SubscriptionsController.ResourceRow: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "code": code
+        case "name": self.name
+        case "unit": unit
         case "included": included
         case "additional": additional
         case "total": total

@@ -1,3 +1,4 @@
+import Commerce
 import Foundation
 import MariaDB
 
@@ -53,10 +54,23 @@ public enum AuditLog {
         public var objectType: String?
         /// One object's history (with `objectType`).
         public var objectID: Int64?
-        public init(accountID: Int64? = nil, objectType: String? = nil, objectID: Int64? = nil) {
+        /// Entries of the subtree's accounts whose name contains this text.
+        public var accountName: String?
+        /// Entries by the subtree's users whose email or name contains this text (`system`: by no user).
+        /// Users above the viewer's account are never matched: who they are is not the viewer's to learn.
+        public var user: String?
+        /// Entries on or after this UTC date, and on or before `through`.
+        public var from: BusinessDate?
+        public var through: BusinessDate?
+        public init(accountID: Int64? = nil, objectType: String? = nil, objectID: Int64? = nil, accountName: String? = nil,
+                    user: String? = nil, from: BusinessDate? = nil, through: BusinessDate? = nil) {
             self.accountID = accountID
             self.objectType = objectType
             self.objectID = objectID
+            self.accountName = accountName
+            self.user = user
+            self.from = from
+            self.through = through
         }
     }
 
@@ -80,6 +94,30 @@ public enum AuditLog {
         if let objectID = filter.objectID {
             conditions.append("l.object_id = ?")
             binds.append(.int(objectID))
+        }
+        if let name = filter.accountName, !name.isEmpty {
+            conditions.append("l.account_id IN (SELECT n.id FROM accounts n WHERE n.path LIKE ? AND n.name LIKE ?)")
+            binds += [.string(scope.pathPattern), .string("%" + likeEscaped(name) + "%")]
+        }
+        if let user = filter.user, !user.isEmpty {
+            if user.lowercased() == ShownActor.system.name {
+                conditions.append("l.actor_user_id IS NULL")
+            } else {
+                conditions.append("""
+                    l.actor_user_id IN (SELECT u.id FROM users u JOIN accounts ua ON ua.id = u.account_id
+                      WHERE ua.path LIKE ? AND (u.email LIKE ? OR u.name LIKE ?))
+                    """)
+                let pattern = "%" + likeEscaped(user) + "%"
+                binds += [.string(scope.pathPattern), .string(pattern), .string(pattern)]
+            }
+        }
+        if let from = filter.from {
+            conditions.append("l.occurred_at >= ?")
+            binds.append(.string(from.description))
+        }
+        if let through = filter.through {
+            conditions.append("l.occurred_at < ?")
+            binds.append(.string(through.adding(days: 1).description))
         }
         if let cursor = page.cursor {
             conditions.append("l.id < ?")
