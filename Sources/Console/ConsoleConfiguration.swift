@@ -42,6 +42,9 @@ public struct ConsoleConfiguration: Sendable {
     public var renewalLeadDays = 7
     /// Days after a period ends that an unpaid renewal suspends the subscription (`GRACE_DAYS`).
     public var graceDays = 7
+    /// The console's address as people reach it (`PUBLIC_URL`, http or https, no trailing slash):
+    /// links in emails (a password reset link) start with it.
+    public var publicURL = "http://127.0.0.1:8080"
     /// Host names whose sign-in page wears a reseller's brand (`BRAND_HOSTS`, comma-separated
     /// `host=slug`, e.g. `portal.northwind.example=northwind`), host lower-cased without port.
     public var brandHosts: [String: String] = [:]
@@ -154,6 +157,13 @@ public struct ConsoleConfiguration: Sendable {
         configuration.billingRunInterval = try reader.integer("BILLING_RUN_INTERVAL_MINUTES", default: 60, in: 0...10_080)
         configuration.renewalLeadDays = try reader.integer("RENEWAL_LEAD_DAYS", default: 7, in: 0...60)
         configuration.graceDays = try reader.integer("GRACE_DAYS", default: 7, in: 0...90)
+        if let publicURL = reader.string("PUBLIC_URL") {
+            guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false,
+                  url.query == nil, url.fragment == nil, publicURL.utf8.count <= 200 else {
+                throw Invalid(variable: "PUBLIC_URL", problem: "'\(publicURL.prefix(60))' is not an http(s) address like https://console.example.com")
+            }
+            configuration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        }
         if let hosts = reader.string("BRAND_HOSTS") {
             configuration.brandHosts = try Self.brandHosts(hosts)
         }

@@ -106,8 +106,5 @@ public struct ConsoleSession: Codable, Sendable, Equatable {
         self.signedInAt = signedInAt
     }
 
-    public static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-    }
+    public static func randomToken() -> String { SecretToken.random() }
 }

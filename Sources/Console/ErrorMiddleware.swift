@@ -80,7 +80,7 @@ struct RequestErrorMiddleware: RouterMiddleware {
             message = "The console failed to answer this request; it has been logged under its request id."
         }
         context.logger.error("request failed", metadata: [
-            "http.method": .string(request.method.rawValue), "http.path": .string(request.uri.path),
+            "http.method": .string(request.method.rawValue), "http.path": .string(LoggedPath.of(request)),
             "http.status": .stringConvertible(status.code), "error": .string(String(reflecting: error)),
         ])
         var response = request.uri.path.hasPrefix("/api/")

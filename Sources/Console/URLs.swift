@@ -60,11 +60,17 @@ enum URLs {
     case scheduleChange(Int64)
     case newSubscription
     case billingRuns
+    case user(Int64)
+    case profile
+    case profilePassword
+    case passwordResets
+    case passwordReset(token: String)
 
     var path: String { render { String($0) } }
 
     var route: RouterPath {
         if case .currency = self { return RouterPath("/catalog/currencies/:code") }
+        if case .passwordReset = self { return RouterPath("/password-resets/:token") }
         return RouterPath(render { _ in ":id" })
     }
 
@@ -127,6 +133,11 @@ enum URLs {
         case .scheduleChange(let s): "/subscriptions/\(id(s))/schedule"
         case .newSubscription: "/subscriptions/new"
         case .billingRuns: "/billing-runs"
+        case .user(let u): "/users/\(id(u))"
+        case .profile: "/profile"
+        case .profilePassword: "/profile/password"
+        case .passwordResets: "/password-resets"
+        case .passwordReset(let token): "/password-resets/\(token)"
         }
     }
 }

@@ -108,7 +108,7 @@ final class APIJSONEncoderTests: XCTestCase {
             """.utf8))
         assertSame(AccountJSON(account))
         assertSame(APIController.ListResponse(items: [AccountJSON(account), AccountJSON(account)], nextCursor: nil))
-        assertSame(APIController.MeResponse(user: .init(id: 4, email: "a@b.test", role: "admin"), account: .init(id: 12, kind: "reseller", name: Self.awkward)))
+        assertSame(PeopleAPI.MeResponse(user: .init(id: 4, email: "a@b.test", name: Self.awkward, role: "admin", locale: "bn"), account: .init(id: 12, kind: "reseller", name: Self.awkward)))
         assertSame(APIController.TokenResponse(token: "0123456789abcdef", expiresAt: Self.created))
     }
 

@@ -185,9 +185,10 @@ final class MustacheLookupTests: XCTestCase {
 
     // MARK: Samples: every page with every optional set and every list non-empty
 
-    static let viewModelCount = 90
+    static let viewModelCount = 94
     /// Constants of pages without a signed-in user: nothing else may be nil in a sample.
-    static let alwaysNil: Set<String> = ["Console.AuthController.SignInPage.chrome", "Console.HomePage.chrome"]
+    static let alwaysNil: Set<String> = ["Console.AuthController.SignInPage.chrome", "Console.HomePage.chrome",
+                                         "Console.PeopleController.ResetRequestPage.chrome", "Console.PeopleController.ResetPage.chrome"]
 
     static let chrome: Chrome = {
         let actor = Actor(userID: 41, email: "ops@acme.example", name: "Olga Ops", role: .admin, accountID: 7001, accountKind: .customer,
@@ -228,7 +229,7 @@ final class MustacheLookupTests: XCTestCase {
                                                email: "ann@acme.example", day: 2), restriction: "Unpaid invoices")
     static let userRow = UserRow(try! User(row: row([
         "id": .int(41), "account_id": .int(7001), "email": .string("ops@acme.example"), "name": .string("Olga Ops"), "role": .string("operator"),
-        "status": .string("disabled"),
+        "status": .string("disabled"), "locale": .string("bn"),
         "created_at": .datetime(MariaDBTimestamp(date: MariaDBCalendarDate(year: 2026, month: 3, day: 4), hour: 8, minute: 0, second: 0, microsecond: 0)),
     ])))
 
@@ -485,6 +486,18 @@ final class MustacheLookupTests: XCTestCase {
         newService, runs, branding, webhooks, webhookDeliveries,
         ErrorPage(chrome: chrome, status: 404, title: "Not found", message: "There is nothing here."),
         AuthController.SignInPage(csrf: "csrf-0a", next: "/subscriptions", email: "ann@acme.example", error: "Wrong email or password."),
+        PeopleController.UserEditPage(chrome: chrome, accountName: "Acme GmbH", accountHref: "/accounts/7001", email: "ops@acme.example", csrf: "csrf-0e",
+                                      action: "/users/41", name: field, roles: [Option(value: "viewer", label: "Viewer", selected: true)], roleError: "Choose a role.",
+                                      statuses: [Option(value: "disabled", label: "Disabled", selected: true)],
+                                      statusError: "Choose a status.", locales: [Option(value: "bn", label: "Bengali", selected: false)], localeError: "Choose a language.", formError: "Check the fields."),
+        PeopleController.ProfilePage(chrome: chrome, csrf: "csrf-0f", email: "ops@acme.example", accountName: "Acme GmbH", role: "operator",
+                                     profileAction: "/profile", passwordAction: "/profile/password", name: field, locales: [option],
+                                     localeError: "Choose a language.", currentPassword: Field(value: "", error: "This is not your current password."),
+                                     password: Field(value: "", error: "Use at least 10 characters."), profileError: "Check the fields.",
+                                     passwordError: "The password was not changed."),
+        PeopleController.ResetRequestPage(csrf: "csrf-10", action: "/password-resets", signInHref: "/signin", email: field, sent: true, error: "Too many attempts."),
+        PeopleController.ResetPage(csrf: "csrf-11", action: "/password-resets/ab", signInHref: "/signin", requestHref: "/password-resets", password: field,
+                                   live: true, done: false),
         HomePage(),
         field,
     ] }

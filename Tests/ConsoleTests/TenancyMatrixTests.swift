@@ -13,7 +13,9 @@ import XCTest
 /// what a role may not do inside its subtree answers 403 and changes nothing.
 final class TenancyMatrixTests: XCTestCase {
     /// Routes anyone may call, signed in or not.
-    static let publicRoutes: Set<String> = ["GET /", "GET /healthz", "GET /signin", "POST /signin", "POST /signout", "POST /api/v1/tokens", "GET /api/v1/openapi.yaml", "GET /theme/:file"]
+    static let publicRoutes: Set<String> = ["GET /", "GET /healthz", "GET /signin", "POST /signin", "POST /signout", "POST /api/v1/tokens", "GET /api/v1/openapi.yaml", "GET /theme/:file",
+                                                         "GET /password-resets", "POST /password-resets", "GET /password-resets/:token", "POST /password-resets/:token",
+                                                         "POST /api/v1/password-resets", "POST /api/v1/password-resets/:token"]
 
     /// How to aim each protected route at an account: `{id}` in the path, and a body or query naming it.
     struct Probe {
@@ -57,6 +59,15 @@ final class TenancyMatrixTests: XCTestCase {
         "GET /api/v1/accounts/:id/branding": .api("/api/v1/accounts/{id}/branding"),
         "PUT /api/v1/accounts/:id/branding": .api("/api/v1/accounts/{id}/branding", json: ##"{"brand_name":"Intruder","support_email":"x@x.test","primary_color":"#000000","slug":"intruder"}"##),
         "GET /api/v1/me": .listing("/api/v1/me"),
+        // A user of the foreign account ({user}: its admin); oneself's profile names nothing foreign.
+        "GET /users/:id": .page("/users/{user}"),
+        "POST /users/:id": .page("/users/{user}", form: ["name": "Hijacked", "role": "viewer", "status": "disabled"]),
+        "PATCH /api/v1/users/:id": .api("/api/v1/users/{user}", json: #"{"name":"Hijacked","status":"disabled"}"#),
+        "GET /profile": .listing("/profile"),
+        "POST /profile": Probe(path: "/profile", form: ["name": "Mine", "locale": "xx"], json: nil, isListing: false, fixed: .unprocessableContent),
+        "POST /profile/password": Probe(path: "/profile/password", form: ["current_password": "", "password": "short"], json: nil, isListing: false, fixed: .unprocessableContent),
+        "PUT /api/v1/me": Probe(path: "/api/v1/me", form: nil, json: #"{"name":"Mine","locale":"xx"}"#, isListing: false, fixed: .unprocessableContent),
+        "PUT /api/v1/me/password": Probe(path: "/api/v1/me/password", form: nil, json: #"{"current_password":"","password":"short"}"#, isListing: false, fixed: .unprocessableContent),
         "GET /api/v1/accounts": .api("/api/v1/accounts?parent_id={id}"),
         "POST /api/v1/accounts": .api("/api/v1/accounts", json: #"{"kind":"customer","parent_id":{id},"name":"Intruder","currency":"EUR","tax_rate":"0.10"}"#),
         "GET /api/v1/accounts/:id": .api("/api/v1/accounts/{id}"),
@@ -241,6 +252,7 @@ final class TenancyMatrixTests: XCTestCase {
                     .replacingOccurrences(of: "{sub}", with: subscriptionID).replacingOccurrences(of: "{order}", with: orderID)
                     .replacingOccurrences(of: "{invoice}", with: invoiceID).replacingOccurrences(of: "{restriction}", with: restrictionID)
                     .replacingOccurrences(of: "{exception}", with: exceptionID).replacingOccurrences(of: "{webhook}", with: webhookID)
+                    .replacingOccurrences(of: "{user}", with: String(fixture.userIDs[target.id == fixture.r2.id ? "r2.admin" : "c2.admin"]!))
             }
             var checked = 0
             for key in actors {

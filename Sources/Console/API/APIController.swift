@@ -13,7 +13,6 @@ struct APIController: Sendable {
         api.post("tokens", use: createToken)
         api.get("openapi.yaml", use: openAPI)
         let authed = api.group(context: SignedInContext.self)
-        authed.get("me", use: me)
         authed.post("accounts", use: createAccount)
         authed.get("accounts", use: listAccounts)
         authed.get("accounts/:id", use: showAccount)
@@ -26,6 +25,7 @@ struct APIController: Sendable {
         RestrictionsAPI(services: services).addRoutes(to: authed)
         WebhooksAPI(services: services).addRoutes(to: authed)
         BillingAPI(services: services).addRoutes(to: authed)
+        PeopleAPI(services: services).addRoutes(api: api, authed: authed)
         AuditAPI(services: services).addRoutes(to: authed)
         BrandingAPI(services: services).addRoutes(to: authed)
         AccountLifecycleAPI(services: services).addRoutes(to: authed)
@@ -39,7 +39,7 @@ struct APIController: Sendable {
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    // MARK: Tokens and me
+    // MARK: Tokens
 
     struct TokenRequest: Decodable {
         let email: String
@@ -64,28 +64,6 @@ struct APIController: Sendable {
             throw APIError(status: .tooManyRequests, code: "throttled",
                            message: "Too many failed sign-ins for this email or from this address. Try again in \(minutes) minutes.")
         }
-    }
-
-    struct MeResponse: Encodable {
-        struct UserJSON: Encodable {
-            let id: Int64
-            let email: String
-            let role: String
-        }
-        struct AccountJSON: Encodable {
-            let id: Int64
-            let kind: String
-            let name: String
-        }
-        let user: UserJSON
-        let account: AccountJSON
-    }
-
-    @Sendable func me(_ request: Request, context: SignedInContext) async throws -> Response {
-        let actor = context.actor
-        return try APIJSON.response(MeResponse(
-            user: .init(id: actor.userID, email: actor.email, role: actor.role.rawValue),
-            account: .init(id: actor.accountID, kind: actor.accountKind.rawValue, name: actor.accountName)))
     }
 
     // MARK: Accounts
@@ -222,6 +200,7 @@ struct UserJSON: Encodable {
     let name: String
     let role: String
     let status: String
+    let locale: String
 
     init(_ user: User) {
         id = user.id
@@ -230,6 +209,7 @@ struct UserJSON: Encodable {
         name = user.name
         role = user.role.rawValue
         status = user.status.rawValue
+        locale = user.locale.rawValue
     }
-    enum CodingKeys: String, CodingKey { case id, accountId = "account_id", email, name, role, status }
+    enum CodingKeys: String, CodingKey { case id, accountId = "account_id", email, name, role, status, locale }
 }

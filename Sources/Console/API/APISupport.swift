@@ -148,11 +148,16 @@ struct BearerMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
-        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
-            let token = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        if let token = Self.token(of: request) {
             context.actor = try await tokens.actor(for: token, address: context.remoteAddress)
         }
         return try await next(request, context)
+    }
+
+    /// The bearer token a request carries, if any.
+    static func token(of request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
+        return String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
     }
 }
 

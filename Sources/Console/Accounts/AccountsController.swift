@@ -330,6 +330,10 @@ struct UserRow {
     let name: String
     let role: String
     let status: String
+    /// The user's page; the row's edit form posts there too.
+    let editHref: String
+    let roles: [Option]
+    let statuses: [Option]
 
     init(_ user: User) {
         id = user.id
@@ -337,6 +341,9 @@ struct UserRow {
         name = user.name
         role = user.role.rawValue
         status = user.status.rawValue
+        editHref = URLs.user(user.id).path
+        roles = PeopleController.roleOptions(selected: user.role.rawValue)
+        statuses = PeopleController.statusOptions(selected: user.status.rawValue)
     }
 }
 
@@ -480,6 +487,9 @@ extension UserRow: MustacheParent {
         case "name": self.name
         case "role": role
         case "status": status
+        case "editHref": editHref
+        case "roles": roles
+        case "statuses": statuses
         default: nil
         }
     }

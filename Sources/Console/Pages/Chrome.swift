@@ -21,7 +21,7 @@ struct Chrome {
     let availableCredit: String?
     let creditHref: String
 
-    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans, subscriptions, promos, settings, billing, restrictions, webhooks, branding }
+    enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans, subscriptions, promos, settings, billing, restrictions, webhooks, branding, profile }
 
     init(actor: Actor, session: SessionBox, section: Section) {
         userEmail = actor.email

@@ -47,5 +47,6 @@ extension UserAudit {
         self.name = name
         self.role = role
         self.status = status
+        self.locale = UserLocale.en.rawValue
     }
 }

@@ -9,8 +9,7 @@ public struct APITokenStore: Sendable {
     public init(database: MariaDBDatabase) { self.database = database }
 
     public func issue(userID: Int64) async throws -> (token: String, expiresAt: Date) {
-        var generator = SystemRandomNumberGenerator()
-        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let token = SecretToken.random()
         let expiresAt = Date().addingTimeInterval(TimeInterval(lifetime.components.seconds))
         try await database.query(
             "INSERT INTO api_tokens (user_id, token_hash, created_at, expires_at) VALUES (?, SHA2(?, 256), UTC_TIMESTAMP(6), ?)",

@@ -1,8 +1,13 @@
 import Foundation
 import MariaDB
 
-public enum UserStatus: String, Codable, Sendable {
+public enum UserStatus: String, Codable, Sendable, CaseIterable {
     case active, disabled
+}
+
+/// The language a user reads the console's messages in (emails).
+public enum UserLocale: String, Codable, Sendable, CaseIterable {
+    case en, bn
 }
 
 /// A person who signs in: one account, one role there.
@@ -13,9 +18,10 @@ public struct User: Sendable, Equatable {
     public var name: String
     public var role: Role
     public var status: UserStatus
+    public var locale: UserLocale
     public var createdAt: Date
 
-    static let columns = "u.id, u.account_id, u.email, u.name, u.role, u.status, u.created_at"
+    static let columns = "u.id, u.account_id, u.email, u.name, u.role, u.status, u.locale, u.created_at"
 
     init(row: MariaDBRow) throws {
         id = try row.decode(column: "id", as: Int64.self)
@@ -24,6 +30,7 @@ public struct User: Sendable, Equatable {
         name = try row.decode(column: "name", as: String.self)
         role = Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .viewer
         status = UserStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .disabled
+        locale = UserLocale(rawValue: try row.decode(column: "locale", as: String.self)) ?? .en
         createdAt = try row.decode(column: "created_at", as: Date.self)
     }
 }

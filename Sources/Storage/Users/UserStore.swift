@@ -107,11 +107,13 @@ struct UserAudit: Encodable {
     var name: String
     var role: String
     var status: String
+    var locale: String
 
     init(_ user: User) {
         email = user.email
         name = user.name
         role = user.role.rawValue
         status = user.status.rawValue
+        locale = user.locale.rawValue
     }
 }
