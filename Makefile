@@ -12,6 +12,8 @@ PYTHON := /usr/bin/python3
 BROWSER_PACKAGES := python3-pytest python3-selenium chromium chromium-driver
 # schemathesis itself comes from PyPI, pinned, into the git-ignored .local/venv (scripts/schemathesis.sh).
 SCHEMATHESIS_PACKAGES := python3-venv curl
+# The mail tests' SMTP server on loopback (scripts/mail/smtp_sink.py) and the STARTTLS test's certificate.
+MAIL_TEST_PACKAGES := python3-aiosmtpd openssl
 # The balancer's port of the short cluster drill in `make test` (not 8080, which `make run` may hold).
 CLUSTER_TEST_PORT ?= 8088
 
@@ -41,7 +43,7 @@ run: deps db
 	exec .build/debug/console serve
 
 test: deps browser-deps db
-	scripts/apt-install.sh $(SCHEMATHESIS_PACKAGES)
+	scripts/apt-install.sh $(SCHEMATHESIS_PACKAGES) $(MAIL_TEST_PACKAGES)
 	eval "$$($(DB) env)"
 	export DATABASE_NAME="$$TEST_DATABASE_NAME"
 	swift build --build-tests

@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -61,6 +62,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Mail",
+            dependencies: [
+                "Commerce",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "OrderEngine",
             dependencies: ["Commerce", "Storage", "MariaDB", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
@@ -84,6 +95,7 @@ let package = Package(
             dependencies: [
                 "OrderEngine",
                 "Notifications",
+                "Mail",
                 "Commerce",
                 "MariaDB",
                 "Storage",
@@ -148,7 +160,8 @@ let package = Package(
             name: "ConsoleTests",
             dependencies: [
                 "Notifications", .product(name: "Crypto", package: "swift-crypto"),
-                "Console", "Commerce", "OrderEngine", "Storage", "MariaDB", "TestSupport",
+                "Console", "Commerce", "OrderEngine", "Storage", "MariaDB", "TestSupport", "Mail",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

@@ -102,6 +102,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     BillingController(services: services).addRoutes(to: signedIn)
     RestrictionsController(services: services).addRoutes(to: signedIn)
     LifecycleController(services: services).addRoutes(to: signedIn)
+    MailController(services: services).addRoutes(to: signedIn)
     PeopleController(services: services).addRoutes(to: signedIn)
     BrandingController(services: services).addRoutes(to: signedIn)
     WebhooksController(services: services).addRoutes(to: signedIn)

@@ -2,6 +2,7 @@ import Commerce
 import Configuration
 import Foundation
 import Logging
+import Mail
 import MariaDB
 
 /// Everything the console reads from its environment, read once at start.
@@ -42,6 +43,8 @@ public struct ConsoleConfiguration: Sendable {
     public var renewalLeadDays = 7
     /// Days after a period ends that an unpaid renewal suspends the subscription (`GRACE_DAYS`).
     public var graceDays = 7
+    /// Email: the SMTP server (`SMTP_HOST`…), or none and the local sink under `.local/mail`; `MAIL_FROM`.
+    public var mail = MailSettings()
     /// The console's address as people reach it (`PUBLIC_URL`, http or https, no trailing slash):
     /// links in emails (a password reset link) start with it.
     public var publicURL = "http://127.0.0.1:8080"
@@ -104,7 +107,7 @@ public struct ConsoleConfiguration: Sendable {
     /// Reads the process environment (or the given variables, for tests).
     public static func fromEnvironment(_ variables: [String: String] = ProcessInfo.processInfo.environment) throws -> Self {
         let reader = EnvironmentReader(ConfigReader(provider: EnvironmentVariablesProvider(
-            environmentVariables: variables, secretsSpecifier: .specific(["DATABASE_PASSWORD", "DATABASE_URL"])
+            environmentVariables: variables, secretsSpecifier: .specific(["DATABASE_PASSWORD", "DATABASE_URL", "SMTP_PASSWORD"])
         )))
         var database: MariaDBConfiguration
         if let url = reader.string("DATABASE_URL") {
@@ -163,6 +166,22 @@ public struct ConsoleConfiguration: Sendable {
                 throw Invalid(variable: "PUBLIC_URL", problem: "'\(publicURL.prefix(60))' is not an http(s) address like https://console.example.com")
             }
             configuration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        }
+        if let smtpHost = reader.string("SMTP_HOST") {
+            let smtp = SMTPSettings(host: smtpHost, port: try reader.integer("SMTP_PORT", default: 587, in: 1...65535),
+                                    username: reader.string("SMTP_USER"), password: reader.string("SMTP_PASSWORD"))
+            guard (smtp.username == nil) == (smtp.password == nil) else {
+                throw Invalid(variable: smtp.username == nil ? "SMTP_USER" : "SMTP_PASSWORD", problem: "not set: SMTP_USER and SMTP_PASSWORD go together")
+            }
+            configuration.mail.smtp = smtp
+        }
+        if let from = reader.string("MAIL_FROM") {
+            guard SMTPClient.isSendableAddress(from) else {
+                throw Invalid(variable: "MAIL_FROM", problem: "'\(from.prefix(60))' is not a plain address like billing@example.com")
+            }
+            configuration.mail.fromAddress = from
+        } else if configuration.mail.smtp != nil {
+            throw Invalid(variable: "MAIL_FROM", problem: "not set: SMTP_HOST needs the address mail is sent from")
         }
         if let hosts = reader.string("BRAND_HOSTS") {
             configuration.brandHosts = try Self.brandHosts(hosts)

@@ -185,7 +185,7 @@ final class MustacheLookupTests: XCTestCase {
 
     // MARK: Samples: every page with every optional set and every list non-empty
 
-    static let viewModelCount = 94
+    static let viewModelCount = 97
     /// Constants of pages without a signed-in user: nothing else may be nil in a sample.
     static let alwaysNil: Set<String> = ["Console.AuthController.SignInPage.chrome", "Console.HomePage.chrome",
                                          "Console.PeopleController.ResetRequestPage.chrome", "Console.PeopleController.ResetPage.chrome"]
@@ -442,6 +442,15 @@ final class MustacheLookupTests: XCTestCase {
                           second: Field(value: "1.50", error: "Below setup cost."), secondKey: "setup_RAM", secondNetCost: "EUR 1.00")],
         warnings: ["RAM sells below cost."], hasWarnings: true, formError: "Fix the marked fields.")
 
+    static let mailIndex = MailController.IndexPage(
+        chrome: chrome, directory: "/srv/console/.local/mail",
+        rows: [.init(href: "/mail/20261203T174537.123Z-1a2b3c4d", date: "2026-12-03 17:45:37 UTC", to: "Ada <ada@acme.test>", subject: "Invoice INV-2-000041")],
+        empty: false)
+
+    static let mailShow = MailController.ShowPage(
+        chrome: chrome, subject: "Invoice INV-2-000041", from: "Northwind Hosting <billing@console.test>", to: "Ada <ada@acme.test>",
+        date: "2026-12-03 17:45:37 UTC", text: "Hello Ada,", html: "<p>Hello Ada,</p>", rawHref: "/mail/20261203T174537.123Z-1a2b3c4d/eml")
+
     static let settings = SettingsController.SettingsPage(
         chrome: chrome, csrf: "csrf-5f1d", testMode: true, now: "2026-04-20 10:00 UTC", today: "2026-04-20", canSet: true,
         rules: [.init(code: "RAM", reductionsAllowed: false, minQuantity: 2, failProvisioning: true)], hasRules: true, resources: [option])
@@ -483,7 +492,7 @@ final class MustacheLookupTests: XCTestCase {
         subscriptionsIndex, subscriptionShow, subscriptionChange, estimate, dashboard, audit, accountsIndex, accountShow, newAccount, newUser,
         orders, orderShow, invoices, invoiceShow, checkout, payments, credit, restrictions, charges,
         catalogCurrencies, catalogResources, catalogResource, catalogUpgrades, plansIndex, planEditor, planShow, priceList, settings, promos,
-        newService, runs, branding, webhooks, webhookDeliveries,
+        newService, runs, branding, webhooks, webhookDeliveries, mailIndex, mailShow,
         ErrorPage(chrome: chrome, status: 404, title: "Not found", message: "There is nothing here."),
         AuthController.SignInPage(csrf: "csrf-0a", next: "/subscriptions", email: "ann@acme.example", error: "Wrong email or password."),
         PeopleController.UserEditPage(chrome: chrome, accountName: "Acme GmbH", accountHref: "/accounts/7001", email: "ops@acme.example", csrf: "csrf-0e",

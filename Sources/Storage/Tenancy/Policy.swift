@@ -46,6 +46,8 @@ public enum Policy {
         case manageBranding
         /// Register and delete webhooks of the actor's account (and delete those of accounts below).
         case manageWebhooks
+        /// Read the local mail sink (`/mail`, when no SMTP server is configured): every user's emails, reset links included.
+        case readMailSink
     }
 
     public static func allows(_ actor: Actor, _ action: Action) -> Bool {
@@ -58,7 +60,7 @@ public enum Policy {
             return kind == .provider
         case .seeStaffArea:
             return kind.isStaff
-        case .manageCatalog, .runBilling, .setClock, .setConnectorRules:
+        case .manageCatalog, .runBilling, .setClock, .setConnectorRules, .readMailSink:
             return providerAdmin
         case .createPlan:
             return kind.isStaff && role == .admin
