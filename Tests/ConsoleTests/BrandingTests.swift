@@ -199,6 +199,14 @@ final class BrandingTests: XCTestCase {
             XCTAssertTrue(page.contains(#"href="/signin?brand=northwind" id="brand-signin-link""#))
             XCTAssertTrue(page.contains("saved"), "the flash")
 
+            // Admins above reach it from the reseller's account page.
+            let provider = Browser(client)
+            _ = try await provider.signIn(fixture.users["p.admin"]!)
+            let account = try await provider.get("/accounts/\(fixture.r1.id)").text
+            XCTAssertTrue(account.contains(#"href="/accounts/\#(fixture.r1.id)/branding" id="account-branding""#), "the link on the account page")
+            let customerAccount = try await provider.get("/accounts/\(fixture.c1.id)").text
+            XCTAssertFalse(customerAccount.contains(#"id="account-branding""#), "customers have no brand")
+
             // An operator reads it, the form disabled; a customer is refused.
             let operatorPage = Browser(client)
             _ = try await operatorPage.signIn(fixture.users["r1.operator"]!)

@@ -290,7 +290,7 @@ final class MustacheLookupTests: XCTestCase {
                                       email: "sam@sub.example", day: 5), restriction: "Fraud check")],
         hasChildren: true, canAddUser: true, canAddChildren: false, newUserHref: "/accounts/7001/users/new",
         newResellerHref: "/accounts/new?kind=reseller&parent_id=7001", newCustomerHref: "/accounts/new?kind=customer&parent_id=7001",
-        auditHref: "/audit?account_id=7001", canRestrict: true, newServiceHref: "/subscriptions/new?customer_id=7001", restrictAction: "/restrictions",
+        auditHref: "/audit?account_id=7001", canRestrict: true, newServiceHref: "/subscriptions/new?customer_id=7001", brandingHref: "/accounts/7001/branding", restrictAction: "/restrictions",
         restrictionsHref: "/restrictions#list", csrf: "csrf-5f1d",
         lifecycle: AccountLifecyclePanel(
             statusLabel: "Suspended", statusChange: "Suspended 2026-04-20 10:03:00 UTC by Reseller One", isClosed: true, canEdit: true,

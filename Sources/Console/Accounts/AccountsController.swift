@@ -90,6 +90,8 @@ struct AccountsController: Sendable {
         let auditHref: String
         let canRestrict: Bool
         let newServiceHref: String?
+        /// A reseller's Branding page, for those who may read it.
+        let brandingHref: String?
         let restrictAction: String
         let restrictionsHref: String
         let csrf: String
@@ -131,6 +133,7 @@ struct AccountsController: Sendable {
             auditHref: URLs.audit.path + "?account_id=\(id)",
             canRestrict: Policy.allows(actor, .restrict) && id != actor.accountID,
             newServiceHref: account.kind == .customer && Policy.allows(actor, .order) ? URLs.newSubscription.path + "?customer_id=\(id)" : nil,
+            brandingHref: account.kind == .reseller && Policy.allows(actor, .seeBranding) ? BrandingController.path(account: id) : nil,
             restrictAction: URLs.restrictions.path, restrictionsHref: URLs.restrictions.path,
             csrf: context.session.current?.csrfToken ?? "",
             lifecycle: try await lifecyclePanel(account, edit: edit, context: context)
@@ -399,6 +402,7 @@ extension AccountsController.ShowPage: MustacheParent {
         case "auditHref": auditHref
         case "canRestrict": canRestrict
         case "newServiceHref": newServiceHref
+        case "brandingHref": brandingHref
         case "restrictAction": restrictAction
         case "restrictionsHref": restrictionsHref
         case "csrf": csrf
