@@ -152,4 +152,49 @@ final class EmailChannelTests: XCTestCase {
             }
         }
     }
+
+    /// With no SMTP server, provider admins read the sink at /mail (list, message, raw .eml); nobody
+    /// else does; with SMTP_HOST set the page is not there.
+    func testTheMailPageShowsTheSinkToProviderAdminsOnlyAndOnlyWithoutSMTP() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mail-page-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try await TestDatabase.application()
+        let fixture = try await TenancyFixture.make(database)
+        var configuration = TestConsole.configuration()
+        configuration.bcryptCost = 4
+        configuration.mail.sinkDirectory = folder
+        try await configuration.mail.sink(root: configuration.rootDirectory).deliver(
+            MailComposer(fromAddress: "billing@console.test").message(for: .passwordReset(link: "http://127.0.0.1:8080/password-resets/tok-9", validMinutes: 60),
+                                                                     brand: MailBrand(name: "Northwind <Hosting>"), to: MailRecipient(name: "Ada", address: "ada@c1.test")))
+        let id = try XCTUnwrap(configuration.mail.sink(root: configuration.rootDirectory).entries().first?.id)
+        for (smtp, expected) in [(false, HTTPResponse.Status.ok), (true, .notFound)] {
+            var served = configuration
+            if smtp { served.mail.smtp = SMTPSettings(host: "smtp.example.com") }
+            let app = try await buildApplication(configuration: served, database: database, logger: TestDatabase.logger("app"))
+            try await app.test(.router) { client in
+                let admin = Browser(client)
+                _ = try await admin.signIn("admin@p.test")
+                let list = try await admin.get("/mail")
+                XCTAssertEqual(list.status, expected)
+                guard !smtp else { return }
+                XCTAssertTrue(list.text.contains("Reset your Northwind &lt;Hosting&gt; password"), list.text)
+                XCTAssertTrue(list.text.contains("href=\"/mail/\(id)\""))
+                let message = try await admin.get("/mail/\(id)")
+                XCTAssertEqual(message.status, .ok)
+                XCTAssertTrue(message.text.contains("http://127.0.0.1:8080/password-resets/tok-9"))
+                let raw = try await admin.get("/mail/\(id)/eml")
+                XCTAssertEqual(raw.status, .ok)
+                XCTAssertEqual(raw.headers[.contentType], "message/rfc822")
+                XCTAssertTrue(raw.text.contains("Subject: Reset your Northwind <Hosting> password"))
+                let traversal = try await admin.get("/mail/..%2Fetc%2Fpasswd")
+                XCTAssertEqual(traversal.status, .notFound)
+                for email in [try XCTUnwrap(fixture.users["p.operator"]), try XCTUnwrap(fixture.users["r1.admin"]), try XCTUnwrap(fixture.users["c1.admin"])] {
+                    let other = Browser(client)
+                    _ = try await other.signIn(email)
+                    let answer = try await other.get("/mail/\(id)")
+                    XCTAssertEqual(answer.status, .forbidden, email)
+                }
+            }
+        }
+    }
 }
