@@ -9,7 +9,7 @@ import Storage
 /// The outbox's email channel (DOMAIN.md 11): each event of an account goes to its contact address
 /// and its active users, one message each, in the recipient's language and under the brand the
 /// account sees (a customer of a branded reseller never sees the provider's name); a password
-/// reset goes to its user alone. An SMTP 5xx is final, anything else is tried again by the worker.
+/// reset goes to its user alone. An SMTP 5xx is final (`rejected`), anything else is tried again by the worker.
 public struct EmailChannel: OutboxChannel {
     public var name: String { "email" }
     let database: MariaDBDatabase
@@ -66,7 +66,7 @@ public struct EmailChannel: OutboxChannel {
             return .delivered(code: 250)
         } catch {
             logger.notice("email not accepted", metadata: ["delivery": "\(delivery.id)", "event": "\(delivery.event.type)", "error": "\(error)"])
-            return error.isPermanent ? .cancelled(reason: "rejected: \(error.reason)") : .failed(code: error.replyCode, error: error.reason)
+            return error.isPermanent ? .rejected(code: error.replyCode, error: error.reason) : .failed(code: error.replyCode, error: error.reason)
         }
     }
 
