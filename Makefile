@@ -40,6 +40,7 @@ run: deps db
 	swift build
 	.build/debug/console migrate
 	.build/debug/console seed
+	if [[ -z "$${SMTP_HOST:-}" ]]; then echo "Email: no SMTP_HOST, so messages are written to .local/mail; provider admins read them at http://$(HOST):$(PORT)/mail"; fi
 	exec .build/debug/console serve
 
 test: deps browser-deps db
