@@ -17,7 +17,7 @@ final class RouterEdgeTests: XCTestCase {
         try await withConsole { client, _, _ in
             let me = try await client.execute(uri: "/api/v1/me", method: .delete)
             XCTAssertEqual(me.status, .methodNotAllowed)
-            XCTAssertEqual(me.headers[.allow], "GET")
+            XCTAssertEqual(me.headers[.allow], "GET, PUT", "GET /me and PUT /me (one's own name and language)")
             XCTAssertEqual(me.errorCode, "method_not_allowed")
 
             let tokens = try await client.execute(uri: "/api/v1/tokens", method: .get)

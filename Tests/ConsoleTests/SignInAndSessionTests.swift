@@ -123,6 +123,23 @@ final class SignInAndSessionTests: XCTestCase {
 
 /// A session unused for the idle time is gone; a used one slides forward.
 final class SessionIdleTests: XCTestCase {
+    /// Ending a user's sessions (disabling it, a password change or reset) deletes their rows; a
+    /// request of that user already in flight saves its session when it finishes (a sliding expiry,
+    /// a changed CSRF token). That save must not bring the ended session back.
+    func testASessionEndedWhileARequestIsInFlightIsNotWrittenBackByIt() async throws {
+        let database = try await TestDatabase.application()
+        let sessions = MariaDBPersistDriver(database: database)
+        try await sessions.create(key: "session-a", value: ["user": 7], expires: .seconds(600))
+        try await sessions.update(key: "session-a", value: ["user": 7, "csrf": 1], expires: .seconds(600))
+        let updated = try await sessions.get(key: "session-a", as: [String: Int].self)
+        XCTAssertEqual(updated, ["user": 7, "csrf": 1], "a live session is updated")
+
+        try await sessions.remove(key: "session-a")   // the user's sessions are ended
+        try await sessions.update(key: "session-a", value: ["user": 7, "csrf": 2], expires: .seconds(600))   // the request in flight finishes
+        let after = try await sessions.get(key: "session-a", as: [String: Int].self)
+        XCTAssertNil(after, "the ended session stays ended")
+    }
+
     func testAnIdleSessionExpires() async throws {
         let database = try await TestDatabase.application()
         let fixture = try await TenancyFixture.make(database)

@@ -38,6 +38,13 @@ public struct MariaDBPersistDriver: PersistDriver {
         }
     }
 
+    /// Updates a live entry only; a removed or expired one stays absent. Sessions are updated this
+    /// way (SessionMiddleware): when a user's sessions are ended (disabled, password changed or
+    /// reset), a request of that user still in flight must not write its session back as it ends.
+    public func update<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
+        try await entries.update(key: key, value: try encode(value), expiresAt: expiry(expires))
+    }
+
     public func get<Object: Codable & Sendable>(key: String, as type: Object.Type) async throws -> Object? {
         try await getWithTTL(key: key, as: type)?.object
     }

@@ -11,14 +11,19 @@ struct SessionMiddleware: RouterMiddleware {
     typealias Context = AppContext
 
     let storage: SessionStorage<ConsoleSession>
+    /// Updates go straight to the driver, update-only: `SessionStorage.update` would insert an
+    /// ended session again (see `MariaDBPersistDriver.update`).
+    let persist: MariaDBPersistDriver
+    static let keyPrefix = "session."
     let users: UserStore
     let cookieName: String
     let secureCookie: Bool
     let idleTimeout: Duration
 
-    init(persist: any PersistDriver, users: UserStore, secureCookie: Bool, idleTimeout: Duration, cookieName: String = "console_session") {
+    init(persist: MariaDBPersistDriver, users: UserStore, secureCookie: Bool, idleTimeout: Duration, cookieName: String = "console_session") {
         self.storage = SessionStorage(persist, configuration: .init(
-            sessionCookieParameters: .init(name: cookieName, secure: secureCookie, sameSite: .lax), keyPrefix: "session."))
+            sessionCookieParameters: .init(name: cookieName, secure: secureCookie, sameSite: .lax), keyPrefix: Self.keyPrefix))
+        self.persist = persist
         self.users = users
         self.cookieName = cookieName
         self.secureCookie = secureCookie
@@ -52,13 +57,13 @@ struct SessionMiddleware: RouterMiddleware {
             response.headers[values: .setCookie].append(cookie("", maxAge: .zero).description)
         case .updated:
             if let session = box.current, hadSession, let id = storage.getId(request: request) {
-                try await storage.update(session: session, expiresIn: idleTimeout, request: request)
+                try await persist.update(key: Self.keyPrefix + id, value: session, expires: idleTimeout)
                 response.headers[values: .setCookie].append(cookie(id, maxAge: idleTimeout).description)
             }
         case .none:
             // Sliding idle expiry, written at most once a minute per session.
             if let session = box.current, let ttl, ttl < idleTimeout - .seconds(60), let id = storage.getId(request: request) {
-                try await storage.update(session: session, expiresIn: idleTimeout, request: request)
+                try await persist.update(key: Self.keyPrefix + id, value: session, expires: idleTimeout)
                 response.headers[values: .setCookie].append(cookie(id, maxAge: idleTimeout).description)
             }
         }

@@ -24,6 +24,14 @@ public struct PersistEntryStore: Sendable {
             """, [.string(key), .string(value), expiresAt.map { $0.mariaDBData } ?? .null])
     }
 
+    /// Replaces a live entry's value and expiry; an entry that is gone stays gone (`set` would
+    /// write it again).
+    public func update(key: String, value: String, expiresAt: Date?) async throws {
+        try await database.query(
+            "UPDATE persist_entries SET value = ?, expires_at = ? WHERE entry_key = ? AND (expires_at IS NULL OR expires_at > UTC_TIMESTAMP(6))",
+            [.string(value), expiresAt.map { $0.mariaDBData } ?? .null, .string(key)])
+    }
+
     /// Deletes up to 500 expired entries.
     public func sweep() async throws {
         try await database.query("DELETE FROM persist_entries WHERE expires_at <= UTC_TIMESTAMP(6) LIMIT 500")
