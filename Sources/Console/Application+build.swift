@@ -46,7 +46,8 @@ public func buildApplication(
         provisioner.claimSeconds = configuration.provisioningClaimSeconds
         services.append(ProvisioningService(provisioner: provisioner, bell: bell, poll: configuration.provisioningPoll))
         // The outbox's deliveries go with the provisioning worker (`PROVISIONING_WORKER=0` keeps both off a node).
-        services.append(OutboxService(database: database, logger: logger, otherChannels: [EmailChannel(configuration: configuration, database: database, logger: logger)]))
+        services.append(OutboxService(database: database, logger: logger, otherChannels: [EmailChannel(configuration: configuration, database: database, logger: logger)],
+                                     allowPrivateWebhookAddresses: configuration.allowPrivateWebhookAddresses))
     }
     return Application(
         router: router,

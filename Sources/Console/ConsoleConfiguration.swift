@@ -51,6 +51,10 @@ public struct ConsoleConfiguration: Sendable {
     /// Host names whose sign-in page wears a reseller's brand (`BRAND_HOSTS`, comma-separated
     /// `host=slug`, e.g. `portal.northwind.example=northwind`), host lower-cased without port.
     public var brandHosts: [String: String] = [:]
+    /// Webhooks may be delivered to loopback, private and reserved addresses
+    /// (`WEBHOOK_ALLOW_PRIVATE_ADDRESSES`, off: an account's admin must not reach into the
+    /// provider's network through the console; on for receivers inside one's own network, and tests).
+    public var allowPrivateWebhookAddresses = false
 
     public var viewsDirectory: URL { rootDirectory.appendingPathComponent("Views") }
     public var assetsDirectory: URL { rootDirectory.appendingPathComponent("Assets") }
@@ -154,6 +158,7 @@ public struct ConsoleConfiguration: Sendable {
         configuration.bcryptCost = UInt8(try reader.integer("BCRYPT_COST", default: 12, in: 4...15))
         configuration.sessionIdleTimeout = .seconds(60 * (try reader.integer("SESSION_IDLE_MINUTES", default: 120, in: 1...43_200)))
         configuration.provisioningWorker = try reader.flag("PROVISIONING_WORKER", default: true)
+        configuration.allowPrivateWebhookAddresses = try reader.flag("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default: false)
         configuration.provisioningPoll = .milliseconds(try reader.integer("PROVISIONING_POLL_MS", default: 1000, in: 20...600_000))
         configuration.provisioningConcurrency = try reader.integer("PROVISIONING_CONCURRENCY", default: 8, in: 1...64)
         configuration.provisioningClaimSeconds = try reader.integer("PROVISIONING_CLAIM_SECONDS", default: 15, in: 3...600)

@@ -85,7 +85,8 @@ struct Worker: AsyncParsableCommand {
             let service = ProvisioningService(provisioner: provisioner, bell: ProvisioningBell(), poll: configuration.provisioningPoll)
             logger.info("provisioning worker started", metadata: ["poll": "\(configuration.provisioningPoll)", "concurrency": "\(provisioner.concurrency)"])
             // The outbox's deliveries (webhooks, email) run beside it.
-            let outbox = OutboxService(database: database, logger: logger, otherChannels: [EmailChannel(configuration: configuration, database: database, logger: logger)])
+            let outbox = OutboxService(database: database, logger: logger, otherChannels: [EmailChannel(configuration: configuration, database: database, logger: logger)],
+                                     allowPrivateWebhookAddresses: configuration.allowPrivateWebhookAddresses)
             try await ServiceGroup(services: [service, outbox], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
         }
     }

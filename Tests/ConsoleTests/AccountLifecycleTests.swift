@@ -242,6 +242,10 @@ final class AccountLifecycleTests: XCTestCase {
             XCTAssertEqual(Self.code(sale), "account_closed")
             let adjust = try await w.api.call(.post, "/api/v1/accounts/\(c1)/credit-adjustments", token: w.reseller, json: #"{"amount":"5","reason":"Late goodwill"}"#)
             XCTAssertEqual(adjust.status, .conflict)
+            let newUser = try await w.api.call(.post, "/api/v1/accounts/\(c1)/users", token: w.reseller,
+                                               json: #"{"email":"late@c1.test","password":"a-long-password-1","role":"admin"}"#)
+            XCTAssertEqual(newUser.status, .conflict, "nobody new joins a closed account")
+            XCTAssertEqual(Self.code(newUser), "account_closed")
             let tokenOfClosed = try await w.api.call(.get, "/api/v1/me", token: w.customer).status
             XCTAssertEqual(tokenOfClosed, .unauthorized)
             let signInOfClosed = try await Browser(w.api.client).signIn(w.fixture.users["c1.admin"]!).status

@@ -78,7 +78,7 @@ final class OutboxWebhookTests: XCTestCase {
 
     /// A worker with webhooks as its channel, run by the test itself (no schedule).
     static func withWorker(_ database: MariaDBDatabase, name: String = "test-worker", _ body: @escaping @Sendable (OutboxWorker) async throws -> Void) async throws {
-        try await OutboxService.withWorker(database: database, logger: TestDatabase.logger("outbox")) { worker in
+        try await OutboxService.withWorker(database: database, logger: TestDatabase.logger("outbox"), allowPrivateWebhookAddresses: true) { worker in
             var named = worker
             named.worker = name
             try await body(named)
@@ -216,6 +216,34 @@ final class OutboxWebhookTests: XCTestCase {
             index = next
         }
         return bytes
+    }
+
+    /// Server-side request forgery: a webhook an account's admin points at the provider's own
+    /// network (here loopback, where the receiver really listens) is refused for good, and nothing
+    /// reaches it, unless the operator allows private addresses (WEBHOOK_ALLOW_PRIVATE_ADDRESSES).
+    func testAWebhookOnALoopbackAddressIsRefusedForGoodUnlessPrivateAddressesAreAllowed() async throws {
+        try await Self.withQuietConsole { client, fixture, database in
+            let api = APIClient(client: client)
+            let receiver = Receiver()
+            try await Self.withReceiver(receiver) { url in
+                let r1 = try await api.token(fixture.users["r1.admin"]!)
+                let hook = try await Self.register(api, token: r1, url: url.replacingOccurrences(of: "127.0.0.1", with: "localhost"), events: ["invoice_issued"])
+                try await database.withTransaction { tx in
+                    try await Outbox.record(on: tx, type: .invoiceIssued, account: fixture.c1, objectType: "invoice", objectID: 42, payload: ["id": 42])
+                }
+                try await OutboxService.withWorker(database: database, logger: TestDatabase.logger("outbox")) { worker in   // the default: public only
+                    _ = try await worker.runOnce()
+                }
+                let requests = await receiver.requests
+                XCTAssertEqual(requests.count, 0, "nothing was sent to the loopback address")
+                let deliveries = try await api.call(.get, "/api/v1/webhooks/\(hook.id)/deliveries", token: r1)
+                let item = try XCTUnwrap((deliveries.json["items"] as? [[String: Any]])?.first)
+                XCTAssertEqual(item["status"] as? String, "failed", "refused for good, not tried again")
+                let error = try XCTUnwrap((item["attempts"] as? [[String: Any]])?.first?["error"] as? String)
+                XCTAssertTrue(error.contains("localhost is on a loopback, private or reserved network (127.0.0.1)")
+                              || error.contains("localhost is on a loopback, private or reserved network (0:0:0:0:0:0:0:1)"), error)
+            }
+        }
     }
 
     func testAReceiverAnswering500GetsItAgainAndTheDeliveryShowsBothAttempts() async throws {

@@ -31,6 +31,7 @@ def console_env():
     env["DATABASE_NAME"] = DATABASE
     env["BCRYPT_COST"] = "6"
     env["CONSOLE_TEST_MODE"] = "1"
+    env["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = "1"   # test_webhooks.py's receiver listens on 127.0.0.1
     env["BILLING_RUN_INTERVAL_MINUTES"] = "0"
     env.pop("DATABASE_URL", None)
     return env

@@ -35,6 +35,9 @@ public struct UserStore: Sendable {
             guard Policy.allows(scope.actor, .manageUsers(own: account.id == scope.actor.accountID)) else {
                 throw StoreError.forbidden("only admins may add users")
             }
+            guard account.status != .closed else {
+                throw StoreError.conflict(code: "account_closed", message: "\(account.name) is closed: nobody new is added to it.")
+            }
             try errors.throwIfAny()
             let taken = try await tx.rows("SELECT id FROM users WHERE email = ?", [.string(email)])
             if !taken.isEmpty {
