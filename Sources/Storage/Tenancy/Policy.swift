@@ -105,6 +105,10 @@ public enum Policy {
         actor.accountKind.isStaff && restrictedPath.hasPrefix(actor.accountPath)
     }
 
+    /// Who counts toward an account's administration: an active admin. An account never loses
+    /// its last one (disabled or demoted: 422 `last_admin`, UserStore.update).
+    public static func isActiveAdmin(_ user: User) -> Bool { user.role == .admin && user.status == .active }
+
     /// Throws the 403 a refused action answers, with `why` as the reason shown.
     public static func require(_ actor: Actor, _ action: Action, _ why: String) throws {
         guard allows(actor, action) else { throw StoreError.forbidden(why) }

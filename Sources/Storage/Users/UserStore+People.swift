@@ -48,7 +48,7 @@ extension UserStore {
             if let status = change.status { after.status = status }
             if let locale = change.locale { after.locale = locale }
             guard after != before else { return before }
-            if Self.isActiveAdmin(before), !Self.isActiveAdmin(after) {
+            if Policy.isActiveAdmin(before), !Policy.isActiveAdmin(after) {
                 let others = try await tx.rows(
                     "SELECT COUNT(*) AS n FROM users WHERE account_id = ? AND role = 'admin' AND status = 'active' AND id <> ?",
                     [.int(account.id), .int(id)])[0].decode(column: "n", as: Int.self)
@@ -68,8 +68,6 @@ extension UserStore {
             return after
         }
     }
-
-    static func isActiveAdmin(_ user: User) -> Bool { user.role == .admin && user.status == .active }
 
     /// The signed-in user changes their own name and language.
     public func updateProfile(name: String?, locale: UserLocale?, of actor: Actor) async throws -> User {
