@@ -17,7 +17,7 @@ from selenium.webdriver.chrome.service import Service
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "Tests" / "browser" / "screenshots"
-DATABASE = "console_test_browser"
+DATABASE = os.environ.get("BROWSER_DATABASE", "console_test_browser")
 
 
 def free_port():
