@@ -24,6 +24,9 @@ deps:
 
 browser-deps:
 	scripts/apt-install.sh $(BROWSER_PACKAGES)
+	# axe-core for Tests/browser/test_a11y.py: pinned by hash, from PyPI through a throwaway venv (python3-venv).
+	scripts/apt-install.sh python3-venv
+	scripts/axe-core.sh >/dev/null
 
 db: deps
 	$(DB) start

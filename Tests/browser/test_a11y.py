@@ -1,0 +1,217 @@
+"""Accessible pages (issue 16, item 6): axe-core, with the WCAG 2.0/2.1 A and AA rules, finds nothing on
+any page of any tier. Each tier's demo admin signs in and the test walks every page its links reach
+(one page per route pattern: /accounts/7 stands for /accounts/:id), plus the pages no link leads to: the
+estimate of a change, an invoice's checkout, forms shown with their validation errors, the password reset
+pages, a 404. axe-core itself is scripts/axe-core.sh's pinned copy (.local/axe/axe.min.js).
+
+A failure prints, per page, each violation's rule id, impact and the CSS targets of its elements.
+A11Y_REPORT=path writes every page's violations as JSON (how the before/after counts were measured)."""
+import json
+import os
+import re
+import subprocess
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from conftest import DATABASE, ROOT, click
+from test_tenancy import sign_in
+
+PASSWORD = "console-demo-1"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Each tier's demo admin; Northwind (dark blue) and Edge (light yellow) sell under their own brand colours.
+TIERS = {"provider": "admin@provider.test", "reseller": "admin@northwind.test", "sub-reseller": "admin@edge.test",
+         "customer": "admin@acme.test"}
+# Where a crawl starts: the dashboard, and pages the navigation does not link.
+STARTS = {"provider": ["/dashboard", "/mail"]}
+# Links that are not pages: files, feeds and the API (each is checked by its own tests).
+NOT_PAGES = re.compile(r"^/(api|vendor|assets|theme)/|\.(eml|csv|pdf|yaml|json|css|js|png|svg)$|^/signout$|^/metrics$")
+PAGES_PER_TIER = 120
+
+
+def axe_script():
+    path = ROOT / ".local" / "axe" / "axe.min.js"
+    if not path.exists():
+        subprocess.run([str(ROOT / "scripts" / "axe-core.sh")], check=True, stdout=subprocess.DEVNULL)
+    return path.read_text(encoding="utf-8")
+
+
+AXE = None
+
+
+def axe(browser):
+    """The page's violations of the WCAG 2.1 A/AA rules, as axe-core reports them."""
+    global AXE
+    if AXE is None:
+        AXE = axe_script()
+    if not browser.execute_script("return typeof window.axe === 'object';"):
+        browser.execute_script(AXE)
+    browser.set_script_timeout(60)
+    return browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})"
+        ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary}))}))))"
+        ".catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));",
+        WCAG_21_AA)
+
+
+def api(base, method, path, body=None, token=None, headers=None):
+    request = urllib.request.Request(base + "/api/v1" + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read() or b"null")
+
+
+def token(base, email):
+    return api(base, "POST", "/tokens", {"email": email, "password": PASSWORD})["token"]
+
+
+def pattern(path):
+    """/accounts/7/users/new -> /accounts/:id/users/new; a password reset token -> :token."""
+    path = re.sub(r"/password-resets/[^/]+", "/password-resets/:token", path)
+    path = re.sub(r"/catalog/currencies/[A-Z]{3}\b", "/catalog/currencies/:code", path)
+    path = re.sub(r"/mail/[^/]+", "/mail/:id", path)
+    return re.sub(r"/\d+(?=/|$)", "/:id", path)
+
+
+class Audit:
+    """Collects each page's violations; `check` fails with all of them at once."""
+
+    def __init__(self, base, browser, tier):
+        self.base, self.browser, self.tier = base, browser, tier
+        self.pages = {}
+
+    def page(self, label):
+        """Audits the page the browser shows now, under `label`."""
+        assert self.browser.execute_script("return document.contentType;") == "text/html", label
+        self.pages[label] = axe(self.browser)
+        return self.pages[label]
+
+    def visit(self, path, label=None):
+        self.browser.get(self.base + path)
+        return self.page(label or path)
+
+    def crawl(self, starts):
+        """Every page reachable by links from `starts`, one per route pattern."""
+        seen, queue = set(), list(starts)
+        while queue and len(seen) < PAGES_PER_TIER:
+            path = queue.pop(0)
+            key = pattern(urllib.parse.urlsplit(path).path)
+            if key in seen:
+                continue
+            seen.add(key)
+            self.visit(path, f"{key} ({path})")
+            links = self.browser.execute_script(
+                "return [...document.querySelectorAll('a[href]')].filter(a => !a.hasAttribute('download'))"
+                ".map(a => a.getAttribute('href'));")
+            for href in links:
+                url = urllib.parse.urlsplit(urllib.parse.urljoin(self.base + path, href))
+                if f"{url.scheme}://{url.netloc}" != self.base or NOT_PAGES.search(url.path) or "format=csv" in url.query:
+                    continue
+                if pattern(url.path) not in seen:
+                    queue.append(url.path + (f"?{url.query}" if url.query else ""))
+
+    def report(self):
+        lines = []
+        for label, violations in self.pages.items():
+            for v in violations:
+                lines.append(f"{self.tier} {label}: {v['id']} ({v['impact']}) {v['help']}")
+                lines.extend(f"    {node['target']}" for node in v["nodes"][:8])
+                if len(v["nodes"]) > 8:
+                    lines.append(f"    ... and {len(v['nodes']) - 8} more")
+        return "\n".join(lines)
+
+    def totals(self):
+        """{rule: [elements, pages]} over every page audited."""
+        totals = defaultdict(lambda: [0, 0])
+        for violations in self.pages.values():
+            for v in violations:
+                totals[f"{v['id']} ({v['impact']})"][0] += len(v["nodes"])
+                totals[f"{v['id']} ({v['impact']})"][1] += 1
+        return dict(totals)
+
+    def check(self):
+        out = os.environ.get("A11Y_REPORT")
+        if out:
+            path = f"{out}.{self.tier}.json"
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump({"pages": self.pages, "totals": self.totals()}, f, indent=1)
+        print(f"\n{self.tier}: {len(self.pages)} pages audited; violations {self.totals()}")
+        assert not any(self.pages.values()), f"axe-core (WCAG 2.1 A/AA) violations:\n{self.report()}"
+
+
+@pytest.fixture(scope="module")
+def world(console):
+    """What gives the detail pages something to show: Acme's unpaid change order (an order, an invoice
+    with its checkout), a webhook of Northwind's (its deliveries page)."""
+    base = console
+    customer = token(base, TIERS["customer"])
+    subscription = api(base, "GET", "/subscriptions", token=customer)["items"][0]
+    ram = next(r for r in subscription["resources"] if r["resource_code"] == "ram_gb")
+    order = api(base, "POST", f"/subscriptions/{subscription['id']}/orders",
+                {"resources": [{"resource_code": "ram_gb", "additional": ram["additional"] + 1}]},
+                token=customer, headers={"Idempotency-Key": "a11y-unpaid-change"})
+    api(base, "POST", "/webhooks", {"url": "http://127.0.0.1:9/a11y", "events": ["invoice_issued"]},
+        token=token(base, TIERS["reseller"]))
+    return {"subscription": subscription, "order": order}
+
+
+def test_pages_before_sign_in_have_no_violations(console, browser):
+    """Sign-in (fresh and after a wrong password), the password reset request and reset forms, a 404."""
+    base = console
+    audit = Audit(base, browser, "anonymous")
+    audit.visit("/signin")
+    browser.find_element(By.ID, "email").send_keys("admin@acme.test")
+    browser.find_element(By.ID, "password").send_keys("not-the-password")
+    click(browser, browser.find_element(By.ID, "signin-submit"))
+    audit.page("/signin after a wrong password")
+    audit.visit("/password-resets")
+    api(base, "POST", "/password-resets", {"email": "viewer@acme.test"})
+    link = subprocess.run([str(ROOT / "scripts" / "db.sh"), "mysql", DATABASE, "-N", "-r", "-e",
+                           "SELECT JSON_VALUE(payload, '$.link') FROM outbox_events WHERE type = 'password_reset' ORDER BY id DESC LIMIT 1"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    audit.visit(urllib.parse.urlsplit(link).path, "/password-resets/:token")
+    audit.visit("/password-resets/not-a-token", "/password-resets/:token (unknown token)")
+    audit.visit("/no-such-page", "404")
+    audit.check()
+
+
+@pytest.mark.parametrize("tier", list(TIERS))
+def test_every_page_of_a_tier_has_no_violations(console, browser, world, tier):
+    base = console
+    audit = Audit(base, browser, tier)
+    subscription, order = world["subscription"], world["order"]
+    sign_in(browser, base, TIERS[tier])
+    audit.crawl(STARTS.get(tier, ["/dashboard"]))
+
+    # Pages no link leads to.
+    audit.visit("/no-such-page", "404 signed in")
+    audit.visit("/accounts/999999999", "/accounts/:id not in scope (404)")
+    if tier == "customer":
+        audit.visit(f"/invoices/{order['invoice_id']}/pay", "/invoices/:id/pay (checkout)")
+        browser.get(f"{base}/subscriptions/{subscription['id']}/change")
+        click(browser, browser.find_element(By.ID, "change-continue"))
+        audit.page("/subscriptions/:id/estimate")
+    else:
+        # A form shown again with its errors: an account without a name.
+        browser.get(f"{base}/accounts/new?kind=customer")
+        click(browser, browser.find_element(By.CSS_SELECTOR, "#main form button[type=submit]"))
+        assert browser.find_elements(By.CSS_SELECTOR, ".is-invalid"), "the form came back with its errors"
+        audit.page("/accounts/new with validation errors")
+    # The password form with its errors (the current password wrong).
+    browser.get(f"{base}/profile")
+    password_form = browser.find_element(By.ID, "password-form")
+    for field in password_form.find_elements(By.CSS_SELECTOR, "input[type=password]"):
+        field.send_keys("wrong-password-1")
+    click(browser, password_form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    audit.page("/profile/password with validation errors")
+    audit.check()
