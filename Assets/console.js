@@ -39,7 +39,16 @@ document.addEventListener("input", (event) => {
       const query = new URLSearchParams(new FormData(form));
       query.set("fragment", "1");
       const response = await fetch(`${form.dataset.estimate}?${query}`, { headers: { Accept: "text/html" } });
-      if (response.ok) document.getElementById("estimate").outerHTML = await response.text();
+      if (!response.ok) return;
+      // Update the live region in place (a replaced node is not announced) and keep the keyboard focus
+      // on the control it was on (Submit lives inside the estimate).
+      const region = document.getElementById("estimate");
+      const focusedID = region.contains(document.activeElement) ? document.activeElement.id : "";
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("estimate");
+      if (!fresh) return;
+      region.className = fresh.className;
+      region.replaceChildren(...fresh.childNodes);
+      if (focusedID) document.getElementById(focusedID)?.focus();
     }, 150);
   };
   form.addEventListener("input", (event) => {

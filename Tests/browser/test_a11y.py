@@ -160,9 +160,12 @@ def world(console):
     order = api(base, "POST", f"/subscriptions/{subscription['id']}/orders",
                 {"resources": [{"resource_code": "ram_gb", "additional": ram["additional"] + 1}]},
                 token=customer, headers={"Idempotency-Key": "a11y-unpaid-change"})
-    api(base, "POST", "/webhooks", {"url": "http://127.0.0.1:9/a11y", "events": ["invoice_issued"]},
-        token=token(base, TIERS["reseller"]))
-    return {"subscription": subscription, "order": order}
+    reseller = token(base, TIERS["reseller"])
+    webhook = api(base, "POST", "/webhooks", {"url": "http://127.0.0.1:9/a11y", "events": ["invoice_issued"]}, token=reseller)
+    yield {"subscription": subscription, "order": order}
+    # The browser tests after this one share the database: leave Acme without an open order, Northwind without the hook.
+    api(base, "POST", f"/orders/{order['id']}/cancel", token=customer)
+    api(base, "DELETE", f"/webhooks/{webhook['id']}", token=reseller)
 
 
 def test_pages_before_sign_in_have_no_violations(console, browser):
