@@ -59,6 +59,18 @@ def axe(browser):
         WCAG_21_AA)
 
 
+# axe-core accepts a placeholder or a title as a field's name; a placeholder disappears as one types and a
+# title shows only to a mouse. Here every field needs a <label> (visible, or .visually-hidden), aria-labelledby
+# pointing at visible text, or at least aria-label.
+PLACEHOLDER_ONLY = """
+return [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => !['hidden', 'submit', 'button', 'reset', 'image'].includes(el.type))
+  .filter(el => el.labels.length === 0 && !el.getAttribute('aria-labelledby') && !el.getAttribute('aria-label')
+                && !el.closest('label'))
+  .map(el => ({target: el.id ? '#' + el.id : el.name, summary: 'no label, only ' + (el.placeholder ? 'a placeholder' : el.title ? 'a title' : 'nothing')}));
+"""
+
+
 def api(base, method, path, body=None, token=None, headers=None):
     request = urllib.request.Request(base + "/api/v1" + path, method=method,
                                      data=json.dumps(body).encode() if body is not None else None)
@@ -93,7 +105,12 @@ class Audit:
     def page(self, label):
         """Audits the page the browser shows now, under `label`."""
         assert self.browser.execute_script("return document.contentType;") == "text/html", label
-        self.pages[label] = axe(self.browser)
+        violations = axe(self.browser)
+        unlabelled = self.browser.execute_script(PLACEHOLDER_ONLY)
+        if unlabelled:
+            violations.append({"id": "label-not-placeholder", "impact": "serious",
+                               "help": "Fields have a label, not only a placeholder or title", "nodes": unlabelled})
+        self.pages[label] = violations
         return self.pages[label]
 
     def visit(self, path, label=None):
