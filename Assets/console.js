@@ -8,6 +8,21 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
+// A form shown again with errors: each wrong field says so to assistive technology (aria-invalid, its message
+// as its description), and the keyboard starts at the first of them (the page shows the messages without this).
+document.addEventListener("DOMContentLoaded", () => {
+  const invalid = [...document.querySelectorAll("input.is-invalid, select.is-invalid, textarea.is-invalid")];
+  invalid.forEach((field, index) => {
+    field.setAttribute("aria-invalid", "true");
+    const message = field.parentElement.querySelector(".invalid-feedback");
+    if (!message) return;
+    if (!message.id) message.id = `${field.id || "field"}-message-${index}`;
+    const described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    if (!described.includes(message.id)) field.setAttribute("aria-describedby", [...described, message.id].join(" "));
+  });
+  if (invalid.length && !document.activeElement?.matches("input, select, textarea")) invalid[0].focus();
+});
+
 // Plan editor: check each resource row's numbers as they are typed (the server checks again).
 document.addEventListener("input", (event) => {
   const row = event.target.closest("[data-plan-row]");
