@@ -209,6 +209,15 @@ def test_pages_before_sign_in_have_no_violations(console, browser):
     audit.check()
 
 
+@pytest.mark.parametrize("role", ["ops@northwind.test", "viewer@acme.test"])
+def test_every_page_an_operator_or_a_viewer_reaches_has_no_violations(console, browser, world, role):
+    """The roles below admin see the same pages with fewer forms, or with their fields disabled."""
+    audit = Audit(console, browser, role)
+    sign_in(browser, console, role)
+    audit.crawl(["/dashboard"])
+    audit.check()
+
+
 def submit_with_errors(audit, button, label):
     """Submits the form of `button` as it stands (empty or wrong) and audits the page that comes back with errors."""
     click(audit.browser, audit.browser.find_element(By.ID, button))
