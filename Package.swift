@@ -50,13 +50,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Localization",
+            swiftSettings: strict
+        ),
+        .target(
             name: "Commerce",
+            dependencies: ["Localization"],
             swiftSettings: strict
         ),
         .target(
             name: "Storage",
             dependencies: [
                 "Commerce",
+                "Localization",
                 "MariaDB",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,6 +73,7 @@ let package = Package(
             name: "Mail",
             dependencies: [
                 "Commerce",
+                "Localization",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -75,7 +82,7 @@ let package = Package(
         ),
         .target(
             name: "OrderEngine",
-            dependencies: ["Commerce", "Storage", "MariaDB", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Commerce", "Localization", "Storage", "MariaDB", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -96,6 +103,7 @@ let package = Package(
         .target(
             name: "Console",
             dependencies: [
+                "Localization",
                 "OrderEngine",
                 "Notifications",
                 "Mail",
@@ -147,6 +155,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "LocalizationTests",
+            dependencies: ["Localization"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "CommerceTests",
             dependencies: ["Commerce", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
@@ -165,7 +178,7 @@ let package = Package(
             name: "ConsoleTests",
             dependencies: [
                 "Notifications", .product(name: "Crypto", package: "swift-crypto"),
-                "Console", "Commerce", "OrderEngine", "Storage", "MariaDB", "TestSupport", "Mail",
+                "Console", "Commerce", "Localization", "OrderEngine", "Storage", "MariaDB", "TestSupport", "Mail",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

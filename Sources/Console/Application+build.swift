@@ -30,15 +30,15 @@ public struct ConsoleServices: Sendable {
 
 /// Builds the console; `console serve` runs it and tests drive the same function.
 public func buildApplication(
-    configuration: ConsoleConfiguration, database: MariaDBDatabase, logger: Logger
+    configuration: ConsoleConfiguration, database: MariaDBDatabase, logger: Logger, metrics: ConsoleMetrics = ConsoleMetrics()
 ) async throws -> some ApplicationProtocol {
     let bell = ProvisioningBell()
-    let router = try await buildRouter(configuration: configuration, database: database, logger: logger, bell: bell)
+    let router = try await buildRouter(configuration: configuration, database: database, logger: logger, bell: bell, metrics: metrics)
     var services: [any Service] = []
     if configuration.billingRunInterval > 0 {
         let run = BillingRun(database: database, clock: BusinessClock(database: database, testMode: configuration.testMode),
                              settings: BillingSettings(renewalLeadDays: configuration.renewalLeadDays, graceDays: configuration.graceDays), logger: logger, bell: bell)
-        services.append(BillingSchedule(run: run, interval: .seconds(60 * configuration.billingRunInterval), logger: logger))
+        services.append(BillingSchedule(run: run, interval: .seconds(60 * configuration.billingRunInterval), logger: logger, metrics: metrics))
     }
     if configuration.provisioningWorker {
         var provisioner = Provisioner(database: database, connectors: .standard(database: database), clock: BusinessClock(database: database, testMode: configuration.testMode), logger: logger)
@@ -59,28 +59,32 @@ public func buildApplication(
 
 /// The router with every route of the console and its API; tests walk `router.routes`.
 public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDatabase, logger: Logger,
-                        bell: ProvisioningBell = ProvisioningBell()) async throws -> Router<AppContext> {
+                        bell: ProvisioningBell = ProvisioningBell(), metrics: ConsoleMetrics = ConsoleMetrics()) async throws -> Router<AppContext> {
     let views = try await MustacheLibrary(directory: configuration.viewsDirectory.path)
     let services = ConsoleServices(configuration: configuration, database: database, views: views, logger: logger,
                                    passwords: Passwords(cost: configuration.bcryptCost),
                                    clock: BusinessClock(database: database, testMode: configuration.testMode), bell: bell)
     let assets = try StaticAssets([.init(urlPath: "/assets", directory: configuration.assetsDirectory, maxAge: 3600),
-                                   .init(urlPath: "/vendor/bootstrap", directory: configuration.bootstrapDirectory, maxAge: 86400)], logger: logger)
+                                   .init(urlPath: "/vendor/bootstrap", directory: configuration.bootstrapDirectory, maxAge: 86400),
+                                   .init(urlPath: "/vendor/chartjs", directory: configuration.chartJSDirectory, maxAge: 86400)], logger: logger)
     let router = Router(context: AppContext.self)
     // Static files from memory, before everything else: they carry the security headers themselves.
     router.add(middleware: StaticAssetsMiddleware(assets: assets))
     // So every other answer carries the security headers, error pages included.
     router.add(middleware: SecurityHeadersMiddleware())
+    // The language of the answer (issue 16), error pages included; a signed-in user's own below.
+    router.add(middleware: VisitorLanguageMiddleware(secureCookie: configuration.secureCookies))
     let routeMethods = RouteMethods()
     router.add(middleware: RequestErrorMiddleware(services: services))
     router.add(middleware: ForwardedForMiddleware(trusted: configuration.trustedProxies))
     router.add(middleware: NotFoundPageMiddleware(services: services))
     router.add(middleware: RequestLogMiddleware(.debug))
-    router.add(middleware: MetricsMiddleware())
+    if configuration.requestMetrics { router.add(middleware: RequestMetricsMiddleware(metrics: metrics)) }
     router.add(middleware: MethodNotAllowedMiddleware(services: services, routes: routeMethods))
     // Session first, so error pages know who is signed in and a rotated session is saved whatever the page.
     router.add(middleware: SessionMiddleware(persist: MariaDBPersistDriver(database: database), users: UserStore(database: database),
                                              secureCookie: configuration.secureCookies, idleTimeout: configuration.sessionIdleTimeout))
+    router.add(middleware: UserLanguageMiddleware(secureCookie: configuration.secureCookies))
     // The page's brand (one statement), around the error pages too.
     router.add(middleware: BrandMiddleware(store: BrandStore(database: database), hosts: configuration.brandHosts, secureCookie: configuration.secureCookies))
     router.add(middleware: PageErrorMiddleware(services: services))
@@ -88,6 +92,7 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     router.add(middleware: CreditBadgeMiddleware(services: services))
 
     HealthController(database: database).addRoutes(to: router)
+    MetricsController(metrics: metrics, database: database, access: MetricsAccess(token: configuration.metricsToken)).addRoutes(to: router)
     HomeController(services: services).addRoutes(to: router)
     AuthController(services: services).addRoutes(to: router)
     PeopleController(services: services).addPublicRoutes(to: router)
@@ -101,12 +106,15 @@ public func buildRouter(configuration: ConsoleConfiguration, database: MariaDBDa
     SubscriptionsController(services: services).addRoutes(to: signedIn)
     SettingsController(services: services).addRoutes(to: signedIn)
     BillingController(services: services).addRoutes(to: signedIn)
+    InvoicePDFController(services: services).addRoutes(to: signedIn)
     RestrictionsController(services: services).addRoutes(to: signedIn)
+    ExportController(services: services).addRoutes(to: signedIn)
     LifecycleController(services: services).addRoutes(to: signedIn)
     MailController(services: services).addRoutes(to: signedIn)
     PeopleController(services: services).addRoutes(to: signedIn)
     BrandingController(services: services).addRoutes(to: signedIn)
     WebhooksController(services: services).addRoutes(to: signedIn)
+    APIDocsController(services: services).addRoutes(to: router)
     APIController(services: services).addRoutes(to: router)
     routeMethods.load(router.routes)
     return router
@@ -137,6 +145,7 @@ public struct BillingSchedule: Service {
     let run: BillingRun
     let interval: Duration
     let logger: Logger
+    var metrics: ConsoleMetrics? = nil
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -144,11 +153,14 @@ public struct BillingSchedule: Service {
             while !Task.isCancelled {
                 try? await Task.sleep(for: wait)
                 if Task.isCancelled { break }
+                let started = ContinuousClock.now
                 do {
                     let result = try await run.run()
+                    metrics?.recordBillingRun(duration: ContinuousClock.now - started, failed: result.errors > 0)
                     logger.info("billing run", metadata: ["date": "\(result.businessDate)", "renewals": "\(result.renewalOrders)", "invoices": "\(result.invoices)",
                                                          "suspended": "\(result.suspended)", "rolled_over": "\(result.rolledOver)"])
                 } catch {
+                    metrics?.recordBillingRun(duration: ContinuousClock.now - started, failed: true)
                     logger.error("billing run failed", metadata: ["error": "\(error)"])
                 }
                 wait = interval

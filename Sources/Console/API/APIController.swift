@@ -8,8 +8,9 @@ struct APIController: Sendable {
 
     func addRoutes(to router: Router<AppContext>) {
         let api = router.group("api/v1")
-        api.add(middleware: APIErrorMiddleware())
+        // The bearer's actor first, so the errors below are written in the user's language.
         api.add(middleware: BearerMiddleware(tokens: APITokenStore(database: services.database)))
+        api.add(middleware: APIErrorMiddleware())
         api.post("tokens", use: createToken)
         api.get("openapi.yaml", use: openAPI)
         let authed = api.group(context: SignedInContext.self)
@@ -25,10 +26,12 @@ struct APIController: Sendable {
         RestrictionsAPI(services: services).addRoutes(to: authed)
         WebhooksAPI(services: services).addRoutes(to: authed)
         BillingAPI(services: services).addRoutes(to: authed)
+        InvoicePDFController(services: services).addAPIRoutes(to: authed)
         PeopleAPI(services: services).addRoutes(api: api, authed: authed)
         AuditAPI(services: services).addRoutes(to: authed)
         BrandingAPI(services: services).addRoutes(to: authed)
         AccountLifecycleAPI(services: services).addRoutes(to: authed)
+        DashboardController(services: services).addAPIRoutes(to: authed)
     }
 
     /// The project's OpenAPI document of this API (`openapi/openapi.yaml`), public like the contract.
@@ -104,15 +107,10 @@ struct APIController: Sendable {
 
     @Sendable func listAccounts(_ request: Request, context: SignedInContext) async throws -> Response {
         let store = AccountStore(database: services.database)
-        let parentID = try request.queryID("parent_id")
-        if let parentID { _ = try await store.account(parentID, in: context.scope) }
-        let kind = try request.query("kind").map { text -> AccountKind in
-            guard let kind = AccountKind(rawValue: text) else { throw APIError(status: .unprocessableContent, code: "kind", message: "kind must be reseller or customer.") }
-            return kind
-        }
-        let page = try await store.list(
-            in: context.scope, filter: .init(kind: kind, parentID: parentID, search: try request.queryText("q")),
-            page: try request.pageRequest(defaultLimit: 50))
+        let filter = try ListQuery.accounts(request)
+        if CSVResponse.wanted(request) { return try await ListExports(database: services.database).accounts(filter, in: context.scope, logger: context.logger) }
+        if let parentID = filter.parentID { _ = try await store.account(parentID, in: context.scope) }
+        let page = try await store.list(in: context.scope, filter: filter, page: try request.pageRequest(defaultLimit: 50))
         return try APIJSON.response(ListResponse(items: page.items.map(AccountJSON.init), nextCursor: page.nextCursor))
     }
 

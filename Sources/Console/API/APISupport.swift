@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Localization
 import NIOCore
 import OrderEngine
 import Storage
@@ -119,6 +120,9 @@ struct APIErrorEnvelope: Encodable {
         let code: String
         let message: String
         let details: Details
+        /// The request's id (`X-Request-Id`), as in its log lines.
+        var requestId: String? = RequestID.current
+        enum CodingKeys: String, CodingKey { case code, message, details, requestId = "request_id" }
     }
     /// Field messages by name, and `reasons` when a rule refused.
     struct Details: Encodable {
@@ -151,7 +155,8 @@ struct BearerMiddleware: RouterMiddleware {
         if let token = Self.token(of: request) {
             context.actor = try await tokens.actor(for: token, address: context.remoteAddress)
         }
-        return try await next(request, context)
+        guard let locale = context.actor?.locale else { return try await next(request, context) }
+        return try await Language.$current.withValue(Language(rawValue: locale.rawValue) ?? .en) { try await next(request, context) }
     }
 
     /// The bearer token a request carries, if any.

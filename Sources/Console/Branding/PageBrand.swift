@@ -1,6 +1,7 @@
 import Commerce
 import HTTPTypes
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -53,7 +54,13 @@ struct PageFrame: MustacheParent {
     let brand: BrandView
 
     func child(named name: String) -> Any? {
-        name == "brand" ? brand : page.child(named: name)
+        switch name {
+        case "brand": brand
+        // The catalog (`{{t.some.key}}`) and the language (`{{language.code}}`) of every page.
+        case "t": CatalogView()
+        case "language": LanguageView(language: Language.current)
+        default: page.child(named: name)
+        }
     }
 }
 

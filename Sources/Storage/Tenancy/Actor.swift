@@ -24,9 +24,11 @@ public struct Actor: Sendable, Equatable {
     public var accountPath: String
     /// The client address, for the audit log and throttling.
     public var address: String
+    /// The language the user chose: pages, messages and errors of their requests.
+    public var locale: UserLocale
 
     public init(userID: Int64, email: String, name: String, role: Role, accountID: Int64, accountKind: AccountKind,
-                accountName: String, accountPath: String, address: String) {
+                accountName: String, accountPath: String, address: String, locale: UserLocale = .en) {
         self.userID = userID
         self.email = email
         self.name = name
@@ -36,6 +38,7 @@ public struct Actor: Sendable, Equatable {
         self.accountName = accountName
         self.accountPath = accountPath
         self.address = address
+        self.locale = locale
     }
 
     /// The order engine acting on its own (a worker completing an order), confined to the subtree

@@ -5,7 +5,7 @@ public enum UserStatus: String, Codable, Sendable, CaseIterable {
     case active, disabled
 }
 
-/// The language a user reads the console's messages in (emails).
+/// The language a user reads the console and its emails in (`Localization.Language` by the same codes).
 public enum UserLocale: String, Codable, Sendable, CaseIterable {
     case en, bn
 }

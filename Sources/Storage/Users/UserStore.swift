@@ -89,7 +89,7 @@ public struct UserStore: Sendable {
     /// an active user of an active account (a suspended or closed account's users can't act; the
     /// accounts below a suspended one can, but order nothing: `ChangeRules.accountStanding`). One
     /// place for every way in (sign-in, a session, a token), read on every request.
-    static let actorColumns = "u.id, u.email, u.name, u.role, a.id AS account_id, a.kind, a.name AS account_name, a.path"
+    static let actorColumns = "u.id, u.email, u.name, u.role, a.id AS account_id, a.kind, a.name AS account_name, a.path, u.locale"
     static let actorMaySignIn = "u.status = 'active' AND a.status = 'active'"
 
     static func actor(from row: MariaDBRow, address: String) throws -> Actor {
@@ -100,7 +100,8 @@ public struct UserStore: Sendable {
             accountID: try row.decode(column: "account_id", as: Int64.self),
             accountKind: AccountKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .customer,
             accountName: try row.decode(column: "account_name", as: String.self),
-            accountPath: try row.decode(column: "path", as: String.self), address: address
+            accountPath: try row.decode(column: "path", as: String.self), address: address,
+            locale: UserLocale(rawValue: try row.decode(column: "locale", as: String.self)) ?? .en
         )
     }
 }
