@@ -85,11 +85,11 @@ document.querySelectorAll("[data-print]").forEach((button) => button.addEventLis
   const name = form.querySelector("[data-brand-preview=name]");
   const color = form.querySelector("[data-brand-preview=color]");
   const picker = form.querySelector("[data-brand-picker]");
-  // The server's rule (BrandColor.text): white or dark text, whichever contrasts more (WCAG).
+  // The server's rule (BrandColor.text): white or black text, whichever contrasts more (WCAG).
   const luminance = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
     .map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
     .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
-  const dark = luminance("#212529");
+  const dark = 0; // black
   const paint = () => {
     document.getElementById("brand-preview-name").textContent = name.value.trim() || "—";
     const hex = color.value.trim().toLowerCase();

@@ -38,17 +38,25 @@ public struct BrandColor: Sendable, Equatable, CustomStringConvertible {
         return 0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4)
     }
 
-    /// Text on this colour: white, or Bootstrap's dark (#212529), whichever contrasts more (WCAG ratio).
+    /// Text on this colour: white or black, whichever contrasts more (WCAG ratio). One of them always
+    /// reads at 4.58:1 or more, past WCAG AA's 4.5:1; with Bootstrap's #212529 as the dark a mid-tone
+    /// such as #808080 had neither (3.95:1 and 3.9:1).
     public var text: TextTone {
-        let onWhite = 1.05 / (luminance + 0.05)
-        let onDark = (luminance + 0.05) / (Self.standard.luminance + 0.05)
-        return onWhite >= onDark ? .light : .dark
+        contrast(with: .light) >= contrast(with: .dark) ? .light : .dark
+    }
+
+    /// The WCAG 2 contrast ratio of the tone's text on this colour, 1 to 21.
+    public func contrast(with tone: TextTone) -> Double {
+        switch tone {
+        case .light: 1.05 / (luminance + 0.05)
+        case .dark: (luminance + 0.05) / 0.05
+        }
     }
 
     public enum TextTone: String, Sendable {
         /// White text, for dark backgrounds.
         case light
-        /// Dark text, for light backgrounds.
+        /// Black text, for light backgrounds.
         case dark
     }
 

@@ -14,7 +14,7 @@ public struct MailBrand: Sendable, Equatable {
     }
 
     /// White or the console's dark, whichever reads better on the brand's colour.
-    var textOnColor: String { color.text == .light ? "#ffffff" : "#212529" }
+    var textOnColor: String { color.text == .light ? "#ffffff" : "#000000" }
 }
 
 /// Who an email goes to, in which language.

@@ -71,7 +71,7 @@ import Testing
         #expect(received.text?.contains("Hello Zoë Ångström,") == true)
         #expect(received.html?.contains("Nordvind Hosting ÆØÅ — Ørsted &amp; Søn") == true)
         // Text on a light brand colour is black.
-        #expect(received.html?.contains("background:#ffd700;color:#212529") == true)
+        #expect(received.html?.contains("background:#ffd700;color:#000000") == true)
         #expect(received.seven_bit)
         #expect(received.longest_line <= 78)
         #expect(received.defects.isEmpty)

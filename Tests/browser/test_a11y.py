@@ -218,6 +218,31 @@ def test_every_page_an_operator_or_a_viewer_reaches_has_no_violations(console, b
     audit.check()
 
 
+def set_brand_colour(browser, base, account_id, colour):
+    browser.get(f"{base}/accounts/{account_id}/branding")
+    field = browser.find_element(By.ID, "primary_color")
+    field.clear()
+    field.send_keys(colour)
+    click(browser, browser.find_element(By.ID, "branding-submit"))
+    assert browser.find_elements(By.ID, "flash"), browser.find_element(By.ID, "main").text
+
+
+def test_a_mid_tone_brand_colour_keeps_the_top_bar_readable(console, browser):
+    """#808080 reads at 3.95:1 under white text and 3.9:1 under Bootstrap's #212529; Branding gives it black
+    text (5.3:1), and every text of the top bar, the Branding page's preview too, follows."""
+    base = console
+    sign_in(browser, base, TIERS["sub-reseller"])
+    edge = api(base, "GET", "/me", token=token(base, TIERS["sub-reseller"]))["account"]["id"]
+    set_brand_colour(browser, base, edge, "#808080")
+    try:
+        audit = Audit(base, browser, "sub-reseller with #808080")
+        audit.visit("/dashboard")
+        audit.visit(f"/accounts/{edge}/branding", "/accounts/:id/branding")
+        audit.check()
+    finally:
+        set_brand_colour(browser, base, edge, "#F4C542")
+
+
 def submit_with_errors(audit, button, label):
     """Submits the form of `button` as it stands (empty or wrong) and audits the page that comes back with errors."""
     click(audit.browser, audit.browser.find_element(By.ID, button))
@@ -277,3 +302,4 @@ def test_every_page_of_a_tier_has_no_violations(console, browser, world, tier):
     click(browser, password_form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     audit.page("/profile/password with validation errors")
     audit.check()
+
