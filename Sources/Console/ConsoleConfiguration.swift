@@ -61,6 +61,8 @@ public struct ConsoleConfiguration: Sendable {
     public var migrationsDirectory: URL { rootDirectory.appendingPathComponent("migrations") }
     /// Debian's libjs-bootstrap5, served under /vendor/bootstrap.
     public var bootstrapDirectory = URL(fileURLWithPath: "/usr/share/javascript/bootstrap5")
+    /// Debian's libjs-chart.js (Chart.js 3), served under /vendor/chartjs for the dashboards' charts.
+    public var chartJSDirectory = URL(fileURLWithPath: "/usr/share/javascript/chart.js")
 
     public init(database: MariaDBConfiguration, host: String = "127.0.0.1", port: Int = 8080,
                 logLevel: Logger.Level = .info, testMode: Bool = false, secureCookies: Bool = false,
