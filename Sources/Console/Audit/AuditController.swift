@@ -1,4 +1,5 @@
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -45,7 +46,7 @@ struct AuditController: Sendable {
             rows = page.items.map(AuditRow.init)
             next = page.nextCursor.map { URLs.audit.path + "?cursor=\($0)" + input.queryString }
         }
-        var types = AuditFeed.objectTypes.map { Option(value: $0.value, label: $0.label, selected: $0.value == input.objectType) }
+        var types = AuditFeed.objectTypes.map { Option(value: $0.value, label: Localization.text("audit.type." + $0.value), selected: $0.value == input.objectType) }
         if !input.objectType.isEmpty, !types.contains(where: \.selected) {
             types.append(Option(value: input.objectType, label: input.objectType, selected: true))
         }
@@ -55,7 +56,7 @@ struct AuditController: Sendable {
             account: Field(input.account, errors, "account"), accountID: input.accountID, accountIDError: errors?.message(for: "account_id"),
             objectTypes: types, objectTypeError: errors?.message(for: "object_type"),
             user: Field(input.user, errors, "user"), from: Field(input.from, errors, "from"), to: Field(input.to, errors, "to"),
-            formError: errors.map { _ in "Check the filters marked below." }, nextHref: next
+            formError: errors.map { _ in Localization.text("audit.filter.error") }, nextHref: next
         ), status: errors == nil ? .ok : .unprocessableContent)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import Mustache
 import Storage
 
@@ -21,7 +22,7 @@ struct AuditRow {
     init(_ item: AuditFeed.Item) {
         let entry = item.entry
         id = entry.id
-        when = displayTime(entry.occurredAt)
+        when = Format.dateTime(entry.occurredAt)
         actor = entry.actor
         accountName = entry.accountName
         accountHref = URLs.account(entry.accountID).path

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import Storage
 
 /// An audit entry told as a person reads it: "Acme Corp: RAM 4 → 6 GB on subscription #12, order #41,
@@ -114,7 +115,9 @@ struct AuditVocabulary: Sendable {
 }
 
 extension AuditSentence {
-    /// "Account: what happened, by whom".
+    /// "Account: what happened, by whom", in the reader's language (`Language.current`): every
+    /// clause is a catalog text (`audit.sentence.*`, `audit.action.*`, `audit.field.*`, `audit.value.*`
+    /// in Locales/*/admin.catalog) whose placeholders take names, numbers, money and dates.
     static func of(_ entry: AuditFacts, names: AuditVocabulary) -> AuditSentence {
         var sentence = Writer()
         sentence.link(entry.accountName, .account(entry.accountID))
@@ -142,8 +145,35 @@ extension AuditSentence {
         case "webhook": telling.webhook(&sentence)
         default: telling.generic(&sentence)
         }
-        sentence.text(", by \(entry.actor)")
+        sentence.say("by", ["actor": .plain(entry.actor)])
         return AuditSentence(parts: sentence.parts)
+    }
+}
+
+/// A placeholder's value in a sentence: words, linked to a page when `link` is set.
+private struct Piece {
+    var text: String
+    var link: AuditLink?
+
+    static func plain(_ text: String) -> Piece { Piece(text: text, link: nil) }
+}
+
+/// The catalog's wording of a sentence's clause, in the reader's language.
+private enum Words {
+    /// The text of `audit.<key>` in the current language, else English, else the key itself.
+    static func template(_ key: String) -> String {
+        let full = "audit." + key
+        return Catalogs.shared.text(full, in: Language.current) ?? Catalogs.shared.text(full, in: .en) ?? full
+    }
+
+    /// `audit.<key>` with its `{name}` placeholders filled (one pass: a filled value is never read again).
+    static func text(_ key: String, _ values: [String: String] = [:]) -> String {
+        Writer.filled(template(key), values.mapValues(Piece.plain)).map(\.text).joined()
+    }
+
+    /// The text of `audit.<key>` when the catalog has it.
+    static func optional(_ key: String) -> String? {
+        Catalogs.isKey(key) ? Catalogs.shared.text("audit." + key, in: Language.current) ?? Catalogs.shared.text("audit." + key, in: .en) : nil
     }
 }
 
@@ -165,16 +195,37 @@ private struct Writer {
         parts.append(.init(text: text, link: link))
     }
 
-    /// `label #id` linked to the id's page.
-    mutating func reference(_ label: String, _ id: Int64?, _ link: (Int64) -> AuditLink) {
-        guard let id else { return text(label) }
-        self.link("\(label) #\(id)", link(id))
+    mutating func piece(_ piece: Piece) { link(piece.text, piece.link) }
+
+    /// The clause `audit.sentence.<key>`, its placeholders filled with the pieces (links kept as links).
+    mutating func say(_ key: String, _ values: [String: Piece] = [:]) {
+        for piece in Self.filled(Words.template("sentence." + key), values) { link(piece.text, piece.link) }
     }
 
     /// `: a, b, c` when there is anything to list.
     mutating func list(_ clauses: [String], lead: String = ": ") {
         guard !clauses.isEmpty else { return }
         text(lead + clauses.joined(separator: ", "))
+    }
+
+    /// A template cut at its placeholders: the text between them and the pieces in them; a name
+    /// without a value stays as it is written.
+    static func filled(_ template: String, _ values: [String: Piece]) -> [Piece] {
+        var pieces: [Piece] = []
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            let name = String(rest[rest.index(after: open)..<close])
+            guard let value = values[name] else {
+                pieces.append(.plain(String(rest[...close])))
+                rest = rest[rest.index(after: close)...]
+                continue
+            }
+            pieces.append(.plain(String(rest[..<open])))
+            pieces.append(value)
+            rest = rest[rest.index(after: close)...]
+        }
+        pieces.append(.plain(String(rest)))
+        return pieces.filter { !$0.text.isEmpty || $0.link != nil }
     }
 }
 
@@ -187,6 +238,12 @@ private struct Telling {
 
     var latest: AuditState { after.fields == nil ? before : after }
 
+    /// `subscription #12` linked to its page, or the bare noun without an id.
+    func reference(_ noun: String, _ id: Int64?, _ link: (Int64) -> AuditLink) -> Piece {
+        guard let id else { return .plain(Words.text("noun." + noun)) }
+        return Piece(text: Words.text("ref." + noun, ["id": String(id)]), link: link(id))
+    }
+
     // MARK: Subscriptions and orders
 
     func subscription(_ sentence: inout Writer) {
@@ -194,30 +251,34 @@ private struct Telling {
         if after.fields == nil || before.fields == nil {
             // Created (imported, or by a sales order) or ended by the billing run: what happened, not a difference.
         } else {
-            if let from = before.text("status"), let to = after.text("status"), from != to { clauses.append("status \(from) → \(to)") }
-            if let from = before.integer("plan_id"), let to = after.integer("plan_id"), from != to { clauses.append("plan \(planName(from)) → \(planName(to))") }
-            if let from = before.text("period"), let to = after.text("period"), from != to { clauses.append("period \(from) → \(to)") }
+            if let from = before.text("status"), let to = after.text("status"), from != to {
+                clauses.append(Words.text("sentence.status_change", ["from": Self.value(from), "to": Self.value(to)]))
+            }
+            if let from = before.integer("plan_id"), let to = after.integer("plan_id"), from != to {
+                clauses.append(Words.text("sentence.plan_change", ["from": planName(from), "to": planName(to)]))
+            }
+            if let from = before.text("period"), let to = after.text("period"), from != to {
+                clauses.append(Words.text("sentence.period_change", ["from": Self.period(from), "to": Self.period(to)]))
+            }
             clauses += resourceChanges(before.object("resources") ?? [:], after.object("resources") ?? [:])
         }
         let orderID = entry.action.hasPrefix("order #") ? Int64(entry.action.dropFirst("order #".count)) : nil
+        let subscription = reference("subscription", entry.objectID, AuditLink.subscription)
         if after.fields != nil, before.fields == nil {
-            sentence.reference("subscription", entry.objectID, AuditLink.subscription)
-            sentence.text(" " + (orderID == nil ? Self.phrase(entry.action) : "created"))
+            sentence.say("did", ["object": subscription, "did": .plain(orderID == nil ? Self.phrase(entry.action) : Self.phrase("create"))])
             var created: [String] = []
             if let plan = after.integer("plan_id") { created.append(planName(plan)) }
-            if let period = after.text("period") { created.append(period) }
+            if let period = after.text("period") { created.append(Self.period(period)) }
             sentence.list(created)
         } else if clauses.isEmpty {
-            sentence.reference("subscription", entry.objectID, AuditLink.subscription)
-            sentence.text(" " + Self.phrase(orderID == nil ? entry.action : "unchanged"))
+            sentence.say("did", ["object": subscription, "did": .plain(Self.phrase(orderID == nil ? entry.action : "unchanged"))])
         } else {
-            sentence.text(clauses.joined(separator: ", ") + " on ")
-            sentence.reference("subscription", entry.objectID, AuditLink.subscription)
+            sentence.say("changes_on", ["changes": .plain(clauses.joined(separator: ", ")), "object": subscription])
             if orderID == nil, !["status", "usage"].contains(entry.action) { sentence.text(" (\(Self.phrase(entry.action)))") }
         }
         if let orderID {
             sentence.text(", ")
-            sentence.reference("order", orderID, AuditLink.order)
+            sentence.piece(reference("order", orderID, AuditLink.order))
         }
     }
 
@@ -229,12 +290,18 @@ private struct Telling {
             let old = from[code]?.string.flatMap(SubscriptionLineText.init), new = to[code]?.string.flatMap(SubscriptionLineText.init)
             switch (old, new) {
             case let (old?, new?):
-                if old.total != new.total { clauses.append("\(name) \(Self.units(old.total)) → \(Self.quantity(new.total, unit))") }
-                if old.usage != new.usage { clauses.append("\(name) usage \(old.usage) → \(Self.quantity(new.usage, unit))") }
-            case (nil, let new?): clauses.append("\(name) added (\(Self.quantity(new.total, unit)))")
-            case (_?, nil): clauses.append("\(name) removed")
+                if old.total != new.total {
+                    clauses.append(Words.text("sentence.resource_change", ["name": name, "from": Self.units(old.total), "to": Self.quantity(new.total, unit)]))
+                }
+                if old.usage != new.usage {
+                    clauses.append(Words.text("sentence.resource_usage", ["name": name, "from": Self.units(old.usage), "to": Self.quantity(new.usage, unit)]))
+                }
+            case (nil, let new?): clauses.append(Words.text("sentence.resource_added", ["name": name, "quantity": Self.quantity(new.total, unit)]))
+            case (_?, nil): clauses.append(Words.text("sentence.resource_removed", ["name": name]))
             case (nil, nil):
-                if from[code] != to[code] { clauses.append("\(name) \(Self.shown(from[code])) → \(Self.shown(to[code]))") }
+                if from[code] != to[code] {
+                    clauses.append(Words.text("sentence.resource_change", ["name": name, "from": Self.shown(from[code]), "to": Self.shown(to[code])]))
+                }
             }
         }
         return clauses
@@ -242,73 +309,93 @@ private struct Telling {
 
     func order(_ sentence: inout Writer) {
         let state = latest
+        let order = reference("order", entry.objectID, AuditLink.order)
         switch entry.action {
         case "submit":
-            sentence.reference("order", entry.objectID, AuditLink.order)
-            sentence.text(" placed")
+            sentence.say("order_placed", ["order": order])
         case "renewal issued":
-            sentence.text("renewal ")
-            sentence.reference("order", entry.objectID, AuditLink.order)
-            sentence.text(" issued")
+            sentence.say("order_renewal_issued", ["order": order])
         case "provisioning":
-            sentence.reference("order", entry.objectID, AuditLink.order)
             switch after.text("status") {
-            case "completed": sentence.text(" provisioned")
-            case "failed": sentence.text(" failed" + (after.text("failure_reason").map { ": \($0)" } ?? ""))
-            case let status?: sentence.text(" " + (before.text("status").map { "\($0) → " } ?? "") + status)
-            case nil: sentence.text(" provisioning")
+            case "completed": sentence.say("order_provisioned", ["order": order])
+            case "failed":
+                if let reason = after.text("failure_reason") {
+                    sentence.say("order_failed_because", ["order": order, "reason": .plain(reason)])
+                } else {
+                    sentence.say("order_failed", ["order": order])
+                }
+            case let status?:
+                if let from = before.text("status") {
+                    sentence.say("order_status_change", ["order": order, "from": .plain(Self.value(from)), "to": .plain(Self.value(status))])
+                } else {
+                    sentence.say("did", ["object": order, "did": .plain(Self.value(status))])
+                }
+            case nil: sentence.say("order_provisioning", ["order": order])
             }
             return
         default:
-            sentence.reference("order", entry.objectID, AuditLink.order)
-            sentence.text(" " + Self.phrase(entry.action))
+            sentence.say("did", ["object": order, "did": .plain(Self.phrase(entry.action))])
             if entry.action == "cancel" || entry.action == "expire" { return }
         }
         var details: [String] = []
-        if let summary = state.text("summary") { details.append(names.resources.naming(summary)) }
-        if let total = state.text("total") { details.append("total \(total)") }
+        if let summary = state.text("summary") { details.append(Self.summary(names.resources.naming(summary))) }
+        if let total = state.text("total") { details.append(Words.text("sentence.total", ["amount": Self.amount(total)])) }
         sentence.list(details)
         if let invoice = state.integer("invoice_id") {
             sentence.text(", ")
-            sentence.reference("invoice", invoice, AuditLink.invoice)
+            sentence.piece(reference("invoice", invoice, AuditLink.invoice))
         }
     }
 
     /// "card payment of 24.00 USD succeeded on invoice #9 (card ending 4242)".
     func payment(_ sentence: inout Writer) {
         let state = latest
-        let method = (state.text("method") ?? "").replacingOccurrences(of: "_", with: " ")
-        sentence.text("\(method) payment" + (state.text("amount").map { " of \($0)" } ?? "") + " \(state.text("status") ?? Self.phrase(entry.action)) on ")
-        sentence.reference("invoice", entry.objectID, AuditLink.invoice)
-        if let last4 = state.text("card_last4") { sentence.text(" (card ending \(last4))") }
-        if let reference = state.text("reference") { sentence.text(" (reference \(reference))") }
+        let recorded = state.text("method") ?? ""
+        let method = Words.optional("method." + recorded) ?? recorded.replacingOccurrences(of: "_", with: " ")
+        let outcome = state.text("status").map(Self.value) ?? Self.phrase(entry.action)
+        let invoice = reference("invoice", entry.objectID, AuditLink.invoice)
+        if let amount = state.text("amount") {
+            sentence.say("payment", ["method": .plain(method), "amount": .plain(Self.amount(amount)), "outcome": .plain(outcome), "invoice": invoice])
+        } else {
+            sentence.say("payment_without_amount", ["method": .plain(method), "outcome": .plain(outcome), "invoice": invoice])
+        }
+        if let last4 = state.text("card_last4") { sentence.text(" "); sentence.say("card_ending", ["last4": .plain(last4)]) }
+        if let reference = state.text("reference") { sentence.text(" "); sentence.say("payment_reference", ["reference": .plain(reference)]) }
     }
 
     // MARK: Accounts and people
 
     func account(_ sentence: inout Writer) {
         if before.fields == nil, let created = after.fields {
-            sentence.text("\(created["kind"]?.string ?? "") account created".trimmingCharacters(in: .whitespaces))
+            if let kind = created["kind"]?.string, !kind.isEmpty {
+                sentence.say("account_created", ["kind": .plain(Self.value(kind))])
+            } else {
+                sentence.say("account_created_plain")
+            }
             var details: [String] = []
             if let currency = after.text("currency") { details.append(currency) }
-            if let tax = after.text("tax_rate") { details.append("tax rate \(tax)") }
-            if let status = after.text("status"), status != "active" { details.append(status) }
+            if let tax = after.text("tax_rate") { details.append(Words.text("sentence.tax_rate", ["rate": Self.shownText(tax)])) }
+            if let status = after.text("status"), status != "active" { details.append(Self.value(status)) }
             if !details.isEmpty { sentence.text(" (\(details.joined(separator: ", ")))") }
             return
         }
         // Suspending, closing and lifting say so; the status is then no news in the list.
         let statusAction = ["suspend", "close", "lift"].contains(entry.action)
-        sentence.text("account " + (entry.action == "lift" ? "reactivated" : Self.phrase(entry.action)))
+        sentence.say("account_did", ["did": .plain(Self.phrase(entry.action == "lift" ? "reactivate" : entry.action))])
         sentence.list(Self.differences(before, after, hidden: statusAction ? ["parent_id", "kind", "status"] : ["parent_id", "kind"]))
     }
 
     func user(_ sentence: inout Writer) {
         let email = latest.text("email") ?? entry.objectID.map { "#\($0)" } ?? ""
         if before.fields == nil, after.fields != nil {
-            sentence.text("user \(email) added" + (after.text("role").map { " as \($0)" } ?? ""))
+            if let role = after.text("role") {
+                sentence.say("user_added_as", ["email": .plain(email), "role": .plain(Self.value(role))])
+            } else {
+                sentence.say("user_added", ["email": .plain(email)])
+            }
             return
         }
-        sentence.text("user \(email) \(Self.phrase(entry.action))")
+        sentence.say("user_did", ["email": .plain(email), "did": .plain(Self.phrase(entry.action))])
         let statusAction = ["disable", "enable"].contains(entry.action)
         sentence.list(Self.differences(before, after, hidden: statusAction ? ["status"] : []))
     }
@@ -316,11 +403,14 @@ private struct Telling {
     /// "credit adjusted by -5.00 USD: Goodwill (balance 12.00 USD → 7.00 USD)".
     func creditAdjustment(_ sentence: inout Writer) {
         guard let amount = after.text("amount") else { return generic(&sentence) }
-        sentence.link("credit", .credit(account: entry.accountID))
-        sentence.text(" adjusted by \(amount.hasPrefix("-") ? "" : "+")\(amount)")
+        let signed = (amount.hasPrefix("-") ? "" : "+") + Self.amount(amount)
+        sentence.say("credit_adjusted", ["credit": Piece(text: Words.text("noun.credit"), link: .credit(account: entry.accountID)), "amount": .plain(signed)])
         if let reason = after.text("reason") { sentence.text(": \(reason)") }
-        if let from = after.text("balance_before"), let to = after.text("balance_after") { sentence.text(" (balance \(from) → \(to))") }
-        if after.text("allow_negative_balance") == "true" { sentence.text(", below zero allowed") }
+        if let from = after.text("balance_before"), let to = after.text("balance_after") {
+            sentence.text(" ")
+            sentence.say("balance", ["from": .plain(Self.amount(from)), "to": .plain(Self.amount(to))])
+        }
+        if after.text("allow_negative_balance") == "true" { sentence.text(", "); sentence.say("below_zero_allowed") }
     }
 
     /// "webhook https://example.test/hook added for invoice_issued, payment_failed".
@@ -328,38 +418,45 @@ private struct Telling {
         let url = latest.text("url") ?? entry.objectID.map { "#\($0)" } ?? ""
         switch entry.action {
         case "create":
-            sentence.text("webhook \(url) added")
             let events = after.list("events")
-            if !events.isEmpty { sentence.text(" for " + events.joined(separator: ", ")) }
+            if events.isEmpty {
+                sentence.say("webhook_added", ["url": .plain(url)])
+            } else {
+                sentence.say("webhook_added_for", ["url": .plain(url), "events": .plain(events.joined(separator: ", "))])
+            }
         case "delete":
-            sentence.text("webhook \(url) removed")
+            sentence.say("webhook_removed", ["url": .plain(url)])
         default:
-            sentence.text("webhook \(url) \(Self.phrase(entry.action))")
+            sentence.say("webhook_did", ["url": .plain(url), "did": .plain(Self.phrase(entry.action))])
             sentence.list(Self.differences(before, after, hidden: ["url"]))
         }
     }
 
     // MARK: Catalog
 
+    /// `plan Cloud VPS S` linked to its page.
+    func planPiece(_ name: String, _ id: Int64?) -> Piece {
+        Piece(text: Words.text("ref.plan", ["name": name]), link: id.map(AuditLink.plan))
+    }
+
     func plan(_ sentence: inout Writer) {
         let id = entry.objectID
-        sentence.link("plan \(latest.text("name") ?? id.map(planName) ?? "")", id.map(AuditLink.plan))
+        let plan = planPiece(latest.text("name") ?? id.map(planName) ?? "", id)
         switch entry.action {
         case "add_switch_path":
             let target = after.integer("to_plan_id")
-            sentence.text(": customers may switch to ")
-            sentence.link(target.map(planName) ?? "another plan", target.map(AuditLink.plan))
+            sentence.say("plan_switch_path", ["plan": plan, "target": Piece(text: target.map(planName) ?? Words.text("noun.another_plan"), link: target.map(AuditLink.plan))])
         case "create" where before.fields == nil:
-            sentence.text(" created")
+            sentence.say("did", ["object": plan, "did": .plain(Self.phrase("create"))])
             var details: [String] = []
-            if let type = after.text("billing_type") { details.append(type.replacingOccurrences(of: "_", with: " ")) }
+            if let type = after.text("billing_type") { details.append(Self.billingType(type)) }
             details += periodFees(after.object("prices")?["periods"]?.object ?? [:])
             sentence.list(details)
         default:
-            sentence.text(" " + Self.phrase(entry.action))
+            sentence.say("did", ["object": plan, "did": .plain(Self.phrase(entry.action))])
             var clauses: [String] = []
             for key in ["name", "billing_type", "fixed_price"] where before.fields?[key] != after.fields?[key] {
-                clauses.append("\(Self.label(key)) \(Self.shown(before.fields?[key])) → \(Self.shown(after.fields?[key]))")
+                clauses.append(Words.text("sentence.field_change", ["field": Self.label(key), "from": Self.shown(before.fields?[key]), "to": Self.shown(after.fields?[key])]))
             }
             clauses += planResourceChanges(before.list("resources"), after.list("resources"))
             clauses += priceChanges(before.object("prices") ?? [:], after.object("prices") ?? [:])
@@ -368,15 +465,13 @@ private struct Telling {
     }
 
     func priceList(_ sentence: inout Writer) {
-        sentence.text("prices of ")
-        sentence.link("plan \(entry.objectID.map(planName) ?? "")", entry.objectID.map(AuditLink.plan))
-        sentence.text(" set")
+        sentence.say("prices_set", ["plan": planPiece(entry.objectID.map(planName) ?? "", entry.objectID)])
         if before.fields == nil {
             var details = periodFees(after.object("periods") ?? [:])
             for (id, text) in (after.object("resources") ?? [:]).sorted(by: { $0.key < $1.key }) {
                 guard let fees = text.string.flatMap(ResourceFeesText.init) else { continue }
                 let name = Int64(id).map(resourceName(id:)) ?? id
-                details.append("\(name) setup \(money(fees.setup)), monthly \(money(fees.monthly))")
+                details.append(Words.text("sentence.resource_priced", ["name": name, "setup": money(fees.setup), "monthly": money(fees.monthly)]))
             }
             sentence.list(details)
         } else {
@@ -386,21 +481,26 @@ private struct Telling {
 
     func delegation(_ sentence: inout Writer) {
         let plan = entry.objectID ?? after.text("plan_id").flatMap { Int64($0) }
-        sentence.link("plan \(plan.map(planName) ?? "")", plan.map(AuditLink.plan))
-        sentence.text(" delegated" + (entry.action == "create" ? "" : " (\(entry.action))"))
+        let piece = planPiece(plan.map(planName) ?? "", plan)
+        if entry.action == "create" {
+            sentence.say("plan_delegated", ["plan": piece])
+        } else {
+            sentence.say("plan_delegated_action", ["plan": piece, "action": .plain(Self.phrase(entry.action))])
+        }
     }
 
     func resource(_ sentence: inout Writer) {
         let code = latest.text("code") ?? entry.objectID.flatMap { names.resourcesByID[$0]?.code }
         let name = latest.text("name") ?? entry.objectID.flatMap { names.resourcesByID[$0]?.name }
         let title = [name, code.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
-        sentence.link("resource \(title)", entry.action == "delete" ? nil : entry.objectID.map(AuditLink.resource))
-        sentence.text(" " + Self.phrase(entry.action))
+        let resource = Piece(text: Words.text("ref.resource", ["title": title]), link: entry.action == "delete" ? nil : entry.objectID.map(AuditLink.resource))
+        sentence.say("did", ["object": resource, "did": .plain(Self.phrase(entry.action))])
         if before.fields == nil, after.fields != nil {
             var details: [String] = []
-            if let kind = after.text("kind") { details.append(kind) }
+            if let kind = after.text("kind") { details.append(Self.value(kind)) }
             if let min = after.text("min_units"), let max = after.text("max_units") {
-                details.append("\(min)–\(max == "-1" ? "unlimited" : max)" + (entry.objectID.flatMap { names.resourcesByID[$0]?.unit }.map { " \($0)" } ?? ""))
+                let range = Words.text("sentence.range", ["min": Self.shownText(min), "max": max == "-1" ? Words.text("value.unlimited") : Self.shownText(max)])
+                details.append(range + (entry.objectID.flatMap { names.resourcesByID[$0]?.unit }.map { " \($0)" } ?? ""))
             }
             sentence.list(details)
         } else if after.fields != nil {
@@ -411,12 +511,12 @@ private struct Telling {
     func upgrade(_ sentence: inout Writer) {
         let from = latest.integer("from_resource_id").map(resourceName(id:)) ?? "?"
         let to = latest.integer("to_resource_id").map(resourceName(id:)) ?? "?"
-        sentence.text("upgrade \(from) → \(to) \(Self.phrase(entry.action))")
+        sentence.say("upgrade_did", ["from": .plain(from), "to": .plain(to), "did": .plain(Self.phrase(entry.action))])
         if before.fields == nil {
             var details: [String] = []
-            details.append(after.text("downgradable") == "true" ? "downgradable" : "not downgradable")
-            details.append(after.text("active") == "true" ? "active" : "inactive")
-            if let fee = after.text("upgrade_fee") { details.append("fee \(fee)") }
+            details.append(Words.text(after.text("downgradable") == "true" ? "sentence.downgradable" : "sentence.not_downgradable"))
+            details.append(Words.text(after.text("active") == "true" ? "value.active" : "value.inactive"))
+            if let fee = after.text("upgrade_fee") { details.append(Words.text("sentence.fee", ["amount": Self.amount(fee)])) }
             sentence.list(details)
         } else {
             sentence.list(Self.differences(before, after, hidden: ["from_resource_id", "to_resource_id"]))
@@ -427,41 +527,54 @@ private struct Telling {
         let code = latest.text("code") ?? ""
         switch entry.action {
         case "create":
-            let details = [after.text("name"), after.text("exponent").map { "\($0) decimals" }].compactMap { $0 }
-            sentence.text("currency \(code) added" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"))
+            let details = [after.text("name"), after.text("exponent").map { Words.text("sentence.decimals", ["count": Self.shownText($0)]) }].compactMap { $0 }
+            if details.isEmpty {
+                sentence.say("currency_added", ["code": .plain(code)])
+            } else {
+                sentence.say("currency_added_with", ["code": .plain(code), "details": .plain(details.joined(separator: ", "))])
+            }
         case "rename":
-            sentence.text("currency \(code) renamed " + (after.text("name") ?? ""))
+            sentence.say("currency_renamed", ["code": .plain(code), "name": .plain(after.text("name") ?? "")])
         default:
-            sentence.text("currency \(code) \(Self.phrase(entry.action))")
+            sentence.say("currency_did", ["code": .plain(code), "did": .plain(Self.phrase(entry.action))])
             sentence.list(Self.differences(before, after))
         }
     }
 
     func rate(_ sentence: inout Writer) {
         guard let from = latest.text("from"), let to = latest.text("to"), let rate = latest.text("rate") else { return generic(&sentence) }
-        sentence.text("rate 1 \(from) = \(rate) \(to)" + (latest.text("effective_from").map { " from \(Self.timestamp($0))" } ?? ""))
+        let values: [String: Piece] = ["from": .plain(from), "to": .plain(to), "rate": .plain(Self.shownText(rate))]
+        if let effective = latest.text("effective_from") {
+            sentence.say("rate_from", values.merging(["when": .plain(Self.timestamp(effective))], uniquingKeysWith: { a, _ in a }))
+        } else {
+            sentence.say("rate", values)
+        }
         if entry.action != "create" { sentence.text(" " + Self.phrase(entry.action)) }
     }
 
     func connectorRule(_ sentence: inout Writer) {
         let code = entry.action.hasPrefix("set ") ? String(entry.action.dropFirst(4)) : entry.action
-        sentence.text("test connector rule for \(resourceName(code: code))")
+        sentence.say("connector_rule", ["resource": .plain(resourceName(code: code))])
         if before.fields == nil {
             sentence.list(Self.differences(AuditState(nil), after))
         } else {
             let changes = Self.differences(before, after)
-            sentence.list(changes.isEmpty ? ["unchanged"] : changes)
+            sentence.list(changes.isEmpty ? [Self.phrase("unchanged")] : changes)
         }
     }
 
     func restriction(_ sentence: inout Writer) {
         switch entry.action {
         case "restrict":
-            sentence.text("restricted" + (after.text("restricted_by").map { " by \($0)" } ?? ""))
+            if let by = after.text("restricted_by") {
+                sentence.say("restricted_by", ["by": .plain(by)])
+            } else {
+                sentence.say("restricted")
+            }
             if let reason = after.text("reason") { sentence.text(": \(reason)") }
         case "lift":
-            sentence.text("restriction lifted")
-            if let reason = before.text("reason") { sentence.text(" (was: \(reason))") }
+            sentence.say("restriction_lifted")
+            if let reason = before.text("reason") { sentence.text(" "); sentence.say("was", ["reason": .plain(reason)]) }
         default:
             generic(&sentence)
         }
@@ -469,14 +582,15 @@ private struct Telling {
 
     func exception(_ sentence: inout Writer) {
         let plan = after.string ?? before.string ?? ""
-        sentence.text("exception for plan \(plan) \(Self.phrase(entry.action))")
+        sentence.say("exception_did", ["plan": .plain(plan), "did": .plain(Self.phrase(entry.action))])
     }
 
     func promo(_ sentence: inout Writer) {
         let code = latest.text("code") ?? ""
-        sentence.text("promo code \(code) \(Self.phrase(entry.action))")
+        sentence.say("promo_did", ["code": .plain(code), "did": .plain(Self.phrase(entry.action))])
         if before.fields == nil {
-            let details = [after.text("percent").map { "\($0)% off" }, after.text("valid_until").map { "until \($0)" }].compactMap { $0 }
+            let details = [after.text("percent").map { Words.text("sentence.percent_off", ["percent": Self.shownText($0)]) },
+                           after.text("valid_until").map { Words.text("sentence.until", ["date": Self.shownText($0)]) }].compactMap { $0 }
             if !details.isEmpty { sentence.text(": " + details.joined(separator: " ")) }
         } else {
             sentence.list(Self.differences(before, after))
@@ -485,7 +599,8 @@ private struct Telling {
 
     /// Any other type: "object #id verb: field a → b, …", or its recorded fields when created.
     func generic(_ sentence: inout Writer) {
-        sentence.text(Self.label(entry.objectType) + (entry.objectID.map { " #\($0)" } ?? "") + " " + Self.phrase(entry.action))
+        let object = Words.optional("object." + entry.objectType) ?? Self.label(entry.objectType)
+        sentence.say("did", ["object": .plain(object + (entry.objectID.map { " #\($0)" } ?? "")), "did": .plain(Self.phrase(entry.action))])
         if before.fields == nil, before.string == nil {
             sentence.list(Self.differences(AuditState(nil), after))
         } else if after.fields == nil, after.string == nil {
@@ -499,19 +614,20 @@ private struct Telling {
 
     func planName(_ id: Int64) -> String { names.plans[id]?.name ?? "#\(id)" }
     func resourceName(code: String) -> String { names.resourcesByCode[code]?.name ?? code }
-    func resourceName(id: Int64) -> String { names.resourcesByID[id]?.name ?? "resource #\(id)" }
+    func resourceName(id: Int64) -> String { names.resourcesByID[id]?.name ?? Words.text("ref.resource", ["title": "#\(id)"]) }
 
     /// A plan's amount text with its currency (plans record amounts in their currency's digits, without the code).
     func money(_ amount: String) -> String {
-        guard let currency = entry.objectID.flatMap({ names.plans[$0]?.currency }) else { return amount }
-        return "\(amount) \(currency)"
+        guard let currency = entry.objectID.flatMap({ names.plans[$0]?.currency }) else { return Self.shownText(amount) }
+        return Self.amount("\(amount) \(currency)")
     }
 
     /// "1 month 20.00 USD, 12 months 216.00 USD".
     func periodFees(_ periods: [String: AuditValue]) -> [String] {
         periods.compactMap { key, value -> (Int, String)? in
             guard let months = Int(key.dropLast()), let fee = value.string else { return nil }
-            return (months, "\(months) \(months == 1 ? "month" : "months") \(money(fee))")
+            return (months, Words.text(months == 1 ? "sentence.period_fee_one" : "sentence.period_fee",
+                                       ["months": Format.number(Int64(months)), "fee": money(fee)]))
         }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
@@ -522,11 +638,11 @@ private struct Telling {
         for key in Set(oldPeriods.keys).union(newPeriods.keys).sorted(by: { (Int($0.dropLast()) ?? 0) < (Int($1.dropLast()) ?? 0) }) {
             let old = oldPeriods[key]?.string, new = newPeriods[key]?.string
             guard old != new else { continue }
-            let months = key.dropLast()
+            let months = Self.shownText(String(key.dropLast()))
             switch (old, new) {
-            case let (old?, new?): clauses.append("\(months)-month fee \(old) → \(money(new))")
-            case (nil, let new?): clauses.append("\(months)-month period added at \(money(new))")
-            default: clauses.append("\(months)-month period removed")
+            case let (old?, new?): clauses.append(Words.text("sentence.period_fee_change", ["months": months, "from": Self.shownText(old), "to": money(new)]))
+            case (nil, let new?): clauses.append(Words.text("sentence.period_added", ["months": months, "fee": money(new)]))
+            default: clauses.append(Words.text("sentence.period_removed", ["months": months]))
             }
         }
         let oldFees = from["resources"]?.object ?? [:], newFees = to["resources"]?.object ?? [:]
@@ -535,10 +651,14 @@ private struct Telling {
             let old = oldFees[key]?.string.flatMap(ResourceFeesText.init), new = newFees[key]?.string.flatMap(ResourceFeesText.init)
             guard old != new else { continue }
             if let old, let new {
-                if old.setup != new.setup { clauses.append("\(name) setup \(old.setup) → \(money(new.setup))") }
-                if old.monthly != new.monthly { clauses.append("\(name) monthly \(old.monthly) → \(money(new.monthly))") }
+                if old.setup != new.setup {
+                    clauses.append(Words.text("sentence.setup_change", ["name": name, "from": Self.shownText(old.setup), "to": money(new.setup)]))
+                }
+                if old.monthly != new.monthly {
+                    clauses.append(Words.text("sentence.monthly_change", ["name": name, "from": Self.shownText(old.monthly), "to": money(new.monthly)]))
+                }
             } else if let new {
-                clauses.append("\(name) priced setup \(money(new.setup)), monthly \(money(new.monthly))")
+                clauses.append(Words.text("sentence.resource_priced_first", ["name": name, "setup": money(new.setup), "monthly": money(new.monthly)]))
             }
         }
         return clauses
@@ -553,40 +673,111 @@ private struct Telling {
             let name = resourceName(id: id), unit = names.resourcesByID[id]?.unit ?? ""
             switch (old[id], new[id]) {
             case let (a?, b?):
-                if a.included != b.included { clauses.append("\(name) included \(Self.units(a.included)) → \(Self.quantity(b.included, unit))") }
-                if a.limits != b.limits { clauses.append("\(name) limits \(a.limits) → \(b.limits)") }
-            case (nil, let b?): clauses.append("\(name) added (included \(Self.quantity(b.included, unit)))")
-            case (_?, nil): clauses.append("\(name) removed")
+                if a.included != b.included {
+                    clauses.append(Words.text("sentence.included_change", ["name": name, "from": Self.units(a.included), "to": Self.quantity(b.included, unit)]))
+                }
+                if a.limits != b.limits {
+                    clauses.append(Words.text("sentence.limits_change", ["name": name, "from": Self.shownText(a.limits), "to": Self.shownText(b.limits)]))
+                }
+            case (nil, let b?): clauses.append(Words.text("sentence.resource_added_included", ["name": name, "quantity": Self.quantity(b.included, unit)]))
+            case (_?, nil): clauses.append(Words.text("sentence.resource_removed", ["name": name]))
             case (nil, nil): break
             }
         }
         return clauses
     }
 
-    static func units(_ value: Int64) -> String { value == -1 ? "unlimited" : String(value) }
+    static func units(_ value: Int64) -> String { value == -1 ? Words.text("value.unlimited") : Format.number(value) }
 
     static func quantity(_ value: Int64, _ unit: String) -> String {
-        value == -1 || unit.isEmpty ? units(value) : "\(value) \(unit)"
+        value == -1 || unit.isEmpty ? units(value) : "\(Format.number(value)) \(unit)"
     }
 
-    /// "2026-01-01T00:00:00Z" → "2026-01-01 00:00 UTC".
+    /// "2026-01-01T00:00:00Z" → "2026-01-01 00:00 UTC" (in the reader's digits and months).
     static func timestamp(_ text: String) -> String {
-        guard text.count >= 16, text.dropFirst(10).first == "T" else { return text }
-        return "\(text.prefix(10)) \(text.dropFirst(11).prefix(5)) UTC"
+        guard text.count >= 16, text.dropFirst(10).first == "T",
+              let moment = Timestamps.parse(text) ?? Timestamps.parse(String(text.prefix(16)) + ":00Z") else { return text }
+        return Format.dateTime(moment)
     }
 
-    /// "tax_rate" → "tax rate".
-    static func label(_ key: String) -> String { key.replacingOccurrences(of: "_", with: " ") }
+    /// "2026-12-03–2027-01-03": each day in the reader's way.
+    static func period(_ text: String) -> String {
+        text.components(separatedBy: "–").map { Format.date($0) }.joined(separator: "–")
+    }
+
+    /// Money recorded as text ("24.00 USD", "1200 JPY") in the reader's way; anything else as it is.
+    static func amount(_ text: String) -> String {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, parts[1].count == 3, parts[1].allSatisfy({ $0.isASCII && $0.isUppercase }),
+              let value = decimal(parts[0]) else { return text }
+        return Format.money(minor: value.minor, exponent: value.exponent, currency: String(parts[1]))
+    }
+
+    /// "-12.50" → (-1250, 2); nil unless a plain decimal of at most 18 digits.
+    static func decimal(_ text: Substring) -> (minor: Int64, exponent: Int)? {
+        let negative = text.hasPrefix("-")
+        let digits = negative ? text.dropFirst() : text
+        let halves = digits.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = halves.first, !whole.isEmpty, halves.count == 1 || !halves[1].isEmpty,
+              halves.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }), digits.count <= 18,
+              let value = Int64(halves.joined()) else { return nil }
+        return (negative ? -value : value, halves.count == 2 ? halves[1].count : 0)
+    }
+
+    /// A recorded value in the reader's way: a day, money, a number in its digits, a known word
+    /// (a status, a role, a kind) in the reader's language; names and codes as they are.
+    static func shownText(_ text: String) -> String {
+        guard !text.isEmpty else { return Words.text("value.none") }
+        if text.count == 10, text.split(separator: "-").count == 3, text.first?.isNumber == true { return Format.date(text) }
+        if text.contains(" ") { return amount(text) }
+        if text.first?.isNumber == true || text.first == "-", text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "–" }) {
+            return Format.digits(text)
+        }
+        return value(text)
+    }
+
+    /// A known word (`active`, `operator`, `quantity`) in the reader's language, else as recorded.
+    static func value(_ word: String) -> String {
+        guard word.allSatisfy({ ("a"..."z").contains($0) || $0 == "_" || $0 == " " }) else { return word }
+        return Words.optional("value." + word.replacingOccurrences(of: " ", with: "_")) ?? word
+    }
+
+    /// A plan's billing type: "monthly_commitment" → "monthly commitment".
+    static func billingType(_ type: String) -> String {
+        Words.optional("billing_type." + type) ?? type.replacingOccurrences(of: "_", with: " ")
+    }
+
+    /// An order's recorded summary ("Renewal 2027-01-03 → 2027-02-03") in the reader's language.
+    static func summary(_ text: String) -> String {
+        if text == "No change" { return Words.text("summary.no_change") }
+        if text == "Cancellation, unused part refunded" { return Words.text("summary.cancellation") }
+        if text.hasPrefix("Renewal "), let arrow = text.range(of: " → ") {
+            let start = String(text[text.index(text.startIndex, offsetBy: 8)..<arrow.lowerBound]), end = String(text[arrow.upperBound...])
+            return Words.text("summary.renewal", ["start": Format.date(start), "end": Format.date(end)])
+        }
+        if text.hasPrefix("New "), text.hasSuffix("-month period"), let comma = text.range(of: ", ", options: .backwards) {
+            let plan = String(text[text.index(text.startIndex, offsetBy: 4)..<comma.lowerBound])
+            let months = text[comma.upperBound...].dropLast("-month period".count)
+            return Words.text("summary.new", ["plan": plan, "months": shownText(String(months))])
+        }
+        return text
+    }
+
+    /// "tax_rate" → "tax rate", or the field's name in the reader's language.
+    static func label(_ key: String) -> String {
+        Words.optional("field." + key.replacingOccurrences(of: " ", with: "_")) ?? key.replacingOccurrences(of: "_", with: " ")
+    }
 
     static func shown(_ value: AuditValue?) -> String {
-        guard let value else { return "none" }
+        guard let value else { return Words.text("value.none") }
         switch value {
-        case .text(let text): return text.isEmpty ? "none" : text
-        case .number(let number): return String(number)
-        case .flag(let flag): return flag ? "yes" : "no"
-        case .null: return "none"
-        case .list(let items): return items.isEmpty ? "none" : items.map { shown($0) }.joined(separator: "; ")
-        case .object(let fields): return fields.isEmpty ? "none" : fields.sorted { $0.key < $1.key }.map { "\(label($0.key)) \(shown($0.value))" }.joined(separator: "; ")
+        case .text(let text): return shownText(text)
+        case .number(let number): return Format.number(number)
+        case .flag(let flag): return Words.text(flag ? "value.yes" : "value.no")
+        case .null: return Words.text("value.none")
+        case .list(let items): return items.isEmpty ? Words.text("value.none") : items.map { shown($0) }.joined(separator: "; ")
+        case .object(let fields):
+            return fields.isEmpty ? Words.text("value.none") : fields.sorted { $0.key < $1.key }.map { "\(label($0.key)) \(shown($0.value))" }.joined(separator: "; ")
         }
     }
 
@@ -597,15 +788,15 @@ private struct Telling {
         var clauses: [String] = []
         for key in Set(old.keys).union(new.keys).sorted() where !hidden.contains(key) && old[key] != new[key] {
             if before.fields == nil {
-                clauses.append("\(label(key)) \(shown(new[key]))")
+                clauses.append(Words.text("sentence.field_value", ["field": label(key), "value": shown(new[key])]))
             } else if after.fields == nil {
-                clauses.append("\(label(key)) was \(shown(old[key]))")
+                clauses.append(Words.text("sentence.field_was", ["field": label(key), "value": shown(old[key])]))
             } else {
-                clauses.append("\(label(key)) \(shown(old[key])) → \(shown(new[key]))")
+                clauses.append(Words.text("sentence.field_change", ["field": label(key), "from": shown(old[key]), "to": shown(new[key])]))
             }
         }
         if clauses.isEmpty, before.fields == nil, after.fields == nil, before.string != after.string {
-            clauses.append([before.string, after.string].map { $0 ?? "none" }.joined(separator: " → "))
+            clauses.append([before.string, after.string].map { $0 ?? Words.text("value.none") }.joined(separator: " → "))
         }
         return clauses
     }
@@ -624,38 +815,16 @@ private struct Telling {
 
     /// An action as a past participle: "create" → "created"; anything unknown as it was recorded.
     static func phrase(_ action: String) -> String {
+        let key: String
         switch action {
-        case "create": "created"
-        case "update": "updated"
-        case "delete": "deleted"
-        case "add": "added"
-        case "remove": "removed"
-        case "set": "set"
-        case "rename": "renamed"
-        case "cancel": "cancelled"
-        case "expire": "expired"
-        case "import": "imported"
-        case "status": "status changed"
-        case "usage": "usage recorded"
-        case "unchanged": "unchanged"
-        case "cancel at period end": "set to cancel at the period end"
-        case "keep": "set to renew (cancellation withdrawn)"
-        case "schedule for renewal": "change scheduled for the renewal"
-        case "unschedule": "scheduled change withdrawn"
-        case "suspend: renewal unpaid": "suspended: renewal unpaid"
-        case "cancelled at period end": "cancelled at the period end"
-        case "suspend": "suspended"
-        case "close": "closed"
-        case "reactivate", "activate": "reactivated"
-        case "disable": "disabled"
-        case "enable": "enabled"
-        case "update_profile": "updated their profile"
-        case "change_password": "changed their password"
-        case "password_reset_requested": "asked for a password reset link"
-        case "reset_password": "set a new password through a reset link"
-        case "adjust": "adjusted"
-        default: action.replacingOccurrences(of: "_", with: " ")
+        case "cancel at period end": key = "cancel_at_period_end"
+        case "schedule for renewal": key = "schedule_for_renewal"
+        case "suspend: renewal unpaid": key = "suspend_renewal_unpaid"
+        case "cancelled at period end": key = "cancelled_at_period_end"
+        case "activate": key = "reactivate"
+        default: key = action
         }
+        return Words.optional("action." + key) ?? action.replacingOccurrences(of: "_", with: " ")
     }
 }
 
