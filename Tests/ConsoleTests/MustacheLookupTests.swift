@@ -308,7 +308,7 @@ final class MustacheLookupTests: XCTestCase {
         kindError: "Pick a kind.", parentError: "Pick a parent.", formError: "Fix the marked fields.")
 
     static let newUser = AccountsController.NewUserPage(
-        chrome: chrome, account: accountRow, csrf: "csrf-5f1d", action: "/accounts/7001/users", email: Field(value: "x@", error: "Not an address."),
+        chrome: chrome, account: accountRow, heading: "Add a user to Acme GmbH", csrf: "csrf-5f1d", action: "/accounts/7001/users", email: Field(value: "x@", error: "Not an address."),
         name: Field(value: "X", error: "Too short."), password: Field(value: "", error: "At least 12 characters."), roles: [option],
         roleError: "Pick a role.", formError: "Fix the marked fields.")
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -41,8 +42,8 @@ extension AccountsController {
         ])
         let errors = edit?.errors
         return AccountLifecyclePanel(
-            statusLabel: account.status.rawValue.capitalized,
-            statusChange: change.map { "since \(BillingController.moment($0.at)) UTC by \($0.by.name)" },
+            statusLabel: Localization.text("accounts.state_label." + account.status.rawValue),
+            statusChange: change.map { Localization.text("accounts.show.status_change", ["when": .text(Format.digits(BillingController.moment($0.at)) + " UTC"), "who": .text($0.by.name)]) },
             isClosed: account.status == .closed, canEdit: mayEdit,
             editAction: URLs.account(account.id).path, statusAction: URLs.accountStatus(account.id).path,
             canSuspend: mayEdit && account.status == .active, canLift: mayEdit && account.status == .suspended, canClose: mayEdit,
@@ -50,7 +51,7 @@ extension AccountsController {
             contactEmail: Field(values.text("contact_email"), errors, "contact_email"),
             contactPhone: Field(values.text("contact_phone"), errors, "contact_phone"),
             address: Field(values.text("address"), errors, "address"), taxRate: Field(values.text("tax_rate"), errors, "tax_rate"),
-            formError: errors.map { _ in "Check the fields marked below." })
+            formError: errors.map { _ in Localization.text("accounts.form_error") })
     }
 
     /// `POST /accounts/{id}`: the edit form. A field's problem re-renders the page (422) with what was typed.
@@ -62,7 +63,7 @@ extension AccountsController {
                                      contactPhone: form.text("contact_phone"), address: form.text("address"), taxRate: form.text("tax_rate"))
         do {
             let updated = try await accounts.update(id, changes, in: context.scope)
-            context.session.update { $0.flash = "\(updated.name) is saved." }
+            context.session.update { $0.flash = Localization.text("accounts.show.saved", ["name": .text(updated.name)]) }
             return redirect(.account(id))
         } catch let invalid as ValidationErrors {
             return try await showPage(account, edit: AccountEditForm(values: form, errors: invalid), context: context, status: .unprocessableContent)
@@ -85,11 +86,11 @@ extension AccountsController {
             let updated = try await accounts.update(id, AccountChanges(status: status), in: context.scope)
             let done: String
             switch status {
-            case .suspended: done = "is suspended: its users can't sign in and nothing new is ordered below it."
-            case .active: done = "is active again."
-            case .closed: done = "is closed."
+            case .suspended: done = "accounts.show.now_suspended"
+            case .active: done = "accounts.show.now_active"
+            case .closed: done = "accounts.show.now_closed"
             }
-            context.session.update { $0.flash = "\(updated.name) \(done)" }
+            context.session.update { $0.flash = Localization.text(done, ["name": .text(updated.name)]) }
         } catch StoreError.conflict(_, let message) {
             context.session.update { $0.flash = message }
         }

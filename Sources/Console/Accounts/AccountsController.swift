@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -46,9 +47,9 @@ struct AccountsController: Sendable {
         let heading: String
         let section: Chrome.Section
         switch kind {
-        case .reseller?: (heading, section) = (actor.accountKind == .provider ? "Resellers" : "Sub-resellers", .resellers)
-        case .customer?: (heading, section) = ("Customers", .customers)
-        default: (heading, section) = ("Accounts", .dashboard)
+        case .reseller?: (heading, section) = (Localization.text(actor.accountKind == .provider ? "accounts.index.heading_resellers" : "accounts.index.heading_sub_resellers"), .resellers)
+        case .customer?: (heading, section) = (Localization.text("accounts.index.heading_customers"), .customers)
+        default: (heading, section) = (Localization.text("accounts.index.heading_accounts"), .dashboard)
         }
         var next: String?
         if let cursor = page.nextCursor {
@@ -65,7 +66,7 @@ struct AccountsController: Sendable {
             heading: heading, kind: kind?.rawValue ?? "", search: search,
             rows: page.items.map { AccountRow($0, restriction: restricted[$0.id]) }, empty: page.items.isEmpty, nextHref: next,
             newHref: canCreate ? URLs.newAccount.path + "?kind=\(newKind.rawValue)" : nil,
-            newLabel: newKind == .reseller ? (actor.accountKind == .provider ? "New reseller" : "New sub-reseller") : "New customer"
+            newLabel: Localization.text(newKind == .reseller ? (actor.accountKind == .provider ? "accounts.index.new_reseller" : "accounts.index.new_sub_reseller") : "accounts.index.new_customer")
         ))
     }
 
@@ -188,7 +189,7 @@ struct AccountsController: Sendable {
                                  address: form.text("address"))
         do {
             let account = try await accounts.create(draft, in: context.scope)
-            context.session.update { $0.flash = "\(kind == .reseller ? "Reseller" : "Customer") “\(account.name)” created." }
+            context.session.update { $0.flash = Localization.text(kind == .reseller ? "accounts.new.created_reseller" : "accounts.new.created_customer", ["name": .text(account.name)]) }
             return redirect(.account(account.id))
         } catch let invalid as ValidationErrors {
             return try await newAccountPage(form, errors: invalid, context: context, status: .unprocessableContent)
@@ -211,11 +212,11 @@ struct AccountsController: Sendable {
         let kind = form.text("kind")
         let html = try services.render("accounts_new", NewAccountPage(
             chrome: Chrome(actor: actor, session: context.session, section: kind == "reseller" ? .resellers : .customers),
-            heading: kind == "reseller" ? "New reseller" : "New customer",
+            heading: Localization.text(kind == "reseller" ? "accounts.new.heading_reseller" : "accounts.new.heading_customer"),
             csrf: context.session.current?.csrfToken ?? "",
-            kinds: [Option(value: "customer", label: "Customer", selected: kind != "reseller"),
-                    Option(value: "reseller", label: "Reseller", selected: kind == "reseller")],
-            parents: parents.map { Option(value: String($0.id), label: "\($0.name) (\($0.kind.rawValue), \($0.currency))", selected: String($0.id) == selectedParent) },
+            kinds: [Option(value: "customer", label: Localization.text("accounts.kind.customer"), selected: kind != "reseller"),
+                    Option(value: "reseller", label: Localization.text("accounts.kind.reseller"), selected: kind == "reseller")],
+            parents: parents.map { Option(value: String($0.id), label: Localization.text("accounts.new.parent_option", ["name": .text($0.name), "kind": .text(Localization.text("accounts.kind_word." + $0.kind.rawValue)), "currency": .text($0.currency)]), selected: String($0.id) == selectedParent) },
             name: Field(form.text("name"), errors, "name"),
             currency: Field(form.text("currency"), errors, "currency"),
             taxRate: Field(form.text("tax_rate"), errors, "tax_rate"),
@@ -224,7 +225,7 @@ struct AccountsController: Sendable {
             contactPhone: Field(form.text("contact_phone"), errors, "contact_phone"),
             address: Field(form.text("address"), errors, "address"),
             kindError: errors?.message(for: "kind"), parentError: errors?.message(for: "parent_id"),
-            formError: errors.map { _ in "Check the fields marked below." }
+            formError: errors.map { _ in Localization.text("accounts.form_error") }
         ), status: status)
         return try html.response(status: status)
     }
@@ -234,6 +235,8 @@ struct AccountsController: Sendable {
     struct NewUserPage {
         let chrome: Chrome
         let account: AccountRow
+        /// "Add a user to Acme Corp", in the reader's word order.
+        var heading: String = ""
         let csrf: String
         let action: String
         let email: Field
@@ -272,7 +275,7 @@ struct AccountsController: Sendable {
             let hash = try await services.passwords.hash(password)
             let user = try await UserStore(database: services.database).create(
                 UserDraft(email: form.text("email"), name: form.text("name"), role: role, passwordHash: hash), accountID: id, in: context.scope)
-            context.session.update { $0.flash = "User \(user.email) added as \(user.role.rawValue)." }
+            context.session.update { $0.flash = Localization.text("users.new.added", ["email": .text(user.email), "role": .text(Localization.text("audit.value." + user.role.rawValue))]) }
             return redirect(.account(id))
         } catch let invalid as ValidationErrors {
             return try newUserPage(account, form, errors: invalid, context: context, status: .unprocessableContent)
@@ -284,12 +287,12 @@ struct AccountsController: Sendable {
         let role = form.text("role")
         let html = try services.render("users_new", NewUserPage(
             chrome: Chrome(actor: context.actor, session: context.session, section: context.actor.accountKind == .customer ? .users : .customers),
-            account: AccountRow(account), csrf: context.session.current?.csrfToken ?? "",
-            action: URLs.users(account: account.id).path,
+            account: AccountRow(account), heading: Localization.text("users.new.heading", ["account": .text(account.name)]),
+            csrf: context.session.current?.csrfToken ?? "", action: URLs.users(account: account.id).path,
             email: Field(form.text("email"), errors, "email"), name: Field(form.text("name"), errors, "name"),
             password: Field("", errors, "password"),
-            roles: Role.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == role) },
-            roleError: errors?.message(for: "role"), formError: errors.map { _ in "Check the fields marked below." }
+            roles: PeopleController.roleOptions(selected: role),
+            roleError: errors?.message(for: "role"), formError: errors.map { _ in Localization.text("users.form_error") }
         ), status: status)
         return try html.response(status: status)
     }
@@ -317,13 +320,13 @@ struct AccountRow {
         href = URLs.account(account.id).path
         name = account.name
         kind = account.kind.rawValue
-        kindLabel = account.kind.rawValue.capitalized
+        kindLabel = Localization.text("accounts.kind." + account.kind.rawValue)
         currency = account.currency
-        taxRate = account.taxRateDisplay
-        status = account.status.rawValue
+        taxRate = Format.digits(account.taxRateDisplay)
+        status = Localization.text("accounts.state." + account.status.rawValue)
         isActive = account.status == .active
         contactEmail = account.contactEmail
-        created = displayTime(account.createdAt)
+        created = Format.dateTime(account.createdAt)
     }
 }
 
@@ -333,6 +336,9 @@ struct UserRow {
     let name: String
     let role: String
     let status: String
+    /// Role and status in the reader's language.
+    let roleText: String
+    let statusText: String
     /// The user's page; the row's edit form posts there too.
     let editHref: String
     let roles: [Option]
@@ -344,6 +350,8 @@ struct UserRow {
         name = user.name
         role = user.role.rawValue
         status = user.status.rawValue
+        roleText = Localization.text("users.role." + user.role.rawValue)
+        statusText = Localization.text("users.state." + user.status.rawValue)
         editHref = URLs.user(user.id).path
         roles = PeopleController.roleOptions(selected: user.role.rawValue)
         statuses = PeopleController.statusOptions(selected: user.status.rawValue)
@@ -450,6 +458,7 @@ extension AccountsController.NewUserPage: MustacheParent {
         switch name {
         case "chrome": chrome
         case "account": account
+        case "heading": heading
         case "csrf": csrf
         case "action": action
         case "email": email
@@ -491,6 +500,8 @@ extension UserRow: MustacheParent {
         case "name": self.name
         case "role": role
         case "status": status
+        case "roleText": roleText
+        case "statusText": statusText
         case "editHref": editHref
         case "roles": roles
         case "statuses": statuses

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -72,8 +73,8 @@ struct PeopleController: Sendable {
         guard errors.isEmpty else { return try await userEditPage(user, form, errors: errors, context: context, status: .unprocessableContent) }
         do {
             let changed = try await users.update(id, change, in: context.scope)
-            let what = changed.status != user.status ? (changed.status == .disabled ? "disabled; its sessions and API tokens ended" : "enabled") : "saved"
-            context.session.update { $0.flash = "User \(changed.email) \(what)." }
+            let what = changed.status != user.status ? (changed.status == .disabled ? "users.edit.disabled" : "users.edit.enabled") : "users.edit.saved"
+            context.session.update { $0.flash = Localization.text(what, ["email": .text(changed.email)]) }
             return redirect(.account(changed.accountID))
         } catch let invalid as ValidationErrors {
             return try await userEditPage(user, form, errors: invalid, context: context, status: .unprocessableContent)
@@ -96,17 +97,17 @@ struct PeopleController: Sendable {
             roles: Self.roleOptions(selected: role), roleError: errors?.message(for: "role"),
             statuses: Self.statusOptions(selected: userStatus), statusError: errors?.message(for: "status"),
             locales: Self.localeOptions(selected: locale), localeError: errors?.message(for: "locale"),
-            formError: errors.map { errors in errors.message(for: "last_admin") ?? "Check the fields marked below." }
+            formError: errors.map { errors in errors.message(for: "last_admin") ?? Localization.text("users.form_error") }
         ), status: status)
         return try html.response(status: status)
     }
 
     static func roleOptions(selected: String) -> [Option] {
-        Role.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == selected) }
+        Role.allCases.map { Option(value: $0.rawValue, label: Localization.text("users.role." + $0.rawValue), selected: $0.rawValue == selected) }
     }
 
     static func statusOptions(selected: String) -> [Option] {
-        UserStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == selected) }
+        UserStatus.allCases.map { Option(value: $0.rawValue, label: Localization.text("users.state." + $0.rawValue), selected: $0.rawValue == selected) }
     }
 
     static func localeOptions(selected: String) -> [Option] {
