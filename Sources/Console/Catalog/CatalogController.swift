@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -88,21 +89,21 @@ struct CatalogController: Sendable {
             let pair = "\(rate.from) → \(rate.to)"
             let inEffect = rate.effectiveFrom <= now && !seen.contains(pair)
             if inEffect { seen.insert(pair) }
-            return RateRow(id: rate.id, pair: pair, rate: rate.rate.text, effectiveFrom: displayTime(rate.effectiveFrom), inEffect: inEffect)
+            return RateRow(id: rate.id, pair: pair, rate: Format.digits(rate.rate.text), effectiveFrom: Format.dateTime(rate.effectiveFrom), inEffect: inEffect)
         }
         let html = try services.render("catalog_currencies", CurrenciesPage(
             chrome: chrome(context), csrf: context.session.current?.csrfToken ?? "",
             canEdit: Policy.allows(context.actor, .manageCatalog),
             currencies: try await store.all().map {
                 CurrencyRow(code: $0.currency.code, name: $0.name, exponent: $0.currency.exponent,
-                            example: Money(minorUnits: 123_456, currency: $0.currency).amountText)
+                            example: Format.amount(minor: 123_456, exponent: $0.currency.exponent))
             },
             rates: rows, hasRates: !rows.isEmpty,
             code: Field(form.text("code"), errors, "code"), name: Field(form.text("name"), errors, "name"),
             exponent: Field(form.text("exponent").isEmpty ? "2" : form.text("exponent"), errors, "exponent"),
             from: Field(form.text("from"), errors, "from"), to: Field(form.text("to"), errors, "to"),
             rate: Field(form.text("rate"), errors, "rate"), effectiveFrom: Field(form.text("effective_from"), errors, "effective_from"),
-            formError: errors.map { _ in "Check the fields marked below." }), status: status)
+            formError: errors.map { _ in Localization.text("catalog.form_error") }), status: status)
         return try html.response(status: status)
     }
 
@@ -112,7 +113,7 @@ struct CatalogController: Sendable {
         do {
             let row = try await CurrencyStore(database: services.database).create(
                 code: form.text("code"), name: form.text("name"), exponent: Int(form.text("exponent")) ?? -1, by: context.actor)
-            context.session.update { $0.flash = "Currency \(row.currency.code) added." }
+            context.session.update { $0.flash = Localization.text("catalog.currencies.added", ["code": .text(row.currency.code)]) }
             return redirect(.currencies)
         } catch let errors as ValidationErrors {
             return try await currenciesPage(form, errors: errors, context: context, status: .unprocessableContent)
@@ -141,7 +142,7 @@ struct CatalogController: Sendable {
         do {
             let rate = try await CurrencyStore(database: services.database).addRate(
                 from: form.text("from"), to: form.text("to"), rate: form.text("rate"), effectiveFrom: moment, by: context.actor)
-            context.session.update { $0.flash = "Rate 1 \(rate.from) = \(rate.rate.text) \(rate.to) recorded." }
+            context.session.update { $0.flash = Localization.text("catalog.currencies.rate_recorded", ["from": .text(rate.from), "rate": .text(Format.digits(rate.rate.text)), "to": .text(rate.to)]) }
             return redirect(.currencies)
         } catch let errors as ValidationErrors {
             return try await currenciesPage(form, errors: errors, context: context, status: .unprocessableContent)
@@ -184,8 +185,9 @@ struct CatalogController: Sendable {
 
     static func row(_ resource: Resource) -> ResourceRow {
         ResourceRow(id: resource.id, href: URLs.resource(resource.id).path, code: resource.code, name: resource.name, unit: resource.unit,
-                    kind: resource.kind.rawValue, limits: "\(resource.minUnits) – \(resource.maxUnits == -1 ? "unlimited" : String(resource.maxUnits))",
-                    components: resource.components.map { "\($0.amount) × \($0.code)" }.joined(separator: ", "),
+                    kind: Localization.text("catalog.kind_word." + resource.kind.rawValue),
+                    limits: "\(Format.number(resource.minUnits)) – \(resource.maxUnits == -1 ? Localization.text("catalog.unlimited") : Format.number(resource.maxUnits))",
+                    components: resource.components.map { "\(Format.number($0.amount)) × \($0.code)" }.joined(separator: ", "),
                     pairable: resource.canFormUpgradePair)
     }
 
@@ -199,11 +201,11 @@ struct CatalogController: Sendable {
         let html = try services.render("catalog_resources", ResourcesPage(
             chrome: chrome(context), csrf: context.session.current?.csrfToken ?? "", canEdit: Policy.allows(context.actor, .manageCatalog),
             resources: try await ResourceStore(database: services.database).all().map(Self.row),
-            kinds: ResourceKind.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == kind) },
+            kinds: ResourceKind.allCases.map { Option(value: $0.rawValue, label: Localization.text("catalog.kind." + $0.rawValue), selected: $0.rawValue == kind) },
             code: Field(form.text("code"), errors, "code"), name: Field(form.text("name"), errors, "name"), unit: Field(form.text("unit"), errors, "unit"),
             minUnits: Field(form.text("min_units"), errors, "min_units"), maxUnits: Field(form.text("max_units"), errors, "max_units"),
             components: Field(form.text("components"), errors, "components"),
-            formError: errors.map { _ in "Check the fields marked below." }), status: status)
+            formError: errors.map { _ in Localization.text("catalog.form_error") }), status: status)
         return try html.response(status: status)
     }
 
@@ -233,7 +235,7 @@ struct CatalogController: Sendable {
             let resource = try await ResourceStore(database: services.database).create(
                 ResourceDraft(code: form.text("code"), name: form.text("name"), unit: form.text("unit"), kind: kind,
                               minUnits: minUnits, maxUnits: maxUnits, components: components), by: context.actor)
-            context.session.update { $0.flash = "Resource \(resource.code) added." }
+            context.session.update { $0.flash = Localization.text("catalog.resources.added", ["code": .text(resource.code)]) }
             return redirect(.resource(resource.id))
         } catch let errors as ValidationErrors {
             return try await resourcesPage(form, errors: errors, context: context, status: .unprocessableContent)
@@ -282,11 +284,11 @@ struct CatalogController: Sendable {
         let uses = try await store.uses(of: resource.id)
         let html = try services.render("catalog_resource", ResourcePage(
             chrome: chrome(context), resource: Self.row(resource), pairs: pairs.map(UpgradeRow.init), hasPairs: !pairs.isEmpty,
-            uses: uses, inUse: !uses.isEmpty, csrf: context.session.current?.csrfToken ?? "", canEdit: Policy.allows(context.actor, .manageCatalog),
+            uses: uses.map(Self.useText), inUse: !uses.isEmpty, csrf: context.session.current?.csrfToken ?? "", canEdit: Policy.allows(context.actor, .manageCatalog),
             action: URLs.resource(resource.id).path, deleteAction: URLs.deleteResource(resource.id).path,
             name: Field(form.text("name"), errors, "name"), unit: Field(form.text("unit"), errors, "unit"),
             minUnits: Field(form.text("min_units"), errors, "min_units"), maxUnits: Field(form.text("max_units"), errors, "max_units"),
-            formError: errors?.fields.first.map { "Not saved: \($0.message)" }), status: status)
+            formError: errors?.fields.first.map { Localization.text("catalog.resource.not_saved", ["problem": .text($0.message)]) }), status: status)
         return try html.response(status: status)
     }
 
@@ -302,7 +304,7 @@ struct CatalogController: Sendable {
         do {
             try errors.throwIfAny()
             _ = try await store.update(id, name: form.text("name"), unit: form.text("unit"), minUnits: minUnits!, maxUnits: maxUnits!, by: context.actor)
-            context.session.update { $0.flash = "Resource \(resource.code) saved." }
+            context.session.update { $0.flash = Localization.text("catalog.resource.saved", ["code": .text(resource.code)]) }
             return redirect(.resource(id))
         } catch let errors as ValidationErrors {
             return try await resourcePage(resource, form, errors: errors, context: context, status: .unprocessableContent)
@@ -316,7 +318,7 @@ struct CatalogController: Sendable {
         let resource = try await store.resource(id)
         do {
             try await store.delete(id, by: context.actor)
-            context.session.update { $0.flash = "Resource \(resource.code) deleted." }
+            context.session.update { $0.flash = Localization.text("catalog.resource.deleted", ["code": .text(resource.code)]) }
             return redirect(.resources)
         } catch StoreError.conflict(_, let message) {
             context.session.update { $0.flash = message }
@@ -330,7 +332,7 @@ struct CatalogController: Sendable {
         let form = try await request.form(context)
         do {
             try await CurrencyStore(database: services.database).rename(code, to: form.text("name"), by: context.actor)
-            context.session.update { $0.flash = "Currency \(code) renamed." }
+            context.session.update { $0.flash = Localization.text("catalog.currencies.renamed", ["code": .text(code)]) }
         } catch StoreError.invalid(_, let message) {
             context.session.update { $0.flash = message }
         }
@@ -382,7 +384,7 @@ struct CatalogController: Sendable {
         let provider = try await AccountStore(database: services.database).account(context.actor.accountID, in: context.scope)
         let chosenCurrency = form.text("fee_currency").isEmpty ? provider.currency : form.text("fee_currency")
         func options(_ selected: String) -> [Option] {
-            pairable.map { Option(value: String($0.id), label: "\($0.code) — \($0.name) (\($0.kind.rawValue))", selected: String($0.id) == selected) }
+            pairable.map { Option(value: String($0.id), label: "\($0.code) — \($0.name) (\(Localization.text("catalog.kind_word." + $0.kind.rawValue)))", selected: String($0.id) == selected) }
         }
         let html = try services.render("catalog_upgrades", UpgradesPage(
             chrome: chrome(context), csrf: context.session.current?.csrfToken ?? "", canEdit: Policy.allows(context.actor, .manageCatalog),
@@ -395,7 +397,7 @@ struct CatalogController: Sendable {
             fromError: errors?.message(for: "from_resource_id"), toError: errors?.message(for: "to_resource_id"),
             downgradableError: errors?.message(for: "downgradable"),
             downgradable: form["downgradable"] != nil, active: form["active"] != nil,
-            formError: errors.map { _ in "Check the fields marked below." }), status: status)
+            formError: errors.map { _ in Localization.text("catalog.form_error") }), status: status)
         return try html.response(status: status)
     }
 
@@ -407,7 +409,7 @@ struct CatalogController: Sendable {
                 fromID: Int64(form.text("from_resource_id")) ?? 0, toID: Int64(form.text("to_resource_id")) ?? 0,
                 downgradable: form["downgradable"] != nil, active: form["active"] != nil,
                 upgradeFee: form.text("upgrade_fee"), feeCurrency: form.text("fee_currency"), by: context.actor)
-            context.session.update { $0.flash = "Pair \(upgrade.from.code) → \(upgrade.to.code) defined." }
+            context.session.update { $0.flash = Localization.text("catalog.upgrades.defined", ["from": .text(upgrade.from.code), "to": .text(upgrade.to.code)]) }
             return redirect(.resourceUpgrades)
         } catch let errors as ValidationErrors {
             return try await upgradesPage(form, errors: errors, context: context, status: .unprocessableContent)
@@ -438,11 +440,23 @@ struct CatalogController: Sendable {
     }
 }
 
+extension CatalogController {
+    /// What uses a resource, as the store words it ("plan “Cloud VPS S”", "bundle vps_small", "upgrade pair a → b"), in the reader's language.
+    static func useText(_ use: String) -> String {
+        for (prefix, key, name) in [("plan ", "catalog.resource.use_plan", "name"), ("bundle ", "catalog.resource.use_bundle", "code"),
+                                    ("upgrade pair ", "catalog.resource.use_pair", "pair")] where use.hasPrefix(prefix) {
+            return Localization.text(key, [name: .text(String(use.dropFirst(prefix.count)))])
+        }
+        return use
+    }
+}
+
 extension CatalogController.UpgradeRow {
     init(_ upgrade: ResourceUpgrade) {
         self.init(id: upgrade.id, fromCode: upgrade.from.code, fromHref: URLs.resource(upgrade.from.id).path,
                   toCode: upgrade.to.code, toHref: URLs.resource(upgrade.to.id).path, downgradable: upgrade.downgradable,
-                  active: upgrade.active, fee: upgrade.upgradeFee.description,
+                  active: upgrade.active,
+                  fee: Format.money(minor: upgrade.upgradeFee.minorUnits, exponent: upgrade.upgradeFee.currency.exponent, currency: upgrade.upgradeFee.currency.code),
                   hasLicense: upgrade.from.kind == .license || upgrade.to.kind == .license,
                   action: URLs.resourceUpgrade(upgrade.id).path)
     }
