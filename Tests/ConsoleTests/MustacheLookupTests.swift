@@ -370,7 +370,8 @@ final class MustacheLookupTests: XCTestCase {
                      created: "2026-04-01 09:00:00", createdBy: "boss@reseller.example", active: true, lifted: "lifted 2026-04-02 by boss",
                      liftAction: "/restrictions/31/lift")],
         empty: false, exceptions: [.init(plan: "Web Pro", removeAction: "/restrictions/exceptions/4/remove")], hasExceptions: true,
-        plans: [option], canEdit: true, accountName: "Reseller One", nextHref: "/restrictions?cursor=30")
+        plans: [option], canEdit: true, accountName: "Reseller One", exceptionsHeading: "Exceptions list of Reseller One",
+        exceptionsHelp: "These plans stay changeable.", nextHref: "/restrictions?cursor=30")
 
     static let charges = RestrictionsController.ChargesPage(
         chrome: chrome, tabs: billingTabs,
@@ -416,7 +417,7 @@ final class MustacheLookupTests: XCTestCase {
         chrome: chrome, heading: "Edit Web Pro", action: "/plans/12", csrf: "csrf-5f1d", name: Field(value: "Web Pro", error: "Taken."),
         currencies: [option], billingTypes: [Option(value: "prepaid", label: "Prepaid", selected: true)], fixedPrice: true, pricesIncludeTaxes: false,
         trialDays: Field(value: "400", error: "At most 365."), changesInTrial: true,
-        periods: [.init(months: 12, offered: true, fee: Field(value: "99.00", error: "Too many decimals."))], periodsError: "Offer one period.",
+        periods: [.init(months: 12, monthsLabel: "12 month(s)", offered: true, fee: Field(value: "99.00", error: "Too many decimals."))], periodsError: "Offer one period.",
         resources: [.init(resourceID: 5, code: "RAM", name: "Memory", unit: "GB", resourceMin: 1, resourceMax: 64, offered: true,
                           included: Field(value: "4", error: "Above max."), minUnits: Field(value: "1", error: "Below min."),
                           maxUnits: Field(value: "65", error: "Above 64."), setupFee: Field(value: "1.5", error: "Negative."),
@@ -453,7 +454,7 @@ final class MustacheLookupTests: XCTestCase {
 
     static let settings = SettingsController.SettingsPage(
         chrome: chrome, csrf: "csrf-5f1d", testMode: true, now: "2026-04-20 10:00 UTC", today: "2026-04-20", canSet: true,
-        rules: [.init(code: "RAM", reductionsAllowed: false, minQuantity: 2, failProvisioning: true)], hasRules: true, resources: [option])
+        rules: [.init(code: "RAM", reductionsAllowed: false, minQuantity: 2, minQuantityText: "two", failProvisioning: true)], hasRules: true, resources: [option])
 
     static let promos = SettingsController.PromoPage(
         chrome: chrome, csrf: "csrf-5f1d", rows: [.init(code: "SPRING", percent: "10%", validUntil: "2026-06-30")], empty: false, canCreate: true,
@@ -475,9 +476,9 @@ final class MustacheLookupTests: XCTestCase {
         counts.id = 3
         counts.businessDate = "2026-04-20"
         counts.renewalOrders = 4_167
-        let row = LifecycleController.RunsPage.Row(id: 3, date: "2026-04-20", started: "2026-04-20 00:05:00", duration: "24.00 s", node: "node-a", counts: counts)
-        let last = LifecycleController.RunsPage.Row(id: 2, date: "2026-04-19", started: "2026-04-19 00:05:00", duration: "23.10 s", node: "node-b", counts: counts)
-        return LifecycleController.RunsPage(chrome: chrome, rows: [row], empty: false, canRun: true, csrf: "csrf-5f1d", today: "2026-04-21", last: last)
+        let row = LifecycleController.RunsPage.Row(id: 3, date: "2026-04-20", started: "2026-04-20 00:05:00", duration: "24.00 s", node: "node-a", counts: counts, shownCounts: ["invoices": "4"])
+        let last = LifecycleController.RunsPage.Row(id: 2, date: "2026-04-19", started: "2026-04-19 00:05:00", duration: "23.10 s", node: "node-b", counts: counts, shownCounts: ["invoices": "3"])
+        return LifecycleController.RunsPage(chrome: chrome, rows: [row], empty: false, canRun: true, csrf: "csrf-5f1d", today: "2026-04-21", last: last, runNowLabel: "Run now for 2026-04-21")
     }()
 
     static let branding = BrandingController.Page(

@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -50,6 +51,9 @@ struct RestrictionsController: Sendable {
         let plans: [Option]
         let canEdit: Bool
         let accountName: String
+        /// "Exceptions list of Demo Provider" and its note, in the reader's word order.
+        var exceptionsHeading: String = ""
+        var exceptionsHelp: String = ""
         let nextHref: String?
     }
 
@@ -63,8 +67,8 @@ struct RestrictionsController: Sendable {
             chrome: Chrome(actor: context.actor, session: context.session, section: .restrictions), csrf: context.session.current?.csrfToken ?? "",
             rows: page.items.map { r in
                 Page.Row(id: r.id, account: r.accountName, accountHref: URLs.account(r.accountID).path, restrictedBy: r.restrictingAccountName,
-                         reason: r.reason, created: BillingController.moment(r.createdAt), createdBy: r.createdBy, active: r.isActive,
-                         lifted: r.liftedAt.map { "lifted \(BillingController.moment($0)) by \(r.liftedBy ?? "?")" },
+                         reason: r.reason, created: Format.digits(BillingController.moment(r.createdAt)), createdBy: r.createdBy, active: r.isActive,
+                         lifted: r.liftedAt.map { Localization.text("restrictions.lifted", ["when": .text(Format.digits(BillingController.moment($0))), "who": .text(r.liftedBy ?? "?")]) },
                          liftAction: canEdit && r.isActive && context.scope.contains(path: r.restrictingAccountPath) ? URLs.liftRestriction(r.id).path : nil)
             },
             empty: page.items.isEmpty,
@@ -72,6 +76,8 @@ struct RestrictionsController: Sendable {
             hasExceptions: !exceptions.isEmpty,
             plans: plans.filter { plan in !exceptions.contains { $0.planID == plan.id } }.map { Option(value: String($0.id), label: $0.name, selected: false) },
             canEdit: canEdit, accountName: context.actor.accountName,
+            exceptionsHeading: Localization.text("restrictions.exceptions_heading", ["account": .text(context.actor.accountName)]),
+            exceptionsHelp: Localization.text("restrictions.exceptions_help", ["account": .text(context.actor.accountName)]),
             nextHref: page.nextCursor.map { URLs.restrictions.path + "?cursor=\($0)" }))
     }
 
@@ -80,7 +86,7 @@ struct RestrictionsController: Sendable {
         guard let id = Int64(form.text("account_id")) else { throw StoreError.invalid(field: "account_id", message: "Choose an account.") }
         do {
             let restriction = try await store.restrict(account: id, reason: form.text("reason"), in: context.scope)
-            context.session.update { $0.flash = "\(restriction.accountName) is restricted: \(restriction.reason)" }
+            context.session.update { $0.flash = Localization.text("restrictions.restricted", ["account": .text(restriction.accountName), "reason": .text(restriction.reason)]) }
         } catch StoreError.invalid(_, let message) {
             context.session.update { $0.flash = message }
         } catch StoreError.conflict(_, let message) {
@@ -93,7 +99,7 @@ struct RestrictionsController: Sendable {
         let id = try context.parameters.require("id", as: Int64.self)
         do {
             let lifted = try await store.lift(id, in: context.scope)
-            context.session.update { $0.flash = "The restriction of \(lifted.accountName) is lifted." }
+            context.session.update { $0.flash = Localization.text("restrictions.lifted_flash", ["account": .text(lifted.accountName)]) }
         } catch StoreError.invalid(_, let message) {
             context.session.update { $0.flash = message }
         }
@@ -106,7 +112,7 @@ struct RestrictionsController: Sendable {
         guard let plan = Int64(form.text("plan_id")) else { throw StoreError.invalid(field: "plan_id", message: "Choose a plan.") }
         do {
             let exception = try await store.addException(plan: plan, in: context.scope)
-            context.session.update { $0.flash = "\(exception.planName) stays changeable under \(context.actor.accountName)'s restrictions." }
+            context.session.update { $0.flash = Localization.text("restrictions.excepted", ["plan": .text(exception.planName), "account": .text(context.actor.accountName)]) }
         } catch StoreError.conflict(_, let message) {
             context.session.update { $0.flash = message }
         }
@@ -116,7 +122,7 @@ struct RestrictionsController: Sendable {
     @Sendable func removeException(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         try await store.removeException(id, in: context.scope)
-        context.session.update { $0.flash = "The plan is off the exceptions list." }
+        context.session.update { $0.flash = Localization.text("restrictions.unexcepted") }
         return redirect(.restrictions)
     }
 
@@ -172,6 +178,8 @@ extension RestrictionsController.Page: MustacheParent {
         case "plans": plans
         case "canEdit": canEdit
         case "accountName": accountName
+        case "exceptionsHeading": exceptionsHeading
+        case "exceptionsHelp": exceptionsHelp
         case "nextHref": nextHref
         default: nil
         }

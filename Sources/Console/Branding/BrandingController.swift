@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -72,7 +73,7 @@ struct BrandingController: Sendable {
             let settings = try await store.set(.init(brandName: form["brand_name"] ?? "", supportEmail: form["support_email"] ?? "",
                                                      primaryColor: form["primary_color"] ?? "", slug: form["slug"]),
                                                for: id, in: context.scope)
-            context.session.update { $0.flash = "Brand \(settings.brandName) saved: its subtree sees it from the next page." }
+            context.session.update { $0.flash = Localization.text("branding.saved", ["name": .text(settings.brandName)]) }
             return redirect(to: Self.path(account: id))
         } catch let invalid as ValidationErrors {
             return try page(account, form, saved: saved, errors: invalid, context: context, status: .unprocessableContent)
@@ -100,7 +101,7 @@ struct BrandingController: Sendable {
             primaryColor: Field(form.text("primary_color"), errors, "primary_color"), slug: Field(form.text("slug"), errors, "slug"),
             signInLink: saved.map { "/signin?brand=\($0.slug)" },
             preview: BrandView(name: previewName, supportEmail: form.text("support_email"), color: typedColor, slug: nil),
-            formError: errors.map { _ in "Check the fields marked below." }
+            formError: errors.map { _ in Localization.text("branding.form_error") }
         ), status: status)
         return try html.response(status: status)
     }

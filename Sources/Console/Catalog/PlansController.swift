@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -65,7 +66,8 @@ struct PlansController: Sendable {
             rows: plans.map { plan in
                 let own = context.scope.contains(path: plan.ownerPath)
                 return PlanRow(id: plan.id, href: URLs.plan(plan.id).path, name: plan.name, currency: plan.currency.code,
-                               billingType: plan.billingType.rawValue, periods: plan.periods.map { "\($0) m" }.joined(separator: ", "),
+                               billingType: Localization.text("plans.billing_type." + plan.billingType.rawValue),
+                               periods: plan.periods.map { Localization.text("plans.index.months_short", ["months": .number(Int64($0))]) }.joined(separator: ", "),
                                own: own, priceListHref: own ? nil : URLs.priceList(plan: plan.id).path)
             },
             empty: plans.isEmpty, canCreate: Policy.allows(context.actor, .createPlan)))
@@ -94,6 +96,8 @@ struct PlansController: Sendable {
 
     struct PeriodRow {
         let months: Int
+        /// "3 month(s)" in the reader's language.
+        var monthsLabel: String = ""
         let offered: Bool
         let fee: Field
     }
@@ -165,18 +169,18 @@ struct PlansController: Sendable {
         }
         let offeredMonths = PlanRules.allowedPeriods.sorted().filter { form["period_\($0)"] != nil }
         let html = try services.render("plans_editor", EditorPage(
-            chrome: chrome(context), heading: planID == nil ? "New plan" : "Edit plan",
+            chrome: chrome(context), heading: Localization.text(planID == nil ? "plans.editor.new" : "plans.editor.edit"),
             action: planID.map { URLs.plan($0).path } ?? URLs.plans.path, csrf: context.session.current?.csrfToken ?? "",
             name: Field(form.text("name"), errors, "name"),
             currencies: try await CurrencyStore(database: services.database).all().map {
                 Option(value: $0.currency.code, label: "\($0.currency.code) — \($0.name)", selected: $0.currency.code == form.text("currency"))
             },
-            billingTypes: BillingType.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.replacingOccurrences(of: "_", with: " "), selected: $0.rawValue == form.text("billing_type")) },
+            billingTypes: BillingType.allCases.map { Option(value: $0.rawValue, label: Localization.text("plans.billing_type." + $0.rawValue), selected: $0.rawValue == form.text("billing_type")) },
             fixedPrice: form["fixed_price"] != nil, pricesIncludeTaxes: form["prices_include_taxes"] != nil,
             trialDays: Field(form.text("trial_days"), errors, "trial_days"), changesInTrial: form["changes_in_trial"] != nil,
             periods: PlanRules.allowedPeriods.sorted().map { months in
                 let index = offeredMonths.firstIndex(of: months)
-                return PeriodRow(months: months, offered: form["period_\(months)"] != nil,
+                return PeriodRow(months: months, monthsLabel: Localization.text("plans.editor.months", ["months": .number(Int64(months))]), offered: form["period_\(months)"] != nil,
                                  fee: Field(form.text("fee_\(months)"), nil, "") .withError(index.flatMap { errors?.message(for: "periods.\($0).fee") }))
             },
             periodsError: errors?.message(for: "periods"),
@@ -191,8 +195,8 @@ struct PlansController: Sendable {
                     setupFee: Field(form.text("r\(id)_setup"), nil, "").withError(rowError(resource, "setup_fee")),
                     recurringFee: Field(form.text("r\(id)_recurring"), nil, "").withError(rowError(resource, "recurring_fee")))
             },
-            formError: inUse.map { "The plan is in use: \($0.message)" }
-                ?? errors.map { $0.fields.first.map { "Check the fields marked below (\($0.message))" } ?? "Check the fields marked below." },
+            formError: inUse.map { Localization.text("plans.editor.in_use", ["problem": .text($0.message)]) }
+                ?? errors.map { $0.fields.first.map { Localization.text("plans.editor.form_error_first", ["problem": .text($0.message)]) } ?? Localization.text("plans.editor.form_error") },
             currencyLocked: planID != nil), status: status)
         return try html.response(status: status)
     }
@@ -227,7 +231,7 @@ struct PlansController: Sendable {
         do {
             try parseErrors.throwIfAny()
             let plan = try await store.create(draft, in: context.scope, effective: try await services.clock.now())
-            context.session.update { $0.flash = "Plan “\(plan.name)” created." }
+            context.session.update { $0.flash = Localization.text("plans.editor.created", ["name": .text(plan.name)]) }
             return redirect(.plan(plan.id))
         } catch let errors as ValidationErrors {
             return try await editor(form, errors: errors, planID: nil, context: context, status: .unprocessableContent)
@@ -243,7 +247,7 @@ struct PlansController: Sendable {
         do {
             try parseErrors.throwIfAny()
             let plan = try await store.update(id, draft, in: context.scope, effective: try await services.clock.now())
-            context.session.update { $0.flash = "Plan “\(plan.name)” saved." }
+            context.session.update { $0.flash = Localization.text("plans.editor.saved", ["name": .text(plan.name)]) }
             return redirect(.plan(id))
         } catch let errors as ValidationErrors {
             return try await editor(form, errors: errors, planID: id, context: context, status: .unprocessableContent)
@@ -330,19 +334,25 @@ struct PlansController: Sendable {
         let delegationTargets = children.filter { !delegated.contains($0.id) }.map { Option(value: String($0.id), label: $0.name, selected: false) }
         let pairs = try await store.upgradePairs(of: plan)
         let zero = UnitPrice(scaled: 0, currency: plan.currency)
-        let limit: (Int64) -> String = { $0 == -1 ? "unlimited" : String($0) }
+        let limit: (Int64) -> String = { $0 == -1 ? Localization.text("plans.unlimited") : Format.number($0) }
         return try services.render("plans_show", ShowPage(
             chrome: chrome(context), csrf: context.session.current?.csrfToken ?? "", name: plan.name,
-            facts: [Fact(label: "Currency", value: plan.currency.code), Fact(label: "Billing type", value: plan.billingType.rawValue),
-                    Fact(label: "Fixed price", value: plan.fixedPrice ? "yes: subscriptions keep the prices of their order" : "no"),
-                    Fact(label: "Prices include taxes", value: plan.pricesIncludeTaxes ? "yes" : "no"),
-                    Fact(label: "Trial", value: plan.trialDays == 0 ? "none" : "\(plan.trialDays) days, changes \(plan.changesInTrial ? "allowed" : "not allowed")"),
-                    Fact(label: "Provisioning", value: plan.connector + " connector")],
-            periods: plan.periods.map { Fact(label: "\($0) month\($0 == 1 ? "" : "s")", value: "\((prices.periodFees[$0] ?? zero).amountText) \(plan.currency.code)") },
+            facts: [Fact(label: Localization.text("plans.show.currency"), value: plan.currency.code),
+                    Fact(label: Localization.text("plans.show.billing_type"), value: Localization.text("plans.billing_type." + plan.billingType.rawValue)),
+                    Fact(label: Localization.text("plans.show.fixed_price"), value: Localization.text(plan.fixedPrice ? "plans.show.fixed_yes" : "plans.show.no")),
+                    Fact(label: Localization.text("plans.show.taxes_included"), value: Localization.text(plan.pricesIncludeTaxes ? "plans.show.yes" : "plans.show.no")),
+                    Fact(label: Localization.text("plans.show.trial"), value: plan.trialDays == 0 ? Localization.text("plans.show.trial_none")
+                        : Localization.text(plan.changesInTrial ? "plans.show.trial_allowed" : "plans.show.trial_not_allowed", ["days": .number(Int64(plan.trialDays))])),
+                    Fact(label: Localization.text("plans.show.provisioning"), value: Localization.text("plans.show.connector", ["name": .text(plan.connector)]))],
+            periods: plan.periods.map { months in
+                let fee = prices.periodFees[months] ?? zero
+                return Fact(label: months == 1 ? Localization.text("plans.show.one_month") : Localization.text("plans.show.months", ["months": .number(Int64(months))]),
+                            value: Format.digits(fee.amountText) + " " + plan.currency.code)
+            },
             resources: plan.resources.map { rate in
-                ResourceLineRow(code: codes[rate.resourceID] ?? "", included: limit(rate.included), limits: "\(rate.minUnits) – \(limit(rate.maxUnits))",
-                                setupFee: (prices.resourceFees[rate.resourceID]?.setupFee ?? zero).amountText,
-                                recurringFee: (prices.resourceFees[rate.resourceID]?.recurringFee ?? zero).amountText)
+                ResourceLineRow(code: codes[rate.resourceID] ?? "", included: limit(rate.included), limits: "\(Format.number(rate.minUnits)) – \(limit(rate.maxUnits))",
+                                setupFee: Format.digits((prices.resourceFees[rate.resourceID]?.setupFee ?? zero).amountText),
+                                recurringFee: Format.digits((prices.resourceFees[rate.resourceID]?.recurringFee ?? zero).amountText))
             },
             pairs: pairs.map { PairRow(id: $0.id, label: "\($0.from.code) → \($0.to.code)", active: $0.active, downgradable: $0.downgradable) },
             hasPairs: !pairs.isEmpty,
@@ -353,7 +363,7 @@ struct PlansController: Sendable {
             canEdit: canEdit, canDelegate: sellsIt && Policy.allows(actor, .sell(sellerAccountID: actor.accountID)),
             editHref: URLs.editPlan(id).path, switchAction: URLs.planSwitchPaths(id).path, delegateAction: URLs.planDelegations(id).path,
             priceListHref: sellsIt && !own ? URLs.priceList(plan: id).path : nil,
-            pricesNote: seller == actor.accountID ? "Prices as your account sells this plan." : "The owner's prices."))
+            pricesNote: Localization.text(seller == actor.accountID ? "plans.show.own_prices" : "plans.show.owner_prices")))
     }
 
     @Sendable func addSwitchPath(_ request: Request, context: SignedInContext) async throws -> Response {
@@ -362,7 +372,7 @@ struct PlansController: Sendable {
         let form = try await request.form(context)
         do {
             try await store.addSwitchPath(from: id, to: Int64(form.text("to_plan_id")) ?? 0, in: context.scope)
-            context.session.update { $0.flash = "Switch path added." }
+            context.session.update { $0.flash = Localization.text("plans.show.switch_added") }
         } catch StoreError.invalid(_, let message) {
             context.session.update { $0.flash = message }
         } catch StoreError.conflict(_, let message) {
@@ -377,7 +387,7 @@ struct PlansController: Sendable {
         let form = try await request.form(context)
         do {
             try await store.delegate(id, to: Int64(form.text("reseller_id")) ?? 0, in: context.scope)
-            context.session.update { $0.flash = "Plan delegated." }
+            context.session.update { $0.flash = Localization.text("plans.show.delegated") }
         } catch StoreError.invalid(_, let message) {
             context.session.update { $0.flash = message }
         } catch StoreError.conflict(_, let message) {
@@ -544,6 +554,7 @@ extension PlansController.PeriodRow: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "months": months
+        case "monthsLabel": monthsLabel
         case "offered": offered
         case "fee": fee
         default: nil

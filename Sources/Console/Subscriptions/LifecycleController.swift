@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Localization
 import Mustache
 import OrderEngine
 import Storage
@@ -240,6 +241,8 @@ struct LifecycleController: Sendable {
             let duration: String
             let node: String
             let counts: BillingRunResult
+            /// The counts in the reader's digits, by the names of `counts`.
+            var shownCounts: [String: String] = [:]
         }
         let chrome: Chrome
         let rows: [Row]
@@ -248,25 +251,38 @@ struct LifecycleController: Sendable {
         let csrf: String
         let today: String
         let last: Row?
+        /// "Run now for 2026-12-03", in the reader's words and digits.
+        var runNowLabel: String = ""
+    }
+
+    static func shown(_ counts: BillingRunResult) -> [String: String] {
+        let values = ["subscriptions": counts.subscriptions, "renewalOrders": counts.renewalOrders, "invoices": counts.invoices, "rolledOver": counts.rolledOver,
+                      "suspended": counts.suspended, "reactivated": counts.reactivated, "trialsEnded": counts.trialsEnded, "cancelled": counts.cancelled,
+                      "errors": counts.errors]
+        return values.mapValues { Format.number(Int64($0)) }
     }
 
     @Sendable func runs(_ request: Request, context: SignedInContext) async throws -> HTML {
         guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("billing runs are the provider's") }
         let rows = try await BillingRun.recent(on: services.database).map { run in
-            RunsPage.Row(id: run.result.id, date: run.result.businessDate, started: BillingController.moment(run.startedAt),
-                         duration: run.finishedAt.map { String(format: "%.2f s", $0.timeIntervalSince(run.startedAt)) } ?? "running",
+            RunsPage.Row(id: run.result.id, date: Format.date(run.result.businessDate), started: Format.digits(BillingController.moment(run.startedAt)),
+                         duration: run.finishedAt.map { Localization.text("billing_runs.seconds", ["seconds": .text(Format.digits(String(format: "%.2f", $0.timeIntervalSince(run.startedAt))))]) }
+                             ?? Localization.text("billing_runs.running"),
                          node: run.node, counts: run.result)
         }
         return try services.render("billing_runs", RunsPage(
             chrome: chrome(context, .settings), rows: rows, empty: rows.isEmpty, canRun: Policy.allows(context.actor, .runBilling),
-            csrf: context.session.current?.csrfToken ?? "", today: try await services.clock.today().description, last: rows.first))
+            csrf: context.session.current?.csrfToken ?? "", today: try await services.clock.today().description, last: rows.first,
+            runNowLabel: Localization.text("billing_runs.run_now", ["date": .text(Format.date(try await services.clock.today().description))])))
     }
 
     @Sendable func runNow(_ request: Request, context: SignedInContext) async throws -> Response {
         guard Policy.allows(context.actor, .runBilling) else { throw StoreError.forbidden("the provider's admins run the billing run") }
         let result = try await services.billingRun.run(by: context.actor)
         context.session.update {
-            $0.flash = "Billing run for \(result.businessDate): \(result.renewalOrders) renewal orders, \(result.invoices) invoices, \(result.rolledOver) rolled over, \(result.suspended) suspended."
+            $0.flash = Localization.text("billing_runs.done", ["date": .text(Format.date(result.businessDate)), "renewals": .number(Int64(result.renewalOrders)),
+                                                                 "invoices": .number(Int64(result.invoices)), "rolled": .number(Int64(result.rolledOver)),
+                                                                 "suspended": .number(Int64(result.suspended))])
         }
         return redirect(.billingRuns)
     }
@@ -335,6 +351,7 @@ extension LifecycleController.RunsPage: MustacheParent {
         case "canRun": canRun
         case "csrf": csrf
         case "today": today
+        case "runNowLabel": runNowLabel
         case "last": last
         default: nil
         }
@@ -350,6 +367,7 @@ extension LifecycleController.RunsPage.Row: MustacheParent {
         case "duration": duration
         case "node": node
         case "counts": counts
+        case "shownCounts": shownCounts
         default: nil
         }
     }

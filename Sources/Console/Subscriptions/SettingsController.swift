@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Localization
 import Mustache
 import OrderEngine
 import Storage
@@ -33,6 +34,8 @@ struct SettingsController: Sendable {
         let code: String
         let reductionsAllowed: Bool
         let minQuantity: Int64
+        /// The minimum in the reader's digits.
+        var minQuantityText: String = ""
         let failProvisioning: Bool
     }
 
@@ -43,9 +46,10 @@ struct SettingsController: Sendable {
         let codes = try await ResourceStore(database: services.database).codes().values.sorted()
         return try services.render("settings", SettingsPage(
             chrome: Chrome(actor: context.actor, session: context.session, section: .settings), csrf: context.session.current?.csrfToken ?? "",
-            testMode: services.clock.testMode, now: String(now.formatted(.iso8601).prefix(16)), today: BusinessDate(instant: now).description,
+            testMode: services.clock.testMode, now: String(now.formatted(.iso8601).prefix(16)), today: Format.date(BusinessDate(instant: now).description),
             canSet: Policy.allows(context.actor, .setClock),
-            rules: rules.map { RuleRow(code: $0.resourceCode, reductionsAllowed: $0.reductionsAllowed, minQuantity: $0.minQuantity, failProvisioning: $0.failProvisioning) },
+            rules: rules.map { RuleRow(code: $0.resourceCode, reductionsAllowed: $0.reductionsAllowed, minQuantity: $0.minQuantity,
+                                             minQuantityText: Format.number($0.minQuantity), failProvisioning: $0.failProvisioning) },
             hasRules: !rules.isEmpty, resources: codes.map { Option(value: $0, label: $0, selected: false) }))
     }
 
@@ -54,11 +58,11 @@ struct SettingsController: Sendable {
         let form = try await request.form(context)
         let typed = form.text("now")
         guard let moment = Timestamps.parse(typed.count == 16 ? typed + ":00Z" : typed), BusinessDate.accepts(instant: moment) else {
-            context.session.update { $0.flash = "Enter a date and time such as 2026-04-26T00:00 (UTC), from 2000 to 2199." }
+            context.session.update { $0.flash = Localization.text("settings.bad_moment") }
             return redirect(.settings)
         }
         try await services.clock.set(moment, by: context.actor)
-        context.session.update { $0.flash = "The business clock now reads \(BusinessDate(instant: moment))." }
+        context.session.update { $0.flash = Localization.text("settings.clock_set", ["date": .text(Format.date(BusinessDate(instant: moment).description))]) }
         return redirect(.settings)
     }
 
@@ -67,14 +71,14 @@ struct SettingsController: Sendable {
         guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("settings are the provider's") }
         let form = try await request.form(context)
         guard let minimum = (try? Units.parse(form.text("min_quantity").isEmpty ? "0" : form.text("min_quantity")))?.value else {
-            context.session.update { $0.flash = "The minimum quantity is a whole number from -1000000000 to 1000000000." }
+            context.session.update { $0.flash = Localization.text("settings.bad_minimum") }
             return redirect(.settings)
         }
         do {
             let rule = try await TestConnectorRules(database: services.database).set(
                 resourceCode: form.text("resource_code"), reductionsAllowed: form.text("reductions_allowed") == "on", minQuantity: minimum,
                 failProvisioning: form.text("fail_provisioning") == "on", by: context.actor)
-            context.session.update { $0.flash = "The test connector's rule for \(rule.resourceCode) is saved." }
+            context.session.update { $0.flash = Localization.text("settings.rule_saved", ["code": .text(rule.resourceCode)]) }
         } catch StoreError.invalid(_, let message) {
             context.session.update { $0.flash = message }
         }
@@ -108,9 +112,9 @@ struct SettingsController: Sendable {
         let codes = try await PromoCodeStore(database: services.database).list(in: context.scope)
         let html = try services.render("promo_codes", PromoPage(
             chrome: Chrome(actor: context.actor, session: context.session, section: .promos), csrf: context.session.current?.csrfToken ?? "",
-            rows: codes.map { Row(code: $0.code, percent: $0.percent, validUntil: $0.validUntil.description) }, empty: codes.isEmpty,
+            rows: codes.map { Row(code: $0.code, percent: Format.digits($0.percent), validUntil: Format.date($0.validUntil.description)) }, empty: codes.isEmpty,
             canCreate: Policy.allows(context.actor, .sell(sellerAccountID: context.actor.accountID)), code: Field(form.text("code"), errors, "code"), percent: Field(form.text("percent"), errors, "percent"),
-            validUntil: Field(form.text("valid_until"), errors, "valid_until"), formError: errors.map { _ in "Check the fields marked below." }), status: status)
+            validUntil: Field(form.text("valid_until"), errors, "valid_until"), formError: errors.map { _ in Localization.text("promos.form_error") }), status: status)
         return try html.response(status: status)
     }
 
@@ -119,7 +123,7 @@ struct SettingsController: Sendable {
         do {
             let promo = try await PromoCodeStore(database: services.database).create(code: form.text("code"), percent: form.text("percent"),
                                                                                      validUntil: form.text("valid_until"), in: context.scope)
-            context.session.update { $0.flash = "Promo code \(promo.code) created." }
+            context.session.update { $0.flash = Localization.text("promos.created", ["code": .text(promo.code)]) }
             return redirect(.promoCodes)
         } catch let errors as ValidationErrors {
             return try await promoPage(form, errors: errors, context: context, status: .unprocessableContent)
@@ -159,6 +163,7 @@ extension SettingsController.RuleRow: MustacheParent {
         case "code": code
         case "reductionsAllowed": reductionsAllowed
         case "minQuantity": minQuantity
+        case "minQuantityText": minQuantityText
         case "failProvisioning": failProvisioning
         default: nil
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -42,6 +43,8 @@ struct WebhooksController: Sendable {
         let empty: Bool
         let canEdit: Bool
         let accountName: String
+        /// "Register a webhook for Acme Corp", in the reader's word order.
+        var registerHeading: String = ""
         let url: Field
         let events: [EventChoice]
         let eventsError: String?
@@ -58,10 +61,11 @@ struct WebhooksController: Sendable {
         return Page(
             chrome: Chrome(actor: context.actor, session: context.session, section: .webhooks), csrf: context.session.current?.csrfToken ?? "",
             rows: page.items.map { w in
-                Page.Row(id: w.id, url: w.url, account: w.accountName, events: w.events.joined(separator: ", "), created: displayTime(w.createdAt),
+                Page.Row(id: w.id, url: w.url, account: w.accountName, events: w.events.joined(separator: ", "), created: Format.dateTime(w.createdAt),
                          deliveriesHref: Self.deliveriesPath(w.id), deleteAction: canEdit ? Self.deletePath(w.id) : nil)
             },
-            empty: page.items.isEmpty, canEdit: canEdit, accountName: context.actor.accountName, url: url,
+            empty: page.items.isEmpty, canEdit: canEdit, accountName: context.actor.accountName,
+            registerHeading: Localization.text("webhooks.register_heading", ["account": .text(context.actor.accountName)]), url: url,
             events: OutboxEventType.webhookTypes.map { Page.EventChoice(name: $0.rawValue, field: "event_\($0.rawValue)", checked: chosen.contains($0.rawValue)) },
             eventsError: eventsError, createdSecret: created?.secret, createdURL: created?.webhook.url,
             nextHref: page.nextCursor.map { Self.indexPath + "?cursor=\($0)" })
@@ -87,7 +91,7 @@ struct WebhooksController: Sendable {
     @Sendable func delete(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let deleted = try await store.delete(id, in: context.scope)
-        context.session.update { $0.flash = "The webhook to \(deleted.url) is deleted; nothing more is sent to it." }
+        context.session.update { $0.flash = Localization.text("webhooks.deleted", ["url": .text(deleted.url)]) }
         return redirect(to: Self.indexPath)
     }
 
@@ -98,6 +102,8 @@ struct WebhooksController: Sendable {
             let eventID: String
             let object: String
             let status: String
+            /// The status in the reader's language.
+            var statusText: String = ""
             let statusClass: String
             let attempts: [Attempt]
             let next: String?
@@ -125,10 +131,11 @@ struct WebhooksController: Sendable {
             rows: page.items.map { d in
                 DeliveriesPage.Row(
                     id: d.id, event: d.eventType, eventID: d.eventUUID, object: "\(d.objectType) #\(d.objectID.map(String.init) ?? "–")", status: d.status,
+                    statusText: Localization.text("webhooks.status." + d.status),
                     statusClass: ["delivered": "text-bg-success", "failed": "text-bg-danger", "cancelled": "text-bg-secondary"][d.status] ?? "text-bg-warning",
-                    attempts: d.attempts.map { DeliveriesPage.Attempt(at: displayTime($0.attemptedAt), code: $0.responseCode.map(String.init) ?? "no answer",
+                    attempts: d.attempts.map { DeliveriesPage.Attempt(at: Format.dateTime($0.attemptedAt), code: $0.responseCode.map(String.init) ?? Localization.text("webhooks.deliveries.no_answer"),
                                                                       error: $0.error) },
-                    next: d.nextAttemptAt.map(displayTime))
+                    next: d.nextAttemptAt.map { Localization.text("webhooks.deliveries.next_try", ["when": .text(Format.dateTime($0))]) })
             },
             empty: page.items.isEmpty, backHref: Self.indexPath,
             nextHref: page.nextCursor.map { Self.deliveriesPath(id) + "?cursor=\($0)" }))
@@ -146,6 +153,7 @@ extension WebhooksController.Page: MustacheParent {
         case "empty": empty
         case "canEdit": canEdit
         case "accountName": accountName
+        case "registerHeading": registerHeading
         case "url": url
         case "events": events
         case "eventsError": eventsError
@@ -206,6 +214,7 @@ extension WebhooksController.DeliveriesPage.Row: MustacheParent {
         case "eventID": eventID
         case "object": object
         case "status": status
+        case "statusText": statusText
         case "statusClass": statusClass
         case "attempts": attempts
         case "next": next
