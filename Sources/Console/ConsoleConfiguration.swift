@@ -55,6 +55,12 @@ public struct ConsoleConfiguration: Sendable {
     /// (`WEBHOOK_ALLOW_PRIVATE_ADDRESSES`, off: an account's admin must not reach into the
     /// provider's network through the console; on for receivers inside one's own network, and tests).
     public var allowPrivateWebhookAddresses = false
+    /// `METRICS_TOKEN`: a bearer token that reads `/metrics` from anywhere (without it, only this machine reads it).
+    public var metricsToken: String?
+    /// `LOG_FORMAT`: `text` (the default) or `json`, one object per line.
+    public var logFormat: LogFormat = .text
+    /// `REQUEST_METRICS=0` stops counting and timing requests for `/metrics` (to measure what that costs).
+    public var requestMetrics = true
 
     public var viewsDirectory: URL { rootDirectory.appendingPathComponent("Views") }
     public var assetsDirectory: URL { rootDirectory.appendingPathComponent("Assets") }
@@ -202,6 +208,17 @@ public struct ConsoleConfiguration: Sendable {
                 }
                 configuration.trustedProxies.insert(address)
             }
+        }
+        if let token = reader.string("METRICS_TOKEN") {
+            guard (16...512).contains(token.utf8.count), token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw Invalid(variable: "METRICS_TOKEN", problem: "use 16 to 512 printable characters without spaces")
+            }
+            configuration.metricsToken = token
+        }
+        configuration.requestMetrics = try reader.flag("REQUEST_METRICS", default: true)
+        if let format = reader.string("LOG_FORMAT") {
+            guard let parsed = LogFormat(rawValue: format.lowercased()) else { throw Invalid(variable: "LOG_FORMAT", problem: "'\(format.prefix(20))' is not one of text, json") }
+            configuration.logFormat = parsed
         }
         if let root = reader.string("CONSOLE_ROOT") {
             configuration.rootDirectory = URL(fileURLWithPath: root)

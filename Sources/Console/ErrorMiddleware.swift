@@ -18,17 +18,20 @@ struct RequestErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
         let id = request.headers[Self.header].flatMap(Self.saneID) ?? context.id
-        context.logger[metadataKey: "hb.request.id"] = .string(id)
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch let error as any HTTPResponseError where error.status.code < 500 {
-            response = try answer(error, request, context)
-        } catch {
-            response = failure(error, request, context, id: id)
+        context.logger[metadataKey: RequestID.metadataKey] = .string(id)
+        // For the whole request: every logger's lines (the engine's, the driver's) and every error body carry the id.
+        return try await RequestID.$current.withValue(id) {
+            var response: Response
+            do {
+                response = try await next(request, context)
+            } catch let error as any HTTPResponseError where error.status.code < 500 {
+                response = try answer(error, request, context)
+            } catch {
+                response = failure(error, request, context, id: id)
+            }
+            response.headers[Self.header] = id
+            return response
         }
-        response.headers[Self.header] = id
-        return response
     }
 
     /// Letters, digits, `-`, `_`, `.`, at most 128: anything else is replaced by our own id, so a
@@ -85,7 +88,7 @@ struct RequestErrorMiddleware: RouterMiddleware {
         ])
         var response = request.uri.path.hasPrefix("/api/")
             ? ErrorBody.json(status: status, code: code, message: message, requestID: id)
-            : ErrorBody.page(services, status: status, title: title, message: "\(message) Request id: \(id).")
+            : ErrorBody.page(services, status: status, title: title, message: message)
         if status == .serviceUnavailable { response.headers[.retryAfter] = "5" }
         return response
     }
@@ -107,7 +110,7 @@ enum ErrorBody {
 
     static func json(status: HTTPResponse.Status, code: String, message: String, requestID: String?,
                      headers extra: HTTPFields = [:]) -> Response {
-        let envelope = Envelope(error: .init(code: code, message: message, details: [:], requestId: requestID))
+        let envelope = Envelope(error: .init(code: code, message: message, details: [:], requestId: requestID ?? RequestID.current))
         let body = (try? APIJSON.encoder.encode(envelope)) ?? Data(#"{"error":{"code":"internal","message":"","details":{}}}"#.utf8)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
         headers.append(contentsOf: extra)
@@ -119,6 +122,7 @@ enum ErrorBody {
                      headers extra: HTTPFields = [:]) -> Response {
         let html = (try? services.render("error", ErrorPage(chrome: nil, status: Int(status.code), title: title, message: message), status: status).body)
             ?? "<!doctype html><title>\(status.code) \(escape(title))</title><h1>\(escape(title))</h1><p>\(escape(message))</p>"
+            + (RequestID.current.map { "<p>Request id: \(escape($0))</p>" } ?? "")
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         headers.append(contentsOf: extra)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))

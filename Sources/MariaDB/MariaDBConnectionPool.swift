@@ -19,6 +19,7 @@ public final class MariaDBConnectionPool: Sendable {
     private let state = Mutex(State())
     private let leaseTimer: Timer
     private let openGauge: Gauge
+    private let statementTimer: Timer
 
     private struct State: Sendable {
         var idle: [MariaDBConnection] = []
@@ -71,6 +72,7 @@ public final class MariaDBConnectionPool: Sendable {
         self.threadPool.start()
         self.leaseTimer = Timer(label: "mariadb_pool_lease_wait")
         self.openGauge = Gauge(label: "mariadb_pool_open_connections")
+        self.statementTimer = Timer(label: "mariadb_query_duration_seconds")
     }
 
     /// Runs `body` with a connection of its own, on the pool's threads.
@@ -87,7 +89,13 @@ public final class MariaDBConnectionPool: Sendable {
     public func run<R: Sendable>(
         on connection: MariaDBConnection, _ body: @escaping @Sendable (MariaDBConnection) throws -> R
     ) async throws -> R {
-        try await threadPool.runIfActive { try body(connection) }
+        let timer = statementTimer
+        return try await threadPool.runIfActive {
+            // Timed on the connection's thread: the statement's round trip, not the wait for the thread.
+            let started = ContinuousClock.now
+            defer { timer.recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
+            return try body(connection)
+        }
     }
 
     /// Takes a connection for exclusive use; give it back with `release`.
@@ -170,6 +178,9 @@ public final class MariaDBConnectionPool: Sendable {
 
     /// Connections open now, leased or idle.
     public var openConnections: Int { state.withLock { $0.open } }
+
+    /// Connections open and not leased now.
+    public var idleConnections: Int { state.withLock { $0.idle.count } }
 
     /// Leases waiting for a connection now.
     public var waitingLeases: Int { state.withLock { $0.waiters.count } }

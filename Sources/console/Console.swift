@@ -31,6 +31,7 @@ func loadConfiguration() throws -> ConsoleConfiguration {
 }
 
 func makeLogger(_ configuration: ConsoleConfiguration, label: String) -> Logger {
+    LoggingSetup.bootstrap(format: configuration.logFormat)
     var logger = Logger(label: label)
     logger.logLevel = configuration.logLevel
     return logger
@@ -57,13 +58,15 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let configuration = try loadConfiguration()
         let logger = makeLogger(configuration, label: "console")
+        // Before the pool exists: the driver makes its swift-metrics handles when the pool is made.
+        let metrics = ConsoleMetrics.bootstrapProcess()
         try await withDatabase(configuration, logger: logger) { database in
             let migrations = try Migrator.load(from: configuration.migrationsDirectory)
             if let status = try? await Migrator(database: database, migrations: migrations, logger: logger).status(),
                !status.isCurrent {
                 logger.warning("the schema is not current: run `console migrate`", metadata: ["pending": "\(status.pending)"])
             }
-            let app = try await buildApplication(configuration: configuration, database: database, logger: logger)
+            let app = try await buildApplication(configuration: configuration, database: database, logger: logger, metrics: metrics)
             logger.info("serving on http://\(configuration.host):\(configuration.port)")
             try await app.runService()
         }

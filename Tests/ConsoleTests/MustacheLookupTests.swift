@@ -494,7 +494,7 @@ final class MustacheLookupTests: XCTestCase {
         orders, orderShow, invoices, invoiceShow, checkout, payments, credit, restrictions, charges,
         catalogCurrencies, catalogResources, catalogResource, catalogUpgrades, plansIndex, planEditor, planShow, priceList, settings, promos,
         newService, runs, branding, webhooks, webhookDeliveries, mailIndex, mailShow,
-        ErrorPage(chrome: chrome, status: 404, title: "Not found", message: "There is nothing here."),
+        ErrorPage(chrome: chrome, status: 404, title: "Not found", message: "There is nothing here.", requestID: "abc-123"),
         AuthController.SignInPage(csrf: "csrf-0a", next: "/subscriptions", email: "ann@acme.example", error: "Wrong email or password."),
         PeopleController.UserEditPage(chrome: chrome, accountName: "Acme GmbH", accountHref: "/accounts/7001", email: "ops@acme.example", csrf: "csrf-0e",
                                       action: "/users/41", name: field, roles: [Option(value: "viewer", label: "Viewer", selected: true)], roleError: "Choose a role.",

@@ -56,6 +56,8 @@ struct ErrorPage {
     let status: Int
     let title: String
     let message: String
+    /// Shown on every error page, so whoever reports a failure can quote it (it is in the log lines).
+    var requestID: String? = RequestID.current
 }
 
 /// A 303 to another page, as after every successful form.
@@ -111,6 +113,7 @@ extension ErrorPage: MustacheParent {
         case "status": status
         case "title": title
         case "message": message
+        case "requestID": requestID
         default: nil
         }
     }
