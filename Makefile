@@ -9,7 +9,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 # Debian's python with apt's pytest and selenium, whatever python comes first in PATH.
 PYTHON := /usr/bin/python3
-BROWSER_PACKAGES := python3-pytest python3-selenium chromium chromium-driver
+# python3-prometheus-client: test_metrics.py reads /metrics with Prometheus' own text parser.
+BROWSER_PACKAGES := python3-pytest python3-selenium chromium chromium-driver python3-prometheus-client
 # schemathesis itself comes from PyPI, pinned, into the git-ignored .local/venv (scripts/schemathesis.sh).
 SCHEMATHESIS_PACKAGES := python3-venv curl
 # The mail tests' SMTP server on loopback (scripts/mail/smtp_sink.py) and the STARTTLS test's certificate.
