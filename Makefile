@@ -15,6 +15,10 @@ BROWSER_PACKAGES := python3-pytest python3-selenium chromium chromium-driver pyt
 SCHEMATHESIS_PACKAGES := python3-venv curl
 # The mail tests' SMTP server on loopback (scripts/mail/smtp_sink.py) and the STARTTLS test's certificate.
 MAIL_TEST_PACKAGES := python3-aiosmtpd openssl
+# Invoice PDFs (docs/documents.md): WeasyPrint, DejaVu for Latin and fonts-beng for Bengali text;
+# the PDF tests read them back with poppler's pdftotext and pdfinfo.
+DOCUMENT_PACKAGES := weasyprint fonts-dejavu-core fonts-beng
+PDF_TEST_PACKAGES := poppler-utils
 # The balancer's port of the short cluster drill in `make test` (not 8080, which `make run` may hold).
 CLUSTER_TEST_PORT ?= 8088
 
@@ -39,6 +43,7 @@ build:
 	swift build
 
 run: deps db
+	scripts/apt-install.sh $(DOCUMENT_PACKAGES)
 	eval "$$($(DB) env)"
 	export HOST='$(HOST)' PORT='$(PORT)'
 	swift build
@@ -48,7 +53,7 @@ run: deps db
 	exec .build/debug/console serve
 
 test: deps browser-deps db
-	scripts/apt-install.sh $(SCHEMATHESIS_PACKAGES) $(MAIL_TEST_PACKAGES)
+	scripts/apt-install.sh $(SCHEMATHESIS_PACKAGES) $(MAIL_TEST_PACKAGES) $(DOCUMENT_PACKAGES) $(PDF_TEST_PACKAGES)
 	eval "$$($(DB) env)"
 	export DATABASE_NAME="$$TEST_DATABASE_NAME"
 	swift build --build-tests

@@ -47,6 +47,7 @@ enum URLs {
     case invoice(Int64)
     case invoiceCheckout(Int64)
     case invoicePayments(Int64)
+    case invoicePDF(Int64)
     case payments
     case credit(account: Int64)
     case accountStatus(Int64)
@@ -65,6 +66,8 @@ enum URLs {
     case profilePassword
     case passwordResets
     case passwordReset(token: String)
+    /// The API reference rendered from openapi/openapi.yaml.
+    case apiDocs
 
     var path: String { render { String($0) } }
 
@@ -120,6 +123,7 @@ enum URLs {
         case .invoice(let i): "/invoices/\(id(i))"
         case .invoiceCheckout(let i): "/invoices/\(id(i))/pay"
         case .invoicePayments(let i): "/invoices/\(id(i))/payments"
+        case .invoicePDF(let i): "/invoices/\(id(i))/pdf"
         case .payments: "/payments"
         case .credit(let a): "/accounts/\(id(a))/credit"
         case .accountStatus(let a): "/accounts/\(id(a))/status"
@@ -138,6 +142,7 @@ enum URLs {
         case .profilePassword: "/profile/password"
         case .passwordResets: "/password-resets"
         case .passwordReset(let token): "/password-resets/\(token)"
+        case .apiDocs: "/api/docs"
         }
     }
 }

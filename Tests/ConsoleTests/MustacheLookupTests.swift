@@ -185,7 +185,7 @@ final class MustacheLookupTests: XCTestCase {
 
     // MARK: Samples: every page with every optional set and every list non-empty
 
-    static let viewModelCount = 97
+    static let viewModelCount = 106
     /// Constants of pages without a signed-in user: nothing else may be nil in a sample.
     static let alwaysNil: Set<String> = ["Console.AuthController.SignInPage.chrome", "Console.HomePage.chrome",
                                          "Console.PeopleController.ResetRequestPage.chrome", "Console.PeopleController.ResetPage.chrome"]
@@ -338,11 +338,11 @@ final class MustacheLookupTests: XCTestCase {
                                                                       detail: "card ending 4242")
 
     static let invoiceShow = BillingController.InvoicePage(
-        chrome: chrome, id: 661, number: "INV-2026-000661", status: "unpaid", badge: "text-bg-warning", issued: "2026-04-20", seller: "Reseller One", sellerBrand: "Northwind Cloud", supportEmail: "support@northwind.example",
+        chrome: chrome, id: 661, number: "INV-2026-000661", status: "unpaid", statusLabel: "Unpaid (open)", badge: "text-bg-warning", issued: "2026-04-20", seller: "Reseller One", sellerBrand: "Northwind Cloud", supportEmail: "support@northwind.example",
         customer: "Acme GmbH", customerAddress: "Main St 1, Berlin", customerEmail: "ann@acme.example",
         lines: [.init(description: "RAM +2", amount: "EUR 4.44", discount: "-EUR 0.44")], subtotal: "EUR 4.44", discount: "-EUR 0.40",
         taxLabel: "Tax 19%", tax: "EUR 0.76", total: "EUR 4.80", paid: "EUR 2.00", due: "EUR 2.80", isUnpaid: true, payHref: "/invoices/661/checkout",
-        orderHref: "/orders/5501", orderID: "5501", payments: [paymentRow], hasPayments: true)
+        pdfHref: "/invoices/661/pdf", orderHref: "/orders/5501", orderID: "5501", payments: [paymentRow], hasPayments: true)
 
     static let checkout = BillingController.CheckoutPage(
         chrome: chrome, id: 661, number: "INV-2026-000661", invoiceHref: "/invoices/661", total: "EUR 4.80", paid: "EUR 2.00", due: "EUR 2.80",
@@ -493,7 +493,7 @@ final class MustacheLookupTests: XCTestCase {
         subscriptionsIndex, subscriptionShow, subscriptionChange, estimate, dashboard, audit, accountsIndex, accountShow, newAccount, newUser,
         orders, orderShow, invoices, invoiceShow, checkout, payments, credit, restrictions, charges,
         catalogCurrencies, catalogResources, catalogResource, catalogUpgrades, plansIndex, planEditor, planShow, priceList, settings, promos,
-        newService, runs, branding, webhooks, webhookDeliveries, mailIndex, mailShow,
+        newService, runs, branding, webhooks, webhookDeliveries, mailIndex, mailShow, apiReference,
         ErrorPage(chrome: chrome, status: 404, title: "Not found", message: "There is nothing here.", requestID: "abc-123"),
         AuthController.SignInPage(csrf: "csrf-0a", next: "/subscriptions", email: "ann@acme.example", error: "Wrong email or password."),
         PeopleController.UserEditPage(chrome: chrome, accountName: "Acme GmbH", accountHref: "/accounts/7001", email: "ops@acme.example", csrf: "csrf-0e",

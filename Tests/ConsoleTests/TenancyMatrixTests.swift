@@ -13,7 +13,7 @@ import XCTest
 /// what a role may not do inside its subtree answers 403 and changes nothing.
 final class TenancyMatrixTests: XCTestCase {
     /// Routes anyone may call, signed in or not.
-    static let publicRoutes: Set<String> = ["GET /", "GET /healthz", "GET /signin", "POST /signin", "POST /signout", "POST /api/v1/tokens", "GET /api/v1/openapi.yaml", "GET /theme/:file",
+    static let publicRoutes: Set<String> = ["GET /", "GET /healthz", "GET /signin", "POST /signin", "POST /signout", "POST /api/v1/tokens", "GET /api/v1/openapi.yaml", "GET /api/docs", "GET /theme/:file",
                                                          "GET /password-resets", "POST /password-resets", "GET /password-resets/:token", "POST /password-resets/:token",
                                                          "POST /api/v1/password-resets", "POST /api/v1/password-resets/:token"]
 
@@ -121,6 +121,7 @@ final class TenancyMatrixTests: XCTestCase {
         "GET /invoices": .listing("/invoices"),
         "GET /invoices/:id": .page("/invoices/{invoice}"),
         "GET /invoices/:id/pay": .page("/invoices/{invoice}/pay"),
+        "GET /invoices/:id/pdf": .page("/invoices/{invoice}/pdf"),
         "POST /invoices/:id/payments": .page("/invoices/{invoice}/payments", form: ["method": "card", "card_number": "4242424242424242"]),
         "GET /payments": .listing("/payments"),
         "GET /accounts/:id/credit": .page("/accounts/{id}/credit"),
@@ -136,6 +137,7 @@ final class TenancyMatrixTests: XCTestCase {
         "POST /api/v1/orders/:id/cancel": .api("/api/v1/orders/{order}/cancel"),
         "GET /api/v1/invoices": .listing("/api/v1/invoices"),
         "GET /api/v1/invoices/:id": .api("/api/v1/invoices/{invoice}"),
+        "GET /api/v1/invoices/:id/pdf": .api("/api/v1/invoices/{invoice}/pdf"),
         "POST /api/v1/invoices/:id/payments": .api("/api/v1/invoices/{invoice}/payments", json: #"{"method":"bank_transfer"}"#),
         "GET /api/v1/payments": .listing("/api/v1/payments"),
         "GET /api/v1/accounts/:id/credit": .api("/api/v1/accounts/{id}/credit"),

@@ -300,10 +300,13 @@ struct BillingController: Sendable {
             let amount: String
             let detail: String
         }
-        let chrome: Chrome
+        /// None in the PDF, which has no page around it.
+        let chrome: Chrome?
         let id: Int64
         let number: String
         let status: String
+        /// The status in the reader's language.
+        let statusLabel: String
         let badge: String
         let issued: String
         let seller: String
@@ -323,6 +326,8 @@ struct BillingController: Sendable {
         let due: String
         let isUnpaid: Bool
         let payHref: String?
+        /// "Download PDF".
+        let pdfHref: String
         let orderHref: String?
         let orderID: String
         let payments: [PaymentRow]
@@ -331,29 +336,7 @@ struct BillingController: Sendable {
 
     @Sendable func invoice(_ request: Request, context: SignedInContext) async throws -> HTML {
         let id = try context.parameters.require("id", as: Int64.self)
-        let invoice = try await InvoiceStore(database: services.database).invoice(id, in: context.scope)
-        let accounts = AccountStore(database: services.database)
-        let customer = try await accounts.account(invoice.customerID, in: context.scope)
-        // The seller is above a reseller's or customer's own account: its name is printed, nothing more is read.
-        let seller = try await accounts.accountForWorker(invoice.sellerID)
-        // The brand the invoice's customer sees: the page's own when the customer reads it.
-        var brand = customer.path == context.actor.accountPath ? PageBrand.current : nil
-        if brand == nil { brand = try await BrandStore(database: services.database).brand(seenBy: customer.kind == .customer ? customer.path : seller.path) }
-        let payments = try await PaymentStore(database: services.database).list(in: context.scope, filter: .init(invoiceID: id), page: PageRequest(limit: 50)).items
-        let labels = try await ResourceLabels.load(mentionedIn: invoice.lines.map(\.description), on: services.database)
-        return try services.render("invoice_show", InvoicePage(
-            chrome: chrome(context), id: id, number: invoice.displayNumber, status: invoice.status.rawValue, badge: Self.badge(invoice.status),
-            issued: invoice.issuedOn.description, seller: seller.name, sellerBrand: brand?.name ?? seller.name, supportEmail: brand?.supportEmail ?? "", customer: customer.name, customerAddress: customer.address,
-            customerEmail: customer.contactEmail,
-            lines: invoice.lines.map { InvoicePage.Line(description: labels.naming($0.description), amount: invoice.money($0.amount).description,
-                                                       discount: $0.discount == 0 ? nil : invoice.money(-$0.discount).description) },
-            subtotal: invoice.money(invoice.subtotal).description, discount: invoice.discount == 0 ? nil : invoice.money(-invoice.discount).description,
-            taxLabel: "Tax \(TaxRate.display(invoice.taxRate))\(invoice.pricesIncludeTaxes ? ", included" : "")", tax: invoice.money(invoice.tax).description,
-            total: invoice.money(invoice.total).description, paid: invoice.money(invoice.paid).description, due: invoice.money(invoice.due).description,
-            isUnpaid: invoice.status == .unpaid,
-            payHref: invoice.status == .unpaid && Policy.allows(context.actor, .order) ? URLs.invoiceCheckout(id).path : nil,
-            orderHref: invoice.orderID.map { URLs.order($0).path }, orderID: invoice.orderID.map(String.init) ?? "",
-            payments: payments.map(Self.paymentRow), hasPayments: !payments.isEmpty))
+        return try services.render("invoice_show", try await InvoicePage.load(id, actor: context.actor, chrome: chrome(context), services: services))
     }
 
     static func paymentRow(_ payment: Payment) -> InvoicePage.PaymentRow {
@@ -688,6 +671,7 @@ extension BillingController.InvoicePage: MustacheParent {
         case "id": id
         case "number": number
         case "status": status
+        case "statusLabel": statusLabel
         case "badge": badge
         case "issued": issued
         case "seller": seller
@@ -706,6 +690,7 @@ extension BillingController.InvoicePage: MustacheParent {
         case "due": due
         case "isUnpaid": isUnpaid
         case "payHref": payHref
+        case "pdfHref": pdfHref
         case "orderHref": orderHref
         case "orderID": orderID
         case "payments": payments

@@ -20,6 +20,8 @@ struct Chrome {
     /// Customers: their credit balance, linking to the credit log.
     let availableCredit: String?
     let creditHref: String
+    /// The footer links the API reference (`/api/docs`) for staff.
+    let apiReference: Bool
 
     enum Section: String { case dashboard, resellers, customers, users, audit, catalog, plans, subscriptions, promos, settings, billing, restrictions, webhooks, branding, profile }
 
@@ -31,6 +33,7 @@ struct Chrome {
         flash = Chrome.takeFlash(session)
         availableCredit = actor.accountKind == .customer ? session.availableCredit : nil
         creditHref = URLs.credit(account: actor.accountID).path
+        apiReference = Policy.allows(actor, .seeStaffArea)
         switch actor.accountKind {
         case .provider: tierLabel = "Provider"
         case .reseller: tierLabel = "Reseller"
@@ -82,6 +85,7 @@ extension Chrome: MustacheParent {
         case "flash": flash
         case "availableCredit": availableCredit
         case "creditHref": creditHref
+        case "apiReference": apiReference
         default: nil
         }
     }
