@@ -26,7 +26,7 @@ if ((${#socket} > 100)); then
     socket=/tmp/console-mariadb-$(printf '%s' "$repo" | sha256sum | cut -c1-12).sock
 fi
 
-packages=(mariadb-server mariadb-client libmariadb-dev pkg-config libjs-bootstrap5)
+packages=(mariadb-server mariadb-client libmariadb-dev pkg-config libjs-bootstrap5 libjs-chart.js)
 databases=(console console_test)
 
 say() { echo "db: $*" >&2; }

@@ -185,7 +185,7 @@ final class MustacheLookupTests: XCTestCase {
 
     // MARK: Samples: every page with every optional set and every list non-empty
 
-    static let viewModelCount = 106
+    static let viewModelCount = 109
     /// Constants of pages without a signed-in user: nothing else may be nil in a sample.
     static let alwaysNil: Set<String> = ["Console.AuthController.SignInPage.chrome", "Console.HomePage.chrome",
                                          "Console.PeopleController.ResetRequestPage.chrome", "Console.PeopleController.ResetPage.chrome"]
@@ -271,7 +271,10 @@ final class MustacheLookupTests: XCTestCase {
 
     static let dashboard = DashboardController.DashboardPage(
         chrome: chrome, heading: "Provider dashboard", isStaff: true, isProvider: true, resellerCount: 12, customerCount: 10_000,
-        accountHref: "/accounts/1", accountName: "Provider Ltd", accountCurrency: "EUR", accountTaxRate: "19%", userCount: 3, rows: [auditRow], canCreate: true)
+        accountHref: "/accounts/1", accountName: "Provider Ltd", accountCurrency: "EUR", accountTaxRate: "19%", userCount: 3, rows: [auditRow], canCreate: true,
+        charts: [.init(id: "mrr", title: "Monthly recurring revenue", json: "{}", labelHeader: "Month", headers: ["USD"],
+                       rows: [.init(label: "2026-04", cells: ["42.00 USD"])], empty: false)],
+        renewals: [.init(href: "/subscriptions/90210", plan: "Web Pro", date: "2026-05-26", amount: "50.40 USD")], hasRenewals: true)
 
     static let audit = AuditController.AuditPage(
         chrome: chrome, rows: [auditRow], empty: false, account: Field(value: "Acme", error: "Keep it to 100 characters."), accountID: "7001",

@@ -46,6 +46,7 @@ final class TenancyMatrixTests: XCTestCase {
     /// Every protected route must be here: a route added without a probe fails the test.
     static let probes: [String: Probe] = [
         "GET /dashboard": .listing("/dashboard"),
+        "GET /api/v1/reports/dashboard": .listing("/api/v1/reports/dashboard"),
         "GET /accounts": .listing("/accounts"),
         "GET /accounts/new": .page("/accounts/new?kind=customer&parent_id={id}"),
         "POST /accounts": .page("/accounts", form: ["kind": "customer", "parent_id": "{id}", "name": "Intruder", "currency": "EUR", "tax_rate": "0.10"]),

@@ -69,3 +69,9 @@ FROM subscriptions s JOIN subscription_resources r ON r.subscription_id = @templ
 WHERE s.id >= @first_new;
 COMMIT;
 ANALYZE TABLE accounts, subscriptions, subscription_resources, audit_log;
+
+-- The dashboards' monthly subscription counts (migration 0022, kept by the console as it records subscriptions).
+INSERT INTO subscription_months (month, customer_id, customer_path, created, cancelled)
+SELECT DATE_FORMAT(created_at, '%Y-%m-01'), customer_id, customer_path, COUNT(*), 0 FROM subscriptions WHERE id >= @first_new
+GROUP BY DATE_FORMAT(created_at, '%Y-%m-01'), customer_id, customer_path
+ON DUPLICATE KEY UPDATE created = created + VALUES(created);

@@ -17,6 +17,7 @@ extension SubscriptionStore {
             """, [.int(customer.id), .string(customer.path), .int(plan.id), .int(Int64(period.months)), .string(status.rawValue),
                   period.start.mariaDB, period.end.mariaDB, paidUntil.mariaDB, .int(Int64(anchorDay)), pricedAt.mariaDBData,
                   createdBy.map { .int($0) } ?? .null, createdBy.map { .int($0) } ?? .null]).lastInsertID)
+        try await SubscriptionMonths.countCreated(id, on: tx)
         for rate in plan.resources {
             try await addResource(rate.resourceID, included: rate.included, additional: additional[rate.resourceID] ?? 0, to: id, on: tx)
         }
@@ -120,6 +121,7 @@ extension SubscriptionStore {
             try await tx.query("UPDATE subscriptions SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(6), cancel_at_period_end = FALSE WHERE id = ?",
                                [.int(subscriptionID)])
         }
+        try await SubscriptionMonths.countCancelled(subscriptionID, on: tx)
     }
 
     public static func setCancelAtPeriodEnd(_ subscriptionID: Int64, _ cancel: Bool, by userID: Int64, on tx: MariaDBDatabase) async throws {
