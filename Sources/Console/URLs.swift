@@ -57,6 +57,9 @@ enum URLs {
     case restrictionExceptions
     case removeRestrictionException(Int64)
     case resellerCharges
+    /// A list page's "Export CSV": the list as a file, with the page's filters (issue 16).
+    case export(ExportedList)
+    case creditExport(account: Int64)
     case cancelSubscription(Int64)
     case scheduleChange(Int64)
     case newSubscription
@@ -133,6 +136,8 @@ enum URLs {
         case .restrictionExceptions: "/restriction-exceptions"
         case .removeRestrictionException(let e): "/restriction-exceptions/\(id(e))/delete"
         case .resellerCharges: "/reseller-charges"
+        case .export(let list): list.path
+        case .creditExport(let a): "/accounts/\(id(a))/credit/export"
         case .cancelSubscription(let s): "/subscriptions/\(id(s))/cancel"
         case .scheduleChange(let s): "/subscriptions/\(id(s))/schedule"
         case .newSubscription: "/subscriptions/new"

@@ -240,7 +240,8 @@ final class MustacheLookupTests: XCTestCase {
         chrome: chrome,
         rows: [.init(id: 90210, href: "/subscriptions/90210", customer: "Acme GmbH", plan: "Web Pro", status: "active", period: "2026-04-01 → 2026-05-01")],
         empty: false, statuses: [option], customerID: "7001", plans: [Option(value: "12", label: "Web Pro", selected: false)], hasPlans: true,
-        nextHref: "/subscriptions?cursor=90100", newHref: "/subscriptions/new?customer_id=7001")
+        nextHref: "/subscriptions?cursor=90100", newHref: "/subscriptions/new?customer_id=7001",
+        exportHref: "/subscriptions/export?status=active&plan_id=12")
 
     static let orderLink = SubscriptionsController.OrderLink(id: 5501, href: "/orders/5501", summary: "+2 RAM", statusLabel: "Awaiting payment",
                                                              badge: "text-bg-warning", total: "EUR 4.00", created: "2026-04-20", payHref: "/invoices/661/checkout")
@@ -280,11 +281,11 @@ final class MustacheLookupTests: XCTestCase {
         chrome: chrome, rows: [auditRow], empty: false, account: Field(value: "Acme", error: "Keep it to 100 characters."), accountID: "7001",
         accountIDError: "account_id: must be a whole number.", objectTypes: [option], objectTypeError: "object_type is an object type.",
         user: Field(value: "ops@", error: "Keep it to 254 characters."), from: Field(value: "2026-02-30", error: "from is a date."), to: Field(value: "2026-03-01", error: "to is a date."),
-        formError: "Check the filters marked below.", nextHref: "/audit?cursor=88000")
+        formError: "Check the filters marked below.", nextHref: "/audit?cursor=88000", exportHref: "/audit/export?account_id=7001")
 
     static let accountsIndex = AccountsController.IndexPage(
         chrome: chrome, heading: "Customers", kind: "customer", search: "acme", rows: [accountRow], empty: false,
-        nextHref: "/accounts?cursor=7000&kind=customer", newHref: "/accounts/new?kind=customer", newLabel: "New customer")
+        nextHref: "/accounts?cursor=7000&kind=customer", newHref: "/accounts/new?kind=customer", newLabel: "New customer", exportHref: "/accounts/export?kind=customer&q=acme")
 
     static let accountShow = AccountsController.ShowPage(
         chrome: chrome, account: accountRow, lineage: [.init(name: "Reseller One", href: "/accounts/3")], contactName: "Ann Acme",
@@ -320,7 +321,7 @@ final class MustacheLookupTests: XCTestCase {
         rows: [.init(id: 5501, href: "/orders/5501", created: "2026-04-20", customer: "Acme GmbH", subscription: "#90210", subscriptionHref: "/subscriptions/90210",
                      kind: "change", summary: "+2 RAM", status: "awaiting_payment", statusLabel: "Awaiting payment", badge: "text-bg-warning",
                      total: "EUR 4.00", invoiceHref: "/invoices/661")],
-        empty: false, statuses: [option], subscriptionID: "90210", nextHref: "/orders?cursor=5500")
+        empty: false, statuses: [option], subscriptionID: "90210", nextHref: "/orders?cursor=5500", exportHref: "/orders/export?subscription_id=90210")
 
     static let orderShow = BillingController.OrderPage(
         chrome: chrome, id: 5501, kind: "change", summary: "+2 RAM", status: "awaiting_payment", statusLabel: "Awaiting payment", badge: "text-bg-warning",
@@ -335,7 +336,7 @@ final class MustacheLookupTests: XCTestCase {
         chrome: chrome, tabs: billingTabs,
         rows: [.init(id: 661, href: "/invoices/661", number: "INV-2026-000661", issued: "2026-04-20", customer: "Acme GmbH", status: "unpaid",
                      badge: "text-bg-warning", total: "EUR 4.80", due: "EUR 2.80", payHref: "/invoices/661/checkout")],
-        empty: false, statuses: [option], nextHref: "/invoices?cursor=660")
+        empty: false, statuses: [option], nextHref: "/invoices?cursor=660", exportHref: "/invoices/export?status=unpaid")
 
     static let paymentRow = BillingController.InvoicePage.PaymentRow(when: "2026-04-20 10:03:00", method: "Card", status: "succeeded", amount: "EUR 2.00",
                                                                       detail: "card ending 4242")
@@ -356,7 +357,7 @@ final class MustacheLookupTests: XCTestCase {
         chrome: chrome, tabs: billingTabs,
         rows: [.init(when: "2026-04-20 10:03:00", invoice: "#661", invoiceHref: "/invoices/661", customer: "Acme GmbH", method: "Card", status: "succeeded",
                      badge: "text-bg-success", amount: "EUR 2.00", detail: "card ending 4242")],
-        empty: false, nextHref: "/payments?cursor=300")
+        empty: false, nextHref: "/payments?cursor=300", exportHref: "/payments/export")
 
     static let credit = BillingController.CreditPage(
         chrome: chrome, tabs: billingTabs, customer: "Acme GmbH", customerHref: "/accounts/7001", balance: "EUR 31.50",
@@ -365,7 +366,8 @@ final class MustacheLookupTests: XCTestCase {
         empty: false, nextHref: "/accounts/7001/credit?cursor=12",
         adjustment: CreditAdjustmentForm(action: "/accounts/7001/credit-adjustments", csrf: "csrf-5f1d", currency: "EUR",
                                          amount: Field(value: "-20", error: "Below zero."), reason: Field(value: "Reversal", error: "Required."),
-                                         allowNegative: true, formError: "The adjustment was not posted."))
+                                         allowNegative: true, formError: "The adjustment was not posted."),
+        exportHref: "/accounts/7001/credit/export")
 
     static let restrictions = RestrictionsController.Page(
         chrome: chrome, csrf: "csrf-5f1d",
@@ -380,7 +382,7 @@ final class MustacheLookupTests: XCTestCase {
         chrome: chrome, tabs: billingTabs,
         rows: [.init(reseller: "Reseller One", resellerHref: "/accounts/3", period: "2026-04", sold: "EUR 120.00", owed: "EUR 90.00", margin: "EUR 30.00",
                      orders: 14, isOwn: true)],
-        empty: false, isProvider: true)
+        empty: false, isProvider: true, exportHref: "/reseller-charges/export")
 
     static let catalogCurrencies = CatalogController.CurrenciesPage(
         chrome: chrome, csrf: "csrf-5f1d", canEdit: true, currencies: [.init(code: "EUR", name: "Euro", exponent: 2, example: "EUR 1,234.56")],

@@ -144,6 +144,8 @@ struct RestrictionsController: Sendable {
         let rows: [Row]
         let empty: Bool
         let isProvider: Bool
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     @Sendable func charges(_ request: Request, context: SignedInContext) async throws -> HTML {
@@ -157,7 +159,7 @@ struct RestrictionsController: Sendable {
                                 owed: s.owed.description, margin: Money(minorUnits: s.sold.minorUnits - s.owed.minorUnits, currency: s.sold.currency).description,
                                 orders: s.orders, isOwn: s.resellerID == context.actor.accountID)
             },
-            empty: summary.isEmpty, isProvider: context.actor.accountKind == .provider))
+            empty: summary.isEmpty, isProvider: context.actor.accountKind == .provider, exportHref: URLs.export(.resellerCharges).path))
     }
 }
 
@@ -222,6 +224,7 @@ extension RestrictionsController.ChargesPage: MustacheParent {
         case "rows": rows
         case "empty": empty
         case "isProvider": isProvider
+        case "exportHref": exportHref
         default: nil
         }
     }

@@ -50,11 +50,8 @@ struct AuditAPI: Sendable {
 
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
         let pageRequest = try request.pageRequest(defaultLimit: 50)
-        let filter: AuditLog.Filter
-        switch AuditFilterInput(query: { request.uri.queryParameters.get($0) }).filter() {
-        case .success(let parsed): filter = parsed
-        case .failure(let errors): throw errors
-        }
+        let filter = try ListQuery.audit(request)
+        if CSVResponse.wanted(request) { return try await ListExports(database: services.database).audit(filter, in: context.scope, logger: context.logger) }
         if let accountID = filter.accountID {
             _ = try await AccountStore(database: services.database).account(accountID, in: context.scope)
         }

@@ -26,6 +26,8 @@ struct AuditController: Sendable {
         let to: Field
         let formError: String?
         let nextHref: String?
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     @Sendable func index(_ request: Request, context: SignedInContext) async throws -> HTML {
@@ -56,7 +58,8 @@ struct AuditController: Sendable {
             account: Field(input.account, errors, "account"), accountID: input.accountID, accountIDError: errors?.message(for: "account_id"),
             objectTypes: types, objectTypeError: errors?.message(for: "object_type"),
             user: Field(input.user, errors, "user"), from: Field(input.from, errors, "from"), to: Field(input.to, errors, "to"),
-            formError: errors.map { _ in Localization.text("audit.filter.error") }, nextHref: next
+            formError: errors.map { _ in Localization.text("audit.filter.error") }, nextHref: next,
+            exportHref: errors == nil ? ExportController.href(.export(.audit), from: request) : nil
         ), status: errors == nil ? .ok : .unprocessableContent)
     }
 }
@@ -82,6 +85,7 @@ extension AuditController.AuditPage: MustacheParent {
         case "to": to
         case "formError": formError
         case "nextHref": nextHref
+        case "exportHref": exportHref
         default: nil
         }
     }

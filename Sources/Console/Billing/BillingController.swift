@@ -95,6 +95,8 @@ struct BillingController: Sendable {
         let statuses: [Option]
         let subscriptionID: String
         let nextHref: String?
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     struct OrderRow {
@@ -151,7 +153,7 @@ struct BillingController: Sendable {
             },
             empty: page.items.isEmpty,
             statuses: OrderStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == status) },
-            subscriptionID: subscription.map(String.init) ?? "", nextHref: next))
+            subscriptionID: subscription.map(String.init) ?? "", nextHref: next, exportHref: ExportController.href(.export(.orders), from: request)))
     }
 
     struct OrderPage {
@@ -243,6 +245,8 @@ struct BillingController: Sendable {
         let empty: Bool
         let statuses: [Option]
         let nextHref: String?
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     struct InvoiceRow {
@@ -284,7 +288,7 @@ struct BillingController: Sendable {
             empty: page.items.isEmpty,
             statuses: InvoiceStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
             nextHref: page.nextCursor.map { URLs.invoices.path + "?cursor=\($0)" + (status.map { "&status=\($0.rawValue)" } ?? "")
-                + (subscription.map { "&subscription_id=\($0)" } ?? "") }))
+                + (subscription.map { "&subscription_id=\($0)" } ?? "") }, exportHref: ExportController.href(.export(.invoices), from: request)))
     }
 
     struct InvoicePage {
@@ -441,6 +445,8 @@ struct BillingController: Sendable {
         let rows: [Row]
         let empty: Bool
         let nextHref: String?
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     @Sendable func payments(_ request: Request, context: SignedInContext) async throws -> HTML {
@@ -456,7 +462,8 @@ struct BillingController: Sendable {
                                         customer: customers[payment.customerID] ?? "#\(payment.customerID)", method: row.method, status: row.status,
                                         badge: payment.status == .succeeded ? "text-bg-success" : payment.status == .pending ? "text-bg-warning" : "text-bg-danger", amount: row.amount, detail: row.detail)
             },
-            empty: page.items.isEmpty, nextHref: page.nextCursor.map { URLs.payments.path + "?cursor=\($0)" }))
+            empty: page.items.isEmpty, nextHref: page.nextCursor.map { URLs.payments.path + "?cursor=\($0)" },
+            exportHref: ExportController.href(.export(.payments), from: request)))
     }
 
     // MARK: Credit
@@ -482,6 +489,8 @@ struct BillingController: Sendable {
         let nextHref: String?
         /// Staff admins above the customer: the form that posts a credit adjustment by hand.
         let adjustment: CreditAdjustmentForm?
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     @Sendable func credit(_ request: Request, context: SignedInContext) async throws -> HTML {
@@ -506,7 +515,8 @@ struct BillingController: Sendable {
                                invoiceHref: entry.invoiceID.map { URLs.invoice($0).path }, actor: entry.actor)
             },
             empty: page.items.isEmpty, nextHref: page.nextCursor.map { URLs.credit(account: id).path + "?cursor=\($0)" },
-            adjustment: CreditAdjustmentForm.shown(for: customer, balance: balance, typed: typed, context: context)), status: status)
+            adjustment: CreditAdjustmentForm.shown(for: customer, balance: balance, typed: typed, context: context),
+            exportHref: URLs.creditExport(account: id).path), status: status)
     }
 }
 
@@ -555,6 +565,7 @@ extension BillingController.OrdersPage: MustacheParent {
         case "statuses": statuses
         case "subscriptionID": subscriptionID
         case "nextHref": nextHref
+        case "exportHref": exportHref
         default: nil
         }
     }
@@ -641,6 +652,7 @@ extension BillingController.InvoicesPage: MustacheParent {
         case "empty": empty
         case "statuses": statuses
         case "nextHref": nextHref
+        case "exportHref": exportHref
         default: nil
         }
     }
@@ -756,6 +768,7 @@ extension BillingController.PaymentsPage: MustacheParent {
         case "rows": rows
         case "empty": empty
         case "nextHref": nextHref
+        case "exportHref": exportHref
         default: nil
         }
     }
@@ -790,6 +803,7 @@ extension BillingController.CreditPage: MustacheParent {
         case "empty": empty
         case "nextHref": nextHref
         case "adjustment": adjustment
+        case "exportHref": exportHref
         default: nil
         }
     }

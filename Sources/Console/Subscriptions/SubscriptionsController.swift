@@ -74,6 +74,8 @@ struct SubscriptionsController: Sendable {
         let nextHref: String?
         /// Customers (and staff filtering by a customer) order new services from here.
         let newHref: String?
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     struct Row {
@@ -107,7 +109,8 @@ struct SubscriptionsController: Sendable {
             nextHref: page.nextCursor.map { URLs.subscriptions.path + "?cursor=\($0)" + (status.map { "&status=\($0.rawValue)" } ?? "") },
             newHref: !Policy.allows(context.actor, .order) ? nil
                 : context.actor.accountKind == .customer ? URLs.newSubscription.path + "?customer_id=\(context.actor.accountID)"
-                : customerID.map { URLs.newSubscription.path + "?customer_id=\($0)" }))
+                : customerID.map { URLs.newSubscription.path + "?customer_id=\($0)" },
+            exportHref: ExportController.href(.export(.subscriptions), from: request)))
     }
 
     struct ShowPage {
@@ -474,6 +477,7 @@ extension SubscriptionsController.IndexPage: MustacheParent {
         case "hasPlans": hasPlans
         case "nextHref": nextHref
         case "newHref": newHref
+        case "exportHref": exportHref
         default: nil
         }
     }
