@@ -163,6 +163,8 @@ final class MustacheLookupTests: XCTestCase {
                       let name = Range(match.range(at: 2), in: text) else { continue }
                 let full = String(text[name])
                 if full == "." { names.insert(full); continue }
+                // `{{t.key}}` and `{{language.code}}` are the page frame's (`CatalogView`, `LanguageView`), not a view model's.
+                if full.hasPrefix("t.") || full.hasPrefix("language.") { continue }
                 names.formUnion(full.split(separator: ".").map(String.init))
             }
         }
@@ -185,7 +187,7 @@ final class MustacheLookupTests: XCTestCase {
 
     // MARK: Samples: every page with every optional set and every list non-empty
 
-    static let viewModelCount = 109
+    static let viewModelCount = 110
     /// Constants of pages without a signed-in user: nothing else may be nil in a sample.
     static let alwaysNil: Set<String> = ["Console.AuthController.SignInPage.chrome", "Console.HomePage.chrome",
                                          "Console.PeopleController.ResetRequestPage.chrome", "Console.PeopleController.ResetPage.chrome"]
@@ -247,9 +249,9 @@ final class MustacheLookupTests: XCTestCase {
                                                              badge: "text-bg-warning", total: "EUR 4.00", created: "2026-04-20", payHref: "/invoices/661/checkout")
 
     static let subscriptionShow = SubscriptionsController.ShowPage(
-        chrome: chrome, id: 90210, customer: "Acme GmbH", customerHref: "/accounts/7001", plan: "Web Pro", status: "active", isActive: true,
-        period: "2026-04-01 → 2026-05-01", months: 1,
-        resources: [.init(code: "ram_gb", name: "RAM", unit: "GB", included: "4", additional: 2, total: "6", usage: 5)],
+        chrome: chrome, id: 90210, ofText: "#90210 of", customer: "Acme GmbH", customerHref: "/accounts/7001", plan: "Web Pro", status: "active", isActive: true,
+        period: "2026-04-01 → 2026-05-01", months: "1 month(s)",
+        resources: [.init(code: "ram_gb", name: "RAM", unit: "GB", included: "4", additional: 2, additionalText: "২", total: "6", usage: 5, usageText: "৫")],
         history: [auditRow], changeHref: "/subscriptions/90210/change", canChange: true, isStaff: false, csrf: "csrf-5f1d",
         statusAction: "/subscriptions/90210/status", usageAction: "/subscriptions/90210/usage", statuses: [option], orders: [orderLink], hasOrders: true,
         ordersHref: "/orders?subscription_id=90210", openOrder: orderLink, renewal: "Renews on 2026-05-01 for EUR 12.00", endsAtPeriodEnd: false,
@@ -259,14 +261,16 @@ final class MustacheLookupTests: XCTestCase {
     static let estimate = SubscriptionsController.EstimateView(
         lines: [.init(description: "RAM +2", days: "10/30", amount: "EUR 1.33")], hasLines: true, subtotal: "EUR 1.33", discount: "-EUR 0.13",
         hasDiscount: true, tax: "EUR 0.23", total: "EUR 1.43", isRefund: false, refund: "EUR 0.00", planCurrencyTotal: "USD 1.55", rate: "1 EUR = 1.0840 USD",
-        reasons: [.init(code: "below_usage", message: "RAM is below its usage.")], blocked: true, effectiveDate: "2026-04-21",
+        reasons: [.init(code: "below_usage", message: "RAM is below its usage.")], blocked: true, effectiveDate: "2026-04-21", forDate: "for 2026-04-21",
+        rateText: "Priced in the plan currency: USD 1.55, converted at 1.0840.",
         submit: .init(action: "/subscriptions/90210/orders", csrf: "csrf-5f1d", fields: [.init(name: "RAM", value: "6")], idempotencyKey: "idem-77"),
         submitLabel: "Order now", schedule: .init(action: "/subscriptions/90210/schedule", csrf: "csrf-9a", fields: [.init(name: "CPU", value: "1")], idempotencyKey: "idem-78"),
-        renewalDate: "2026-05-01")
+        renewalDate: "2026-05-01", scheduleLabel: "Schedule for the renewal on 2026-05-01")
 
     static let subscriptionChange = SubscriptionsController.ChangePage(
         chrome: chrome, id: 90210, plan: "Web Pro", action: "/subscriptions/90210/estimate",
-        resources: [.init(code: "RAM", name: "Memory", included: 4, additional: 2, min: 1, max: 64, usage: 5, usageFloor: 3, value: "7", error: "Too many.")],
+        resources: [.init(code: "RAM", name: "Memory", included: 4, additional: 2, min: 1, max: 64, usage: 5, usageFloor: 3,
+                          facts: "included 4 · in use 5 · limits 1–64", value: "7", error: "Too many.")],
         switches: [option], hasSwitches: true, plans: [Option(value: "12", label: "Web Pro", selected: false)], hasPlans: true,
         periods: [Option(value: "12", label: "12 months", selected: true)], promo: "SPRING", promoAllowed: true, estimate: estimate, planError: "Not sold.")
 
@@ -328,14 +332,15 @@ final class MustacheLookupTests: XCTestCase {
         customer: "Acme GmbH", customerHref: "/accounts/7001", subscriptionHref: "/subscriptions/90210", subscriptionID: "90210", effectiveDate: "2026-04-21",
         created: "2026-04-20 10:00:00", completed: "2026-04-20 10:05:00", failureReason: "Connector down",
         lines: [.init(description: "RAM +2", days: "10/30", amount: "EUR 4.44", discount: "-EUR 0.44")], subtotal: "EUR 4.44", discount: "-EUR 0.40",
-        tax: "EUR 0.76", total: "EUR 4.80", planCurrencyTotal: "USD 5.20", rate: "1 EUR = 1.0840 USD", isRefund: false, isPostpaid: true,
+        tax: "EUR 0.76", total: "EUR 4.80", planCurrencyTotal: "USD 5.20", rate: "1 EUR = 1.0840 USD",
+        rateText: "Priced in the plan currency: USD 5.20, converted at 1.0840 when the order was placed.", isRefund: false, isPostpaid: true,
         invoiceHref: "/invoices/661", payHref: "/invoices/661/checkout", canCancel: true, cancelAction: "/orders/5501/cancel", csrf: "csrf-5f1d",
         promo: "SPRING", expires: "2026-04-27 10:00:00")
 
     static let invoices = BillingController.InvoicesPage(
         chrome: chrome, tabs: billingTabs,
         rows: [.init(id: 661, href: "/invoices/661", number: "INV-2026-000661", issued: "2026-04-20", customer: "Acme GmbH", status: "unpaid",
-                     badge: "text-bg-warning", total: "EUR 4.80", due: "EUR 2.80", payHref: "/invoices/661/checkout")],
+                     statusLabel: "unpaid (open)", badge: "text-bg-warning", total: "EUR 4.80", due: "EUR 2.80", payHref: "/invoices/661/checkout")],
         empty: false, statuses: [option], nextHref: "/invoices?cursor=660", exportHref: "/invoices/export?status=unpaid")
 
     static let paymentRow = BillingController.InvoicePage.PaymentRow(when: "2026-04-20 10:03:00", method: "Card", status: "succeeded", amount: "EUR 2.00",
@@ -349,7 +354,8 @@ final class MustacheLookupTests: XCTestCase {
         pdfHref: "/invoices/661/pdf", orderHref: "/orders/5501", orderID: "5501", payments: [paymentRow], hasPayments: true)
 
     static let checkout = BillingController.CheckoutPage(
-        chrome: chrome, id: 661, number: "INV-2026-000661", invoiceHref: "/invoices/661", total: "EUR 4.80", paid: "EUR 2.00", due: "EUR 2.80",
+        chrome: chrome, id: 661, number: "INV-2026-000661", title: "Pay invoice INV-2026-000661", creditNote: "(available EUR 31.50)", payLabel: "Pay EUR 2.80",
+        invoiceHref: "/invoices/661", total: "EUR 4.80", paid: "EUR 2.00", due: "EUR 2.80",
         hasPaid: true, credit: "EUR 31.50", hasCredit: true, creditCovers: true, isStaff: false, action: "/invoices/661/payments", csrf: "csrf-5f1d",
         error: "The card was declined.", cardNumber: "4000000000000002")
 
@@ -360,11 +366,12 @@ final class MustacheLookupTests: XCTestCase {
         empty: false, nextHref: "/payments?cursor=300", exportHref: "/payments/export")
 
     static let credit = BillingController.CreditPage(
-        chrome: chrome, tabs: billingTabs, customer: "Acme GmbH", customerHref: "/accounts/7001", balance: "EUR 31.50",
+        chrome: chrome, tabs: billingTabs, title: "Credit of Acme GmbH", customer: "Acme GmbH", customerHref: "/accounts/7001", balance: "EUR 31.50",
         rows: [.init(when: "2026-04-20 10:03:00", amount: "EUR 3.10", isCredit: true, reason: "Refund of order #5499", orderHref: "/orders/5499",
                      orderID: "5499", invoiceHref: "/invoices/659", actor: "ops@acme.example")],
         empty: false, nextHref: "/accounts/7001/credit?cursor=12",
         adjustment: CreditAdjustmentForm(action: "/accounts/7001/credit-adjustments", csrf: "csrf-5f1d", currency: "EUR",
+                                         amountLabel: "Amount (EUR; negative takes credit away)",
                                          amount: Field(value: "-20", error: "Below zero."), reason: Field(value: "Reversal", error: "Required."),
                                          allowNegative: true, formError: "The adjustment was not posted."),
         exportHref: "/accounts/7001/credit/export")
@@ -381,7 +388,7 @@ final class MustacheLookupTests: XCTestCase {
     static let charges = RestrictionsController.ChargesPage(
         chrome: chrome, tabs: billingTabs,
         rows: [.init(reseller: "Reseller One", resellerHref: "/accounts/3", period: "2026-04", sold: "EUR 120.00", owed: "EUR 90.00", margin: "EUR 30.00",
-                     orders: 14, isOwn: true)],
+                     orders: "14", isOwn: true)],
         empty: false, isProvider: true, exportHref: "/reseller-charges/export")
 
     static let catalogCurrencies = CatalogController.CurrenciesPage(
@@ -441,7 +448,8 @@ final class MustacheLookupTests: XCTestCase {
         pricesNote: "Prices exclude tax.")
 
     static let priceList = PlansController.PriceListPage(
-        chrome: chrome, csrf: "csrf-5f1d", planName: "Web Pro", planHref: "/plans/12", currency: "EUR", action: "/plans/12/prices",
+        chrome: chrome, csrf: "csrf-5f1d", title: "Prices for Web Pro", intro: "In EUR, the plan's currency.", planName: "Web Pro", planHref: "/plans/12",
+        currency: "EUR", action: "/plans/12/prices",
         periods: [.init(key: "period_12", label: "12 months", field: Field(value: "99.00", error: "Below cost."), netCost: "EUR 80.00",
                         second: Field(value: "9.00", error: "Below setup cost."), secondKey: "setup_12", secondNetCost: "EUR 7.00")],
         resources: [.init(key: "RAM", label: "Memory", field: Field(value: "2.50", error: "Below cost."), netCost: "EUR 2.00",
@@ -467,13 +475,13 @@ final class MustacheLookupTests: XCTestCase {
         validUntil: Field(value: "yesterday", error: "Not a date."), formError: "Fix the marked fields.")
 
     static let newService = LifecycleController.NewServicePage(
-        chrome: chrome, customerID: 7001, customerName: "Acme GmbH",
+        chrome: chrome, customerID: 7001, customerName: "Acme GmbH", forCustomer: "for Acme GmbH", noPlans: "Acme GmbH's seller sells no plans yet.",
         plans: [.init(id: 12, name: "Web Pro", href: "/subscriptions/new?customer_id=7001&plan_id=12", billingType: "prepaid", trial: "14 days",
                       prices: "EUR 9.00 / month", selected: true)],
         hasPlans: true,
         plan: .init(id: 13, name: "Web Max", href: "/subscriptions/new?customer_id=7001&plan_id=13", billingType: "postpaid", trial: "30 days",
                     prices: "EUR 19.00 / month", selected: false),
-        periods: [option], resources: [.init(code: "RAM", name: "Memory", included: "4", limits: "1–64", value: "8", error: "Above max.")],
+        periods: [option], resources: [.init(code: "RAM", name: "Memory", included: "4", limits: "1–64", facts: "included 4 · limits 1–64", value: "8", error: "Above max.")],
         promo: "SPRING", estimate: estimate, action: "/subscriptions/new")
 
     static let runs: LifecycleController.RunsPage = {
@@ -500,12 +508,14 @@ final class MustacheLookupTests: XCTestCase {
         catalogCurrencies, catalogResources, catalogResource, catalogUpgrades, plansIndex, planEditor, planShow, priceList, settings, promos,
         newService, runs, branding, webhooks, webhookDeliveries, mailIndex, mailShow, apiReference,
         ErrorPage(chrome: chrome, status: 404, title: "Not found", message: "There is nothing here.", requestID: "abc-123"),
-        AuthController.SignInPage(csrf: "csrf-0a", next: "/subscriptions", email: "ann@acme.example", error: "Wrong email or password."),
+        AuthController.SignInPage(csrf: "csrf-0a", next: "/subscriptions", email: "ann@acme.example", error: "Wrong email or password.",
+                                  languages: [.init(code: "bn", name: "বাংলা", href: "/signin?lang=bn", current: true)]),
         PeopleController.UserEditPage(chrome: chrome, accountName: "Acme GmbH", accountHref: "/accounts/7001", email: "ops@acme.example", csrf: "csrf-0e",
                                       action: "/users/41", name: field, roles: [Option(value: "viewer", label: "Viewer", selected: true)], roleError: "Choose a role.",
                                       statuses: [Option(value: "disabled", label: "Disabled", selected: true)],
                                       statusError: "Choose a status.", locales: [Option(value: "bn", label: "Bengali", selected: false)], localeError: "Choose a language.", formError: "Check the fields."),
         PeopleController.ProfilePage(chrome: chrome, csrf: "csrf-0f", email: "ops@acme.example", accountName: "Acme GmbH", role: "operator",
+                                     who: "ops@acme.example · operator of Acme GmbH",
                                      profileAction: "/profile", passwordAction: "/profile/password", name: field, locales: [option],
                                      localeError: "Choose a language.", currentPassword: Field(value: "", error: "This is not your current password."),
                                      password: Field(value: "", error: "Use at least 10 characters."), profileError: "Check the fields.",

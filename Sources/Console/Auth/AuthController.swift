@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -19,13 +20,32 @@ struct AuthController: Sendable {
         let next: String
         let email: String
         let error: String?
+        /// The language switch: each language, named in itself, linking to this page in it.
+        let languages: [LanguageLink]
+    }
+
+    struct LanguageLink {
+        let code: String
+        let name: String
+        let href: String
+        let current: Bool
+    }
+
+    /// `?lang=bn` on this page (the language middleware keeps it in a cookie), the other parameters kept.
+    static func languageLinks(_ request: Request) -> [LanguageLink] {
+        let kept = request.uri.queryParameters.filter { $0.key != "lang" }
+            .map { "\($0.key)=\(String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+        return Language.allCases.map { language in
+            LanguageLink(code: language.rawValue, name: Catalogs.shared.render(LocalizedText("language." + language.rawValue), in: language),
+                         href: URLs.signIn.path + "?" + (kept + ["lang=\(language.rawValue)"]).joined(separator: "&"), current: language == Language.current)
+        }
     }
 
     @Sendable func show(_ request: Request, context: AppContext) async throws -> Response {
         if context.actor != nil { return redirect(.dashboard) }
         // A visitor needs a session before signing in, to carry the form's CSRF token.
         if context.session.current == nil { context.session.rotate(to: ConsoleSession()) }
-        return try page(request.query("next").flatMap(Self.safeNext) ?? "", email: "", error: nil, status: .ok, context: context)
+        return try page(request.query("next").flatMap(Self.safeNext) ?? "", email: "", error: nil, status: .ok, request: request, context: context)
     }
 
     @Sendable func signIn(_ request: Request, context: AppContext) async throws -> Response {
@@ -37,10 +57,10 @@ struct AuthController: Sendable {
             context.session.rotate(to: ConsoleSession(userID: userID, signedInAt: Date()))
             return redirect(to: Self.safeNext(next) ?? URLs.dashboard.path)
         case .wrongCredentials:
-            return try page(next, email: email, error: "The email or the password is wrong.", status: .unauthorized, context: context)
+            return try page(next, email: email, error: Localization.text("signin.wrong"), status: .unauthorized, request: request, context: context)
         case .throttled(let minutes):
-            return try page(next, email: email, error: "Too many failed sign-ins for this email or from this address. Try again in \(minutes) minutes.",
-                            status: .tooManyRequests, context: context)
+            return try page(next, email: email, error: Localization.text("signin.throttled", ["minutes": .number(Int64(minutes))]),
+                            status: .tooManyRequests, request: request, context: context)
         }
     }
 
@@ -49,8 +69,9 @@ struct AuthController: Sendable {
         return redirect(.signIn)
     }
 
-    private func page(_ next: String, email: String, error: String?, status: HTTPResponse.Status, context: AppContext) throws -> Response {
-        let html = try services.render("signin", SignInPage(csrf: context.session.current?.csrfToken ?? "", next: next, email: email, error: error), status: status)
+    private func page(_ next: String, email: String, error: String?, status: HTTPResponse.Status, request: Request, context: AppContext) throws -> Response {
+        let html = try services.render("signin", SignInPage(csrf: context.session.current?.csrfToken ?? "", next: next, email: email, error: error,
+                                                            languages: Self.languageLinks(request)), status: status)
         return try html.response(status: status)
     }
 
@@ -110,6 +131,19 @@ extension AuthController.SignInPage: MustacheParent {
         case "next": next
         case "email": email
         case "error": error
+        case "languages": languages
+        default: nil
+        }
+    }
+}
+
+extension AuthController.LanguageLink: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "code": code
+        case "name": self.name
+        case "href": href
+        case "current": current
         default: nil
         }
     }

@@ -1,3 +1,4 @@
+import Localization
 import Mustache
 import Storage
 
@@ -27,41 +28,38 @@ struct Chrome {
 
     init(actor: Actor, session: SessionBox, section: Section) {
         userEmail = actor.email
-        userRole = actor.role.rawValue
+        userRole = actor.role.shown
         accountName = actor.accountName
         csrf = session.current?.csrfToken ?? ""
         flash = Chrome.takeFlash(session)
         availableCredit = actor.accountKind == .customer ? session.availableCredit : nil
         creditHref = URLs.credit(account: actor.accountID).path
         apiReference = Policy.allows(actor, .seeStaffArea)
-        switch actor.accountKind {
-        case .provider: tierLabel = "Provider"
-        case .reseller: tierLabel = "Reseller"
-        case .customer: tierLabel = "Customer"
-        }
-        var items: [(Section, String, String)] = [(.dashboard, "Dashboard", URLs.dashboard.path)]
+        tierLabel = actor.accountKind.shown
+        // Labels are catalog keys under `nav.`, said in the reader's language below.
+        var items: [(Section, String, String)] = [(.dashboard, "dashboard", URLs.dashboard.path)]
         switch actor.accountKind {
         case .provider:
-            items += [(.resellers, "Resellers", URLs.accounts.path + "?kind=reseller"),
-                      (.customers, "Customers", URLs.accounts.path + "?kind=customer"),
-                      (.subscriptions, "Subscriptions", URLs.subscriptions.path), (.billing, "Billing", URLs.orders.path),
-                      (.plans, "Plans", URLs.plans.path), (.catalog, "Catalog", URLs.resources.path),
-                      (.promos, "Promo codes", URLs.promoCodes.path), (.restrictions, "Restrictions", URLs.restrictions.path),
-                      (.settings, "Settings", URLs.settings.path)]
+            items += [(.resellers, "resellers", URLs.accounts.path + "?kind=reseller"),
+                      (.customers, "customers", URLs.accounts.path + "?kind=customer"),
+                      (.subscriptions, "subscriptions", URLs.subscriptions.path), (.billing, "billing", URLs.orders.path),
+                      (.plans, "plans", URLs.plans.path), (.catalog, "catalog", URLs.resources.path),
+                      (.promos, "promo_codes", URLs.promoCodes.path), (.restrictions, "restrictions", URLs.restrictions.path),
+                      (.settings, "settings", URLs.settings.path)]
         case .reseller:
-            items += [(.customers, "Customers", URLs.accounts.path + "?kind=customer"),
-                      (.resellers, "Sub-resellers", URLs.accounts.path + "?kind=reseller"),
-                      (.subscriptions, "Subscriptions", URLs.subscriptions.path), (.billing, "Billing", URLs.orders.path),
-                      (.plans, "Plans and prices", URLs.plans.path), (.promos, "Promo codes", URLs.promoCodes.path),
-                      (.restrictions, "Restrictions", URLs.restrictions.path)]
-            if Policy.allows(actor, .manageBranding) { items.append((.branding, "Branding", BrandingController.path(account: actor.accountID))) }
+            items += [(.customers, "customers", URLs.accounts.path + "?kind=customer"),
+                      (.resellers, "sub_resellers", URLs.accounts.path + "?kind=reseller"),
+                      (.subscriptions, "subscriptions", URLs.subscriptions.path), (.billing, "billing", URLs.orders.path),
+                      (.plans, "plans_and_prices", URLs.plans.path), (.promos, "promo_codes", URLs.promoCodes.path),
+                      (.restrictions, "restrictions", URLs.restrictions.path)]
+            if Policy.allows(actor, .manageBranding) { items.append((.branding, "branding", BrandingController.path(account: actor.accountID))) }
         case .customer:
-            items += [(.subscriptions, "Subscriptions", URLs.subscriptions.path), (.billing, "Billing", URLs.orders.path),
-                      (.users, "Users", URLs.account(actor.accountID).path)]
+            items += [(.subscriptions, "subscriptions", URLs.subscriptions.path), (.billing, "billing", URLs.orders.path),
+                      (.users, "users", URLs.account(actor.accountID).path)]
         }
-        if Policy.allows(actor, .manageWebhooks) { items.append((.webhooks, "Webhooks", WebhooksController.indexPath)) }
-        items.append((.audit, "Audit log", URLs.audit.path))
-        nav = items.map { NavItem(id: "nav-\($0.0.rawValue)", label: $0.1, href: $0.2, active: $0.0 == section) }
+        if Policy.allows(actor, .manageWebhooks) { items.append((.webhooks, "webhooks", WebhooksController.indexPath)) }
+        items.append((.audit, "audit_log", URLs.audit.path))
+        nav = items.map { NavItem(id: "nav-\($0.0.rawValue)", label: Localization.text("nav." + $0.1), href: $0.2, active: $0.0 == section) }
     }
 
     private static func takeFlash(_ session: SessionBox) -> String? {
