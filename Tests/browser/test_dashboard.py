@@ -100,6 +100,15 @@ def test_each_tier_sees_its_charts_drawn_and_their_numbers_as_tables(console, br
     assert "Cloud VPS L" in renewals and "USD" in renewals, renewals
     screenshot(browser, "dashboard-customer.png")
 
+    # In Bengali: the catalog's words, Bengali month names and digits in the tables and on the charts' axes.
+    api(base, "PUT", "/me", token(base, "admin@acme.test"), {"locale": "bn"})
+    browser.refresh()
+    charts_drawn(browser, ["spend", "renewals"])
+    assert "মাস অনুযায়ী খরচ" in browser.find_element(By.ID, "chart-spend-heading").text
+    assert "US$" in table(browser, "renewals"), table(browser, "renewals")
+    assert browser.execute_script("return JSON.parse(document.getElementById('chart-spend-data').textContent).labels.slice(-1)[0]").endswith("২০২৬")
+    screenshot(browser, "dashboard-customer-bn.png")
+
 
 def test_chartjs_is_served_by_the_console_from_debians_package(console):
     """Chart.js comes from libjs-chart.js (/usr/share/javascript/chart.js), under the console's own origin (CSP: script-src 'self')."""
