@@ -1,10 +1,12 @@
+import Localization
+
 /// The bounds of everything that enters the console from outside (DOMAIN.md 10): API bodies, page
 /// forms, query strings and the command line parse their numbers, dates and texts through these
 /// types, so a value past a bound is refused at the edge with the field named, and arithmetic on
 /// what is accepted can't overflow.
 
 /// Why a value from outside was refused, as a person reads it.
-public enum BoundsError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum BoundsError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedMessage {
     case empty
     case notAWholeNumber
     case outOfRange(minimum: Int64, maximum: Int64)
@@ -16,19 +18,23 @@ public enum BoundsError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLong(maximum: Int)
     case notAnEmail
 
-    public var description: String {
+    /// In the reader's language (`Locales/*/errors.catalog`).
+    public var description: String { localized.description }
+
+    public var localized: LocalizedText {
         switch self {
-        case .empty: "Enter a value."
-        case .notAWholeNumber: "Enter a whole number."
+        case .empty: LocalizedText("error.bounds.empty")
+        case .notAWholeNumber: LocalizedText("error.bounds.not_whole")
         case .outOfRange(let minimum, let maximum):
-            maximum == Int64.max ? "Enter a whole number of at least \(minimum)." : "Enter a whole number from \(minimum) to \(maximum)."
-        case .notOneOf(let allowed): "Choose one of \(allowed.map(String.init).joined(separator: ", "))."
-        case .notADate: "Use a date like 2026-04-11."
-        case .dateOutOfRange(let earliest, let latest): "Use a date from \(earliest) to \(latest)."
-        case .notADecimal(let maximumDecimals): "Enter a number with at most \(maximumDecimals) decimals, with a dot for decimals."
-        case .controlCharacter: "Remove the control characters (such as NUL or escape)."
-        case .tooLong(let maximum): "Keep it to \(maximum) characters."
-        case .notAnEmail: "Enter an email address like name@example.com."
+            maximum == Int64.max ? LocalizedText("error.bounds.at_least", ["min": .number(minimum)])
+                : LocalizedText("error.bounds.out_of_range", ["min": .number(minimum), "max": .number(maximum)])
+        case .notOneOf(let allowed): LocalizedText("error.bounds.not_one_of", ["allowed": .text(allowed.map { Format.number($0) }.joined(separator: ", "))])
+        case .notADate: LocalizedText("error.bounds.not_a_date")
+        case .dateOutOfRange(let earliest, let latest): LocalizedText("error.bounds.date_range", ["earliest": .text("\(earliest)"), "latest": .text("\(latest)")])
+        case .notADecimal(let maximumDecimals): LocalizedText("error.bounds.not_decimal", ["decimals": .number(Int64(maximumDecimals))])
+        case .controlCharacter: LocalizedText("error.bounds.control")
+        case .tooLong(let maximum): LocalizedText("error.bounds.too_long", ["max": .number(Int64(maximum))])
+        case .notAnEmail: LocalizedText("error.bounds.not_email")
         }
     }
 }

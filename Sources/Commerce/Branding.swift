@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// A brand's primary colour, `#RRGGBB`, kept lower-case, and the text that reads on it.
 public struct BrandColor: Sendable, Equatable, CustomStringConvertible {
@@ -10,9 +11,10 @@ public struct BrandColor: Sendable, Equatable, CustomStringConvertible {
 
     private init(checked hex: String) { self.hex = hex }
 
-    public enum Refusal: Error, Equatable, CustomStringConvertible {
+    public enum Refusal: Error, Equatable, CustomStringConvertible, LocalizedMessage {
         case notAColor
-        public var description: String { "Use a colour like #1F6FEB: a # and six hexadecimal digits." }
+        public var description: String { localized.description }
+        public var localized: LocalizedText { LocalizedText("error.brand.color") }
     }
 
     /// `#1F6FEB` or `#1f6feb`, nothing else (no `#fff`, no names, no spaces inside).
@@ -74,9 +76,10 @@ public struct BrandColor: Sendable, Equatable, CustomStringConvertible {
 public enum BrandSlug {
     public static let maximumLength = 63
 
-    public enum Refusal: Error, Equatable, CustomStringConvertible {
+    public enum Refusal: Error, Equatable, CustomStringConvertible, LocalizedMessage {
         case notASlug
-        public var description: String { "Use 1 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit (e.g. northwind)." }
+        public var description: String { localized.description }
+        public var localized: LocalizedText { LocalizedText("error.brand.slug") }
     }
 
     public static func parse(_ raw: String) throws(Refusal) -> String {

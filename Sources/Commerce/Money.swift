@@ -1,3 +1,5 @@
+import Localization
+
 /// Amounts are integers in a currency's minor unit (ISO 4217 exponent: USD 2, JPY 0, BHD 3).
 /// Unit prices carry `UnitPrice.extraDigits` more digits than their currency; rates carry 6.
 /// Nothing here touches floating point.
@@ -82,7 +84,7 @@ public struct RateValue: Sendable, Hashable, Codable {
 }
 
 /// Why typed amount text was refused, with a message naming the rule.
-public enum AmountError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum AmountError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedMessage {
     case empty
     case notANumber
     case tooManyDecimals(maximum: Int)
@@ -90,14 +92,17 @@ public enum AmountError: Error, Equatable, Sendable, CustomStringConvertible {
     case notPositive
     case tooLarge
 
-    public var description: String {
+    /// In the reader's language (`Locales/*/errors.catalog`).
+    public var description: String { localized.description }
+
+    public var localized: LocalizedText {
         switch self {
-        case .empty: "Enter an amount."
-        case .notANumber: "Enter a number such as 12.50, with a dot for decimals."
-        case .tooManyDecimals(let maximum): maximum == 0 ? "Use whole units: this currency has no decimals." : "Use at most \(maximum) decimals."
-        case .negative: "Must not be negative."
-        case .notPositive: "Must be greater than zero."
-        case .tooLarge: "Too large."
+        case .empty: LocalizedText("error.amount.empty")
+        case .notANumber: LocalizedText("error.amount.not_number")
+        case .tooManyDecimals(let maximum): maximum == 0 ? LocalizedText("error.amount.whole_units") : LocalizedText("error.amount.decimals", ["max": .number(Int64(maximum))])
+        case .negative: LocalizedText("error.amount.negative")
+        case .notPositive: LocalizedText("error.amount.not_positive")
+        case .tooLarge: LocalizedText("error.amount.too_large")
         }
     }
 }

@@ -1,3 +1,5 @@
+import Localization
+
 /// Plans in use (docs/rules.md, "Plans in use"): an edit of a plan that would strand a live (not cancelled)
 /// subscription is refused with `plan_in_use` and how many it would strand. Stranding edits:
 /// dropping a billing period a live subscription is billed by, dropping a resource one holds units
@@ -68,23 +70,25 @@ public enum PlanInUse {
     public static func refusal(_ before: Shape, _ after: Shape, facts: Facts, codes: [Int64: String]) -> Refusal? {
         var problems: [Problem] = []
         let live = facts.live
-        func subscriptions(_ count: Int) -> String { count == 1 ? "1 live subscription" : "\(count) live subscriptions" }
+        func subscriptions(_ count: Int) -> LocalizedText.Argument {
+            .text(Localization.text(count == 1 ? "error.plan.in_use.subscriptions_one" : "error.plan.in_use.subscriptions_many", ["count": .number(Int64(count))]))
+        }
         if live > 0, after.currency != before.currency {
-            problems.append(Problem(field: "currency", message: "\(subscriptions(live)) pay in \(before.currency): the currency stays.", count: live))
+            problems.append(Problem(field: "currency", message: Localization.text("error.plan.in_use.currency", ["subscriptions": subscriptions(live), "currency": .text(before.currency)]), count: live))
         }
         if live > 0, after.billingType != before.billingType {
-            problems.append(Problem(field: "billing_type", message: "\(subscriptions(live)) are billed \(before.billingType.rawValue): the billing type stays.", count: live))
+            problems.append(Problem(field: "billing_type", message: Localization.text("error.plan.in_use.billing_type", ["subscriptions": subscriptions(live), "type": .text(before.billingType.rawValue)]), count: live))
         }
         for months in before.periods.subtracting(after.periods).sorted() {
             if let count = facts.byPeriod[months], count > 0 {
-                problems.append(Problem(field: "periods", message: "\(subscriptions(count)) renew every \(months) month\(months == 1 ? "" : "s"): keep that period.", count: count))
+                problems.append(Problem(field: "periods", message: Localization.text(months == 1 ? "error.plan.in_use.period_one" : "error.plan.in_use.period_many", ["subscriptions": subscriptions(count), "months": .number(Int64(months))]), count: count))
             }
         }
         let kept = Dictionary(after.resources.enumerated().map { ($1.resourceID, $0) }, uniquingKeysWith: { first, _ in first })
         for rate in before.resources where kept[rate.resourceID] == nil {
             if let use = facts.byResource[rate.resourceID], use.holding > 0 {
                 let code = codes[rate.resourceID] ?? "resource \(rate.resourceID)"
-                problems.append(Problem(field: "resources", message: "\(subscriptions(use.holding)) hold \(code): keep it in the plan.", count: use.holding))
+                problems.append(Problem(field: "resources", message: Localization.text("error.plan.in_use.resource", ["subscriptions": subscriptions(use.holding), "code": .text(code)]), count: use.holding))
             }
         }
         for (index, rate) in after.resources.enumerated() {
@@ -93,9 +97,10 @@ public enum PlanInUse {
             guard let lowest = outside.keys.min(), let highest = outside.keys.max() else { continue }
             let count = outside.values.reduce(0, +)
             let code = codes[rate.resourceID] ?? "resource \(rate.resourceID)"
-            let held = lowest == highest ? "\(lowest)" : "\(lowest) to \(highest)"
+            let held = lowest == highest ? Format.number(lowest) : Localization.text("error.plan.in_use.range", ["low": .number(lowest), "high": .number(highest)])
             let field = lowest < rate.minUnits ? "resources.\(index).min_units" : "resources.\(index).max_units"
-            problems.append(Problem(field: field, message: "\(subscriptions(count)) hold \(held) \(code), outside \(rate.minUnits)–\(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits)).",
+            problems.append(Problem(field: field, message: Localization.text("error.plan.in_use.limits", ["subscriptions": subscriptions(count), "held": .text(held), "code": .text(code), "min": .number(rate.minUnits),
+                                                                                      "max": .text(rate.maxUnits == -1 ? Localization.text("error.plan.in_use.unlimited") : Format.number(rate.maxUnits))]),
                                     count: count))
         }
         return problems.isEmpty ? nil : Refusal(problems: problems)

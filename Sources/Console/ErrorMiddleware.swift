@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Localization
 import Logging
 import MariaDB
 import NIOCore
@@ -47,10 +48,11 @@ struct RequestErrorMiddleware: RouterMiddleware {
     /// the contract's envelope under /api/, the error page elsewhere, never an empty body.
     private func answer(_ error: any HTTPResponseError, _ request: Request, _ context: AppContext) throws -> Response {
         guard error.status.code >= 400 else { return try error.response(from: request, context: context) }
-        let message = (error as? HTTPError)?.body ?? (error.status == .notFound ? "There is nothing at this address." : error.status.reasonPhrase)
+        let message = (error as? HTTPError)?.body ?? (error.status == .notFound ? Localization.text("error.page.nothing_at_address") : error.status.reasonPhrase)
         let headers = (error as? HTTPError)?.headers ?? [:]
         guard request.uri.path.hasPrefix("/api/") else {
-            return ErrorBody.page(services, status: error.status, title: error.status.reasonPhrase, message: message, headers: headers)
+            let title = error.status == .notFound ? Localization.text("error.page.not_found.title") : error.status.reasonPhrase
+            return ErrorBody.page(services, status: error.status, title: title, message: message, headers: headers)
         }
         let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
         return ErrorBody.json(status: error.status, code: code, message: message, requestID: nil, headers: headers)
@@ -64,23 +66,23 @@ struct RequestErrorMiddleware: RouterMiddleware {
         if let database = error as? MariaDBError, database.kind == .outcomeUnknown {
             status = .serviceUnavailable
             code = "outcome_unknown"
-            title = "Temporarily unavailable"
-            message = "The database connection was lost while this change was being saved: it may or may not have been saved. Look before you repeat it (an API request with the same Idempotency-Key is safe to repeat)."
+            title = Localization.text("error.server.outcome_unknown.title")
+            message = Localization.text("error.server.outcome_unknown.message")
         } else if let database = error as? MariaDBError, database.isBusy {
             status = .serviceUnavailable
             code = "busy"
-            title = "Temporarily busy"
-            message = "Other changes to the same records kept this one waiting; nothing was changed. Try again in a moment."
+            title = Localization.text("error.server.busy.title")
+            message = Localization.text("error.server.busy.message")
         } else if let database = error as? MariaDBError, database.isUnavailable {
             status = .serviceUnavailable
             code = "unavailable"
-            title = "Temporarily unavailable"
-            message = "The database cannot be reached just now; nothing was changed. Try again in a moment."
+            title = Localization.text("error.server.unavailable.title")
+            message = Localization.text("error.server.unavailable.message")
         } else {
             status = (error as? any HTTPResponseError)?.status ?? .internalServerError
             code = "internal"
-            title = "Something went wrong"
-            message = "The console failed to answer this request; it has been logged under its request id."
+            title = Localization.text("error.server.internal.title")
+            message = Localization.text("error.server.internal.message")
         }
         context.logger.error("request failed", metadata: [
             "http.method": .string(request.method.rawValue), "http.path": .string(LoggedPath.of(request)),

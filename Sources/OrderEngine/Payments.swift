@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 import Storage
 
@@ -121,8 +122,8 @@ public struct PaymentService: Sendable {
     public func pay(invoice id: Int64, _ request: OrderService.PaymentRequest, in scope: TenantScope) async throws -> OrderService.PaymentOutcome {
         let invoices = InvoiceStore(database: database)
         let found = try await invoices.invoice(id, in: scope)
-        try Policy.require(scope.actor, .order, "viewers don't pay invoices")
-        if case .bankTransfer = request { try Policy.require(scope.actor, .recordBankTransfer, "bank transfers are recorded by staff") }
+        try Policy.require(scope.actor, .order, .init("error.forbidden.viewers_pay_invoices"))
+        if case .bankTransfer = request { try Policy.require(scope.actor, .recordBankTransfer, .init("error.forbidden.bank_transfers")) }
         var card: PaymentCard?
         if case .card(let number) = request { card = try gateway.card(number) }
 
@@ -141,7 +142,7 @@ public struct PaymentService: Sendable {
                     let balance = try await CreditLedger.lockedBalance(of: invoice.customerID, on: tx)
                     guard balance > 0 else {
                         throw StoreError.invalid(field: "method",
-                                                 message: "\(customer.name) has no credit available (balance \(invoice.money(balance).amountText) \(invoice.currency.code)).")
+                                                 message: .init("error.payment.no_credit", ["customer": .text(customer.name), "balance": .amount(minor: balance, exponent: invoice.currency.exponent, currency: invoice.currency.code)]))
                     }
                     amount = min(balance, amount)
                 }
@@ -243,17 +244,17 @@ public struct PaymentService: Sendable {
             }
             let invoice = try await InvoiceStore(database: tx).invoice(found.id, in: scope, on: tx, forUpdate: true)
             guard invoice.status == .unpaid else {
-                throw StoreError.invalid(field: "invoice", message: "Invoice \(invoice.displayNumber) is \(invoice.status.rawValue): there is nothing to pay.")
+                throw StoreError.invalid(field: "invoice", message: .init("error.payment.nothing_to_pay", ["invoice": .text(invoice.displayNumber), "status": .text(invoice.status.localizedLabel)]))
             }
             if let order, order.status != .awaitingPayment {
-                throw StoreError.invalid(field: "invoice", message: "Order #\(order.id) is \(order.status.label.lowercased()): its invoice can't be paid.")
+                throw StoreError.invalid(field: "invoice", message: .init("error.payment.order_not_payable", ["order": .text(String(order.id)), "status": .text(order.status.localizedLabel)]))
             }
             try await Self.requireNoPendingPayment(of: invoice.id, on: tx)
             let customer = try await AccountStore(database: tx).account(invoice.customerID, in: scope, on: tx)
             return try await body(tx, invoice, order, customer)
         }
         guard let result else {
-            throw StoreError.invalid(field: "invoice", message: "The order of invoice \(found.displayNumber) expired: it can't be paid any more. Place a new order.")
+            throw StoreError.invalid(field: "invoice", message: .init("error.payment.order_expired", ["invoice": .text(found.displayNumber)]))
         }
         return result
     }
@@ -264,7 +265,7 @@ public struct PaymentService: Sendable {
     static func requireNoPendingPayment(of invoiceID: Int64?, on tx: MariaDBDatabase) async throws {
         guard let invoiceID, let pending = try await PaymentStore.pendingPayment(of: invoiceID, on: tx) else { return }
         throw StoreError.conflict(code: "payment_pending",
-                                  message: "Card payment #\(pending) of this invoice is being processed; wait a moment for its outcome and try again.")
+                                  message: .init("error.payment.pending", ["payment": .text(String(pending))]))
     }
 
     /// Writes a payment and its audit entry (inside the caller's transaction).

@@ -1,4 +1,5 @@
 import Commerce
+import Localization
 import MariaDB
 import Storage
 
@@ -20,7 +21,7 @@ public struct TestGateway: PaymentGateway {
         let digits = typed.filter { $0 != " " && $0 != "-" }
         guard [Self.approved, Self.declined, Self.failing].contains(digits) else {
             throw StoreError.invalid(field: "card_number",
-                                     message: "The test gateway takes 4242 4242 4242 4242 (paid), 4000 0000 0000 0002 (declined) or 4000 0000 0000 9995 (gateway error).")
+                                     message: .init("error.payment.test_card"))
         }
         return PaymentCard(number: digits)
     }

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 
 extension ValidationErrors {
     /// The value `parse` gives, or nil with its refusal (a `BoundsError` or `AmountError`, as a
@@ -7,7 +8,7 @@ extension ValidationErrors {
     /// `Commerce/Bounds.swift` while every field's problem is still collected.
     public mutating func check<T>(_ field: String, _ parse: () throws -> T) -> T? {
         do { return try parse() } catch {
-            add(field, String(describing: error))
+            add(field, (error as? any LocalizedMessage)?.localized ?? .init("error.text", ["text": .text(String(describing: error))]))
             return nil
         }
     }

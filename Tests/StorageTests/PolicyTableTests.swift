@@ -1,3 +1,4 @@
+import Localization
 import Storage
 import Testing
 
@@ -72,10 +73,10 @@ import Testing
     }
 
     @Test func aRefusalIsThe403WithTheReasonGiven() {
-        #expect(throws: StoreError.forbidden("viewers don't order")) {
-            try Policy.require(Self.actor(.customer, .viewer), .order, "viewers don't order")
+        #expect(throws: StoreError.forbidden(.init("error.forbidden.viewers_order"))) {
+            try Policy.require(Self.actor(.customer, .viewer), .order, .init("error.forbidden.viewers_order"))
         }
-        #expect(throws: Never.self) { try Policy.require(Self.actor(.customer, .operator), .order, "viewers don't order") }
+        #expect(throws: Never.self) { try Policy.require(Self.actor(.customer, .operator), .order, .init("error.forbidden.viewers_order")) }
     }
 }
 

@@ -1,3 +1,5 @@
+import Localization
+
 /// An account at or above a customer that is not active (issue 15, accounts over their lifetime):
 /// a suspended account's subtree orders nothing new until the suspension is lifted, a closed one
 /// never again. Renewals and cancellations are not new orders and go on.
@@ -23,14 +25,16 @@ extension ChangeRules {
     /// the customer or an account above it is suspended or closed.
     public static func accountStanding(_ hold: AccountHold?) -> Refusal? {
         guard let hold else { return nil }
-        let whom = hold.accountName.map { hold.isCustomer ? $0 : "\($0), which this customer is under," }
+        // Named to those who may know it (the customer itself, or an account above it), else withheld.
+        func text(_ base: String) -> String {
+            guard let name = hold.accountName else { return Localization.text(base + "_withheld") }
+            return Localization.text(hold.isCustomer ? base : base + "_above", ["account": .text(name)])
+        }
         switch hold.kind {
         case .suspended:
-            return Refusal(.accountSuspended, whom.map { "\($0) is suspended: nothing new is ordered until the suspension is lifted." }
-                ?? "New orders are on hold for this account; ask your seller why.")
+            return Refusal(.accountSuspended, text("error.refusal.suspended"))
         case .closed:
-            return Refusal(.accountClosed, whom.map { "\($0) is closed: nothing is ordered for it any more." }
-                ?? "This account takes no new orders.")
+            return Refusal(.accountClosed, text("error.refusal.closed"))
         }
     }
 }

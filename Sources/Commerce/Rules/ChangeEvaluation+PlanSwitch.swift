@@ -1,3 +1,5 @@
+import Localization
+
 extension ChangeRules {
     /// A switch to another plan, or to another billing period of the same plan (no path needed):
     /// offered only along a switch path to a plan the seller sells (DOMAIN.md 5 rule 9).
@@ -5,16 +7,16 @@ extension ChangeRules {
         var priced = Priced()
         let subscription = snapshot.subscription, plan = snapshot.plan
         guard let target = snapshot.target, target.id == targetID, snapshot.targetOffered else {
-            priced.refusals.append(Refusal(.noSwitchPath, "\(plan.name) can't be switched to that plan.", details: ["plan_id": String(targetID)]))
+            priced.refusals.append(Refusal(.noSwitchPath, Localization.text("error.refusal.no_switch_path", ["plan": .text(plan.name)]), details: ["plan_id": String(targetID)]))
             return priced
         }
         guard target.id != plan.id || months != subscription.period.months else {
-            priced.refusals.append(Refusal(.noSwitchPath, "The subscription has \(plan.name) with a \(months)-month period already.",
+            priced.refusals.append(Refusal(.noSwitchPath, Localization.text("error.refusal.same_plan_period", ["plan": .text(plan.name), "months": .number(Int64(months))]),
                                            details: ["plan_id": String(targetID), "period_months": String(months)]))
             return priced
         }
         guard target.periods.contains(months) else {
-            priced.refusals.append(Refusal(.noSwitchPath, "\(target.name) has no \(months)-month period.", details: ["period_months": String(months)]))
+            priced.refusals.append(Refusal(.noSwitchPath, Localization.text("error.plan.no_period", ["plan": .text(target.name), "months": .number(Int64(months))]), details: ["period_months": String(months)]))
             return priced
         }
         for held in subscription.holdings {

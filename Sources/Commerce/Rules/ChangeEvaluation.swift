@@ -1,3 +1,5 @@
+import Localization
+
 /// A change decided: its lines in the plan currency (before discount, conversion and tax), every
 /// refusal in DOMAIN.md 5's order, the reductions the vendor was asked about, and the promo that applies.
 public struct ChangeEvaluation: Sendable {
@@ -60,12 +62,12 @@ extension ChangeRules {
         let subscription = snapshot.subscription, currency = snapshot.plan.currency
         for (code, additional) in wanted.sorted(by: { $0.key < $1.key }) {
             guard let held = subscription.holding(code), let rate = snapshot.plan.rate(of: held.resourceID) else {
-                priced.refusals.append(Refusal(.outOfLimits, "The subscription has no resource \(code).", details: ["resource_code": code]))
+                priced.refusals.append(Refusal(.outOfLimits, Localization.text("error.subscription.no_resource", ["code": .text(code)]), details: ["resource_code": code]))
                 continue
             }
             let (delta, overflow) = additional.subtractingReportingOverflow(held.additional)
             guard !overflow, delta.magnitude <= UInt64(maxUnits) else {
-                priced.refusals.append(Refusal(.outOfLimits, "\(code): \(additional) additional units is beyond what any plan sells.", details: ["resource_code": code]))
+                priced.refusals.append(Refusal(.outOfLimits, Localization.text("error.refusal.units_beyond", ["code": .text(code), "units": .number(additional)]), details: ["resource_code": code]))
                 continue
             }
             guard delta != 0 else { continue }
@@ -90,15 +92,15 @@ extension ChangeRules {
         let pair = forward ?? backward
         let offered = ["from_resource_code": fromCode, "to_resource_code": toCode]
         if pair == nil || (isDowngrade && backward?.downgradable == false) {
-            priced.refusals.append(Refusal(.noSuchPair, isDowngrade ? "\(toCode) → \(fromCode) can't be reversed: the pair is not downgradable."
-                                                                    : "\(snapshot.plan.name) offers no switch from \(fromCode) to \(toCode).", details: offered))
+            priced.refusals.append(Refusal(.noSuchPair, isDowngrade ? Localization.text("error.refusal.not_downgradable", ["from": .text(fromCode), "to": .text(toCode)])
+                                                                    : Localization.text("error.refusal.no_switch", ["plan": .text(snapshot.plan.name), "from": .text(fromCode), "to": .text(toCode)]), details: offered))
         } else if pair?.active == false {
-            priced.refusals.append(Refusal(.pairInactive, "The switch \(fromCode) → \(toCode) is not offered at the moment.", details: offered))
+            priced.refusals.append(Refusal(.pairInactive, Localization.text("error.refusal.pair_inactive", ["from": .text(fromCode), "to": .text(toCode)]), details: offered))
         }
         let subscription = snapshot.subscription
         guard let from = subscription.holding(fromCode), let to = subscription.holding(toCode),
               let fromRate = snapshot.plan.rate(of: from.resourceID), let toRate = snapshot.plan.rate(of: to.resourceID) else {
-            if pair != nil { priced.refusals.append(Refusal(.noSuchPair, "The subscription does not hold both \(fromCode) and \(toCode).", details: offered)) }
+            if pair != nil { priced.refusals.append(Refusal(.noSuchPair, Localization.text("error.refusal.pair_not_held", ["from": .text(fromCode), "to": .text(toCode)]), details: offered)) }
             return priced
         }
         let fromTotal = from.total(additional: from.additional - 1), toTotal = to.total(additional: to.additional + 1)
@@ -111,7 +113,7 @@ extension ChangeRules {
         var fee: Int64 = 0
         if let pair, !isDowngrade {
             if let converted = pair.upgradeFee { fee = converted } else {
-                priced.refusals.append(Refusal(.rateMissing, "No rate is in effect to convert the upgrade fee of \(fromCode) → \(toCode) into the plan currency."))
+                priced.refusals.append(Refusal(.rateMissing, Localization.text("error.refusal.fee_rate_missing", ["from": .text(fromCode), "to": .text(toCode)])))
             }
         }
         let currency = snapshot.plan.currency

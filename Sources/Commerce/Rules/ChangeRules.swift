@@ -1,3 +1,5 @@
+import Localization
+
 /// The refusal rules of DOMAIN.md 5, each in one function, and the evaluation of a change against a
 /// snapshot: its priced lines and every refusal that applies, in DOMAIN.md 5's order. Every order
 /// kind (change, switch, sales, renewal, scheduled change, cancellation) asks these functions.
@@ -12,9 +14,9 @@ public enum ChangeRules {
     public static func status(_ status: SubscriptionStatus, plan: PlanFacts) -> Refusal? {
         switch status {
         case .blocked, .suspended, .cancelled:
-            return Refusal(.subscriptionNotActive, "The subscription is \(status.rawValue): it can't be changed until it is active again.")
+            return Refusal(.subscriptionNotActive, Localization.text("error.refusal.not_active", ["status": .text(Localization.text("error.subscription_status.\(status.rawValue)"))]))
         case .trial where !plan.changesInTrial:
-            return Refusal(.trialForbidsChange, "The plan's trial does not allow changes; they are possible once the trial ends.")
+            return Refusal(.trialForbidsChange, Localization.text("error.refusal.trial"))
         case .trial, .active:
             return nil
         }
@@ -25,17 +27,17 @@ public enum ChangeRules {
         guard rate.included != -1, total != -1 else { return nil }
         let withinMax = rate.maxUnits == -1 || total <= rate.maxUnits
         guard total < 0 || total < rate.minUnits || !withinMax || total > maxUnits else { return nil }
-        let max = rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits)
-        let prefix = planName.map { "On \($0), " } ?? ""
-        return Refusal(.outOfLimits, "\(prefix)\(code) must stay between \(rate.minUnits) and \(max); \(total) asked.",
+        let max = rate.maxUnits == -1 ? Localization.text("error.refusal.unlimited") : Format.number(rate.maxUnits)
+        let words: [String: LocalizedText.Argument] = ["plan": .text(planName ?? ""), "code": .text(code), "min": .number(rate.minUnits), "max": .text(max), "total": .number(total)]
+        return Refusal(.outOfLimits, Localization.text(planName == nil ? "error.refusal.limits" : "error.refusal.limits_on_plan", words),
                        details: ["resource_code": code, "min": String(rate.minUnits), "max": String(rate.maxUnits), "total": String(total)])
     }
 
     /// Rule 5: a reduction never goes below what is in use.
     public static func usage(_ code: String, newTotal: Int64, usage: Int64, on planName: String? = nil) -> Refusal? {
         guard newTotal != -1, newTotal < usage else { return nil }
-        let prefix = planName.map { "On \($0), " } ?? ""
-        return Refusal(.belowUsage, "\(prefix)\(code) is in use: \(usage) units are used, so it can't go down to \(newTotal).",
+        let words: [String: LocalizedText.Argument] = ["plan": .text(planName ?? ""), "code": .text(code), "usage": .number(usage), "total": .number(newTotal)]
+        return Refusal(.belowUsage, Localization.text(planName == nil ? "error.refusal.usage" : "error.refusal.usage_on_plan", words),
                        details: ["resource_code": code, "usage": String(usage)])
     }
 
@@ -43,9 +45,9 @@ public enum ChangeRules {
     public static func reduction(plan: PlanFacts, period: BillingPeriod) -> [Refusal] {
         switch plan.billingType {
         case .nonRefund:
-            return [Refusal(.nonRefundReduction, "\(plan.name) is non-refundable: resources can be added but not reduced.")]
+            return [Refusal(.nonRefundReduction, Localization.text("error.refusal.non_refund", ["plan": .text(plan.name)]))]
         case .monthlyCommitment:
-            return [Refusal(.commitmentReduction, "Reductions wait for the end of the commitment term (\(period.end)); increases are always allowed.")]
+            return [Refusal(.commitmentReduction, Localization.text("error.refusal.commitment", ["date": .text(Format.date(period.end.description))]))]
         case .prepaid, .postpaid, .cspMonthly:
             return []
         }
@@ -65,10 +67,10 @@ public enum ChangeRules {
         case .none:
             return nil
         case .valid where individualPrices, .unknown where individualPrices:
-            refusals.append(Refusal(.promoNotAllowed, "Promo codes don't apply to subscriptions with individual prices."))
+            refusals.append(Refusal(.promoNotAllowed, Localization.text("error.refusal.promo_not_allowed")))
             return nil
         case .unknown(let code):
-            refusals.append(Refusal(.promoInvalid, "The promo code \(code) is unknown or has expired.", details: ["promo_code": code]))
+            refusals.append(Refusal(.promoInvalid, Localization.text("error.refusal.promo_invalid", ["code": .text(code)]), details: ["promo_code": code]))
             return nil
         case .valid(let percent):
             return percent
@@ -78,7 +80,7 @@ public enum ChangeRules {
     /// The next period is paid ahead: its plan and quantities are settled, so changes wait until it starts.
     public static func paidAhead(_ subscription: SubscriptionFacts) -> Refusal? {
         guard let paid = subscription.paidUntil, paid > subscription.period.end else { return nil }
-        return Refusal(.orderOpen, "The next period (from \(subscription.period.end)) is paid already; changes wait until it starts.",
+        return Refusal(.orderOpen, Localization.text("error.refusal.paid_ahead", ["date": .text(Format.date(subscription.period.end.description))]),
                        details: ["paid_until": paid.description])
     }
 
@@ -86,8 +88,7 @@ public enum ChangeRules {
     public static func openOrder(_ open: OpenOrderFact?, subscription: SubscriptionFacts) -> Refusal? {
         if let paid = paidAhead(subscription) { return paid }
         guard let open else { return nil }
-        let what = open.isRenewal ? "The renewal (order #\(open.id))" : "Order #\(open.id) of this subscription"
-        return Refusal(.orderOpen, "\(what) awaits payment or provisioning; pay or cancel it first.", details: ["order_id": String(open.id)])
+        return Refusal(.orderOpen, Localization.text(open.isRenewal ? "error.refusal.open_renewal" : "error.refusal.open_order", ["order": .text(String(open.id))]), details: ["order_id": String(open.id)])
     }
 
     // MARK: Reductions

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Localization
 import Storage
 
 /// The JSON API twins of the console's pages (API.md), with the same stores, scope and audit.
@@ -32,7 +33,6 @@ struct APIController: Sendable {
         BrandingAPI(services: services).addRoutes(to: authed)
         AccountLifecycleAPI(services: services).addRoutes(to: authed)
         DashboardController(services: services).addAPIRoutes(to: authed)
-        DashboardController(services: services).addAPIRoutes(to: authed)
     }
 
     /// The project's OpenAPI document of this API (`openapi/openapi.yaml`), public like the contract.
@@ -63,10 +63,10 @@ struct APIController: Sendable {
             let issued = try await APITokenStore(database: services.database).issue(userID: userID)
             return try APIJSON.response(TokenResponse(token: issued.token, expiresAt: issued.expiresAt), status: .created)
         case .wrongCredentials:
-            throw APIError(status: .unauthorized, code: "invalid_credentials", message: "The email or the password is wrong.")
+            throw APIError(status: .unauthorized, code: "invalid_credentials", message: Localization.text("error.api.invalid_credentials"))
         case .throttled(let minutes):
             throw APIError(status: .tooManyRequests, code: "throttled",
-                           message: "Too many failed sign-ins for this email or from this address. Try again in \(minutes) minutes.")
+                           message: Localization.text("error.api.throttled", ["minutes": .number(Int64(minutes))]))
         }
     }
 
@@ -90,7 +90,7 @@ struct APIController: Sendable {
     @Sendable func createAccount(_ request: Request, context: SignedInContext) async throws -> Response {
         let body = try await APIJSON.decode(AccountRequest.self, from: request, context: context)
         guard let kind = AccountKind(rawValue: body.kind), kind != .provider else {
-            throw APIError(status: .unprocessableContent, code: "kind", message: "kind must be reseller or customer.")
+            throw APIError(status: .unprocessableContent, code: "kind", message: Localization.text("error.api.kind_account"))
         }
         let account = try await AccountStore(database: services.database).create(
             AccountDraft(kind: kind, parentID: body.parentId ?? context.actor.accountID, name: body.name,
@@ -133,14 +133,14 @@ struct APIController: Sendable {
         let id = try context.parameters.require("id", as: Int64.self)
         let account = try await AccountStore(database: services.database).account(id, in: context.scope)
         guard Policy.allows(context.actor, .manageUsers(own: account.id == context.actor.accountID)) else {
-            throw StoreError.forbidden("only admins may add users")
+            throw StoreError.forbidden(.init("error.forbidden.add_users"))
         }
         let body = try await APIJSON.decode(UserRequest.self, from: request, context: context)
         guard let role = Role(rawValue: body.role) else {
-            throw APIError(status: .unprocessableContent, code: "role", message: "role must be admin, operator or viewer.")
+            throw APIError(status: .unprocessableContent, code: "role", message: Localization.text("error.api.role"))
         }
         if let problem = PasswordRule.problem(body.password) {
-            throw APIError(status: .unprocessableContent, code: "password", message: problem)
+            throw APIError(status: .unprocessableContent, code: "password", message: problem.rendered())
         }
         let hash = try await services.passwords.hash(body.password)
         let user = try await UserStore(database: services.database).create(

@@ -49,15 +49,15 @@ enum APIJSON {
         } catch let error as DecodingError {
             switch error {
             case .dataCorrupted(let context) where context.codingPath.isEmpty:
-                throw APIError(status: .badRequest, code: "malformed_json", message: "The body is not valid JSON.")
+                throw APIError(status: .badRequest, code: "malformed_json", message: Localization.text("error.api.malformed_json"))
             case .keyNotFound(let key, let context):
                 let field = name(context.codingPath + [key])
-                throw APIError(status: .unprocessableContent, code: field, message: "\(field) is required.")
+                throw APIError(status: .unprocessableContent, code: field, message: Localization.text("error.api.required", ["field": .text(field)]))
             case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
                 let field = name(context.codingPath)
-                throw APIError(status: .unprocessableContent, code: field, message: "\(field) has the wrong type or value.")
+                throw APIError(status: .unprocessableContent, code: field, message: Localization.text("error.api.wrong_type", ["field": .text(field)]))
             @unknown default:
-                throw APIError(status: .badRequest, code: "malformed_json", message: "The body could not be read.")
+                throw APIError(status: .badRequest, code: "malformed_json", message: Localization.text("error.api.unreadable"))
             }
         }
     }
@@ -76,13 +76,13 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             return try body(error)
         } catch is NotSignedIn {
-            return try body(APIError(status: .unauthorized, code: "unauthorized", message: "Send a valid bearer token (POST /api/v1/tokens)."))
+            return try body(APIError(status: .unauthorized, code: "unauthorized", message: Localization.text("error.api.unauthorized")))
         } catch let error as StoreError {
             switch error {
-            case .notFound(let what): return try body(APIError(status: .notFound, code: "not_found", message: "No \(what) here."))
-            case .forbidden(let why): return try body(APIError(status: .forbidden, code: "forbidden", message: "Not allowed: \(why)."))
-            case .invalid(let field, let message): return try body(APIError(status: .unprocessableContent, code: field, message: message))
-            case .conflict(let code, let message): return try body(APIError(status: .conflict, code: code, message: message))
+            case .notFound(let what): return try body(APIError(status: .notFound, code: "not_found", message: Localization.text("error.api.not_found", ["what": .text(what)])))
+            case .forbidden(let why): return try body(APIError(status: .forbidden, code: "forbidden", message: Localization.text("error.api.forbidden", ["why": .text(why.rendered())])))
+            case .invalid(let field, let message): return try body(APIError(status: .unprocessableContent, code: field, message: message.rendered()))
+            case .conflict(let code, let message): return try body(APIError(status: .conflict, code: code, message: message.rendered()))
             }
         } catch let refused as OrderRefused {
             // DOMAIN.md 5: the first reason's code, all of them in details.reasons.
@@ -91,17 +91,17 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let failure as OrderService.PaymentFailed {
             return try body(failure.gatewayError
                 ? APIError(status: .badGateway, code: "gateway_error", message: failure.payment.status == .pending
-                    ? "The card gateway did not answer: the payment stays pending and is settled within minutes. Don't pay again."
-                    : "The card gateway failed; nothing was charged. Try again later.",
+                    ? Localization.text("error.api.gateway_pending")
+                    : Localization.text("error.api.gateway_failed"),
                            details: ["payment_id": String(failure.payment.id)])
-                : APIError(status: .init(code: 402, reasonPhrase: "Payment Required"), code: "card_declined", message: "The card was declined; the invoice stays unpaid.",
+                : APIError(status: .init(code: 402, reasonPhrase: "Payment Required"), code: "card_declined", message: Localization.text("error.api.card_declined"),
                            details: ["payment_id": String(failure.payment.id)]))
         } catch let errors as ValidationErrors {
             let first = errors.fields.first
             var details: [String: String] = [:]
             for (field, message) in errors.fields where details[field] == nil { details[field] = message }
             return try body(APIError(status: .unprocessableContent, code: first?.field ?? "invalid",
-                                     message: first?.message ?? "Invalid.", details: details))
+                                     message: first?.message ?? Localization.text("error.api.invalid"), details: details))
         } catch let error as HTTPError {
             return try body(APIError(status: error.status, code: error.status == .notFound ? "not_found" : "http_\(error.status.code)",
                                      message: error.body ?? error.status.reasonPhrase))
@@ -182,14 +182,14 @@ extension Request {
 
     func bounded<B: BoundedInteger>(_ name: String, _ type: B.Type) throws -> B? {
         guard let text = uri.queryParameters.get(name), !text.isEmpty else { return nil }
-        do { return try B.parse(text) } catch { throw StoreError.invalid(field: name, message: "\(name): \(error.description)") }
+        do { return try B.parse(text) } catch { throw StoreError.invalid(field: name, message: .init("error.field.problem", ["field": .text(name), "problem": .text(error.description)])) }
     }
 
     /// A query parameter naming one of an enum's values; anything else is 422 naming it.
     func queryEnum<E: RawRepresentable & CaseIterable>(_ name: String, _ type: E.Type) throws -> E? where E.RawValue == String {
         guard let text = uri.queryParameters.get(name), !text.isEmpty else { return nil }
         guard let value = E(rawValue: text) else {
-            throw StoreError.invalid(field: name, message: "\(name) is one of \(E.allCases.map(\.rawValue).joined(separator: ", ")).")
+            throw StoreError.invalid(field: name, message: .init("error.field.one_of", ["field": .text(name), "allowed": .text(E.allCases.map(\.rawValue).joined(separator: ", "))]))
         }
         return value
     }
@@ -197,17 +197,17 @@ extension Request {
     /// A bounded text query parameter (a search, a code), at most `maximumLength` characters.
     func queryText(_ name: String, maximumLength: Int = 200) throws -> String? {
         guard let raw = uri.queryParameters.get(name) else { return nil }
-        do { return try PlainText.parse(raw, maximumLength: maximumLength) } catch { throw StoreError.invalid(field: name, message: "\(name): \(error.description)") }
+        do { return try PlainText.parse(raw, maximumLength: maximumLength) } catch { throw StoreError.invalid(field: name, message: .init("error.field.problem", ["field": .text(name), "problem": .text(error.description)])) }
     }
 }
 
 /// Bounds of numbers in JSON bodies: a decoded integer outside its type's bounds is 422 naming the field.
 enum APIBounds {
     static func check<B: BoundedInteger>(_ value: some BinaryInteger, _ type: B.Type, field: String) throws -> B {
-        do { return try B.checked(value) } catch { throw StoreError.invalid(field: field, message: "\(field): \(error.description)") }
+        do { return try B.checked(value) } catch { throw StoreError.invalid(field: field, message: .init("error.field.problem", ["field": .text(field), "problem": .text(error.description)])) }
     }
 
     static func text(_ raw: String, field: String, maximumLength: Int = 200) throws -> String {
-        do { return try PlainText.parse(raw, maximumLength: maximumLength) } catch { throw StoreError.invalid(field: field, message: "\(field): \(error.description)") }
+        do { return try PlainText.parse(raw, maximumLength: maximumLength) } catch { throw StoreError.invalid(field: field, message: .init("error.field.problem", ["field": .text(field), "problem": .text(error.description)])) }
     }
 }

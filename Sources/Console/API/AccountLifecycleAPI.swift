@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Localization
 import Storage
 
 /// Accounts over their lifetime through the API (issue 15): edit, suspend, lift and close an
@@ -35,7 +36,7 @@ struct AccountLifecycleAPI: Sendable {
         let body = try await APIJSON.decode(AccountPatch.self, from: request, context: context)
         let status = try body.status.map { text -> AccountStatus in
             guard let status = AccountStatus(rawValue: text) else {
-                throw StoreError.invalid(field: "status", message: "status is active, suspended or closed.")
+                throw StoreError.invalid(field: "status", message: .init("error.account.status_api"))
             }
             return status
         }

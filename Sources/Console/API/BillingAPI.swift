@@ -2,6 +2,7 @@ import Commerce
 import HTTPTypes
 import Foundation
 import Hummingbird
+import Localization
 import OrderEngine
 import Storage
 
@@ -34,10 +35,10 @@ struct BillingAPI: Sendable {
     @Sendable func sales(_ request: Request, context: SignedInContext) async throws -> Response {
         let body = try await APIJSON.decode(SalesBody.self, from: request, context: context)
         guard body.kind == nil || body.kind == "sales" else {
-            throw APIError(status: .unprocessableContent, code: "kind", message: "POST /orders takes sales orders; changes go to /subscriptions/{id}/orders.")
+            throw APIError(status: .unprocessableContent, code: "kind", message: Localization.text("error.api.sales_only"))
         }
         guard let months = PeriodMonths(body.periodMonths) else {
-            throw StoreError.invalid(field: "period_months", message: BoundsError.notOneOf(PeriodMonths.allowed).description)
+            throw StoreError.invalid(field: "period_months", message: BoundsError.notOneOf(PeriodMonths.allowed).localized)
         }
         let sale = SaleRequest(customerID: body.customerId, planID: body.planId, periodMonths: months.value,
                                additional: try SubscriptionsAPI.ChangeBody.wanted(body.resources ?? []), promoCode: body.promoCode)
@@ -63,7 +64,7 @@ struct BillingAPI: Sendable {
             let subscription = try await services.orders.cancelAtPeriodEnd(subscription: id, body.when == "period_end", in: context.scope)
             return try APIJSON.response(SubscriptionsAPI.SubscriptionJSON(subscription))
         default:
-            throw StoreError.invalid(field: "when", message: "when is now, period_end or none.")
+            throw StoreError.invalid(field: "when", message: .init("error.billing.when"))
         }
     }
 
@@ -72,7 +73,7 @@ struct BillingAPI: Sendable {
         _ = try await SubscriptionStore(database: services.database).subscription(id, in: context.scope)
         let body = try await APIJSON.decode(SubscriptionsAPI.ChangeBody.self, from: request, context: context)
         guard let lines = body.resources, body.switch == nil, body.plan == nil else {
-            throw StoreError.invalid(field: "resources", message: "Schedule new quantities: {\"resources\": [{\"resource_code\", \"additional\"}]}.")
+            throw StoreError.invalid(field: "resources", message: .init("error.billing.schedule_resources", ["shape": .text(#"{"resources": [{"resource_code", "additional"}]}"#)]))
         }
         let wanted = try SubscriptionsAPI.ChangeBody.wanted(lines)
         return try APIJSON.response(SubscriptionsAPI.SubscriptionJSON(try await services.orders.schedule(wanted, subscription: id, in: context.scope)))
@@ -87,7 +88,7 @@ struct BillingAPI: Sendable {
     /// Provider admins run the billing run for the current business date. It acts on every tenant's
     /// subscriptions, so it is the provider's, not a reseller's.
     @Sendable func run(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard Policy.allows(context.actor, .runBilling) else { throw StoreError.forbidden("the provider's admins run the billing run") }
+        guard Policy.allows(context.actor, .runBilling) else { throw StoreError.forbidden(.init("error.forbidden.run_billing")) }
         return try APIJSON.response(try await services.billingRun.run(by: context.actor), status: .created)
     }
 
@@ -100,7 +101,7 @@ struct BillingAPI: Sendable {
     }
 
     @Sendable func runs(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("billing runs are the provider's") }
+        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden(.init("error.forbidden.billing_runs")) }
         let runs = try await BillingRun.recent(on: services.database).map { RunJSON(result: $0.result, startedAt: $0.startedAt, finishedAt: $0.finishedAt, node: $0.node) }
         return try APIJSON.response(APIController.ListResponse(items: runs, nextCursor: nil))
     }

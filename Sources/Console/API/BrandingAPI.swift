@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Localization
 import Storage
 
 /// A reseller's brand through the API (API.md): the Branding page's twin.
@@ -54,7 +55,7 @@ struct BrandingAPI: Sendable {
         let id = try context.parameters.require("id", as: Int64.self)
         // Tenant scope and role first, so a foreign id is 404 and a refused role 403 whatever the body.
         _ = try await store.settings(of: id, in: context.scope)
-        try Policy.require(context.actor, .manageBranding, "only admins set a brand")
+        try Policy.require(context.actor, .manageBranding, .init("error.forbidden.set_brand"))
         let body = try await APIJSON.decode(BrandingBody.self, from: request, context: context)
         let settings = try await store.set(.init(brandName: body.brandName, supportEmail: body.supportEmail, primaryColor: body.primaryColor, slug: body.slug),
                                            for: id, in: context.scope)

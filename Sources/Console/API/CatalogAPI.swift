@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Localization
 import Storage
 
 /// Currencies, rates, resources and resource upgrades through the API (provider admins change them; any user reads).
@@ -78,13 +79,13 @@ struct CatalogAPI: Sendable {
     @Sendable func listRates(_ request: Request, context: SignedInContext) async throws -> Response {
         if let at = request.query("at") {
             guard let moment = Timestamps.parse(at), BusinessDate.accepts(instant: moment) else {
-                throw APIError(status: .unprocessableContent, code: "at", message: "at must be an RFC 3339 timestamp from 2000 to 2199.")
+                throw APIError(status: .unprocessableContent, code: "at", message: Localization.text("error.api.timestamp", ["field": .text("at")]))
             }
             guard let from = request.query("from"), let to = request.query("to") else {
-                throw APIError(status: .unprocessableContent, code: "from", message: "from and to name the pair.")
+                throw APIError(status: .unprocessableContent, code: "from", message: Localization.text("error.api.pair"))
             }
             guard let rate = try await currencies.rate(from: from.uppercased(), to: to.uppercased(), at: moment) else {
-                throw APIError(status: .unprocessableContent, code: "rate_missing", message: "No \(from.uppercased()) → \(to.uppercased()) rate is in effect at \(at).")
+                throw APIError(status: .unprocessableContent, code: "rate_missing", message: Localization.text("error.api.rate_missing", ["from": .text(from.uppercased()), "to": .text(to.uppercased()), "at": .text("\(at)")]))
             }
             return try APIJSON.response(RateJSON(rate))
         }
@@ -99,7 +100,7 @@ struct CatalogAPI: Sendable {
         var moment = try await services.clock.now()
         if let text = body.effectiveFrom {
             guard let parsed = Timestamps.parse(text), BusinessDate.accepts(instant: parsed) else {
-                throw APIError(status: .unprocessableContent, code: "effective_from", message: "effective_from must be an RFC 3339 timestamp such as 2026-04-26T00:00:00Z, from 2000 to 2199.")
+                throw APIError(status: .unprocessableContent, code: "effective_from", message: Localization.text("error.api.timestamp_example", ["field": .text("effective_from")]))
             }
             moment = parsed
         }
@@ -167,7 +168,7 @@ struct CatalogAPI: Sendable {
         try requireCatalogAdmin(context)
         let body = try await APIJSON.decode(ResourceRequest.self, from: request, context: context)
         guard let kind = ResourceKind(rawValue: body.kind) else {
-            throw APIError(status: .unprocessableContent, code: "kind", message: "kind must be quantity, license or composite.")
+            throw APIError(status: .unprocessableContent, code: "kind", message: Localization.text("error.api.kind_resource"))
         }
         let resource = try await ResourceStore(database: services.database).create(
             ResourceDraft(code: body.code, name: body.name, unit: body.unit, kind: kind, minUnits: body.minUnits ?? 0, maxUnits: body.maxUnits ?? -1,
@@ -280,7 +281,7 @@ struct CatalogAPI: Sendable {
     }
 
     private func requireCatalogAdmin(_ context: SignedInContext) throws {
-        guard Policy.allows(context.actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins change the catalog") }
+        guard Policy.allows(context.actor, .manageCatalog) else { throw StoreError.forbidden(.init("error.forbidden.change_catalog")) }
     }
 }
 

@@ -2,6 +2,7 @@ import Commerce
 import HTTPTypes
 import Foundation
 import Hummingbird
+import Localization
 import OrderEngine
 import Storage
 
@@ -38,8 +39,9 @@ struct OrdersAPI: Sendable {
     }
 
     @Sendable func listOrders(_ request: Request, context: SignedInContext) async throws -> Response {
-        let filter = try ListQuery.orders(request)
-        if CSVResponse.wanted(request) { return ListExports(database: services.database).orders(filter, in: context.scope, logger: context.logger) }
+        let filter = OrderStore.Filter(
+            subscriptionID: try request.queryID("subscription_id"), customerID: try request.queryID("customer_id"),
+            kind: try request.queryEnum("kind", OrderKind.self), status: try request.queryEnum("status", OrderStatus.self))
         let page = try await OrderStore(database: services.database).list(in: context.scope, filter: filter, page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(OrderJSON.init), nextCursor: page.nextCursor))
     }
@@ -57,8 +59,8 @@ struct OrdersAPI: Sendable {
     // MARK: Invoices and payments
 
     @Sendable func listInvoices(_ request: Request, context: SignedInContext) async throws -> Response {
-        let filter = try ListQuery.invoices(request)
-        if CSVResponse.wanted(request) { return ListExports(database: services.database).invoices(filter, in: context.scope, logger: context.logger) }
+        let filter = InvoiceStore.Filter(customerID: try request.queryID("customer_id"), status: try request.queryEnum("status", InvoiceStatus.self),
+                                         subscriptionID: try request.queryID("subscription_id"))
         let page = try await InvoiceStore(database: services.database).list(in: context.scope, filter: filter, page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(InvoiceJSON.init), nextCursor: page.nextCursor))
     }
@@ -83,18 +85,18 @@ struct OrdersAPI: Sendable {
         switch PaymentMethod(rawValue: body.method) {
         case .credit: payment = .credit
         case .card:
-            guard let number = body.cardNumber else { throw StoreError.invalid(field: "card_number", message: "card_number is required to pay by card.") }
+            guard let number = body.cardNumber else { throw StoreError.invalid(field: "card_number", message: .init("error.payment.card_required")) }
             payment = .card(number: number)
         case .bankTransfer: payment = .bankTransfer(reference: try body.reference.map { try APIBounds.text($0, field: "reference", maximumLength: 255) })
-        case nil: throw StoreError.invalid(field: "method", message: "method is credit, card or bank_transfer.")
+        case nil: throw StoreError.invalid(field: "method", message: .init("error.payment.method"))
         }
         let outcome = try await services.orders.pay(invoice: id, payment, in: context.scope)
         return try APIJSON.response(PaymentJSON(outcome.payment, invoice: outcome.invoice, order: outcome.order), status: .created)
     }
 
     @Sendable func listPayments(_ request: Request, context: SignedInContext) async throws -> Response {
-        let filter = try ListQuery.payments(request)
-        if CSVResponse.wanted(request) { return ListExports(database: services.database).payments(filter, in: context.scope, logger: context.logger) }
+        let filter = PaymentStore.Filter(invoiceID: try request.queryID("invoice_id"), customerID: try request.queryID("customer_id"),
+                                         status: try request.queryEnum("status", PaymentStatus.self))
         let page = try await PaymentStore(database: services.database).list(in: context.scope, filter: filter, page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map { PaymentJSON($0) }, nextCursor: page.nextCursor))
     }
@@ -124,10 +126,8 @@ struct OrdersAPI: Sendable {
 
     @Sendable func credit(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        // The CSV is the log alone (the balance is its sum).
-        if CSVResponse.wanted(request) { return try await ListExports(database: services.database).credit(customer: id, in: context.scope, logger: context.logger) }
         let account = try await AccountStore(database: services.database).account(id, in: context.scope)
-        guard account.kind == .customer else { throw StoreError.invalid(field: "id", message: "Credit belongs to customers; \(account.name) is a \(account.kind.rawValue).") }
+        guard account.kind == .customer else { throw StoreError.invalid(field: "id", message: .init("error.credit.customers_only", ["account": .text(account.name), "kind": .text(account.kind.rawValue)])) }
         let ledger = CreditLedger(database: services.database)
         let balance = try await ledger.available(id, in: context.scope)
         let page = try await ledger.entries(of: id, in: context.scope, page: try request.pageRequest())

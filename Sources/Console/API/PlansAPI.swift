@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Localization
 import Storage
 
 /// Plans, switch paths, delegation and price lists through the API (API.md).
@@ -55,9 +56,9 @@ struct PlansAPI: Sendable {
 
     @Sendable func create(_ request: Request, context: SignedInContext) async throws -> Response {
         let body = try await APIJSON.decode(PlanRequest.self, from: request, context: context)
-        guard let name = body.name else { throw APIError(status: .unprocessableContent, code: "name", message: "name is required.") }
-        guard let currency = body.currency else { throw APIError(status: .unprocessableContent, code: "currency", message: "currency is required.") }
-        guard let billingType = body.billingType else { throw APIError(status: .unprocessableContent, code: "billing_type", message: "billing_type is required.") }
+        guard let name = body.name else { throw APIError(status: .unprocessableContent, code: "name", message: Localization.text("error.api.required", ["field": .text("name")])) }
+        guard let currency = body.currency else { throw APIError(status: .unprocessableContent, code: "currency", message: Localization.text("error.api.required", ["field": .text("currency")])) }
+        guard let billingType = body.billingType else { throw APIError(status: .unprocessableContent, code: "billing_type", message: Localization.text("error.api.required", ["field": .text("billing_type")])) }
         let draft = PlanDraft(
             name: name, currency: currency, billingType: billingType, fixedPrice: body.fixedPrice ?? false,
             pricesIncludeTaxes: body.pricesIncludeTaxes ?? false, trialDays: body.trialDays ?? 0, changesInTrial: body.changesInTrial ?? true,

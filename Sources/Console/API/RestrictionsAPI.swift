@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Localization
 import Storage
 
 /// Restrictions, exceptions lists and upstream reseller charges through the API (API.md).
@@ -105,7 +106,7 @@ struct RestrictionsAPI: Sendable {
     }
 
     @Sendable func exceptions(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard Policy.allows(context.actor, .seeStaffArea) else { throw StoreError.forbidden("exceptions lists belong to restricting staff accounts") }
+        guard Policy.allows(context.actor, .seeStaffArea) else { throw StoreError.forbidden(.init("error.forbidden.exceptions")) }
         return try APIJSON.response(APIController.ListResponse(items: try await store.exceptions(in: context.scope).map(ExceptionJSON.init), nextCursor: nil))
     }
 
@@ -150,7 +151,6 @@ struct RestrictionsAPI: Sendable {
     /// What a reseller owes its parent per completed order: `amount` (= `net_cost`) is what it owes, `sold` what it sold the change at.
     @Sendable func resellerCharges(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
-        if CSVResponse.wanted(request) { return try await ListExports(database: services.database).resellerCharges(of: id, in: context.scope, logger: context.logger) }
         let page = try await ResellerChargeStore(database: services.database).charges(of: id, in: context.scope, page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(ChargeJSON.init), nextCursor: page.nextCursor))
     }

@@ -1,6 +1,7 @@
 import Commerce
 import Foundation
 import Hummingbird
+import Localization
 import OrderEngine
 import Storage
 
@@ -39,7 +40,7 @@ struct SubscriptionsAPI: Sendable {
         guard clock.testMode else { throw StoreError.notFound("clock") }
         let body = try await APIJSON.decode(ClockJSON.self, from: request, context: context)
         guard let moment = Timestamps.parse(body.now), BusinessDate.accepts(instant: moment) else {
-            throw APIError(status: .unprocessableContent, code: "now", message: "now must be an RFC 3339 timestamp such as 2026-04-26T00:00:00Z, from 2000 to 2199.")
+            throw APIError(status: .unprocessableContent, code: "now", message: Localization.text("error.api.timestamp_example", ["field": .text("now")]))
         }
         try await clock.set(moment, by: context.actor)
         return try APIJSON.response(ClockJSON(now: moment.formatted(.iso8601)))
@@ -129,9 +130,11 @@ struct SubscriptionsAPI: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
-        let filter = try ListQuery.subscriptions(request)
-        if CSVResponse.wanted(request) { return ListExports(database: services.database).subscriptions(filter, in: context.scope, logger: context.logger) }
-        let page = try await store.list(in: context.scope, filter: filter, page: try request.pageRequest(defaultLimit: 50))
+        let page = try await store.list(
+            in: context.scope,
+            filter: .init(customerID: try request.queryID("customer_id"), planID: try request.queryID("plan_id"),
+                          status: try request.queryEnum("status", SubscriptionStatus.self)),
+            page: try request.pageRequest(defaultLimit: 50))
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(SubscriptionJSON.init), nextCursor: page.nextCursor))
     }
 
@@ -191,13 +194,13 @@ struct SubscriptionsAPI: Sendable {
         func request(currentMonths: Int) throws -> ChangeRequest {
             let given = [resources != nil, `switch` != nil, plan != nil].filter { $0 }.count
             guard given == 1 else {
-                throw APIError(status: .unprocessableContent, code: "change", message: "Send exactly one of resources, switch or plan.")
+                throw APIError(status: .unprocessableContent, code: "change", message: Localization.text("error.api.change_one"))
             }
             if let resources { return .quantities(try Self.wanted(resources)) }
             if let change = `switch` { return .resourceSwitch(from: change.fromResourceCode, to: change.toResourceCode) }
             let months = try plan!.periodMonths.map { months -> Int in
                 guard let bounded = PeriodMonths(months) else {
-                    throw StoreError.invalid(field: "plan.period_months", message: BoundsError.notOneOf(PeriodMonths.allowed).description)
+                    throw StoreError.invalid(field: "plan.period_months", message: BoundsError.notOneOf(PeriodMonths.allowed).localized)
                 }
                 return bounded.value
             }
@@ -271,7 +274,7 @@ struct SubscriptionsAPI: Sendable {
     @Sendable func quote(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let subscription = try await store.subscription(id, in: context.scope)
-        guard Policy.allows(context.actor, .order) else { throw StoreError.forbidden("viewers don't change subscriptions") }
+        guard Policy.allows(context.actor, .order) else { throw StoreError.forbidden(.init("error.forbidden.viewers_change_subscriptions")) }
         let body = try await APIJSON.decode(ChangeBody.self, from: request, context: context)
         let priced = try await QuoteService(database: services.database, clock: clock)
             .quote(subscription, change: try body.request(currentMonths: subscription.period.months), promoCode: body.promoCode, in: context.scope)

@@ -69,7 +69,7 @@ extension AccountsController {
             return try await showPage(account, edit: AccountEditForm(values: form, errors: invalid), context: context, status: .unprocessableContent)
                 .response(status: .unprocessableContent)
         } catch StoreError.conflict(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
             return redirect(.account(id))
         }
     }
@@ -80,7 +80,7 @@ extension AccountsController {
         _ = try await accounts.account(id, in: context.scope)
         let form = try await request.form(context)
         guard let status = AccountStatus(rawValue: form.text("status")) else {
-            throw StoreError.invalid(field: "status", message: "Choose active, suspended or closed.")
+            throw StoreError.invalid(field: "status", message: .init("error.account.choose_status"))
         }
         do {
             let updated = try await accounts.update(id, AccountChanges(status: status), in: context.scope)
@@ -92,7 +92,7 @@ extension AccountsController {
             }
             context.session.update { $0.flash = Localization.text(done, ["name": .text(updated.name)]) }
         } catch StoreError.conflict(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         }
         return redirect(.account(id))
     }

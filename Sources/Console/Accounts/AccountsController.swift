@@ -34,8 +34,6 @@ struct AccountsController: Sendable {
         let nextHref: String?
         let newHref: String?
         let newLabel: String
-        /// "Export CSV": the list as a file, with the page's filters (issue 16).
-        var exportHref: String? = nil
     }
 
     @Sendable func index(_ request: Request, context: SignedInContext) async throws -> HTML {
@@ -68,8 +66,7 @@ struct AccountsController: Sendable {
             heading: heading, kind: kind?.rawValue ?? "", search: search,
             rows: page.items.map { AccountRow($0, restriction: restricted[$0.id]) }, empty: page.items.isEmpty, nextHref: next,
             newHref: canCreate ? URLs.newAccount.path + "?kind=\(newKind.rawValue)" : nil,
-            newLabel: Localization.text(newKind == .reseller ? (actor.accountKind == .provider ? "accounts.index.new_reseller" : "accounts.index.new_sub_reseller") : "accounts.index.new_customer"),
-            exportHref: ExportController.href(.export(.accounts), from: request)
+            newLabel: Localization.text(newKind == .reseller ? (actor.accountKind == .provider ? "accounts.index.new_reseller" : "accounts.index.new_sub_reseller") : "accounts.index.new_customer")
         ))
     }
 
@@ -169,7 +166,7 @@ struct AccountsController: Sendable {
         let parentID = request.query("parent_id").flatMap { Int64($0) } ?? context.actor.accountID
         let parent = try await accounts.account(parentID, in: context.scope)
         guard Policy.allows(context.actor, .manageAccountsBelow(parentKind: parent.kind)) else {
-            throw StoreError.forbidden("only admins may create accounts")
+            throw StoreError.forbidden(.init("error.forbidden.create_accounts"))
         }
         var values = FormData("")
         values = values.with(["kind": kind.rawValue, "parent_id": String(parentID), "currency": parent.currency, "tax_rate": "0.00"])
@@ -180,9 +177,9 @@ struct AccountsController: Sendable {
         let form = try await request.form(context)
         var errors = ValidationErrors()
         let kind = AccountKind(rawValue: form.text("kind"))
-        if kind == nil || kind == .provider { errors.add("kind", "Choose reseller or customer.") }
+        if kind == nil || kind == .provider { errors.add("kind", .init("error.account.choose_kind")) }
         let parentID = Int64(form.text("parent_id"))
-        if parentID == nil { errors.add("parent_id", "Choose the seller of this account.") }
+        if parentID == nil { errors.add("parent_id", .init("error.account.choose_parent")) }
         guard let kind, let parentID, errors.isEmpty else {
             return try await newAccountPage(form, errors: errors, context: context, status: .unprocessableContent)
         }
@@ -254,7 +251,7 @@ struct AccountsController: Sendable {
         let id = try context.parameters.require("id", as: Int64.self)
         let account = try await accounts.account(id, in: context.scope)
         guard Policy.allows(context.actor, .manageUsers(own: id == context.actor.accountID)) else {
-            throw StoreError.forbidden("only admins may add users")
+            throw StoreError.forbidden(.init("error.forbidden.add_users"))
         }
         return try newUserPage(account, FormData("").with(["role": "operator"]), errors: nil, context: context, status: .ok)
     }
@@ -263,12 +260,12 @@ struct AccountsController: Sendable {
         let id = try context.parameters.require("id", as: Int64.self)
         let account = try await accounts.account(id, in: context.scope)
         guard Policy.allows(context.actor, .manageUsers(own: id == context.actor.accountID)) else {
-            throw StoreError.forbidden("only admins may add users")
+            throw StoreError.forbidden(.init("error.forbidden.add_users"))
         }
         let form = try await request.form(context)
         var errors = ValidationErrors()
         let role = Role(rawValue: form.text("role"))
-        if role == nil { errors.add("role", "Choose admin, operator or viewer.") }
+        if role == nil { errors.add("role", .init("error.user.choose_role")) }
         let password = form["password"] ?? ""
         if let problem = PasswordRule.problem(password) { errors.add("password", problem) }
         guard let role, errors.isEmpty else {
@@ -387,7 +384,6 @@ extension AccountsController.IndexPage: MustacheParent {
         case "nextHref": nextHref
         case "newHref": newHref
         case "newLabel": newLabel
-        case "exportHref": exportHref
         default: nil
         }
     }

@@ -22,7 +22,7 @@ struct RestrictionsController: Sendable {
     var store: RestrictionStore { RestrictionStore(database: services.database) }
 
     private func requireStaff(_ context: SignedInContext) throws {
-        guard Policy.allows(context.actor, .seeStaffArea) else { throw StoreError.forbidden("restrictions are kept by staff") }
+        guard Policy.allows(context.actor, .seeStaffArea) else { throw StoreError.forbidden(.init("error.forbidden.restrictions")) }
     }
 
     struct Page {
@@ -83,14 +83,14 @@ struct RestrictionsController: Sendable {
 
     @Sendable func restrict(_ request: Request, context: SignedInContext) async throws -> Response {
         let form = try await request.form(context)
-        guard let id = Int64(form.text("account_id")) else { throw StoreError.invalid(field: "account_id", message: "Choose an account.") }
+        guard let id = Int64(form.text("account_id")) else { throw StoreError.invalid(field: "account_id", message: .init("error.restriction.choose_account")) }
         do {
             let restriction = try await store.restrict(account: id, reason: form.text("reason"), in: context.scope)
             context.session.update { $0.flash = Localization.text("restrictions.restricted", ["account": .text(restriction.accountName), "reason": .text(restriction.reason)]) }
         } catch StoreError.invalid(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         } catch StoreError.conflict(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         }
         return redirect(.account(id))
     }
@@ -101,7 +101,7 @@ struct RestrictionsController: Sendable {
             let lifted = try await store.lift(id, in: context.scope)
             context.session.update { $0.flash = Localization.text("restrictions.lifted_flash", ["account": .text(lifted.accountName)]) }
         } catch StoreError.invalid(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         }
         return redirect(.restrictions)
     }
@@ -109,12 +109,12 @@ struct RestrictionsController: Sendable {
     @Sendable func addException(_ request: Request, context: SignedInContext) async throws -> Response {
         try requireStaff(context)
         let form = try await request.form(context)
-        guard let plan = Int64(form.text("plan_id")) else { throw StoreError.invalid(field: "plan_id", message: "Choose a plan.") }
+        guard let plan = Int64(form.text("plan_id")) else { throw StoreError.invalid(field: "plan_id", message: .init("error.restriction.choose_plan")) }
         do {
             let exception = try await store.addException(plan: plan, in: context.scope)
             context.session.update { $0.flash = Localization.text("restrictions.excepted", ["plan": .text(exception.planName), "account": .text(context.actor.accountName)]) }
         } catch StoreError.conflict(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         }
         return redirect(.restrictions)
     }
@@ -136,7 +136,7 @@ struct RestrictionsController: Sendable {
             let sold: String
             let owed: String
             let margin: String
-            let orders: String
+            let orders: Int
             let isOwn: Bool
         }
         let chrome: Chrome
@@ -144,8 +144,6 @@ struct RestrictionsController: Sendable {
         let rows: [Row]
         let empty: Bool
         let isProvider: Bool
-        /// "Export CSV": the list as a file, with the page's filters (issue 16).
-        var exportHref: String? = nil
     }
 
     @Sendable func charges(_ request: Request, context: SignedInContext) async throws -> HTML {
@@ -155,11 +153,11 @@ struct RestrictionsController: Sendable {
             chrome: Chrome(actor: context.actor, session: context.session, section: .billing),
             tabs: BillingController.Tabs(orders: false, invoices: false, payments: false, credit: false, creditHref: nil, charges: true, showCharges: true, showRuns: Policy.allows(context.actor, .seeProviderArea)),
             rows: summary.map { s in
-                ChargesPage.Row(reseller: s.resellerName, resellerHref: URLs.account(s.resellerID).path, period: Shown.month(s.period), sold: s.sold.shown,
-                                owed: s.owed.shown, margin: Money(minorUnits: s.sold.minorUnits - s.owed.minorUnits, currency: s.sold.currency).shown,
-                                orders: Shown.number(s.orders), isOwn: s.resellerID == context.actor.accountID)
+                ChargesPage.Row(reseller: s.resellerName, resellerHref: URLs.account(s.resellerID).path, period: s.period, sold: s.sold.description,
+                                owed: s.owed.description, margin: Money(minorUnits: s.sold.minorUnits - s.owed.minorUnits, currency: s.sold.currency).description,
+                                orders: s.orders, isOwn: s.resellerID == context.actor.accountID)
             },
-            empty: summary.isEmpty, isProvider: context.actor.accountKind == .provider, exportHref: URLs.export(.resellerCharges).path))
+            empty: summary.isEmpty, isProvider: context.actor.accountKind == .provider))
     }
 }
 
@@ -224,7 +222,6 @@ extension RestrictionsController.ChargesPage: MustacheParent {
         case "rows": rows
         case "empty": empty
         case "isProvider": isProvider
-        case "exportHref": exportHref
         default: nil
         }
     }

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import Storage
 
 /// The audit list's filters as typed, for the page and `GET /api/v1/audit` alike: `account` (a name
@@ -35,27 +36,27 @@ struct AuditFilterInput: Sendable {
                 let text = try PlainText.parse(raw, maximumLength: maximum)
                 return text.isEmpty ? nil : text
             } catch {
-                errors.add(field, "\(field): \(error.description)")
+                errors.add(field, .init("error.field.problem", ["field": .text(field), "problem": .text(error.description)]))
                 return nil
             }
         }
         filter.accountName = text("account", account, Self.nameSearchLength)
         filter.user = text("user", user, Self.userSearchLength)
         if !accountID.isEmpty {
-            do { filter.accountID = try RecordID.parse(accountID).value } catch { errors.add("account_id", "account_id: \(error.description)") }
+            do { filter.accountID = try RecordID.parse(accountID).value } catch { errors.add("account_id", .init("error.field.problem", ["field": .text("account_id"), "problem": .text(error.description)])) }
         }
         if let type = text("object_type", objectType, Self.objectTypeLength) {
             if type.allSatisfy({ $0 == "_" || ("a"..."z").contains($0) }) {
                 filter.objectType = type
             } else {
-                errors.add("object_type", "object_type is an object type such as subscription or order (lower-case letters and _).")
+                errors.add("object_type", .init("error.audit.object_type"))
             }
         }
         func date(_ field: String, _ raw: String) -> BusinessDate? {
             let trimmed = raw.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { return nil }
             guard let date = BusinessDate(trimmed), (1970...9998).contains(date.year) else {
-                errors.add(field, "\(field) is a date YYYY-MM-DD (UTC), such as 2026-12-03.")
+                errors.add(field, .init("error.audit.date", ["field": .text(field)]))
                 return nil
             }
             return date
@@ -63,7 +64,7 @@ struct AuditFilterInput: Sendable {
         filter.from = date("from", from)
         filter.through = date("to", to)
         if let from = filter.from, let through = filter.through, through < from {
-            errors.add("to", "to must not be before from (\(from)).")
+            errors.add("to", .init("error.audit.to_before_from", ["from": .text("\(from)")]))
         }
         return errors.isEmpty ? .success(filter) : .failure(errors)
     }

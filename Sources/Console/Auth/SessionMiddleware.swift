@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdAuth
+import Localization
 import Storage
 
 /// Loads the session named by the cookie, resolves its user, and after the handler writes back
@@ -94,7 +95,7 @@ struct CSRFMiddleware: RouterMiddleware {
             sent = FormData(String(buffer: body))["_csrf"]
         }
         guard let expected, let sent, constantTimeEqual(expected, sent) else {
-            throw HTTPError(.forbidden, message: "This form has expired or did not come from this console. Reload the page and try again.")
+            throw HTTPError(.forbidden, message: Localization.text("error.csrf"))
         }
         return try await next(request, context)
     }

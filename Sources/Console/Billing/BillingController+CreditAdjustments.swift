@@ -17,8 +17,6 @@ struct CreditAdjustmentForm {
     let action: String
     let csrf: String
     let currency: String
-    /// "Amount (USD; negative takes credit away)".
-    let amountLabel: String
     let amount: Field
     let reason: Field
     let allowNegative: Bool
@@ -30,10 +28,10 @@ struct CreditAdjustmentForm {
         let errors = typed?.errors
         return CreditAdjustmentForm(
             action: URLs.creditAdjustments(account: customer.id).path, csrf: context.session.current?.csrfToken ?? "",
-            currency: balance.currency.code, amountLabel: Localization.text("credit.amount_label", ["currency": .text(balance.currency.code)]),
+            currency: balance.currency.code,
             amount: Field(typed?.form.text("amount") ?? "", errors, "amount"), reason: Field(typed?.form.text("reason") ?? "", errors, "reason"),
             allowNegative: typed?.form.text("allow_negative_balance") == "on",
-            formError: errors.map { _ in Localization.text("credit.not_posted") })
+            formError: errors.map { _ in "The adjustment was not posted: check the fields marked below." })
     }
 }
 
@@ -49,7 +47,7 @@ extension BillingController {
         var problems = ValidationErrors()
         do {
             let entry = try await CreditLedger(database: services.database).adjust(customer: id, adjustment, in: context.scope)
-            context.session.update { $0.flash = Localization.text("credit.adjusted", ["amount": .text(entry.amount.shown), "reason": .text(entry.reason)]) }
+            context.session.update { $0.flash = "Credit adjusted by \(entry.amount): \(entry.reason)" }
             return redirect(.credit(account: id))
         } catch let invalid as ValidationErrors {
             problems = invalid
@@ -57,7 +55,7 @@ extension BillingController {
             // The balance rule belongs to the amount typed.
             problems.add(field == "balance_below_zero" ? "amount" : field, message)
         } catch StoreError.conflict(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
             return redirect(.credit(account: id))
         }
         return try await creditPage(id, cursor: nil, adjustment: CreditAdjustmentForm.Typed(form: form, errors: problems), context: context,
@@ -71,7 +69,6 @@ extension CreditAdjustmentForm: MustacheParent {
         case "action": action
         case "csrf": csrf
         case "currency": currency
-        case "amountLabel": amountLabel
         case "amount": amount
         case "reason": reason
         case "allowNegative": allowNegative

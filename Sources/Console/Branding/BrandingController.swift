@@ -67,7 +67,7 @@ struct BrandingController: Sendable {
     @Sendable func save(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let (account, saved) = try await store.settings(of: id, in: context.scope)
-        try Policy.require(context.actor, .manageBranding, "only admins set a brand")
+        try Policy.require(context.actor, .manageBranding, .init("error.forbidden.set_brand"))
         let form = try await request.form(context)
         do {
             let settings = try await store.set(.init(brandName: form["brand_name"] ?? "", supportEmail: form["support_email"] ?? "",

@@ -32,7 +32,7 @@ struct CatalogController: Sendable {
     }
 
     private func requireProvider(_ context: SignedInContext) throws {
-        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("the catalog is the provider's") }
+        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden(.init("error.forbidden.catalog")) }
     }
 
     private func chrome(_ context: SignedInContext) -> Chrome {
@@ -134,7 +134,7 @@ struct CatalogController: Sendable {
             // `<input type="datetime-local">` sends `2026-04-26T00:00` (taken as UTC).
             guard let parsed = Timestamps.parse(typed.count == 16 ? typed + ":00Z" : typed), BusinessDate.accepts(instant: parsed) else {
                 var errors = ValidationErrors()
-                errors.add("effective_from", "Enter a date and time from 2000 to 2199, e.g. 2026-04-26T00:00 (UTC).")
+                errors.add("effective_from", .init("error.rate.effective_from"))
                 return try await currenciesPage(form, errors: errors, context: context, status: .unprocessableContent)
             }
             moment = parsed
@@ -214,7 +214,7 @@ struct CatalogController: Sendable {
         let form = try await request.form(context)
         var errors = ValidationErrors()
         let kind = ResourceKind(rawValue: form.text("kind"))
-        if kind == nil { errors.add("kind", "Choose quantity, license or composite.") }
+        if kind == nil { errors.add("kind", .init("error.resource.kind")) }
         let minUnits = errors.check("min_units") { try Units.parse(form.text("min_units")) }?.value
         let maxUnits = errors.check("max_units") { try Units.parse(form.text("max_units")) }?.value
         // Components are typed as `code × amount` lines: "cpu_core 2, ram_gb 4".
@@ -223,7 +223,7 @@ struct CatalogController: Sendable {
         for part in form.text("components").split(whereSeparator: { $0 == "," || $0 == "\n" }) {
             let words = part.split(separator: " ").map(String.init)
             guard words.count == 2, let amount = (try? Units.parse(words[1]))?.value, amount > 0, let found = all.first(where: { $0.code == words[0] }) else {
-                errors.add("components", "Write each component as “code amount”, e.g. cpu_core 2; \(part.trimmingCharacters(in: .whitespaces)) is not one.")
+                errors.add("components", .init("error.resource.component_format", ["part": .text(part.trimmingCharacters(in: .whitespaces))]))
                 break
             }
             components.append((found.id, amount))
@@ -321,7 +321,7 @@ struct CatalogController: Sendable {
             context.session.update { $0.flash = Localization.text("catalog.resource.deleted", ["code": .text(resource.code)]) }
             return redirect(.resources)
         } catch StoreError.conflict(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
             return redirect(.resource(id))
         }
     }
@@ -334,7 +334,7 @@ struct CatalogController: Sendable {
             try await CurrencyStore(database: services.database).rename(code, to: form.text("name"), by: context.actor)
             context.session.update { $0.flash = Localization.text("catalog.currencies.renamed", ["code": .text(code)]) }
         } catch StoreError.invalid(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         }
         return redirect(.currencies)
     }
@@ -431,7 +431,7 @@ struct CatalogController: Sendable {
             switch form.text("field") {
             case "active": _ = try await store.update(id, active: value, downgradable: nil, by: context.actor)
             case "downgradable": _ = try await store.update(id, active: nil, downgradable: value, by: context.actor)
-            default: throw StoreError.invalid(field: "field", message: "Toggle active or downgradable.")
+            default: throw StoreError.invalid(field: "field", message: .init("error.upgrade.toggle"))
             }
         } catch let errors as ValidationErrors {
             context.session.update { $0.flash = errors.fields.first?.message }

@@ -26,12 +26,12 @@ struct PlansController: Sendable {
     var store: PlanStore { PlanStore(database: services.database) }
 
     private func requireStaff(_ context: SignedInContext) throws {
-        guard Policy.allows(context.actor, .seeStaffArea) else { throw StoreError.forbidden("plans are kept by the provider and resellers") }
+        guard Policy.allows(context.actor, .seeStaffArea) else { throw StoreError.forbidden(.init("error.forbidden.plans")) }
     }
 
     /// A plan in scope that the caller may not change answers 403 (DOMAIN.md 1).
     private func requireEditor(of plan: Plan, _ context: SignedInContext) throws {
-        try Policy.require(context.actor, .editPlan(ownerAccountID: plan.ownerAccountID), "only admins of the plan's owner change it")
+        try Policy.require(context.actor, .editPlan(ownerAccountID: plan.ownerAccountID), .init("error.forbidden.change_plan"))
     }
 
     private func chrome(_ context: SignedInContext) -> Chrome {
@@ -254,7 +254,7 @@ struct PlansController: Sendable {
         } catch let refused as PlanInUse.Refusal {
             // DOMAIN.md 3: nothing changes; the fields it is about are marked, what was typed stays.
             var errors = ValidationErrors()
-            for problem in refused.problems { errors.add(problem.field, problem.message) }
+            for problem in refused.problems { errors.add(problem.field, .init("error.text", ["text": .text(problem.message)])) }
             return try await editor(form, errors: errors, planID: id, context: context, status: .conflict, inUse: refused)
         }
     }
@@ -374,9 +374,9 @@ struct PlansController: Sendable {
             try await store.addSwitchPath(from: id, to: Int64(form.text("to_plan_id")) ?? 0, in: context.scope)
             context.session.update { $0.flash = Localization.text("plans.show.switch_added") }
         } catch StoreError.invalid(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         } catch StoreError.conflict(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         }
         return redirect(.plan(id))
     }
@@ -389,9 +389,9 @@ struct PlansController: Sendable {
             try await store.delegate(id, to: Int64(form.text("reseller_id")) ?? 0, in: context.scope)
             context.session.update { $0.flash = Localization.text("plans.show.delegated") }
         } catch StoreError.invalid(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         } catch StoreError.conflict(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         }
         return redirect(.plan(id))
     }
@@ -401,9 +401,6 @@ struct PlansController: Sendable {
     struct PriceListPage {
         let chrome: Chrome
         let csrf: String
-        /// "Prices for …", and what the prices are in.
-        let title: String
-        let intro: String
         let planName: String
         let planHref: String
         let currency: String
@@ -449,12 +446,10 @@ struct PlansController: Sendable {
         let codes = try await ResourceStore(database: services.database).codes()
         let zero = UnitPrice(scaled: 0, currency: plan.currency)
         let html = try services.render("price_list", PriceListPage(
-            chrome: chrome(context), csrf: context.session.current?.csrfToken ?? "",
-            title: Localization.text("price_list.title", ["plan": .text(plan.name)]), intro: Localization.text("price_list.intro", ["currency": .text(plan.currency.code)]),
-            planName: plan.name, planHref: URLs.plan(plan.id).path,
+            chrome: chrome(context), csrf: context.session.current?.csrfToken ?? "", planName: plan.name, planHref: URLs.plan(plan.id).path,
             currency: plan.currency.code, action: URLs.priceList(plan: plan.id).path,
             periods: plan.periods.enumerated().map { index, months in
-                PriceRow(key: "fee_\(months)", label: Localization.text("price_list.month_fee", ["months": .number(Int64(months))]), field: Field(form.text("fee_\(months)"), nil, "").withError(errors?.message(for: "periods.\(index).fee")),
+                PriceRow(key: "fee_\(months)", label: "\(months)-month fee", field: Field(form.text("fee_\(months)"), nil, "").withError(errors?.message(for: "periods.\(index).fee")),
                          netCost: (cost?.periodFees[months] ?? zero).amountText, second: nil, secondKey: nil, secondNetCost: nil)
             },
             resources: plan.resources.enumerated().map { index, rate in
@@ -465,7 +460,7 @@ struct PlansController: Sendable {
                          secondKey: "r\(rate.resourceID)_setup",
                          secondNetCost: (cost?.resourceFees[rate.resourceID]?.setupFee ?? zero).amountText)
             },
-            warnings: warnings, hasWarnings: !warnings.isEmpty, formError: errors.map { _ in Localization.text("price_list.check_fields") }), status: status)
+            warnings: warnings, hasWarnings: !warnings.isEmpty, formError: errors.map { _ in "Check the fields marked below." }), status: status)
         return try html.response(status: status)
     }
 
@@ -479,10 +474,10 @@ struct PlansController: Sendable {
         do {
             let warnings = try await store.setPriceList(seller: context.actor.accountID, plan: id, draft, in: context.scope, effective: try await services.clock.now())
             if warnings.isEmpty {
-                context.session.update { $0.flash = Localization.text("price_list.saved", ["plan": .text(plan.name)]) }
+                context.session.update { $0.flash = "Prices for “\(plan.name)” saved." }
                 return redirect(.priceList(plan: id))
             }
-            context.session.update { $0.flash = Localization.text("price_list.saved_warnings") }
+            context.session.update { $0.flash = "Prices saved, with warnings below." }
             return try await priceListPage(plan, form, errors: nil, warnings: warnings, context: context, status: .ok)
         } catch let errors as ValidationErrors {
             return try await priceListPage(plan, form, errors: errors, warnings: [], context: context, status: .unprocessableContent)
@@ -668,8 +663,6 @@ extension PlansController.PriceListPage: MustacheParent {
         switch name {
         case "chrome": chrome
         case "csrf": csrf
-        case "title": title
-        case "intro": intro
         case "planName": planName
         case "planHref": planHref
         case "currency": currency

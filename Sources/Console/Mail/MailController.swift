@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Localization
 import Mail
 import Mustache
 import NIOCore
@@ -49,7 +50,7 @@ struct MailController: Sendable {
     /// The sink, for provider admins only, and only while mail goes to it.
     private func sink(_ context: SignedInContext) throws -> FileMailSink {
         guard services.configuration.mail.smtp == nil else { throw StoreError.notFound("mail sink") }
-        guard Policy.allows(context.actor, .readMailSink) else { throw StoreError.forbidden("the mail sink is the provider admins'") }
+        guard Policy.allows(context.actor, .readMailSink) else { throw StoreError.forbidden(.init("error.forbidden.mail_sink")) }
         return services.configuration.mail.sink(root: services.configuration.rootDirectory)
     }
 
@@ -78,7 +79,9 @@ struct MailController: Sendable {
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func dateText(_ date: Date) -> String { Shown.moment(date) }
+    static func dateText(_ date: Date) -> String {
+        String(date.formatted(.iso8601).prefix(19)).replacingOccurrences(of: "T", with: " ") + " UTC"
+    }
 }
 
 // Mustache lookups by name (swift-mustache reflects otherwise): every stored property, nothing else.

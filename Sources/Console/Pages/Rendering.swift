@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -20,12 +21,14 @@ struct PageErrorMiddleware: RouterMiddleware {
             return Response(status: .seeOther, headers: [.location: target])
         } catch let error as StoreError {
             switch error {
-            case .notFound: return try page(.notFound, "Not found", "There is nothing here, or it is not yours to see.", context)
-            case .forbidden(let why): return try page(.forbidden, "Not allowed", "Your role may not do this (\(why)).", context)
-            case .invalid(_, let message), .conflict(_, let message): return try page(.unprocessableContent, "Cannot do that", message, context)
+            case .notFound: return try page(.notFound, Localization.text("error.page.not_found.title"), Localization.text("error.page.not_found.message"), context)
+            case .forbidden(let why):
+                return try page(.forbidden, Localization.text("error.page.forbidden.title"), Localization.text("error.page.forbidden.message", ["why": .text(why.rendered())]), context)
+            case .invalid(_, let message), .conflict(_, let message):
+                return try page(.unprocessableContent, Localization.text("error.page.invalid.title"), message.rendered(), context)
             }
         } catch let error as HTTPError where error.status == .forbidden {
-            return try page(error.status, "Not allowed", error.body ?? "Not allowed.", context)
+            return try page(error.status, Localization.text("error.page.forbidden.title"), error.body ?? Localization.text("error.page.forbidden.plain"), context)
         }
         // A 404 from the router passes on: `NotFoundPageMiddleware` renders what nobody serves.
     }
@@ -46,7 +49,7 @@ struct NotFoundPageMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && !request.uri.path.hasPrefix("/api/") {
-            return try PageErrorMiddleware(services: services).page(.notFound, "Not found", "There is nothing at this address.", context)
+            return try PageErrorMiddleware(services: services).page(.notFound, Localization.text("error.page.not_found.title"), Localization.text("error.page.nothing_at_address"), context)
         }
     }
 }

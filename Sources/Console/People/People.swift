@@ -1,11 +1,13 @@
 import Commerce
 import Foundation
+import Localization
 import Storage
 
 /// Too many attempts for this email or from this address (the sign-in throttle said so).
 struct Throttled: Error {
     let minutes: Int
-    var message: String { "Too many attempts for this email or from this address. Try again in \(minutes) minutes." }
+    var localized: LocalizedText { LocalizedText("error.throttle.minutes", ["minutes": .number(Int64(minutes))]) }
+    var message: String { localized.rendered() }
 }
 
 /// The rules behind both a page and its API twin: changing one's own password and the reset link.
@@ -19,7 +21,7 @@ extension ConsoleServices {
     /// and token of the user ends; `keepingToken` is the bearer token of the request, if any.
     func changeOwnPassword(_ actor: Actor, current: String, new: String, keepingToken: String?) async throws {
         var errors = ValidationErrors()
-        if current.isEmpty { errors.add("current_password", "Enter your current password.") }
+        if current.isEmpty { errors.add("current_password", .init("error.user.current_password")) }
         if let problem = PasswordRule.problem(new) { errors.add("password", problem) }
         try errors.throwIfAny()
         switch try await signIn(email: actor.email, password: current, address: actor.address) {
@@ -28,7 +30,7 @@ extension ConsoleServices {
         case .throttled(let minutes):
             throw Throttled(minutes: minutes)
         case .signedIn, .wrongCredentials:
-            errors.add("current_password", "This is not your current password.")
+            errors.add("current_password", .init("error.user.wrong_password"))
             throw errors
         }
         let hash = try await passwords.hash(new)
@@ -42,7 +44,7 @@ extension ConsoleServices {
         let started = ContinuousClock.now
         let email: String
         do { email = try EmailAddress.parse(raw) } catch {
-            throw StoreError.invalid(field: "email", message: "email: \(String(describing: error))")
+            throw StoreError.invalid(field: "email", message: .init("error.field.problem", ["field": .text("email"), "problem": .text(String(describing: error))]))
         }
         let throttle = SignInThrottle(database: database)
         switch try await throttle.admit(email: email, address: address) {

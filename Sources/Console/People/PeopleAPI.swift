@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Localization
 import Storage
 
 /// People through the API (API.md "Accounts, people, credit, documents"): an admin changes a user;
@@ -32,7 +33,7 @@ struct PeopleAPI: Sendable {
         let id = try context.parameters.require("id", as: Int64.self)
         // Whose it is before what the body says: a user outside the subtree is 404, whatever the body.
         let user = try await users.user(id, in: context.scope)
-        try Policy.require(context.actor, .manageUsers(own: user.accountID == context.actor.accountID), "only admins may change users")
+        try Policy.require(context.actor, .manageUsers(own: user.accountID == context.actor.accountID), .init("error.forbidden.change_users"))
         let body = try await APIJSON.decode(UserPatch.self, from: request, context: context)
         let change = UserChange(name: body.name, role: try Self.parse(body.role, Role.self, field: "role"),
                                 status: try Self.parse(body.status, UserStatus.self, field: "status"),
@@ -44,7 +45,7 @@ struct PeopleAPI: Sendable {
     static func parse<E: RawRepresentable & CaseIterable>(_ text: String?, _ type: E.Type, field: String) throws -> E? where E.RawValue == String {
         guard let text else { return nil }
         guard let value = E(rawValue: text) else {
-            throw StoreError.invalid(field: field, message: "\(field) is one of \(E.allCases.map(\.rawValue).joined(separator: ", ")).")
+            throw StoreError.invalid(field: field, message: .init("error.field.one_of", ["field": .text(field), "allowed": .text(E.allCases.map(\.rawValue).joined(separator: ", "))]))
         }
         return value
     }
@@ -141,7 +142,7 @@ struct PeopleAPI: Sendable {
         do {
             try await services.resetPassword(token: token, password: body.password, address: context.remoteAddress)
         } catch StoreError.notFound {
-            throw APIError(status: .notFound, code: "reset_link_invalid", message: "This reset link is unknown, used or expired: ask for a new one.")
+            throw APIError(status: .notFound, code: "reset_link_invalid", message: Localization.text("error.api.reset_link_invalid"))
         }
         return Response(status: .noContent)
     }

@@ -49,7 +49,7 @@ struct PeopleController: Sendable {
     @Sendable func editUser(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let user = try await users.user(id, in: context.scope)
-        try Policy.require(context.actor, .manageUsers(own: user.accountID == context.actor.accountID), "only admins may change users")
+        try Policy.require(context.actor, .manageUsers(own: user.accountID == context.actor.accountID), .init("error.forbidden.change_users"))
         let form = FormData("").with(["name": user.name, "role": user.role.rawValue, "status": user.status.rawValue, "locale": user.locale.rawValue])
         return try await userEditPage(user, form, errors: nil, context: context, status: .ok)
     }
@@ -57,19 +57,19 @@ struct PeopleController: Sendable {
     @Sendable func updateUser(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         let user = try await users.user(id, in: context.scope)
-        try Policy.require(context.actor, .manageUsers(own: user.accountID == context.actor.accountID), "only admins may change users")
+        try Policy.require(context.actor, .manageUsers(own: user.accountID == context.actor.accountID), .init("error.forbidden.change_users"))
         let form = try await request.form(context)
         var errors = ValidationErrors()
-        func choice<E: RawRepresentable & CaseIterable>(_ field: String, _ type: E.Type, _ message: String) -> E? where E.RawValue == String {
+        func choice<E: RawRepresentable & CaseIterable>(_ field: String, _ type: E.Type, _ message: LocalizedText) -> E? where E.RawValue == String {
             guard form[field] != nil else { return nil }
             let value = E(rawValue: form.text(field))
             if value == nil { errors.add(field, message) }
             return value
         }
         let change = UserChange(name: form["name"].map { _ in form.text("name") },
-                                role: choice("role", Role.self, "Choose admin, operator or viewer."),
-                                status: choice("status", UserStatus.self, "Choose active or disabled."),
-                                locale: choice("locale", UserLocale.self, "Choose English or Bengali."))
+                                role: choice("role", Role.self, .init("error.user.choose_role")),
+                                status: choice("status", UserStatus.self, .init("error.user.choose_status")),
+                                locale: choice("locale", UserLocale.self, .init("error.user.choose_locale")))
         guard errors.isEmpty else { return try await userEditPage(user, form, errors: errors, context: context, status: .unprocessableContent) }
         do {
             let changed = try await users.update(id, change, in: context.scope)
@@ -111,8 +111,7 @@ struct PeopleController: Sendable {
     }
 
     static func localeOptions(selected: String) -> [Option] {
-        // Each language in its own words, as language switches show them.
-        UserLocale.allCases.map { Option(value: $0.rawValue, label: Catalogs.shared.render(LocalizedText("language." + $0.rawValue), in: Language(rawValue: $0.rawValue) ?? .en), selected: $0.rawValue == selected) }
+        UserLocale.allCases.map { Option(value: $0.rawValue, label: $0 == .en ? "English" : "বাংলা (Bengali)", selected: $0.rawValue == selected) }
     }
 
     // MARK: Your profile
@@ -123,8 +122,6 @@ struct PeopleController: Sendable {
         let email: String
         let accountName: String
         let role: String
-        /// "someone@example.test · admin of Acme Corp".
-        let who: String
         let profileAction: String
         let passwordAction: String
         let name: Field
@@ -145,7 +142,7 @@ struct PeopleController: Sendable {
         let form = try await request.form(context)
         guard let locale = UserLocale(rawValue: form.text("locale")) else {
             var errors = ValidationErrors()
-            errors.add("locale", "Choose English or Bengali.")
+            errors.add("locale", .init("error.user.choose_locale"))
             return try profilePage(form, errors: errors, context: context, status: .unprocessableContent)
         }
         do {
@@ -153,8 +150,7 @@ struct PeopleController: Sendable {
         } catch let invalid as ValidationErrors {
             return try profilePage(form, errors: invalid, context: context, status: .unprocessableContent)
         }
-        // Said in the language just chosen: the next page speaks it.
-        context.session.update { $0.flash = Catalogs.shared.render(LocalizedText("profile.saved"), in: Language(rawValue: locale.rawValue) ?? .en) }
+        context.session.update { $0.flash = "Your profile is saved." }
         return redirect(.profile)
     }
 
@@ -169,12 +165,12 @@ struct PeopleController: Sendable {
             return try profilePage(shown, errors: invalid, context: context, status: .unprocessableContent)
         } catch let throttled as Throttled {
             var errors = ValidationErrors()
-            errors.add("password_form", throttled.message)
+            errors.add("password_form", throttled.localized)
             return try profilePage(shown, errors: errors, context: context, status: .tooManyRequests)
         }
         // Every session of the user ended with the change, this one too: it goes on under a new id.
         context.session.rotate(to: ConsoleSession(userID: context.actor.userID, signedInAt: Date()))
-        context.session.update { $0.flash = Localization.text("profile.password_changed") }
+        context.session.update { $0.flash = "Your password is changed. Your other sessions and API tokens have ended." }
         return redirect(.profile)
     }
 
@@ -184,15 +180,12 @@ struct PeopleController: Sendable {
         let html = try services.render("profile", ProfilePage(
             chrome: Chrome(actor: actor, session: context.session, section: .profile),
             csrf: context.session.current?.csrfToken ?? "", email: actor.email, accountName: actor.accountName, role: actor.role.rawValue,
-            who: Localization.text("profile.who", ["email": .text(actor.email), "role": .text(actor.role.shown), "account": .text(actor.accountName)]),
             profileAction: URLs.profile.path, passwordAction: URLs.profilePassword.path,
             name: Field(form.text("name"), errors, "name"),
             locales: Self.localeOptions(selected: form.text("locale")), localeError: errors?.message(for: "locale"),
             currentPassword: Field("", errors, "current_password"), password: Field("", errors, "password"),
-            profileError: errors.flatMap { errors in errors.fields.contains { !passwordFields.contains($0.field) } ? Localization.text("profile.check_fields") : nil },
-            passwordError: errors.flatMap { errors in
-                errors.message(for: "password_form") ?? (errors.fields.contains { passwordFields.contains($0.field) } ? Localization.text("profile.password_not_changed") : nil)
-            }
+            profileError: errors.flatMap { errors in errors.fields.contains { !passwordFields.contains($0.field) } ? "Check the fields marked below." : nil },
+            passwordError: errors.flatMap { errors in errors.message(for: "password_form") ?? (errors.fields.contains { passwordFields.contains($0.field) } ? "The password was not changed." : nil) }
         ), status: status)
         return try html.response(status: status)
     }
@@ -226,7 +219,7 @@ struct PeopleController: Sendable {
         do {
             try await services.requestPasswordReset(email: email, address: context.remoteAddress)
         } catch StoreError.invalid(_, let message) {
-            return try resetRequestPage(email: Field(value: email, error: message), sent: false, error: nil, context: context, status: .unprocessableContent)
+            return try resetRequestPage(email: Field(value: email, error: message.rendered()), sent: false, error: nil, context: context, status: .unprocessableContent)
         } catch let throttled as Throttled {
             return try resetRequestPage(email: Field(value: email, error: nil), sent: false, error: throttled.message, context: context, status: .tooManyRequests)
         }
@@ -267,7 +260,7 @@ struct PeopleController: Sendable {
         do {
             try await services.resetPassword(token: token, password: form["password"] ?? "", address: context.remoteAddress)
         } catch StoreError.invalid(_, let message) {
-            return try resetPage(token: token, password: Field(value: "", error: message), live: true, done: false, context: context, status: .unprocessableContent)
+            return try resetPage(token: token, password: Field(value: "", error: message.rendered()), live: true, done: false, context: context, status: .unprocessableContent)
         } catch StoreError.notFound {
             return try resetPage(token: token, password: Field(value: "", error: nil), live: false, done: false, context: context, status: .notFound)
         }
@@ -317,7 +310,6 @@ extension PeopleController.ProfilePage: MustacheParent {
         case "email": email
         case "accountName": accountName
         case "role": role
-        case "who": who
         case "profileAction": profileAction
         case "passwordAction": passwordAction
         case "name": self.name

@@ -41,17 +41,12 @@ struct LifecycleController: Sendable {
             let name: String
             let included: String
             let limits: String
-            /// "included 2 · limits 1–16", as the reader writes numbers.
-            let facts: String
             let value: String
             var error: String? = nil
         }
         let chrome: Chrome
         let customerID: Int64
         let customerName: String
-        /// "for Acme Corp", and what is said when its seller sells nothing.
-        let forCustomer: String
-        let noPlans: String
         let plans: [PlanCard]
         let hasPlans: Bool
         let plan: PlanCard?
@@ -69,22 +64,19 @@ struct LifecycleController: Sendable {
 
     /// The plans the customer's seller sells; with `plan_id`, its form; with `estimate=1`, the priced order and Submit.
     @Sendable func newService(_ request: Request, context: SignedInContext) async throws -> HTML {
-        guard let customerID = customerID(request, context) else { throw StoreError.invalid(field: "customer_id", message: "Open this page from a customer.") }
+        guard let customerID = customerID(request, context) else { throw StoreError.invalid(field: "customer_id", message: .init("error.sales.open_from_customer")) }
         let customer = try await AccountStore(database: services.database).account(customerID, in: context.scope)
-        guard Policy.allows(context.actor, .order) else { throw StoreError.forbidden("viewers don't order") }
+        guard Policy.allows(context.actor, .order) else { throw StoreError.forbidden(.init("error.forbidden.viewers_order")) }
         let plans = try await services.orders.catalogue(for: customerID, in: context.scope)
         let selected = request.query("plan_id").flatMap { Int64($0) }.flatMap { id in plans.first { $0.id == id } }
         let codes = try await ResourceStore(database: services.database).all()
         let now = try await services.clock.now()
         func card(_ plan: Plan) async throws -> NewServicePage.PlanCard {
             let prices = try await PlanStore(database: services.database).prices(of: plan, seller: customer.parentID!, at: now)
-            let fees = plan.periods.compactMap { months in prices.periodFees[months].map { fee in
-                Localization.text("new_service.fee", ["months": .number(Int64(months)), "amount": .text(Shown.decimal(fee.amountText) + " " + plan.currency.code)])
-            } }
+            let fees = plan.periods.compactMap { months in prices.periodFees[months].map { "\(months) mo: \($0.amountText) \(plan.currency.code)" } }
             return NewServicePage.PlanCard(id: plan.id, name: plan.name, href: URLs.newSubscription.path + "?customer_id=\(customerID)&plan_id=\(plan.id)",
-                                           billingType: plan.billingType.shown,
-                                           trial: plan.trialDays > 0 ? Localization.text("new_service.trial", ["days": .number(Int64(plan.trialDays))]) : nil,
-                                           prices: fees.joined(separator: " · "),
+                                           billingType: plan.billingType.rawValue.replacingOccurrences(of: "_", with: " "),
+                                           trial: plan.trialDays > 0 ? "\(plan.trialDays)-day trial" : nil, prices: fees.joined(separator: " · "),
                                            selected: plan.id == selected?.id)
         }
         var cards: [NewServicePage.PlanCard] = []
@@ -96,10 +88,8 @@ struct LifecycleController: Sendable {
         if let plan = selected {
             for rate in plan.resources {
                 guard let resource = codes.first(where: { $0.id == rate.resourceID }), rate.included != -1 else { continue }
-                let limits = "\(rate.minUnits)–\(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits))"
-                let shownLimits = Shown.number(rate.minUnits) + "–" + (rate.maxUnits == -1 ? Localization.text("common.unlimited") : Shown.number(rate.maxUnits))
-                resources.append(.init(code: resource.code, name: resource.name, included: String(rate.included), limits: limits,
-                                       facts: Localization.text("new_service.facts", ["included": .number(rate.included), "limits": .text(shownLimits)]),
+                resources.append(.init(code: resource.code, name: resource.name, included: String(rate.included),
+                                       limits: "\(rate.minUnits)–\(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits))",
                                        value: request.query(resource.code) ?? String(rate.included)))
             }
             if request.query("estimate") == "1" {
@@ -114,7 +104,7 @@ struct LifecycleController: Sendable {
                         fields += resources.map { .init(name: $0.code, value: $0.value) }
                         view.submit = .init(action: URLs.newSubscription.path, csrf: context.session.current?.csrfToken ?? "", fields: fields,
                                             idempotencyKey: UUID().uuidString)
-                        view.submitLabel = Localization.text(priced.trial ? "estimate.start_trial" : "estimate.place_order")
+                        view.submitLabel = priced.trial ? "Start the trial" : "Place the order"
                     }
                     estimate = view
                 } catch let errors as ValidationErrors {
@@ -126,18 +116,16 @@ struct LifecycleController: Sendable {
                         status = .unprocessableContent
                     }
                 } catch StoreError.invalid(_, let message) {
-                    context.session.update { $0.flash = message }
+                    context.session.update { $0.flash = message.rendered() }
                 }
             }
         }
         var selectedCard: NewServicePage.PlanCard?
         if let selected { selectedCard = try await card(selected) }
         return try services.render("subscription_new", NewServicePage(
-            chrome: chrome(context), customerID: customerID, customerName: customer.name,
-            forCustomer: Localization.text("new_service.for", ["customer": .text(customer.name)]),
-            noPlans: Localization.text("new_service.no_plans", ["customer": .text(customer.name)]), plans: cards, hasPlans: !cards.isEmpty,
+            chrome: chrome(context), customerID: customerID, customerName: customer.name, plans: cards, hasPlans: !cards.isEmpty,
             plan: selectedCard,
-            periods: (selected?.periods ?? []).map { Option(value: String($0), label: Shown.months($0), selected: $0 == months) },
+            periods: (selected?.periods ?? []).map { Option(value: String($0), label: "\($0) month\($0 == 1 ? "" : "s")", selected: $0 == months) },
             resources: resources, promo: request.query("promo_code") ?? "", estimate: estimate, action: URLs.newSubscription.path), status: status)
     }
 
@@ -154,7 +142,7 @@ struct LifecycleController: Sendable {
                   let text = value(code), !text.trimmingCharacters(in: .whitespaces).isEmpty,
                   let total = errors.check(code, { try Units.parse(text) }) else { continue }
             guard let extra = Units(rate.included).flatMap({ total.subtracting($0) }) else {
-                errors.add(code, BoundsError.outOfRange(minimum: Units.range.lowerBound, maximum: Units.range.upperBound).description)
+                errors.add(code, BoundsError.outOfRange(minimum: Units.range.lowerBound, maximum: Units.range.upperBound).localized)
                 continue
             }
             additional[code] = extra.value
@@ -166,11 +154,11 @@ struct LifecycleController: Sendable {
 
     @Sendable func orderService(_ request: Request, context: SignedInContext) async throws -> Response {
         let form = try await request.form(context)
-        guard let customerID = Int64(form.text("customer_id")) else { throw StoreError.invalid(field: "customer_id", message: "Choose a customer.") }
+        guard let customerID = Int64(form.text("customer_id")) else { throw StoreError.invalid(field: "customer_id", message: .init("error.sales.choose_customer")) }
         _ = try await AccountStore(database: services.database).account(customerID, in: context.scope)
         let plans = try await services.orders.catalogue(for: customerID, in: context.scope)
         guard let planID = Int64(form.text("plan_id")), let plan = plans.first(where: { $0.id == planID }) else {
-            throw StoreError.invalid(field: "plan_id", message: "Choose a plan this customer's seller sells.")
+            throw StoreError.invalid(field: "plan_id", message: .init("error.sales.choose_plan"))
         }
         let codes = try await ResourceStore(database: services.database).all().map { ($0.id, $0.code) }
         do {
@@ -178,18 +166,17 @@ struct LifecycleController: Sendable {
             let result = try await services.orders.submitSale(sale, idempotencyKey: form.text("idempotency_key").isEmpty ? nil : form.text("idempotency_key"),
                                                               in: context.scope)
             if result.order.status == .awaitingPayment, let invoice = result.order.invoiceID {
-                context.session.update { $0.flash = Localization.text("new_service.placed_pay", ["id": .text(String(result.order.id)), "plan": .text(plan.name)]) }
+                context.session.update { $0.flash = "Order #\(result.order.id) for \(plan.name) is placed. Pay its invoice to start the service." }
                 return redirect(.invoiceCheckout(invoice))
             }
-            context.session.update { $0.flash = Localization.text("new_service.placed", ["id": .text(String(result.order.id)), "plan": .text(plan.name)]) }
+            context.session.update { $0.flash = "Order #\(result.order.id) for \(plan.name) is placed; the service is being set up." }
             return redirect(.order(result.order.id))
         } catch let refused as OrderRefused {
-            context.session.update { $0.flash = Localization.text("new_service.not_placed", ["reason": .text(refused.first.message)]) }
+            context.session.update { $0.flash = "The order was not placed: \(refused.first.message)" }
         } catch StoreError.invalid(_, let message) {
-            context.session.update { $0.flash = Localization.text("new_service.not_placed", ["reason": .text(message)]) }
+            context.session.update { $0.flash = "The order was not placed: \(message)" }
         } catch let errors as ValidationErrors {
-            let reason = errors.fields.map { "\($0.field): \($0.message)" }.joined(separator: " ")
-            context.session.update { $0.flash = Localization.text("new_service.not_placed", ["reason": .text(reason)]) }
+            context.session.update { $0.flash = "The order was not placed: \(errors.fields.map { "\($0.field): \($0.message)" }.joined(separator: " "))" }
         }
         return redirect(to: URLs.newSubscription.path + "?customer_id=\(customerID)&plan_id=\(plan.id)")
     }
@@ -205,21 +192,20 @@ struct LifecycleController: Sendable {
             case "now":
                 let order = try await services.orders.cancelNow(subscription: id, in: context.scope)
                 context.session.update {
-                    $0.flash = order.totals.total < 0
-                        ? Localization.text("subscription.cancelled_refunded", ["id": .text(String(id)), "amount": .text(order.money(-order.totals.total).shown)])
-                        : Localization.text("subscription.cancelled_flash", ["id": .text(String(id))])
+                    $0.flash = order.totals.total < 0 ? "Subscription \(id) is cancelled; \(order.money(-order.totals.total)) is refunded to credit."
+                                                       : "Subscription \(id) is cancelled."
                 }
             case "period_end":
                 let subscription = try await services.orders.cancelAtPeriodEnd(subscription: id, true, in: context.scope)
-                context.session.update { $0.flash = Localization.text("subscription.ends_flash", ["id": .text(String(id)), "date": .text(subscription.period.end.shown)]) }
+                context.session.update { $0.flash = "Subscription \(id) ends on \(subscription.period.end); it won't renew." }
             default:
                 _ = try await services.orders.cancelAtPeriodEnd(subscription: id, false, in: context.scope)
-                context.session.update { $0.flash = Localization.text("subscription.renews_flash", ["id": .text(String(id))]) }
+                context.session.update { $0.flash = "Subscription \(id) renews as usual." }
             }
         } catch let refused as OrderRefused {
             context.session.update { $0.flash = refused.first.message }
         } catch StoreError.invalid(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         }
         return redirect(.subscription(id))
     }
@@ -232,15 +218,15 @@ struct LifecycleController: Sendable {
         do {
             if form.text("clear") == "1" {
                 _ = try await services.orders.schedule(nil, subscription: id, in: context.scope)
-                context.session.update { $0.flash = Localization.text("subscription.unscheduled") }
+                context.session.update { $0.flash = "Nothing is scheduled for the renewal any more." }
             } else if case .quantities(let wanted) = try SubscriptionsController.change(from: { form[$0] }, subscription: subscription) {
                 _ = try await services.orders.schedule(wanted, subscription: id, in: context.scope)
-                context.session.update { $0.flash = Localization.text("subscription.scheduled", ["date": .text(subscription.period.end.shown)]) }
+                context.session.update { $0.flash = "Scheduled for the renewal on \(subscription.period.end)." }
             }
         } catch let errors as ValidationErrors {
             context.session.update { $0.flash = errors.fields.map(\.message).joined(separator: " ") }
         } catch StoreError.invalid(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         }
         return redirect(.subscription(id))
     }
@@ -277,7 +263,7 @@ struct LifecycleController: Sendable {
     }
 
     @Sendable func runs(_ request: Request, context: SignedInContext) async throws -> HTML {
-        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("billing runs are the provider's") }
+        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden(.init("error.forbidden.billing_runs")) }
         let rows = try await BillingRun.recent(on: services.database).map { run in
             RunsPage.Row(id: run.result.id, date: Format.date(run.result.businessDate), started: Format.digits(BillingController.moment(run.startedAt)),
                          duration: run.finishedAt.map { Localization.text("billing_runs.seconds", ["seconds": .text(Format.digits(String(format: "%.2f", $0.timeIntervalSince(run.startedAt))))]) }
@@ -291,7 +277,7 @@ struct LifecycleController: Sendable {
     }
 
     @Sendable func runNow(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard Policy.allows(context.actor, .runBilling) else { throw StoreError.forbidden("the provider's admins run the billing run") }
+        guard Policy.allows(context.actor, .runBilling) else { throw StoreError.forbidden(.init("error.forbidden.run_billing")) }
         let result = try await services.billingRun.run(by: context.actor)
         context.session.update {
             $0.flash = Localization.text("billing_runs.done", ["date": .text(Format.date(result.businessDate)), "renewals": .number(Int64(result.renewalOrders)),
@@ -314,8 +300,6 @@ extension LifecycleController.NewServicePage: MustacheParent {
         case "chrome": chrome
         case "customerID": customerID
         case "customerName": customerName
-        case "forCustomer": forCustomer
-        case "noPlans": noPlans
         case "plans": plans
         case "hasPlans": hasPlans
         case "plan": plan
@@ -351,7 +335,6 @@ extension LifecycleController.NewServicePage.ResourceField: MustacheParent {
         case "name": self.name
         case "included": included
         case "limits": limits
-        case "facts": facts
         case "value": value
         case "error": error
         default: nil

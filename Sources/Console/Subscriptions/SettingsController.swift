@@ -40,7 +40,7 @@ struct SettingsController: Sendable {
     }
 
     @Sendable func settings(_ request: Request, context: SignedInContext) async throws -> HTML {
-        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("settings are the provider's") }
+        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden(.init("error.forbidden.settings")) }
         let now = try await services.clock.now()
         let rules = try await TestConnectorRules(database: services.database).list(by: context.actor)
         let codes = try await ResourceStore(database: services.database).codes().values.sorted()
@@ -54,7 +54,7 @@ struct SettingsController: Sendable {
     }
 
     @Sendable func setClock(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("settings are the provider's") }
+        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden(.init("error.forbidden.settings")) }
         let form = try await request.form(context)
         let typed = form.text("now")
         guard let moment = Timestamps.parse(typed.count == 16 ? typed + ":00Z" : typed), BusinessDate.accepts(instant: moment) else {
@@ -68,7 +68,7 @@ struct SettingsController: Sendable {
 
     /// The test connector's rule for one resource, from the settings page (all three fields at once).
     @Sendable func setConnectorRule(_ request: Request, context: SignedInContext) async throws -> Response {
-        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden("settings are the provider's") }
+        guard Policy.allows(context.actor, .seeProviderArea) else { throw StoreError.forbidden(.init("error.forbidden.settings")) }
         let form = try await request.form(context)
         guard let minimum = (try? Units.parse(form.text("min_quantity").isEmpty ? "0" : form.text("min_quantity")))?.value else {
             context.session.update { $0.flash = Localization.text("settings.bad_minimum") }
@@ -80,7 +80,7 @@ struct SettingsController: Sendable {
                 failProvisioning: form.text("fail_provisioning") == "on", by: context.actor)
             context.session.update { $0.flash = Localization.text("settings.rule_saved", ["code": .text(rule.resourceCode)]) }
         } catch StoreError.invalid(_, let message) {
-            context.session.update { $0.flash = message }
+            context.session.update { $0.flash = message.rendered() }
         }
         return redirect(.settings)
     }
@@ -108,7 +108,7 @@ struct SettingsController: Sendable {
     }
 
     private func promoPage(_ form: FormData, errors: ValidationErrors?, context: SignedInContext, status: HTTPResponse.Status) async throws -> Response {
-        guard Policy.allows(context.actor, .seeStaffArea) else { throw StoreError.forbidden("promo codes are the sellers'") }
+        guard Policy.allows(context.actor, .seeStaffArea) else { throw StoreError.forbidden(.init("error.forbidden.promo_codes")) }
         let codes = try await PromoCodeStore(database: services.database).list(in: context.scope)
         let html = try services.render("promo_codes", PromoPage(
             chrome: Chrome(actor: context.actor, session: context.session, section: .promos), csrf: context.session.current?.csrfToken ?? "",

@@ -82,8 +82,8 @@ struct WebhooksController: Sendable {
             let created = try await store.create(url: form.text("url"), events: chosen, in: context.scope)
             return try services.render("webhooks", try await page(context, cursor: nil, created: created))
         } catch StoreError.invalid(let field, let message) {
-            let shown = try await page(context, cursor: nil, url: Field(value: form.text("url"), error: field == "url" ? message : nil),
-                                       chosen: Set(chosen), eventsError: field == "events" ? message : nil)
+            let shown = try await page(context, cursor: nil, url: Field(value: form.text("url"), error: field == "url" ? message.rendered() : nil),
+                                       chosen: Set(chosen), eventsError: field == "events" ? message.rendered() : nil)
             return try services.render("webhooks", shown, status: .unprocessableContent)
         }
     }

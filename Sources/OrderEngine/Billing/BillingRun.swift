@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import Logging
 import MariaDB
 import Storage
@@ -299,7 +300,7 @@ public struct BillingRun: Sendable {
                          on db: MariaDBDatabase) async throws -> (quote: Quote, terms: QuoteTerms) {
         let invoiceTerms = if let cache { try await cache.invoiceTerms(plan: plan, customer: customer, now: now, on: db) }
                            else { try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: db) }
-        if requireRate, let missing = invoiceTerms.rateMissing { throw StoreError.invalid(field: "rate", message: missing.message) }
+        if requireRate, let missing = invoiceTerms.rateMissing { throw StoreError.invalid(field: "rate", message: .init("error.text", ["text": .text(missing.message)])) }
         let terms = invoiceTerms.with(promo: nil)
         return (Pricing.quote(lines, terms: terms), terms)
     }

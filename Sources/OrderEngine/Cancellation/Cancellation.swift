@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 import Storage
 
@@ -32,7 +33,7 @@ extension OrderService {
         let today = BusinessDate(instant: now)
         var refusals: [Refusal] = []
         if subscription.status == .cancelled {
-            refusals.append(Refusal(.subscriptionNotActive, "The subscription is cancelled already."))
+            refusals.append(Refusal(.subscriptionNotActive, Localization.text("error.refusal.cancelled_already")))
         }
         let day = max(subscription.period.start, min(today, subscription.period.end.adding(days: -1)))
         var lines: [QuoteLine] = []
@@ -63,7 +64,7 @@ extension OrderService {
     /// unpaid orders of the subscription are cancelled with it.
     public func cancelNow(subscription id: Int64, in scope: TenantScope) async throws -> Order {
         _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
-        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't cancel subscriptions") }
+        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden(.init("error.forbidden.viewers_cancel_subscriptions")) }
         return try await submitOrder(
             idempotencyKey: nil, fingerprint: "", in: scope,
             lock: { tx, _ in
@@ -73,7 +74,7 @@ extension OrderService {
                 if let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
                    let pending = try await OrderStore(database: tx).orderForWorker(open, on: tx, forUpdate: true) {
                     guard pending.status == .awaitingPayment else {
-                        throw OrderRefused(refusals: [Refusal(.orderOpen, "Order #\(open) is being provisioned; cancel once it has finished.", details: ["order_id": String(open)])])
+                        throw OrderRefused(refusals: [Refusal(.orderOpen, Localization.text("error.refusal.order_provisioning", ["order": .text(String(open))]), details: ["order_id": String(open)])])
                     }
                     _ = try await Self.close(pending, as: .cancelled, customer: customer, actor: scope.actor, on: tx)
                 }
@@ -97,9 +98,9 @@ extension OrderService {
 
     /// Cancels at the period end (no refund), or takes that back; an unpaid renewal is cancelled.
     public func cancelAtPeriodEnd(subscription id: Int64, _ cancel: Bool, in scope: TenantScope) async throws -> Subscription {
-        try await updateLive(subscription: id, in: scope, forbidden: "viewers don't cancel subscriptions") { before, customer, tx in
+        try await updateLive(subscription: id, in: scope, forbidden: .init("error.forbidden.viewers_cancel_subscriptions")) { before, customer, tx in
             if cancel, let paidAhead = ChangeRules.paidAhead(before.facts) {
-                throw OrderRefused(refusals: [Refusal(.orderOpen, "The next period is paid already: cancel now instead, and its payment is refunded to credit.",
+                throw OrderRefused(refusals: [Refusal(.orderOpen, Localization.text("error.refusal.paid_ahead_cancel"),
                                                       details: paidAhead.details)])
             }
             if cancel, let open = try await OrderStore(database: tx).openOrder(of: id, on: tx),
@@ -114,14 +115,14 @@ extension OrderService {
 
     /// A setting of a live subscription (cancellation at the period end, a scheduled change): under
     /// the subscription's row lock, refused once it is cancelled, audited with the action `body` answers.
-    func updateLive(subscription id: Int64, in scope: TenantScope, forbidden: String,
+    func updateLive(subscription id: Int64, in scope: TenantScope, forbidden: LocalizedText,
                             _ body: (_ before: Subscription, _ customer: Account, _ tx: MariaDBDatabase) async throws -> String) async throws -> Subscription {
         _ = try await SubscriptionStore(database: database).subscription(id, in: scope)
         guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden(forbidden) }
         return try await database.withTransaction { tx in
             let store = SubscriptionStore(database: tx)
             let before = try await store.subscription(id, in: scope, on: tx, forUpdate: true)
-            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
+            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: .init("error.subscription.cancelled_read_only")) }
             let customer = try await AccountStore(database: tx).account(before.customerID, in: scope, on: tx)
             let action = try await body(before, customer, tx)
             let after = try await store.subscription(id, in: scope, on: tx)

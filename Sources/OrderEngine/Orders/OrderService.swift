@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 import Storage
 
@@ -39,11 +40,11 @@ public struct OrderService: Sendable {
         let promo = promoCode?.trimmingCharacters(in: .whitespaces).nilIfEmpty
         return try await submitOrder(
             idempotencyKey: idempotencyKey, fingerprint: "subscription \(id) | \(change.json) | promo \(promo ?? "")",
-            raced: Refusal(.orderOpen, "Another order of this subscription was submitted at the same moment."), in: scope,
+            raced: Refusal(.orderOpen, Localization.text("error.refusal.raced")), in: scope,
             lock: { tx, now in
                 // Outside the caller's subtree: 404 (the scoped read) before its role is asked: 403.
                 let subscription = try await SubscriptionStore(database: tx).subscription(id, in: scope, on: tx, forUpdate: true)
-                guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't change subscriptions") }
+                guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden(.init("error.forbidden.viewers_change_subscriptions")) }
                 var open = try await OrderStore(database: tx).openOrderFact(of: id, on: tx)
                 // An open order past its expiry no longer blocks this one: it expires here.
                 if let found = open, let order = try await OrderStore(database: tx).orderForWorker(found.id, on: tx, forUpdate: true),
@@ -57,7 +58,7 @@ public struct OrderService: Sendable {
             price: { locked, tx, now in
                 let subscription = locked.subscription
                 if case .quantities(let wanted) = change, wanted.allSatisfy({ subscription.line($0.key)?.additional == $0.value }) {
-                    throw StoreError.invalid(field: "resources", message: "These are the quantities the subscription has now: there is nothing to order.")
+                    throw StoreError.invalid(field: "resources", message: .init("error.order.nothing_to_order"))
                 }
                 let quotes = QuoteService(database: tx, clock: clock)
                 let priced = try await quotes.quote(subscription: id, change: change, promoCode: promo, in: scope, now: now, locked: locked)
@@ -72,7 +73,7 @@ public struct OrderService: Sendable {
     /// orders expire (DOMAIN.md 7); a postpaid switch to a new period is billed at once (DOMAIN.md 6).
     private static func changeOrder(_ priced: PricedChange, change: ChangeRequest, subscription: Subscription, promo: String?, now: Date) throws -> NewOrder {
         let customer = priced.loaded.customer
-        guard let sellerID = customer.parentID else { throw StoreError.invalid(field: "customer_id", message: "A customer has a seller.") }
+        guard let sellerID = customer.parentID else { throw StoreError.invalid(field: "customer_id", message: .init("error.order.customer_has_seller")) }
         let quote = priced.quote
         let charged = quote.charged
         let plan = priced.plan
@@ -100,11 +101,11 @@ public struct OrderService: Sendable {
     /// goes back to the customer's credit, in one transaction.
     public func cancel(order id: Int64, in scope: TenantScope) async throws -> Order {
         _ = try await OrderStore(database: database).order(id, in: scope)
-        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't cancel orders") }
+        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden(.init("error.forbidden.viewers_cancel_orders")) }
         return try await database.withTransaction { tx in
             let order = try await OrderStore(database: tx).order(id, in: scope, on: tx, forUpdate: true)
             guard order.status == .awaitingPayment else {
-                throw StoreError.invalid(field: "status", message: "Order #\(id) is \(order.status.label.lowercased()); only an order awaiting payment can be cancelled.")
+                throw StoreError.invalid(field: "status", message: .init("error.order.not_cancellable", ["order": .text(String(id)), "status": .text(order.status.localizedLabel)]))
             }
             try await PaymentService.requireNoPendingPayment(of: order.invoiceID, on: tx)
             let customer = try await AccountStore(database: tx).account(order.customerID, in: scope, on: tx)
@@ -142,7 +143,7 @@ public struct OrderService: Sendable {
             try await InvoiceStore.cancel(invoiceID, on: tx)
         }
         guard try await OrderStore.move(order.id, from: order.status, to: status, on: tx) else {
-            throw StoreError.invalid(field: "status", message: "Order #\(order.id) is \(order.status.label.lowercased()) and can't be \(status.rawValue).")
+            throw StoreError.invalid(field: "status", message: .init("error.order.cannot_move", ["order": .text(String(order.id)), "status": .text(order.status.localizedLabel), "target": .text(status.rawValue)]))
         }
         guard let after = try await OrderStore(database: tx).orderForWorker(order.id, on: tx) else { throw StoreError.notFound("order \(order.id)") }
         try await AuditLog.record(on: tx, actor: actor, account: customer, objectType: "order", objectID: order.id, action: status == .expired ? "expire" : "cancel",

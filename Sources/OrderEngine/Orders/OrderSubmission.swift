@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 import Storage
 
@@ -73,7 +74,7 @@ extension OrderService {
     static func validate(_ key: String?) throws {
         guard let key else { return }
         guard !key.isEmpty, key.unicodeScalars.count <= 255, key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }) else {
-            throw StoreError.invalid(field: "Idempotency-Key", message: "An idempotency key has 1 to 255 printable ASCII characters.")
+            throw StoreError.invalid(field: "Idempotency-Key", message: .init("error.order.idempotency_key"))
         }
     }
 

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 import Storage
 
@@ -34,7 +35,7 @@ enum ChargedPrices {
         let schedule = try await ChargedPrices.schedule(plan: plan, seller: seller, subscription: subscription, now: now, useIndividual: useIndividual,
                                                         cache: cache, on: db)
         guard let fee = schedule.periodFees[period.months] else {
-            throw StoreError.invalid(field: "period_months", message: "\(plan.name) no longer offers a \(period.months)-month period: staff must move subscription \(subscription.id) to one it offers.")
+            throw StoreError.invalid(field: "period_months", message: .init("error.subscription.period_withdrawn", ["plan": .text(plan.name), "months": .number(Int64(period.months)), "subscription": .text(String(subscription.id))]))
         }
         return PeriodPricing.period(fee: fee,
                                     resources: ChargedPrices.held(subscription, plan: plan, schedule: schedule,

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 import Storage
 
@@ -8,7 +9,7 @@ enum ChangeApplier {
     /// A sales order completes: the subscription it sold, from the order's business date (a trial first when the plan has one).
     static func createSubscription(_ order: Order, customer: Account, on tx: MariaDBDatabase) async throws -> Int64 {
         guard case .sales(let planID, let months, let additional) = try ChangeRequest.parse(json: order.changeRequest) else {
-            throw StoreError.invalid(field: "change", message: "Order #\(order.id) is not a sales order.")
+            throw StoreError.invalid(field: "change", message: .init("error.order.not_sales", ["order": .text(String(order.id))]))
         }
         let plan = try await PlanStore(database: tx).planForWorker(planID)
         let start = order.effectiveDate
@@ -44,7 +45,7 @@ enum ChangeApplier {
             }
         case .resourceSwitch(let fromCode, let toCode):
             guard let from = subscription.line(fromCode), let to = subscription.line(toCode) else {
-                throw StoreError.invalid(field: "change", message: "The subscription no longer holds \(fromCode) and \(toCode).")
+                throw StoreError.invalid(field: "change", message: .init("error.order.pair_gone", ["from": .text(fromCode), "to": .text(toCode)]))
             }
             try await setAdditional(from, from.additional - 1)
             try await setAdditional(to, to.additional + 1)

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import Logging
 import MariaDB
 import Storage
@@ -223,7 +224,7 @@ public struct Provisioner: Sendable {
                                                 orderID: claimed.id, actor: nil, on: tx)
                 }
                 guard try await OrderStore.move(claimed.id, from: .provisioning, to: .completed, claimToken: token, on: tx) else {
-                    throw StoreError.conflict(code: "order_moved", message: "Order #\(claimed.id) left provisioning while it completed.")
+                    throw StoreError.conflict(code: "order_moved", message: .init("error.order.moved_completing", ["order": .text(String(claimed.id))]))
                 }
                 // A postpaid switch to a new period whose old period holds unbilled changes: that period is
                 // invoiced now, as it began, with its changes and this switch's credit (DOMAIN.md 6).
@@ -239,7 +240,7 @@ public struct Provisioner: Sendable {
                                                       reason: "Order #\(claimed.id) could not be provisioned: payment returned", actor: nil, on: tx)
                 }
                 guard try await OrderStore.move(claimed.id, from: .provisioning, to: .provisioningFailed, failureReason: reason, claimToken: token, on: tx) else {
-                    throw StoreError.conflict(code: "order_moved", message: "Order #\(claimed.id) left provisioning while it failed.")
+                    throw StoreError.conflict(code: "order_moved", message: .init("error.order.moved_failing", ["order": .text(String(claimed.id))]))
                 }
             }
             guard let after = try await OrderStore(database: tx).orderForWorker(claimed.id, on: tx) else { return false }

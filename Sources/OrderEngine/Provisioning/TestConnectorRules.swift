@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import MariaDB
 import Storage
 
@@ -21,12 +22,12 @@ public struct TestConnectorRules: Sendable {
     /// Sets the rule of one resource; fields left nil keep their value (or the default: allowed, 0, no failure).
     public func set(resourceCode: String, reductionsAllowed: Bool?, minQuantity: Int64?, failProvisioning: Bool?, by actor: Actor) async throws -> Rule {
         guard Policy.allows(actor, .seeProviderArea) else { throw StoreError.notFound("connector rules") }
-        guard Policy.allows(actor, .setConnectorRules) else { throw StoreError.forbidden("only provider admins set the test connector's rules") }
+        guard Policy.allows(actor, .setConnectorRules) else { throw StoreError.forbidden(.init("error.forbidden.connector_rules")) }
         let code = resourceCode.trimmingCharacters(in: .whitespaces)
         guard try await ResourceStore(database: database).codes().values.contains(code) else {
-            throw StoreError.invalid(field: "resource_code", message: "There is no resource \(code).")
+            throw StoreError.invalid(field: "resource_code", message: .init("error.connector.no_resource", ["code": .text(code)]))
         }
-        if let minQuantity, minQuantity < 0 { throw StoreError.invalid(field: "min_quantity", message: "min_quantity is 0 or more.") }
+        if let minQuantity, minQuantity < 0 { throw StoreError.invalid(field: "min_quantity", message: .init("error.connector.min_quantity")) }
         let store = TestConnectorStore(database: database)
         return try await database.withTransaction { tx in
             let before = try await store.rule(code, on: tx, forUpdate: true)

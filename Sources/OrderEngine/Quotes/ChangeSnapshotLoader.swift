@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 import Storage
 
@@ -115,10 +116,11 @@ struct ChangeSnapshotLoader: Sendable {
             let exceptions = try await store.exceptionPlans(of: restriction.restrictingAccountID, on: db)
             guard !plans.isSubset(of: exceptions) else { continue }
             guard viewer.map({ Policy.seesRestrictionReason($0, restrictedPath: restriction.accountPath) }) ?? true else {
-                return Refusal(.accountRestricted, Restriction.reasonWithheld)
+                return Refusal(.accountRestricted, Localization.text("error.refusal.restricted_withheld"))
             }
-            let whom = restriction.accountID == customer.id ? customer.name : "\(restriction.accountName), which \(customer.name) is under,"
-            return Refusal(.accountRestricted, "\(whom) is restricted by \(restriction.restrictingAccountName): \(restriction.reason)",
+            let words: [String: LocalizedText.Argument] = ["account": .text(restriction.accountID == customer.id ? customer.name : restriction.accountName),
+                                                           "customer": .text(customer.name), "by": .text(restriction.restrictingAccountName), "reason": .text(restriction.reason)]
+            return Refusal(.accountRestricted, Localization.text(restriction.accountID == customer.id ? "error.refusal.restricted" : "error.refusal.restricted_above", words),
                            details: ["restriction_id": String(restriction.id), "reason": restriction.reason, "restricted_by": restriction.restrictingAccountName])
         }
         return nil
@@ -147,7 +149,7 @@ public struct InvoiceTerms: Sendable {
         if customerCurrency != plan.currency {
             rate = try await currencies.rate(from: plan.currency.code, to: customerCurrency.code, at: now)
             if rate == nil {
-                missing = Refusal(.rateMissing, "No \(plan.currency.code) → \(customerCurrency.code) rate is in effect: the invoice can't be priced.")
+                missing = Refusal(.rateMissing, Localization.text("error.refusal.rate_missing", ["from": .text(plan.currency.code), "to": .text(customerCurrency.code)]))
             }
         }
         let terms = QuoteTerms(planCurrency: plan.currency, invoiceCurrency: rate == nil ? plan.currency : customerCurrency, rate: rate?.rate,

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 import Storage
 
@@ -46,7 +47,7 @@ public struct QuoteService: Sendable {
                read: Subscription? = nil, locked: LockedSubscription?) async throws -> PricedChange {
         switch change {
         case .quantities, .resourceSwitch, .plan: break
-        case .sales, .renewal, .cancellation: throw StoreError.invalid(field: "change", message: "Quote a change, a switch or a plan switch here.")
+        case .sales, .renewal, .cancellation: throw StoreError.invalid(field: "change", message: .init("error.order.quote_kind"))
         }
         let now: Date
         if let given { now = given } else { now = try await clock.now() }
@@ -54,7 +55,7 @@ public struct QuoteService: Sendable {
         let loaded = try await loader.load(subscription: id, change: change, promoCode: promoCode, in: scope, now: now, read: read, locked: locked)
         let evaluation = ChangeRules.evaluate(change, loaded.snapshot)
         guard evaluation.lines.allSatisfy(\.exact.isWithinMoneyRange) else {
-            throw StoreError.invalid(field: "amount", message: "This change would cost more than any invoice can carry: check the quantities.")
+            throw StoreError.invalid(field: "amount", message: .init("error.order.too_costly"))
         }
         let quote = Pricing.quote(evaluation.lines, terms: loaded.terms.with(promo: evaluation.promo))
         return PricedChange(quote: quote, refusals: evaluation.refusals, loaded: loaded)

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 import Storage
 
@@ -36,7 +37,7 @@ extension OrderService {
     /// Plans a customer can buy: the ones its seller sells.
     public func catalogue(for customerID: Int64, in scope: TenantScope) async throws -> [Plan] {
         let customer = try await AccountStore(database: database).account(customerID, in: scope)
-        guard customer.kind == .customer, let seller = customer.parentID else { throw StoreError.invalid(field: "customer_id", message: "Choose a customer.") }
+        guard customer.kind == .customer, let seller = customer.parentID else { throw StoreError.invalid(field: "customer_id", message: .init("error.sales.choose_customer")) }
         let plans = PlanStore(database: database)
         return try await plans.sold(by: seller)
     }
@@ -47,14 +48,14 @@ extension OrderService {
         let db = db ?? database
         let customer = try await AccountStore(database: db).account(sale.customerID, in: scope, on: db)
         guard customer.kind == .customer, let sellerID = customer.parentID else {
-            throw StoreError.invalid(field: "customer_id", message: "Subscriptions are ordered for customers.")
+            throw StoreError.invalid(field: "customer_id", message: .init("error.sales.for_customers"))
         }
         let plans = PlanStore(database: db)
         guard let plan = try await plans.sold(by: sellerID, on: db).first(where: { $0.id == sale.planID }) else {
-            throw StoreError.invalid(field: "plan_id", message: "\(customer.name)'s seller does not sell that plan.")
+            throw StoreError.invalid(field: "plan_id", message: .init("error.sales.seller_not_selling", ["customer": .text(customer.name)]))
         }
         guard plan.periods.contains(sale.periodMonths) else {
-            throw StoreError.invalid(field: "period_months", message: "\(plan.name) offers \(plan.periods.map(String.init).joined(separator: ", ")) months.")
+            throw StoreError.invalid(field: "period_months", message: .init("error.subscription.plan_periods", ["plan": .text(plan.name), "periods": .text(plan.periods.map { Format.number(Int64($0)) }.joined(separator: ", "))]))
         }
         let now: Date
         if let given { now = given } else { now = try await clock.now() }
@@ -68,10 +69,10 @@ extension OrderService {
         var errors = ValidationErrors()
         for (code, additional) in sale.additional.sorted(by: { $0.key < $1.key }) {
             guard let rate = plan.resources.first(where: { codes[$0.resourceID] == code }) else {
-                errors.add("resources.\(code).resource_code", "\(plan.name) has no resource \(code).")
+                errors.add("resources.\(code).resource_code", .init("error.subscription.plan_no_resource", ["plan": .text(plan.name), "code": .text(code)]))
                 continue
             }
-            guard additional.magnitude <= ChangeRules.maxUnits else { errors.add("resources.\(code).additional", "\(additional) units is beyond what any plan sells."); continue }
+            guard additional.magnitude <= ChangeRules.maxUnits else { errors.add("resources.\(code).additional", .init("error.subscription.units_beyond", ["units": .number(additional)])); continue }
             let held = Holding(resourceID: rate.resourceID, code: code, included: rate.included, additional: additional, usage: 0)
             if let refusal = ChangeRules.limits(code, total: held.total, rate: rate) { refusals.append(refusal) }
         }
@@ -99,14 +100,14 @@ extension OrderService {
             if let found = try await PromoCodeStore(database: db).valid(code: code, seller: sellerID, on: today) {
                 promo = found
             } else {
-                refusals.append(Refusal(.promoInvalid, "The promo code \(code) is unknown or has expired.", details: ["promo_code": code]))
+                refusals.append(Refusal(.promoInvalid, Localization.text("error.refusal.promo_invalid", ["code": .text(code)]), details: ["promo_code": code]))
             }
         }
         let invoiceTerms = try await InvoiceTerms.load(plan: plan, customer: customer, now: now, on: db)
         if let missing = invoiceTerms.rateMissing { refusals.append(missing) }
         let terms = invoiceTerms.with(promo: promo)
         guard lines.allSatisfy(\.exact.isWithinMoneyRange) else {
-            throw StoreError.invalid(field: "resources", message: "This order would cost more than any invoice can carry: check the quantities.")
+            throw StoreError.invalid(field: "resources", message: .init("error.sales.too_costly"))
         }
         let ordered = Refusal.ordered(refusals)
         return PricedSale(customer: customer, plan: plan, period: period, trial: trial, quote: Pricing.quote(lines, terms: terms), refusals: ordered, today: today)
@@ -116,7 +117,7 @@ extension OrderService {
     /// idempotency key works as for changes.
     public func submitSale(_ sale: SaleRequest, idempotencyKey: String?, in scope: TenantScope) async throws -> SubmitResult {
         let customer = try await AccountStore(database: database).account(sale.customerID, in: scope)
-        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden("viewers don't order") }
+        guard Policy.allows(scope.actor, .order) else { throw StoreError.forbidden(.init("error.forbidden.viewers_order")) }
         let change = ChangeRequest.sales(planID: sale.planID, periodMonths: sale.periodMonths, additional: sale.additional)
         return try await submitOrder(
             idempotencyKey: idempotencyKey, fingerprint: "customer \(customer.id) | \(change.json) | promo \(sale.promoCode ?? "")", in: scope,

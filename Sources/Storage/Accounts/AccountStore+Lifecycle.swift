@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// What an edit of an account changes: each field given is set, each nil kept.
@@ -50,7 +51,7 @@ enum AccountFields {
 
     static func taxRate(_ raw: String, _ errors: inout ValidationErrors) -> String? {
         guard let rate = TaxRate.parse(raw) else {
-            errors.add("tax_rate", "Enter the tax rate as a fraction from 0 to below 1, e.g. 0.20 for 20 %, with at most 6 decimals.")
+            errors.add("tax_rate", .init("error.account.tax_rate"))
             return nil
         }
         return rate
@@ -72,9 +73,9 @@ extension AccountStore {
     public func update(_ id: Int64, _ changes: AccountChanges, in scope: TenantScope) async throws -> Account {
         try await database.withTransaction { tx in
             let before = try await account(id, in: scope, on: tx, forUpdate: true)
-            try Policy.require(scope.actor, .editAccount(own: id == scope.actor.accountID), "only admins above an account edit, suspend or close it")
+            try Policy.require(scope.actor, .editAccount(own: id == scope.actor.accountID), .init("error.forbidden.edit_account"))
             guard before.status != .closed else {
-                throw StoreError.conflict(code: "account_closed", message: "\(before.name) is closed: a closed account is read-only.")
+                throw StoreError.conflict(code: "account_closed", message: .init("error.account.closed", ["account": .text(before.name)]))
             }
             var errors = ValidationErrors()
             var after = before
@@ -124,11 +125,11 @@ extension AccountStore {
         let running = try row.decode(column: "running", as: Int64.self), open = try row.decode(column: "open", as: Int64.self)
         if running > 0 {
             return .conflict(code: "subscriptions_not_cancelled",
-                             message: "\(account.name) can't be closed: \(running) subscription\(running == 1 ? " is" : "s are") not cancelled\(account.kind == .customer ? "" : " in its subtree"). Cancel them first.")
+                             message: .init("error.account.open_subscriptions.\(running == 1 ? "one" : "many")\(account.kind == .customer ? "" : "_subtree")", ["account": .text(account.name), "count": .number(running)]))
         }
         if open > 0 {
             return .conflict(code: "orders_open",
-                             message: "\(account.name) can't be closed: \(open) order\(open == 1 ? " awaits" : "s await") payment or provisioning. Cancel or complete \(open == 1 ? "it" : "them") first.")
+                             message: .init("error.account.open_orders.\(open == 1 ? "one" : "many")", ["account": .text(account.name), "count": .number(open)]))
         }
         return nil
     }

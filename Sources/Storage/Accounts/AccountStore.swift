@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// Accounts of the tree, always read through a tenant scope.
@@ -107,30 +108,30 @@ public struct AccountStore: Sendable {
         let contactName = AccountFields.contactName(draft.contactName, &errors) ?? ""
         let contactPhone = AccountFields.contactPhone(draft.contactPhone, &errors) ?? ""
         let address = AccountFields.address(draft.address, &errors) ?? ""
-        if draft.kind == .provider { errors.add("kind", "Only one provider exists; choose reseller or customer.") }
+        if draft.kind == .provider { errors.add("kind", .init("error.account.one_provider")) }
         let currency = draft.currency.trimmingCharacters(in: .whitespaces).uppercased()
         let isCode = currency.count == 3 && currency.allSatisfy({ $0.isASCII && $0.isLetter })
-        if !isCode { errors.add("currency", "Use a three-letter ISO 4217 code such as USD.") }
+        if !isCode { errors.add("currency", .init("error.account.currency_code")) }
         guard let taxRate = AccountFields.taxRate(draft.taxRate, &errors) else { throw errors }
         let email = AccountFields.contactEmail(draft.contactEmail, &errors) ?? ""
 
         return try await database.withTransaction { tx in
             // Locks the parent: two children created at once get consistent paths.
             let parent = try await account(draft.parentID, in: scope, on: tx, forUpdate: true)
-            guard scope.actor.accountKind.isStaff else { throw StoreError.forbidden("customers do not have accounts below them") }
+            guard scope.actor.accountKind.isStaff else { throw StoreError.forbidden(.init("error.forbidden.customer_accounts")) }
             guard parent.kind != .customer else {
-                throw StoreError.invalid(field: "parent_id", message: "A customer cannot have accounts below it.")
+                throw StoreError.invalid(field: "parent_id", message: .init("error.account.customer_leaf"))
             }
             guard parent.status != .closed else {
-                throw StoreError.conflict(code: "account_closed", message: "\(parent.name) is closed: nothing new is added below it.")
+                throw StoreError.conflict(code: "account_closed", message: .init("error.account.closed_parent", ["account": .text(parent.name)]))
             }
             guard Policy.allows(scope.actor, .manageAccountsBelow(parentKind: parent.kind)) else {
-                throw StoreError.forbidden("only admins may create accounts")
+                throw StoreError.forbidden(.init("error.forbidden.create_accounts"))
             }
             if draft.kind == .customer && currency != parent.currency {
-                errors.add("currency", "A customer is billed in its seller's currency, \(parent.currency).")
+                errors.add("currency", .init("error.account.seller_currency", ["currency": .text(parent.currency)]))
             } else if isCode, try await CurrencyStore(database: tx).currency(currency) == nil {
-                errors.add("currency", "\(currency) is not one of the console's currencies: a provider admin adds it under Catalog → Currencies.")
+                errors.add("currency", .init("error.account.unknown_currency", ["currency": .text(currency)]))
             }
             try errors.throwIfAny()
             let inserted = try await tx.query(

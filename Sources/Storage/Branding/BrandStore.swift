@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// Resellers' brands: what each account's users see (`Brand.seen(along:)`), and the settings a
@@ -70,7 +71,7 @@ public struct BrandStore: Sendable {
     /// the subtree, or not a reseller: 404; customers: 403.
     public func settings(of accountID: Int64, in scope: TenantScope) async throws -> (account: Account, settings: BrandSettings?) {
         let account = try await AccountStore(database: database).account(accountID, in: scope)
-        try Policy.require(scope.actor, .seeBranding, "only staff see brand settings")
+        try Policy.require(scope.actor, .seeBranding, .init("error.forbidden.see_brand"))
         guard account.kind == .reseller else { throw StoreError.notFound("brand of account \(accountID): only resellers have one") }
         return (account, try await ownSettings(accountID, on: database))
     }
@@ -103,14 +104,14 @@ public struct BrandStore: Sendable {
         do {
             return try await database.withTransaction { tx in
                 let account = try await AccountStore(database: tx).account(accountID, in: scope, on: tx, forUpdate: true)
-                try Policy.require(scope.actor, .manageBranding, "only admins set a brand")
+                try Policy.require(scope.actor, .manageBranding, .init("error.forbidden.set_brand"))
                 guard account.kind == .reseller else { throw StoreError.notFound("brand of account \(accountID): only resellers have one") }
                 try errors.throwIfAny()
                 guard let name, let email, let color else { throw errors }
                 let before = try await ownSettings(accountID, on: tx)
                 let chosenSlug = slug ?? before?.slug ?? BrandSlug.suggested(from: name)
                 guard BrandSlug.isValid(chosenSlug) else {
-                    throw StoreError.invalid(field: "slug", message: "Choose the sign-in link's name: the brand name gives none. " + BrandSlug.Refusal.notASlug.description)
+                    throw StoreError.invalid(field: "slug", message: .init("error.brand.slug_missing", ["rule": .text(BrandSlug.Refusal.notASlug.description)]))
                 }
                 let taken = try await tx.rows("SELECT account_id FROM account_brands WHERE slug = ? AND account_id <> ?", [.string(chosenSlug), .int(accountID)])
                 guard taken.isEmpty else { throw Self.slugTaken(chosenSlug) }
@@ -135,7 +136,7 @@ public struct BrandStore: Sendable {
     }
 
     static func slugTaken(_ slug: String) -> StoreError {
-        .conflict(code: "slug", message: "The sign-in link name \(slug) is another brand's: choose another.")
+        .conflict(code: "slug", message: .init("error.brand.slug_taken", ["slug": .text(slug)]))
     }
 
     func ownSettings(_ accountID: Int64, on db: MariaDBDatabase) async throws -> BrandSettings? {

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// Currencies and exchange rates: read by everyone, changed by provider admins.
@@ -35,11 +36,11 @@ public struct CurrencyStore: Sendable {
     }
 
     public func create(code rawCode: String, name rawName: String, exponent: Int, by actor: Actor) async throws -> Row {
-        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep currencies") }
+        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden(.init("error.forbidden.currencies")) }
         var errors = ValidationErrors()
         let code = rawCode.trimmingCharacters(in: .whitespaces).uppercased()
-        if !Currency.isValidCode(code) { errors.add("code", "Use the three-letter ISO 4217 code, e.g. EUR.") }
-        if !Currency.allowedExponents.contains(exponent) { errors.add("exponent", "The minor unit has 0, 2 or 3 digits.") }
+        if !Currency.isValidCode(code) { errors.add("code", .init("error.currency.code")) }
+        if !Currency.allowedExponents.contains(exponent) { errors.add("exponent", .init("error.currency.exponent")) }
         let name = errors.check("name") { try PlainText.required(rawName, maximumLength: 100) } ?? ""
         try errors.throwIfAny()
         return try await database.withTransaction { tx in
@@ -47,7 +48,7 @@ public struct CurrencyStore: Sendable {
                 try await tx.query("INSERT INTO currencies (code, name, exponent, created_at, updated_at, created_by, updated_by) VALUES (?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?)",
                                    [.string(code), .string(name), .int(Int64(exponent)), .int(actor.userID), .int(actor.userID)])
             } catch let error as MariaDBError where error.isDuplicateKey {
-                throw StoreError.conflict(code: "currency_exists", message: "The currency \(code) exists already.")
+                throw StoreError.conflict(code: "currency_exists", message: .init("error.currency.exists", ["code": .text(code)]))
             }
             let row = Row(currency: Currency(code: code, exponent: exponent), name: name)
             try await CatalogAudit.record(on: tx, actor: actor, objectType: "currency", objectID: nil, action: "create",
@@ -58,10 +59,10 @@ public struct CurrencyStore: Sendable {
 
     /// Renames a currency. Its code and minor-unit digits never change: amounts are stored in them.
     public func rename(_ code: String, to name: String, by actor: Actor) async throws {
-        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep currencies") }
+        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden(.init("error.forbidden.currencies")) }
         guard try await currency(code) != nil else { throw StoreError.notFound("currency \(code)") }
         let trimmed: String
-        do { trimmed = try PlainText.required(name, maximumLength: 100) } catch { throw StoreError.invalid(field: "name", message: error.description) }
+        do { trimmed = try PlainText.required(name, maximumLength: 100) } catch { throw StoreError.invalid(field: "name", message: error.localized) }
         try await database.withTransaction { tx in
             try await tx.query("UPDATE currencies SET name = ?, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE code = ?",
                                [.string(trimmed), .int(actor.userID), .string(code)])
@@ -71,14 +72,14 @@ public struct CurrencyStore: Sendable {
 
     /// Records a rate `1 from = rate to` effective from a moment (history is kept; the same pair and moment twice is a conflict).
     public func addRate(from rawFrom: String, to rawTo: String, rate text: String, effectiveFrom: Date, by actor: Actor) async throws -> Rate {
-        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep exchange rates") }
+        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden(.init("error.forbidden.rates")) }
         var errors = ValidationErrors()
         let from = rawFrom.uppercased(), to = rawTo.uppercased()
         var rate: RateValue?
-        do { rate = try RateValue.parseBounded(text) } catch { errors.add("rate", error.description + " A rate has at most 6 decimals.") }
-        if from == to { errors.add("to", "A rate converts between two different currencies.") }
-        if try await currency(from) == nil { errors.add("from", "No currency \(from) is defined.") }
-        if try await currency(to) == nil { errors.add("to", "No currency \(to) is defined.") }
+        do { rate = try RateValue.parseBounded(text) } catch { errors.add("rate", .init("error.rate.decimals", ["problem": .text(error.description)])) }
+        if from == to { errors.add("to", .init("error.rate.same_currency")) }
+        if try await currency(from) == nil { errors.add("from", .init("error.currency.undefined", ["code": .text(from)])) }
+        if try await currency(to) == nil { errors.add("to", .init("error.currency.undefined", ["code": .text(to)])) }
         try errors.throwIfAny()
         guard let rate else { throw errors }
         return try await database.withTransaction { tx in
@@ -88,7 +89,7 @@ public struct CurrencyStore: Sendable {
                     "INSERT INTO currency_rates (from_code, to_code, rate, effective_from, created_at, created_by) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(6), ?)",
                     [.string(from), .string(to), .decimal(rate.text), effectiveFrom.mariaDBData, .int(actor.userID)])
             } catch let error as MariaDBError where error.isDuplicateKey {
-                throw StoreError.conflict(code: "rate_exists", message: "A \(from) → \(to) rate from that moment exists already.")
+                throw StoreError.conflict(code: "rate_exists", message: .init("error.rate.exists", ["from": .text(from), "to": .text(to)]))
             }
             let id = Int64(result.lastInsertID)
             try await CatalogAudit.record(on: tx, actor: actor, objectType: "currency_rate", objectID: id, action: "create",

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// Service plans, their delegation down the tree and every seller's price lists.
@@ -202,18 +203,18 @@ public struct PlanStore: Sendable {
                           currency: Currency, errors: inout ValidationErrors) -> PriceSchedule {
         var periodFees: [Int: UnitPrice] = [:]
         for (index, period) in periods.enumerated() {
-            if !PlanRules.allowedPeriods.contains(period.months) { errors.add("periods.\(index).months", "Billing periods are 1, 3, 6 or 12 months.") }
-            if periodFees[period.months] != nil { errors.add("periods.\(index).months", "The \(period.months)-month period is listed twice.") }
+            if !PlanRules.allowedPeriods.contains(period.months) { errors.add("periods.\(index).months", .init("error.plan.periods_allowed")) }
+            if periodFees[period.months] != nil { errors.add("periods.\(index).months", .init("error.plan.period_twice", ["months": .number(Int64(period.months))])) }
             do { periodFees[period.months] = try UnitPrice.parseBounded(period.fee.isEmpty ? "0" : period.fee, currency: currency) }
-            catch { errors.add("periods.\(index).fee", error.description + " (\(currency.code) prices take up to \(currency.exponent + UnitPrice.extraDigits) decimals.)") }
+            catch { errors.add("periods.\(index).fee", .init("error.plan.fee_decimals", ["problem": .text(error.description), "currency": .text(currency.code), "decimals": .number(Int64(currency.exponent + UnitPrice.extraDigits))])) }
         }
         var resourceFees: [Int64: PriceSchedule.ResourceFees] = [:]
         for (index, line) in resources.enumerated() {
             var setup = UnitPrice(scaled: 0, currency: currency), recurring = setup
             do { setup = try UnitPrice.parseBounded(line.setupFee.isEmpty ? "0" : line.setupFee, currency: currency) }
-            catch { errors.add("resources.\(index).setup_fee", error.description) }
+            catch { errors.add("resources.\(index).setup_fee", error.localized) }
             do { recurring = try UnitPrice.parseBounded(line.recurringFee.isEmpty ? "0" : line.recurringFee, currency: currency) }
-            catch { errors.add("resources.\(index).recurring_fee", error.description) }
+            catch { errors.add("resources.\(index).recurring_fee", error.localized) }
             resourceFees[line.resourceID] = .init(setupFee: setup, recurringFee: recurring)
         }
         return PriceSchedule(periodFees: periodFees, resourceFees: resourceFees)
@@ -239,24 +240,24 @@ public struct PlanStore: Sendable {
         var errors = ValidationErrors()
         _ = errors.check("name") { try PlainText.required(draft.name, maximumLength: 200) }
         let currency = try await CurrencyStore(database: database).currency(draft.currency.uppercased())
-        if currency == nil { errors.add("currency", "No currency \(draft.currency) is defined.") }
+        if currency == nil { errors.add("currency", .init("error.currency.undefined", ["code": .text(draft.currency)])) }
         let billingType = BillingType(rawValue: draft.billingType)
-        if billingType == nil { errors.add("billing_type", "Choose prepaid, postpaid, non_refund, monthly_commitment or csp_monthly.") }
+        if billingType == nil { errors.add("billing_type", .init("error.plan.billing_type")) }
         _ = errors.check("trial_days") { try Days.checked(draft.trialDays) }
-        if !Self.connectors.contains(draft.connector) { errors.add("connector", "Known connectors: \(Self.connectors.sorted().joined(separator: ", ")).") }
-        if draft.periods.isEmpty { errors.add("periods", "Offer at least one billing period.") }
+        if !Self.connectors.contains(draft.connector) { errors.add("connector", .init("error.plan.connector", ["connectors": .text(Self.connectors.sorted().joined(separator: ", "))])) }
+        if draft.periods.isEmpty { errors.add("periods", .init("error.plan.no_periods")) }
         let catalog = Dictionary(uniqueKeysWithValues: try await ResourceStore(database: database).all().map { ($0.id, $0) })
         var seen = Set<Int64>()
         for (index, line) in draft.resources.enumerated() {
-            if catalog[line.resourceID] == nil { errors.add("resources.\(index).resource_id", "No resource \(line.resourceID).") }
-            if !seen.insert(line.resourceID).inserted { errors.add("resources.\(index).resource_id", "A resource is listed once per plan.") }
+            if catalog[line.resourceID] == nil { errors.add("resources.\(index).resource_id", .init("error.plan.no_resource", ["id": .text(String(line.resourceID))])) }
+            if !seen.insert(line.resourceID).inserted { errors.add("resources.\(index).resource_id", .init("error.plan.resource_twice")) }
             let bounded = [("included", line.included), ("min_units", line.minUnits), ("max_units", line.maxUnits)].map { key, value in
                 errors.check("resources.\(index).\(key)") { try Units.checked(value) }
             }
             guard !bounded.contains(where: { $0 == nil }) else { continue }
             for problem in PlanRules.problems(of: ResourceRate(resourceID: line.resourceID, included: line.included, minUnits: line.minUnits, maxUnits: line.maxUnits),
                                               field: "resources.\(index)") {
-                errors.add(problem.field, problem.message)
+                errors.add(problem.field, .init("error.text", ["text": .text(problem.message)]))
             }
         }
         let schedule = schedule(periods: draft.periods, resources: draft.resources.map { ($0.resourceID, $0.setupFee, $0.recurringFee) },
@@ -269,7 +270,7 @@ public struct PlanStore: Sendable {
     /// `effective` is the business moment the first prices start (the console's clock).
     public func create(_ draft: PlanDraft, in scope: TenantScope, effective: Date = Date()) async throws -> Plan {
         let actor = scope.actor
-        guard Policy.allows(actor, .createPlan) else { throw StoreError.forbidden("only provider or reseller admins create plans") }
+        guard Policy.allows(actor, .createPlan) else { throw StoreError.forbidden(.init("error.forbidden.create_plans")) }
         let (currency, billingType, schedule) = try await validate(draft)
         return try await database.withTransaction { tx in
             let owner = try await AccountStore(database: tx).account(actor.accountID, in: scope, on: tx)
@@ -296,7 +297,7 @@ public struct PlanStore: Sendable {
         let actor = scope.actor
         let before = try await plan(id, in: scope)
         guard Policy.allows(actor, .editPlan(ownerAccountID: before.ownerAccountID)) else {
-            throw StoreError.forbidden("only admins of the plan's owner change it")
+            throw StoreError.forbidden(.init("error.forbidden.change_plan"))
         }
         let (currency, billingType, schedule) = try await validate(draft)
         let beforeSchedule = try await prices(of: before, seller: before.ownerAccountID, at: effective)
@@ -310,7 +311,7 @@ public struct PlanStore: Sendable {
                                                facts: try await inUse(plan: id, on: tx), codes: codes) {
                 throw refusal
             }
-            guard currency == current.currency else { throw StoreError.invalid(field: "currency", message: "A plan keeps its currency; make a new plan for another.") }
+            guard currency == current.currency else { throw StoreError.invalid(field: "currency", message: .init("error.plan.keeps_currency")) }
             try await tx.query(
                 """
                 UPDATE plans SET name = ?, billing_type = ?, fixed_price = ?, prices_include_taxes = ?, trial_days = ?, changes_in_trial = ?,
@@ -389,17 +390,17 @@ public struct PlanStore: Sendable {
 
     public func addSwitchPath(from id: Int64, to target: Int64, in scope: TenantScope) async throws {
         let plan = try await plan(id, in: scope)
-        guard Policy.allows(scope.actor, .editPlan(ownerAccountID: plan.ownerAccountID)) else { throw StoreError.forbidden("only admins of the plan's owner set its switch paths") }
+        guard Policy.allows(scope.actor, .editPlan(ownerAccountID: plan.ownerAccountID)) else { throw StoreError.forbidden(.init("error.forbidden.switch_paths")) }
         let destination = try await self.plan(target, in: scope)
-        guard destination.id != plan.id else { throw StoreError.invalid(field: "to_plan_id", message: "A plan can't switch to itself.") }
+        guard destination.id != plan.id else { throw StoreError.invalid(field: "to_plan_id", message: .init("error.plan.switch_to_itself")) }
         guard destination.currency == plan.currency else {
-            throw StoreError.invalid(field: "to_plan_id", message: "Switches stay within one currency: \(destination.name) is in \(destination.currency.code).")
+            throw StoreError.invalid(field: "to_plan_id", message: .init("error.plan.switch_currency", ["plan": .text(destination.name), "currency": .text(destination.currency.code)]))
         }
         try await database.withTransaction { tx in
             do {
                 try await tx.query("INSERT INTO plan_switch_paths (plan_id, to_plan_id, created_at) VALUES (?, ?, UTC_TIMESTAMP(6))", [.int(id), .int(target)])
             } catch let error as MariaDBError where error.isDuplicateKey {
-                throw StoreError.conflict(code: "switch_path_exists", message: "\(plan.name) → \(destination.name) exists already.")
+                throw StoreError.conflict(code: "switch_path_exists", message: .init("error.plan.switch_path_exists", ["from": .text(plan.name), "to": .text(destination.name)]))
             }
             let owner = try await AccountStore(database: tx).account(plan.ownerAccountID, in: scope, on: tx)
             try await AuditLog.record(on: tx, actor: scope.actor, account: owner, objectType: "plan", objectID: id, action: "add_switch_path",
@@ -411,17 +412,17 @@ public struct PlanStore: Sendable {
     public func delegate(_ id: Int64, to resellerID: Int64, in scope: TenantScope) async throws {
         let plan = try await plan(id, in: scope)
         let actor = scope.actor
-        guard Policy.allows(actor, .sell(sellerAccountID: actor.accountID)) else { throw StoreError.forbidden("only admins of the selling account delegate plans") }
+        guard Policy.allows(actor, .sell(sellerAccountID: actor.accountID)) else { throw StoreError.forbidden(.init("error.forbidden.delegate")) }
         let reseller = try await AccountStore(database: database).account(resellerID, in: scope)
         guard reseller.kind == .reseller, reseller.parentID == actor.accountID else {
-            throw StoreError.invalid(field: "reseller_id", message: "Delegate to a reseller directly below your account.")
+            throw StoreError.invalid(field: "reseller_id", message: .init("error.plan.delegate_below"))
         }
         try await database.withTransaction { tx in
             do {
                 try await tx.query("INSERT INTO plan_delegations (plan_id, reseller_id, seller_id, created_at, created_by) VALUES (?, ?, ?, UTC_TIMESTAMP(6), ?)",
                                    [.int(plan.id), .int(reseller.id), .int(actor.accountID), .int(actor.userID)])
             } catch let error as MariaDBError where error.isDuplicateKey {
-                throw StoreError.conflict(code: "delegation_exists", message: "\(plan.name) is delegated to \(reseller.name) already.")
+                throw StoreError.conflict(code: "delegation_exists", message: .init("error.plan.delegation_exists", ["plan": .text(plan.name), "reseller": .text(reseller.name)]))
             }
             try await AuditLog.record(on: tx, actor: actor, account: reseller, objectType: "plan_delegation", objectID: plan.id, action: "create",
                                       before: nil as [String: String]?, after: ["plan_id": String(plan.id), "reseller_id": String(reseller.id)])
@@ -440,20 +441,20 @@ public struct PlanStore: Sendable {
         let actor = scope.actor
         let plan = try await plan(id, in: scope)
         let seller = try await AccountStore(database: database).account(sellerID, in: scope)
-        guard Policy.allows(actor, .sell(sellerAccountID: seller.id)) else { throw StoreError.forbidden("only admins of the selling account set its prices") }
+        guard Policy.allows(actor, .sell(sellerAccountID: seller.id)) else { throw StoreError.forbidden(.init("error.forbidden.set_prices")) }
         guard try await sells(plan, seller: seller.id) else {
-            throw StoreError.invalid(field: "plan_id", message: "\(seller.name) does not sell \(plan.name): it was not delegated to it.")
+            throw StoreError.invalid(field: "plan_id", message: .init("error.plan.not_delegated", ["seller": .text(seller.name), "plan": .text(plan.name)]))
         }
         guard plan.ownerAccountID != seller.id else {
-            throw StoreError.invalid(field: "seller_id", message: "The owner's prices are the plan's: change them on the plan.")
+            throw StoreError.invalid(field: "seller_id", message: .init("error.plan.owner_prices"))
         }
         var errors = ValidationErrors()
         for (index, period) in draft.periods.enumerated() where !plan.periods.contains(period.months) {
-            errors.add("periods.\(index).months", "\(plan.name) has no \(period.months)-month period.")
+            errors.add("periods.\(index).months", .init("error.plan.no_period", ["plan": .text(plan.name), "months": .number(Int64(period.months))]))
         }
         let planResources = Set(plan.resources.map(\.resourceID))
         for (index, line) in draft.resources.enumerated() where !planResources.contains(line.resourceID) {
-            errors.add("resources.\(index).resource_id", "\(plan.name) does not include resource \(line.resourceID).")
+            errors.add("resources.\(index).resource_id", .init("error.plan.no_such_resource", ["plan": .text(plan.name), "id": .text(String(line.resourceID))]))
         }
         let schedule = schedule(periods: draft.periods, resources: draft.resources, currency: plan.currency, errors: &errors)
         try errors.throwIfAny()

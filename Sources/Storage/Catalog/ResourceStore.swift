@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 public enum ResourceKind: String, Codable, Sendable, CaseIterable {
@@ -97,36 +98,36 @@ public struct ResourceStore: Sendable {
     }
 
     public func create(_ draft: ResourceDraft, by actor: Actor) async throws -> Resource {
-        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep resources") }
+        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden(.init("error.forbidden.resources")) }
         var errors = ValidationErrors()
         let code = draft.code.trimmingCharacters(in: .whitespaces)
         if code.isEmpty || code.count > 64 || !code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }) {
-            errors.add("code", "Use letters, digits, _ - or . (up to 64), e.g. ram_gb.")
+            errors.add("code", .init("error.resource.code"))
         }
         _ = errors.check("name") { try PlainText.required(draft.name, maximumLength: 200) }
-        if draft.unit.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("unit", "Enter the unit of measure, e.g. GB.") }
+        if draft.unit.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("unit", .init("error.resource.unit")) }
         _ = errors.check("unit") { try PlainText.parse(draft.unit, maximumLength: 50) }
         _ = errors.check("min_units") { try Units.checked(draft.minUnits) }
         _ = errors.check("max_units") { try Units.checked(draft.maxUnits) }
         for (index, component) in draft.components.enumerated() {
             _ = errors.check("components.\(index).amount") { try Units.checked(component.amount) }
         }
-        if draft.minUnits < 0 { errors.add("min_units", "The minimum is 0 or more.") }
+        if draft.minUnits < 0 { errors.add("min_units", .init("error.resource.min")) }
         if draft.maxUnits < -1 || draft.maxUnits == 0 && draft.minUnits > 0 || (draft.maxUnits >= 0 && draft.maxUnits < draft.minUnits) {
-            errors.add("max_units", "The maximum is −1 (unlimited) or at least the minimum.")
+            errors.add("max_units", .init("error.resource.max"))
         }
-        if draft.kind == .composite && draft.components.isEmpty { errors.add("components", "A composite resource bundles at least one other resource.") }
-        if draft.kind != .composite && !draft.components.isEmpty { errors.add("components", "Only a composite resource has components.") }
-        if draft.components.contains(where: { $0.amount <= 0 }) { errors.add("components", "Each component has an amount of at least 1.") }
+        if draft.kind == .composite && draft.components.isEmpty { errors.add("components", .init("error.resource.composite_empty")) }
+        if draft.kind != .composite && !draft.components.isEmpty { errors.add("components", .init("error.resource.components_only_composite")) }
+        if draft.components.contains(where: { $0.amount <= 0 }) { errors.add("components", .init("error.resource.component_amount")) }
         try errors.throwIfAny()
         return try await database.withTransaction { tx in
             for component in draft.components {
                 let found = try await tx.rows("SELECT kind FROM resources WHERE id = ?", [.int(component.resourceID)])
                 guard let kind = try found.first?.decode(column: "kind", as: String.self) else {
-                    throw StoreError.invalid(field: "components", message: "No resource \(component.resourceID) to bundle.")
+                    throw StoreError.invalid(field: "components", message: .init("error.resource.no_component", ["id": .text(String(component.resourceID))]))
                 }
                 if kind == ResourceKind.composite.rawValue {
-                    throw StoreError.invalid(field: "components", message: "A bundle is made of plain resources, not of other bundles.")
+                    throw StoreError.invalid(field: "components", message: .init("error.resource.nested_bundle"))
                 }
             }
             let result: MariaDBResult
@@ -138,7 +139,7 @@ public struct ResourceStore: Sendable {
                     """, [.string(code), .string(draft.name.trimmingCharacters(in: .whitespaces)), .string(draft.unit.trimmingCharacters(in: .whitespaces)),
                           .string(draft.kind.rawValue), .int(draft.minUnits), .int(draft.maxUnits), .int(actor.userID), .int(actor.userID)])
             } catch let error as MariaDBError where error.isDuplicateKey {
-                throw StoreError.conflict(code: "resource_exists", message: "A resource with the code \(code) exists already.")
+                throw StoreError.conflict(code: "resource_exists", message: .init("error.resource.exists", ["code": .text(code)]))
             }
             let id = Int64(result.lastInsertID)
             for component in draft.components {
@@ -155,19 +156,19 @@ public struct ResourceStore: Sendable {
     /// Changes a resource's name, unit and default limits. A resource in an upgrade pair keeps
     /// min 0 / max 1, since a pair needs exactly that.
     public func update(_ id: Int64, name: String, unit: String, minUnits: Int64, maxUnits: Int64, by actor: Actor) async throws -> Resource {
-        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep resources") }
+        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden(.init("error.forbidden.resources")) }
         let before = try await resource(id)
         var errors = ValidationErrors()
         _ = errors.check("name") { try PlainText.required(name, maximumLength: 200) }
-        if unit.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("unit", "Enter the unit of measure, e.g. GB.") }
+        if unit.trimmingCharacters(in: .whitespaces).isEmpty { errors.add("unit", .init("error.resource.unit")) }
         _ = errors.check("unit") { try PlainText.parse(unit, maximumLength: 50) }
         _ = errors.check("min_units") { try Units.checked(minUnits) }
         _ = errors.check("max_units") { try Units.checked(maxUnits) }
-        if minUnits < 0 { errors.add("min_units", "The minimum is 0 or more.") }
-        if maxUnits < -1 || (maxUnits >= 0 && maxUnits < minUnits) { errors.add("max_units", "The maximum is −1 (unlimited) or at least the minimum.") }
+        if minUnits < 0 { errors.add("min_units", .init("error.resource.min")) }
+        if maxUnits < -1 || (maxUnits >= 0 && maxUnits < minUnits) { errors.add("max_units", .init("error.resource.max")) }
         let pairs = try await ResourceUpgradeStore(database: database).list(resourceID: id)
         if !pairs.isEmpty && !(minUnits == 0 && maxUnits == 1) {
-            errors.add("max_units", "\(before.code) is in \(pairs.count) upgrade pair(s), which need min 0 and max 1.")
+            errors.add("max_units", .init("error.resource.in_pairs", ["code": .text(before.code), "count": .number(Int64(pairs.count))]))
         }
         try errors.throwIfAny()
         try await database.withTransaction { tx in
@@ -200,11 +201,11 @@ public struct ResourceStore: Sendable {
 
     /// Deletes a resource nothing uses; otherwise refuses, naming what uses it (`resource_in_use`).
     public func delete(_ id: Int64, by actor: Actor) async throws {
-        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep resources") }
+        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden(.init("error.forbidden.resources")) }
         let resource = try await resource(id)
         let uses = try await uses(of: id)
         guard uses.isEmpty else {
-            throw StoreError.conflict(code: "resource_in_use", message: "\(resource.code) can't be deleted: it is used by \(uses.joined(separator: ", ")).")
+            throw StoreError.conflict(code: "resource_in_use", message: .init("error.resource.in_use", ["code": .text(resource.code), "uses": .text(uses.joined(separator: ", "))]))
         }
         try await database.withTransaction { tx in
             try await tx.query("DELETE FROM resource_components WHERE resource_id = ?", [.int(id)])

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// A resource upgrade configuration: one pair, From → To (DOMAIN.md 3).
@@ -52,28 +53,28 @@ public struct ResourceUpgradeStore: Sendable {
     /// From = To, the pair or its reverse existing (`pair_exists`), downgradable with a licence (`downgradable`).
     public func create(fromID: Int64, toID: Int64, downgradable: Bool, active: Bool, upgradeFee: String, feeCurrency: String,
                        by actor: Actor) async throws -> ResourceUpgrade {
-        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep resource upgrades") }
+        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden(.init("error.forbidden.resource_upgrades")) }
         let resources = try await ResourceStore(database: database).all()
         var errors = ValidationErrors()
         let from = resources.first { $0.id == fromID }
         let to = resources.first { $0.id == toID }
-        if from == nil { errors.add("from_resource_id", "No such resource.") }
-        if to == nil { errors.add("to_resource_id", "No such resource.") }
+        if from == nil { errors.add("from_resource_id", .init("error.upgrade.no_resource")) }
+        if to == nil { errors.add("to_resource_id", .init("error.upgrade.no_resource")) }
         if let from, !from.canFormUpgradePair {
-            errors.add("from_resource_id", "\(from.code) has min \(from.minUnits) / max \(from.maxUnits) units: only resources with min 0 and max 1 form pairs.")
+            errors.add("from_resource_id", .init("error.upgrade.not_pairable", ["code": .text(from.code), "min": .number(from.minUnits), "max": .number(from.maxUnits)]))
         }
         if let to, !to.canFormUpgradePair {
-            errors.add("to_resource_id", "\(to.code) has min \(to.minUnits) / max \(to.maxUnits) units: only resources with min 0 and max 1 form pairs.")
+            errors.add("to_resource_id", .init("error.upgrade.not_pairable", ["code": .text(to.code), "min": .number(to.minUnits), "max": .number(to.maxUnits)]))
         }
-        if fromID == toID { errors.add("to_resource_id", "From and To must be two different resources.") }
+        if fromID == toID { errors.add("to_resource_id", .init("error.upgrade.same_resource")) }
         if downgradable, from?.kind == .license || to?.kind == .license {
-            errors.add("downgradable", "A pair with a licence can't be downgradable: licences are terminated and re-ordered instead.")
+            errors.add("downgradable", .init("error.upgrade.licence_downgradable"))
         }
         let currency = try await CurrencyStore(database: database).currency(feeCurrency.uppercased())
-        if currency == nil { errors.add("upgrade_fee", "No currency \(feeCurrency) is defined.") }
+        if currency == nil { errors.add("upgrade_fee", .init("error.currency.undefined", ["code": .text(feeCurrency)])) }
         var fee: Money?
         if let currency {
-            do { fee = try Money.parseBounded(upgradeFee.isEmpty ? "0" : upgradeFee, currency: currency) } catch { errors.add("upgrade_fee", error.description) }
+            do { fee = try Money.parseBounded(upgradeFee.isEmpty ? "0" : upgradeFee, currency: currency) } catch { errors.add("upgrade_fee", error.localized) }
         }
         try errors.throwIfAny()
         guard let fee else { throw errors }
@@ -88,7 +89,7 @@ public struct ResourceUpgradeStore: Sendable {
                     """, [.int(fromID), .int(toID), downgradable.mariaDBData, active.mariaDBData, .int(fee.minorUnits), .string(fee.currency.code),
                           .int(actor.userID), .int(actor.userID)])
             } catch let error as MariaDBError where error.isDuplicateKey {
-                throw StoreError.conflict(code: "pair_exists", message: "This pair exists already (A→B and B→A are one pair; going back is what downgradable allows).")
+                throw StoreError.conflict(code: "pair_exists", message: .init("error.upgrade.pair_exists"))
             }
             let id = Int64(result.lastInsertID)
             try await CatalogAudit.record(on: tx, actor: actor, objectType: "resource_upgrade", objectID: id, action: "create",
@@ -99,11 +100,11 @@ public struct ResourceUpgradeStore: Sendable {
 
     /// Toggles `active` and `downgradable`; a licence pair stays non-downgradable.
     public func update(_ id: Int64, active: Bool?, downgradable: Bool?, by actor: Actor) async throws -> ResourceUpgrade {
-        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden("only provider admins keep resource upgrades") }
+        guard Policy.allows(actor, .manageCatalog) else { throw StoreError.forbidden(.init("error.forbidden.resource_upgrades")) }
         let before = try await upgrade(id)
         if downgradable == true, before.from.kind == .license || before.to.kind == .license {
             var errors = ValidationErrors()
-            errors.add("downgradable", "A pair with a licence can't be downgradable: licences are terminated and re-ordered instead.")
+            errors.add("downgradable", .init("error.upgrade.licence_downgradable"))
             throw errors
         }
         var after = before

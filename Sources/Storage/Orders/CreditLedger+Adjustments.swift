@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// A credit adjustment by hand as staff type it: an amount in the customer's currency (negative
@@ -37,22 +38,22 @@ extension CreditLedger {
     public func adjust(customer id: Int64, _ adjustment: CreditAdjustment, in scope: TenantScope) async throws -> CreditEntry {
         let accounts = AccountStore(database: database)
         let found = try await accounts.account(id, in: scope)
-        try Policy.require(scope.actor, .adjustCredit, "only staff admins above a customer adjust its credit")
+        try Policy.require(scope.actor, .adjustCredit, .init("error.forbidden.adjust_credit"))
         guard found.kind == .customer else {
-            throw StoreError.invalid(field: "id", message: "Credit belongs to customers; \(found.name) is a \(found.kind.rawValue).")
+            throw StoreError.invalid(field: "id", message: .init("error.credit.customers_only", ["account": .text(found.name), "kind": .text(found.kind.rawValue)]))
         }
         guard found.status != .closed else {
-            throw StoreError.conflict(code: "account_closed", message: "\(found.name) is closed: a closed account is read-only.")
+            throw StoreError.conflict(code: "account_closed", message: .init("error.account.closed", ["account": .text(found.name)]))
         }
         guard let currency = try await CurrencyStore(database: database).currency(found.currency) else {
             throw StoreError.notFound("currency \(found.currency)")
         }
         var errors = ValidationErrors()
         if let given = adjustment.currency, given.uppercased() != currency.code {
-            errors.add("amount", "\(found.name)'s credit is in \(currency.code), not \(given).")
+            errors.add("amount", .init("error.credit.wrong_currency", ["customer": .text(found.name), "currency": .text(currency.code), "given": .text(given)]))
         }
         let amount = errors.check("amount") { try Money.parseBounded(adjustment.amount, currency: currency, allowNegative: true) }
-        if amount?.minorUnits == 0 { errors.add("amount", "An adjustment of zero changes nothing: give a positive or a negative amount.") }
+        if amount?.minorUnits == 0 { errors.add("amount", .init("error.credit.zero")) }
         let reason = errors.check("reason") { try PlainText.required(adjustment.reason, maximumLength: 500) }
         try errors.throwIfAny()
         guard let amount, let reason else { throw errors }
@@ -61,12 +62,12 @@ extension CreditLedger {
             let before = try await Self.lockedBalance(of: customer.id, on: tx)
             let (after, overflow) = before.addingReportingOverflow(amount.minorUnits)
             guard !overflow, after.magnitude <= UInt64(MoneyBounds.maximum(scale: currency.exponent)) else {
-                throw StoreError.invalid(field: "amount", message: "The balance would be beyond what credit can hold.")
+                throw StoreError.invalid(field: "amount", message: .init("error.credit.too_large"))
             }
             let money = { (minor: Int64) in Money(minorUnits: minor, currency: currency) }
+            let amountArgument = { (minor: Int64) in LocalizedText.Argument.amount(minor: minor, exponent: currency.exponent, currency: currency.code) }
             if after < 0 && !adjustment.allowNegativeBalance {
-                throw StoreError.invalid(field: "balance_below_zero", message:
-                    "This adjustment would take \(customer.name)'s balance from \(money(before)) to \(money(after)); allow a negative balance explicitly to post it.")
+                throw StoreError.invalid(field: "balance_below_zero", message: .init("error.credit.below_zero", ["customer": .text(customer.name), "before": amountArgument(before), "after": amountArgument(after)]))
             }
             let entryID = try await Self.post(amount, to: customer, reason: reason, actor: scope.actor, on: tx)
             let createdAt = try await tx.rows("SELECT created_at FROM credit_entries WHERE id = ?", [.int(entryID)])[0].decode(column: "created_at", as: Date.self)

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import MariaDB
 
 /// Idempotency keys of submits (API.md): per user, 24 hours, each with the hash of the request it
@@ -22,7 +23,7 @@ public enum IdempotencyKeyStore {
             """, [.string(fingerprint), .int(userID), .string(key)])
         guard let row = rows.first else { return nil }
         guard try row.decode(column: "same", as: Bool.self) else {
-            throw StoreError.conflict(code: "idempotency_key_reused", message: "This Idempotency-Key was used in the last 24 hours with another request.")
+            throw StoreError.conflict(code: "idempotency_key_reused", message: .init("error.order.idempotency_key_reused"))
         }
         return try row.decode(column: "order_id", as: Int64.self)
     }

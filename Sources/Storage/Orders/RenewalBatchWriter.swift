@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// One reseller level of a new order: what the reseller owes its parent and what it sold at (plan currency).
@@ -45,7 +46,7 @@ public enum RenewalBatchWriter {
     public static func insert(_ drafts: [RenewalDraft], on tx: MariaDBDatabase) async throws -> [Int64] {
         guard !drafts.isEmpty else { return [] }
         let keys = try drafts.map { draft -> String in
-            guard let key = draft.order.renewalKey, !draft.order.billNow else { throw StoreError.invalid(field: "renewal_key", message: "A batch holds renewals only.") }
+            guard let key = draft.order.renewalKey, !draft.order.billNow else { throw StoreError.invalid(field: "renewal_key", message: .init("error.internal.renewal_batch")) }
             return key
         }
         // A system actor: `created_by` NULL.
@@ -58,7 +59,7 @@ public enum RenewalBatchWriter {
             idByKey[try row.decode(column: "renewal_key", as: String.self)] = try row.decode(column: "id", as: Int64.self)
         }
         let ids = try keys.map { key -> Int64 in
-            guard let id = idByKey[key] else { throw StoreError.conflict(code: "renewal_lost", message: "The renewal \(key) was not written.") }
+            guard let id = idByKey[key] else { throw StoreError.conflict(code: "renewal_lost", message: .init("error.internal.renewal_lost", ["key": .text(key)])) }
             return id
         }
         try await insertRows(into: "order_lines (\(OrderWriter.lineColumns))", row: OrderWriter.lineRow,
@@ -133,7 +134,7 @@ extension InvoiceStore {
         }
         var numbers: [Int64] = []
         for draft in drafts {
-            guard let number = next[draft.sellerID] else { throw StoreError.conflict(code: "invoice_counter", message: "No invoice counter for seller \(draft.sellerID).") }
+            guard let number = next[draft.sellerID] else { throw StoreError.conflict(code: "invoice_counter", message: .init("error.internal.invoice_counter", ["seller": .text(String(draft.sellerID))])) }
             numbers.append(number)
             next[draft.sellerID] = number + 1
         }
@@ -158,7 +159,7 @@ extension InvoiceStore {
             idByNumber["\(try row.decode(column: "seller_id", as: Int64.self))/\(try row.decode(column: "number", as: Int64.self))"] = try row.decode(column: "id", as: Int64.self)
         }
         let ids = try zip(drafts, numbers).map { draft, number -> Int64 in
-            guard let id = idByNumber["\(draft.sellerID)/\(number)"] else { throw StoreError.conflict(code: "invoice_lost", message: "Invoice \(number) of seller \(draft.sellerID) was not written.") }
+            guard let id = idByNumber["\(draft.sellerID)/\(number)"] else { throw StoreError.conflict(code: "invoice_lost", message: .init("error.internal.invoice_lost", ["number": .text(String(number)), "seller": .text(String(draft.sellerID))])) }
             return id
         }
         try await RenewalBatchWriter.insertRows(

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// One reseller level's share of a completed order: what it owes its parent (`amount`, its net
@@ -33,23 +34,10 @@ public struct ResellerChargeStore: Sendable {
     /// The charges of one reseller of the caller's subtree, newest first.
     public func charges(of resellerID: Int64, in scope: TenantScope, page: PageRequest = PageRequest()) async throws -> Page<ResellerCharge> {
         let reseller = try await AccountStore(database: database).account(resellerID, in: scope)
-        guard reseller.kind == .reseller else { throw StoreError.invalid(field: "id", message: "\(reseller.name) is not a reseller: only resellers owe upstream charges.") }
-        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden("reseller charges are the staff's") }
-        return try await list(in: scope, filter: Filter(resellerID: resellerID), page: page)
-    }
-
-    public struct Filter: Sendable {
-        /// One reseller's charges; nil: every reseller of the subtree (the caller's own account included).
-        public var resellerID: Int64?
-        public init(resellerID: Int64? = nil) { self.resellerID = resellerID }
-    }
-
-    /// The charges of the caller's subtree, newest first (the Reseller charges page's export).
-    public func list(in scope: TenantScope, filter: Filter = Filter(), page: PageRequest = PageRequest()) async throws -> Page<ResellerCharge> {
-        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden("reseller charges are the staff's") }
-        var conditions = ["reseller_path LIKE ?"]
-        var binds: [MariaDBData] = [.string(scope.pathPattern)]
-        if let resellerID = filter.resellerID { conditions.append("reseller_id = ?"); binds.append(.int(resellerID)) }
+        guard reseller.kind == .reseller else { throw StoreError.invalid(field: "id", message: .init("error.charges.not_reseller", ["account": .text(reseller.name)])) }
+        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden(.init("error.forbidden.reseller_charges")) }
+        var conditions = ["reseller_id = ?"]
+        var binds: [MariaDBData] = [.int(resellerID)]
         if let cursor = page.cursor { conditions.append("id < ?"); binds.append(.int(cursor)) }
         binds.append(.int(Int64(page.limit + 1)))
         let items = try await database.rows("SELECT * FROM reseller_charges WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?", binds)
@@ -59,7 +47,7 @@ public struct ResellerChargeStore: Sendable {
 
     /// Totals per reseller of the caller's subtree (its own account included), per month and currency, newest month first.
     public func summary(in scope: TenantScope) async throws -> [ResellerChargeSummary] {
-        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden("reseller charges are the staff's") }
+        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden(.init("error.forbidden.reseller_charges")) }
         return try await database.rows(
             """
             SELECT c.reseller_id, a.name, DATE_FORMAT(c.effective_date, '%Y-%m') AS period, c.currency, c.currency_exponent,

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// An account's webhook: where its events (and its subtree's) are POSTed, signed with its secret.
@@ -74,15 +75,15 @@ public struct WebhookStore: Sendable {
 
     /// Registers a webhook for the caller's own account; answers it with its secret, shown this once.
     public func create(url raw: String, events rawEvents: [String], in scope: TenantScope) async throws -> (webhook: Webhook, secret: String) {
-        try Policy.require(scope.actor, .manageWebhooks, "only an account's admins register webhooks")
-        guard let url = WebhookURL.parse(raw) else { throw StoreError.invalid(field: "url", message: WebhookURL.rule) }
+        try Policy.require(scope.actor, .manageWebhooks, .init("error.forbidden.register_webhooks"))
+        guard let url = WebhookURL.parse(raw) else { throw StoreError.invalid(field: "url", message: .init("error.webhook.url")) }
         let events = try Self.parseEvents(rawEvents)
         let secret = Self.newSecret()
         return try await database.withTransaction { tx in
             let account = try await AccountStore(database: tx).account(scope.actor.accountID, in: scope, on: tx, forUpdate: true)
             let live = try await tx.rows("SELECT COUNT(*) AS n FROM webhooks WHERE account_id = ? AND deleted_at IS NULL", [.int(account.id)])
             guard try live.first?.decode(column: "n", as: Int.self) ?? 0 < Self.maximumPerAccount else {
-                throw StoreError.conflict(code: "too_many_webhooks", message: "An account keeps at most \(Self.maximumPerAccount) webhooks; delete one first.")
+                throw StoreError.conflict(code: "too_many_webhooks", message: .init("error.webhook.too_many", ["count": .number(Int64(Self.maximumPerAccount))]))
             }
             let id = Int64(try await tx.query(
                 "INSERT INTO webhooks (account_id, account_path, url, events, secret, created_at, created_by) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?)",
@@ -104,12 +105,12 @@ public struct WebhookStore: Sendable {
     /// The event types a webhook may subscribe to, each once, in the order given.
     static func parseEvents(_ raw: [String]) throws -> [String] {
         guard !raw.isEmpty, raw.count <= 20 else {
-            throw StoreError.invalid(field: "events", message: "Choose at least one event.")
+            throw StoreError.invalid(field: "events", message: .init("error.webhook.choose_event"))
         }
         var events: [String] = []
         for name in raw {
             guard let type = OutboxEventType(rawValue: name), type.reachesWebhooks else {
-                throw StoreError.invalid(field: "events", message: "Choose among: \(OutboxEventType.webhookTypes.map(\.rawValue).joined(separator: ", ")).")
+                throw StoreError.invalid(field: "events", message: .init("error.webhook.events", ["events": .text(OutboxEventType.webhookTypes.map(\.rawValue).joined(separator: ", "))]))
             }
             if !events.contains(type.rawValue) { events.append(type.rawValue) }
         }
@@ -143,7 +144,7 @@ public struct WebhookStore: Sendable {
     @discardableResult
     public func delete(_ id: Int64, in scope: TenantScope) async throws -> Webhook {
         _ = try await webhook(id, in: scope)
-        try Policy.require(scope.actor, .manageWebhooks, "only an account's admins delete webhooks")
+        try Policy.require(scope.actor, .manageWebhooks, .init("error.forbidden.delete_webhooks"))
         return try await database.withTransaction { tx in
             let webhook = try await self.webhook(id, in: scope, on: tx, forUpdate: true)
             let account = try await AccountStore(database: tx).account(webhook.accountID, in: scope, on: tx)

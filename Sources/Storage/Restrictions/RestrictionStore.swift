@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// A restriction on an account (DOMAIN.md 8), with who imposed it and, once lifted, who lifted it.
@@ -48,22 +49,22 @@ public struct RestrictionStore: Sendable {
         """
 
     private func requireStaff(_ actor: Actor) throws {
-        guard Policy.allows(actor, .restrict) else { throw StoreError.forbidden("only staff admins and operators restrict accounts") }
+        guard Policy.allows(actor, .restrict) else { throw StoreError.forbidden(.init("error.forbidden.restrict")) }
     }
 
     public func restrict(account id: Int64, reason raw: String, in scope: TenantScope) async throws -> Restriction {
         let target = try await AccountStore(database: database).account(id, in: scope)
         try requireStaff(scope.actor)
-        guard target.id != scope.actor.accountID else { throw StoreError.invalid(field: "account_id", message: "Restrict accounts below your own.") }
+        guard target.id != scope.actor.accountID else { throw StoreError.invalid(field: "account_id", message: .init("error.restriction.below_own")) }
         guard let reason = try? PlainText.required(raw, maximumLength: 500, multiLine: true) else {
-            throw StoreError.invalid(field: "reason", message: "Give a reason of 1 to 500 characters, without control characters.")
+            throw StoreError.invalid(field: "reason", message: .init("error.restriction.reason"))
         }
         return try await database.withTransaction { tx in
             _ = try await AccountStore(database: tx).account(id, in: scope, on: tx, forUpdate: true)
             let existing = try await tx.rows("SELECT id FROM restrictions WHERE account_id = ? AND restricting_account_id = ? AND lifted_at IS NULL",
                                              [.int(id), .int(scope.actor.accountID)])
             guard existing.isEmpty else {
-                throw StoreError.conflict(code: "already_restricted", message: "\(target.name) is already restricted by \(scope.actor.accountName).")
+                throw StoreError.conflict(code: "already_restricted", message: .init("error.restriction.already", ["account": .text(target.name), "by": .text(scope.actor.accountName)]))
             }
             let restrictionID = Int64(try await tx.query(
                 """
@@ -84,9 +85,9 @@ public struct RestrictionStore: Sendable {
         return try await database.withTransaction { tx in
             let before = try await restriction(id, in: scope, on: tx, forUpdate: true)
             guard scope.contains(path: before.restrictingAccountPath) else {
-                throw StoreError.forbidden("\(before.restrictingAccountName) imposed it; only its staff or those above lift it")
+                throw StoreError.forbidden(.init("error.forbidden.lift_restriction", ["account": .text(before.restrictingAccountName)]))
             }
-            guard before.isActive else { throw StoreError.invalid(field: "id", message: "This restriction was lifted already.") }
+            guard before.isActive else { throw StoreError.invalid(field: "id", message: .init("error.restriction.lifted")) }
             try await tx.query("UPDATE restrictions SET lifted_at = UTC_TIMESTAMP(6), lifted_by = ? WHERE id = ?", [.int(scope.actor.userID), .int(id)])
             let after = try await restriction(id, in: scope, on: tx)
             let account = try await AccountStore(database: tx).account(found.accountID, in: scope, on: tx)
@@ -157,7 +158,7 @@ public struct RestrictionStore: Sendable {
     }
 
     public func addException(plan planID: Int64, in scope: TenantScope) async throws -> RestrictionException {
-        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden("exceptions lists belong to restricting staff accounts") }
+        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden(.init("error.forbidden.exceptions")) }
         let plan = try await PlanStore(database: database).plan(planID, in: scope)
         try requireStaff(scope.actor)
         do {
@@ -172,12 +173,12 @@ public struct RestrictionStore: Sendable {
                     "SELECT e.*, p.name AS plan_name FROM restriction_exceptions e JOIN plans p ON p.id = e.plan_id WHERE e.id = ?", [.int(id)])[0])
             }
         } catch let error as MariaDBError where error.isDuplicateKey {
-            throw StoreError.conflict(code: "exception_exists", message: "\(plan.name) is on the exceptions list already.")
+            throw StoreError.conflict(code: "exception_exists", message: .init("error.restriction.exception_exists", ["plan": .text(plan.name)]))
         }
     }
 
     public func removeException(_ id: Int64, in scope: TenantScope) async throws {
-        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden("exceptions lists belong to restricting staff accounts") }
+        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden(.init("error.forbidden.exceptions")) }
         guard try await !database.rows("SELECT id FROM restriction_exceptions WHERE id = ? AND account_id = ?", [.int(id), .int(scope.actor.accountID)]).isEmpty else {
             throw StoreError.notFound("restriction exception \(id)")
         }

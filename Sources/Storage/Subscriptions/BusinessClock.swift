@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// Where business dates come from (DOMAIN.md 2): the real UTC date, or in test mode the moment a
@@ -26,7 +27,7 @@ public struct BusinessClock: Sendable {
     /// Sets the clock (test mode, provider admins); it may go backwards.
     public func set(_ moment: Date, by actor: Actor) async throws {
         guard testMode else { throw StoreError.notFound("clock") }
-        guard Policy.allows(actor, .setClock) else { throw StoreError.forbidden("only provider admins set the test clock") }
+        guard Policy.allows(actor, .setClock) else { throw StoreError.forbidden(.init("error.forbidden.clock")) }
         try await database.query(
             """
             INSERT INTO business_clock (id, clock_now, set_at, set_by) VALUES (1, ?, UTC_TIMESTAMP(6), ?)

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// A seller's promo codes: a percentage off each positive line, until a date.
@@ -27,12 +28,12 @@ public struct PromoCodeStore: Sendable {
     /// Creates a code for the caller's account (staff admins of the selling account).
     public func create(code raw: String, percent: String, validUntil: String, in scope: TenantScope) async throws -> Promo {
         let actor = scope.actor
-        guard Policy.allows(actor, .sell(sellerAccountID: actor.accountID)) else { throw StoreError.forbidden("only admins of the selling account create promo codes") }
+        guard Policy.allows(actor, .sell(sellerAccountID: actor.accountID)) else { throw StoreError.forbidden(.init("error.forbidden.promo_codes_create")) }
         var errors = ValidationErrors()
         let code = (try? PlainText.required(raw, maximumLength: 64)) ?? ""
-        if code.isEmpty || code.contains(" ") { errors.add("code", "Use up to 64 characters without spaces.") }
+        if code.isEmpty || code.contains(" ") { errors.add("code", .init("error.promo.code")) }
         let bounded = try? Percent.parse(percent)
-        if bounded == nil || bounded!.scaled == 0 { errors.add("percent", "A percentage above 0 and at most 100, with up to 4 decimals.") }
+        if bounded == nil || bounded!.scaled == 0 { errors.add("percent", .init("error.promo.percent")) }
         let until = errors.check("valid_until") { try BusinessDate.parse(validUntil) }
         try errors.throwIfAny()
         let percentText = bounded!.text
@@ -44,7 +45,7 @@ public struct PromoCodeStore: Sendable {
                     "INSERT INTO promo_codes (seller_id, seller_path, code, percent, valid_until, created_at, created_by) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?)",
                     [.int(seller.id), .string(seller.path), .string(code), .decimal(percentText), .string(until!.description), .int(actor.userID)]).lastInsertID)
             } catch let error as MariaDBError where error.isDuplicateKey {
-                throw StoreError.conflict(code: "promo_code_exists", message: "\(code) exists already.")
+                throw StoreError.conflict(code: "promo_code_exists", message: .init("error.promo.exists", ["code": .text(code)]))
             }
             try await AuditLog.record(on: tx, actor: actor, account: seller, objectType: "promo_code", objectID: id, action: "create",
                                       before: nil as [String: String]?, after: ["code": code, "percent": percentText, "valid_until": until!.description])

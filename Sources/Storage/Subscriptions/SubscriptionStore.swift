@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// Subscriptions of customers in the caller's subtree.
@@ -98,7 +99,7 @@ public struct SubscriptionStore: Sendable {
     private static func subscription(_ row: MariaDBRow, id: Int64, lines: [Subscription.Line]) throws -> Subscription {
         func date(_ column: String) throws -> BusinessDate {
             let text = try row.decode(column: column, as: String.self)
-            guard let date = BusinessDate(text) else { throw StoreError.invalid(field: column, message: "stored date \(text) is not a date") }
+            guard let date = BusinessDate(text) else { throw StoreError.invalid(field: column, message: .init("error.internal.stored_date", ["text": .text(text)])) }
             return date
         }
         return Subscription(
@@ -116,7 +117,7 @@ public struct SubscriptionStore: Sendable {
     }
 
     private func requireStaffChange(_ actor: Actor) throws {
-        guard Policy.allows(actor, .manageSubscriptions) else { throw StoreError.forbidden("only staff admins and operators do this") }
+        guard Policy.allows(actor, .manageSubscriptions) else { throw StoreError.forbidden(.init("error.forbidden.staff_only")) }
     }
 
     /// Imports an existing subscription without charge. A resource left out gets the plan's included
@@ -126,24 +127,24 @@ public struct SubscriptionStore: Sendable {
         let customer = try await AccountStore(database: database).account(draft.customerID, in: scope)
         try requireStaffChange(scope.actor)
         var errors = ValidationErrors()
-        if customer.kind != .customer { errors.add("customer_id", "Subscriptions belong to customers.") }
+        if customer.kind != .customer { errors.add("customer_id", .init("error.subscription.for_customers")) }
         let plans = PlanStore(database: database)
         let plan = try await plans.plan(draft.planID, in: scope)
         if let seller = customer.parentID, !(try await plans.sells(plan, seller: seller)) {
-            errors.add("plan_id", "\(customer.name)'s seller does not sell \(plan.name).")
+            errors.add("plan_id", .init("error.subscription.seller_not_selling", ["customer": .text(customer.name), "plan": .text(plan.name)]))
         }
         if !plan.periods.contains(draft.periodMonths) {
-            errors.add("period_months", "\(plan.name) offers \(plan.periods.map { "\($0)" }.joined(separator: ", ")) months.")
+            errors.add("period_months", .init("error.subscription.plan_periods", ["plan": .text(plan.name), "periods": .text(plan.periods.map { Format.number(Int64($0)) }.joined(separator: ", "))]))
         }
         let start = errors.check("period_start") { try BusinessDate.parse(draft.periodStart) }
         let status = SubscriptionStatus(rawValue: draft.status)
-        if status == nil || status == .cancelled { errors.add("status", "Import as trial, active, blocked or suspended.") }
+        if status == nil || status == .cancelled { errors.add("status", .init("error.subscription.status_import")) }
         let codes = try await ResourceStore(database: database).codes()
         let byCode = Dictionary(uniqueKeysWithValues: codes.map { ($1, $0) })
         var lines: [(Int64, Int64, Int64, Int64)] = []
         let given = Dictionary(draft.resources.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         for (index, line) in draft.resources.enumerated() where byCode[line.code].map({ id in plan.resources.contains { $0.resourceID == id } }) != true {
-            errors.add("resources.\(index).resource_code", "\(plan.name) has no resource \(line.code).")
+            errors.add("resources.\(index).resource_code", .init("error.subscription.plan_no_resource", ["plan": .text(plan.name), "code": .text(line.code)]))
         }
         for rate in plan.resources {
             let code = codes[rate.resourceID] ?? ""
@@ -151,9 +152,9 @@ public struct SubscriptionStore: Sendable {
             let usage = errors.check("resources.\(code).usage") { try Units.checked(given[code]?.usage ?? 0) }
             guard let additional, let usage else { continue }
             if rate.included != -1, Units(rate.included).flatMap({ $0.adding(additional) }).map({ $0.value < 0 }) ?? true {
-                errors.add("resources.\(code).additional", "Additional units can't make the total of \(code) negative.")
+                errors.add("resources.\(code).additional", .init("error.subscription.negative_total", ["code": .text(code)]))
             }
-            if usage.value < 0 { errors.add("resources.\(code).usage", "Usage is 0 or more.") }
+            if usage.value < 0 { errors.add("resources.\(code).usage", .init("error.subscription.usage_negative")) }
             lines.append((rate.resourceID, rate.included, additional.value, usage.value))
         }
         try errors.throwIfAny()
@@ -168,20 +169,19 @@ public struct SubscriptionStore: Sendable {
                 """, [.int(customer.id), .string(customer.path), .int(plan.id), .int(Int64(draft.periodMonths)), .string(status!.rawValue),
                       period.start.mariaDB, period.end.mariaDB, (plan.billingType == .postpaid ? period.start : period.end).mariaDB, .int(Int64(start!.day)), now.mariaDBData,
                       (draft.individualPrices != nil).mariaDBData, .int(scope.actor.userID), .int(scope.actor.userID)]).lastInsertID)
-            try await SubscriptionMonths.countCreated(id, on: tx)
             for (resource, included, additional, usage) in lines {
                 try await tx.query("INSERT INTO subscription_resources (subscription_id, resource_id, included, additional, usage_units) VALUES (?, ?, ?, ?, ?)",
                                    [.int(id), .int(resource), .int(included), .int(additional), .int(usage)])
             }
             if let individual = draft.individualPrices {
                 for (index, line) in individual.enumerated() {
-                    guard let resource = byCode[line.code] else { throw StoreError.invalid(field: "individual_prices.\(index).resource_code", message: "No resource \(line.code).") }
+                    guard let resource = byCode[line.code] else { throw StoreError.invalid(field: "individual_prices.\(index).resource_code", message: .init("error.subscription.no_such_resource", ["code": .text(line.code)])) }
                     let setup: UnitPrice, recurring: UnitPrice
                     do {
                         setup = try UnitPrice.parseBounded(line.setupFee.isEmpty ? "0" : line.setupFee, currency: plan.currency)
                         recurring = try UnitPrice.parseBounded(line.recurringFee.isEmpty ? "0" : line.recurringFee, currency: plan.currency)
                     } catch {
-                        throw StoreError.invalid(field: "individual_prices.\(index)", message: (error as? AmountError)?.description ?? "\(error)")
+                        throw StoreError.invalid(field: "individual_prices.\(index)", message: (error as? AmountError)?.localized ?? .init("error.text", ["text": .text("\(error)")]))
                     }
                     try await tx.query("INSERT INTO subscription_individual_prices (subscription_id, resource_id, setup_fee_scaled, recurring_fee_scaled) VALUES (?, ?, ?, ?)",
                                        [.int(id), .int(resource), .int(setup.scaled), .int(recurring.scaled)])
@@ -198,11 +198,11 @@ public struct SubscriptionStore: Sendable {
     public func setStatus(_ id: Int64, _ status: String, in scope: TenantScope) async throws -> Subscription {
         try requireStaffChange(scope.actor)
         guard let status = SubscriptionStatus(rawValue: status), [.active, .blocked, .suspended].contains(status) else {
-            throw StoreError.invalid(field: "status", message: "Set active, blocked or suspended.")
+            throw StoreError.invalid(field: "status", message: .init("error.subscription.status_set"))
         }
         return try await database.withTransaction { tx in
             let before = try await subscription(id, in: scope, on: tx, forUpdate: true)
-            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
+            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: .init("error.subscription.cancelled_read_only")) }
             // Staff decide now: a later payment doesn't lift what they set.
             try await tx.query("UPDATE subscriptions SET status = ?, suspended_by_billing = FALSE, updated_at = UTC_TIMESTAMP(6), updated_by = ? WHERE id = ?",
                                [.string(status.rawValue), .int(scope.actor.userID), .int(id)])
@@ -222,12 +222,12 @@ public struct SubscriptionStore: Sendable {
         try requireStaffChange(scope.actor)
         return try await database.withTransaction { tx in
             let before = try await subscription(id, in: scope, on: tx, forUpdate: true)
-            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: "A cancelled subscription is read-only.") }
+            guard before.status != .cancelled else { throw StoreError.invalid(field: "status", message: .init("error.subscription.cancelled_read_only")) }
             var errors = ValidationErrors()
             for (code, value) in usage.sorted(by: { $0.key < $1.key }) {
-                guard let line = before.line(code) else { errors.add(code, "The subscription has no resource \(code)."); continue }
+                guard let line = before.line(code) else { errors.add(code, .init("error.subscription.no_resource", ["code": .text(code)])); continue }
                 guard let units = errors.check(code, { try Units.checked(value) }) else { continue }
-                if units.value < 0 { errors.add(code, "Usage is 0 or more."); continue }
+                if units.value < 0 { errors.add(code, .init("error.subscription.usage_negative")); continue }
                 try await tx.query("UPDATE subscription_resources SET usage_units = ? WHERE subscription_id = ? AND resource_id = ?",
                                    [.int(units.value), .int(id), .int(line.resourceID)])
             }

@@ -1,3 +1,5 @@
+import Localization
+
 /// Who may do what, by tier and role (DOMAIN.md 1), decided in one place: no handler, store or
 /// engine function compares roles itself. Whether the target is inside the actor's subtree is
 /// settled before this, by the scoped query (outside: 404); a `false` here is a 403.
@@ -8,9 +10,7 @@ public enum Policy {
         case read
         /// Open the provider's own pages: catalog pages, settings, billing runs, connector rules.
         case seeProviderArea
-        /// Open the staff's pages: plans, restrictions and exceptions, reseller charges, promo codes;
-        /// and be shown the footer's link to the API reference (`/api/docs`, itself public like
-        /// `openapi.yaml`: customers may use the API, but the console points staff to it).
+        /// Open the staff's pages: plans, restrictions and exceptions, reseller charges, promo codes.
         case seeStaffArea
         /// Currencies, rates, resources and resource upgrade pairs: the provider's catalog.
         case manageCatalog
@@ -112,7 +112,7 @@ public enum Policy {
     public static func isActiveAdmin(_ user: User) -> Bool { user.role == .admin && user.status == .active }
 
     /// Throws the 403 a refused action answers, with `why` as the reason shown.
-    public static func require(_ actor: Actor, _ action: Action, _ why: String) throws {
+    public static func require(_ actor: Actor, _ action: Action, _ why: LocalizedText) throws {
         guard allows(actor, action) else { throw StoreError.forbidden(why) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import MariaDB
 
 public enum UserStatus: String, Codable, Sendable, CaseIterable {
@@ -54,9 +55,9 @@ public struct UserDraft: Sendable {
 public enum PasswordRule {
     public static let minimumLength = 10
 
-    public static func problem(_ password: String) -> String? {
-        if password.count < minimumLength { return "Use at least \(minimumLength) characters." }
-        if password.utf8.count > 72 { return "Use at most 72 bytes (bcrypt ignores the rest)." }
+    public static func problem(_ password: String) -> LocalizedText? {
+        if password.count < minimumLength { return LocalizedText("error.password.too_short", ["count": .number(Int64(minimumLength))]) }
+        if password.utf8.count > 72 { return LocalizedText("error.password.too_long") }
         return nil
     }
 }

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// What an admin changes about a user (`PATCH /users/{id}`, the account page); nil leaves a field as it is.
@@ -39,7 +40,7 @@ extension UserStore {
             // The account's row first, as creating a user does: changes to one account's users go one at a time,
             // so two admins demoting each other can't both pass the last-admin check.
             let account = try await accounts.account(accountID, in: scope, on: tx, forUpdate: true)
-            try Policy.require(scope.actor, .manageUsers(own: account.id == scope.actor.accountID), "only admins may change users")
+            try Policy.require(scope.actor, .manageUsers(own: account.id == scope.actor.accountID), .init("error.forbidden.change_users"))
             try errors.throwIfAny()
             let before = try await user(id, in: scope, on: tx, forUpdate: true)
             var after = before
@@ -54,7 +55,7 @@ extension UserStore {
                     [.int(account.id), .int(id)])[0].decode(column: "n", as: Int.self)
                 if others == 0 {
                     throw StoreError.invalid(field: "last_admin",
-                                             message: "\(before.email) is the last active admin of \(account.name): make another user admin first.")
+                                             message: .init("error.user.last_admin", ["email": .text(before.email), "account": .text(account.name)]))
                 }
             }
             try await tx.query(

@@ -1,5 +1,6 @@
 import Commerce
 import Foundation
+import Localization
 import MariaDB
 
 /// Users of accounts in the caller's subtree; plus the two unscoped lookups identity needs.
@@ -33,15 +34,15 @@ public struct UserStore: Sendable {
         return try await database.withTransaction { tx in
             let account = try await accounts.account(accountID, in: scope, on: tx, forUpdate: true)
             guard Policy.allows(scope.actor, .manageUsers(own: account.id == scope.actor.accountID)) else {
-                throw StoreError.forbidden("only admins may add users")
+                throw StoreError.forbidden(.init("error.forbidden.add_users"))
             }
             guard account.status != .closed else {
-                throw StoreError.conflict(code: "account_closed", message: "\(account.name) is closed: nobody new is added to it.")
+                throw StoreError.conflict(code: "account_closed", message: .init("error.account.closed_users", ["account": .text(account.name)]))
             }
             try errors.throwIfAny()
             let taken = try await tx.rows("SELECT id FROM users WHERE email = ?", [.string(email)])
             if !taken.isEmpty {
-                errors.add("email", "This email address already has a user.")
+                errors.add("email", .init("error.user.email_taken"))
                 throw errors
             }
             let result: MariaDBResult
@@ -55,7 +56,7 @@ public struct UserStore: Sendable {
                      .string(draft.passwordHash), .int(scope.actor.userID), .int(scope.actor.userID)]
                 )
             } catch let error as MariaDBError where error.isDuplicateKey {
-                errors.add("email", "This email address already has a user.")
+                errors.add("email", .init("error.user.email_taken"))
                 throw errors
             }
             let id = Int64(result.lastInsertID)
