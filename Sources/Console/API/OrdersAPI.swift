@@ -39,9 +39,8 @@ struct OrdersAPI: Sendable {
     }
 
     @Sendable func listOrders(_ request: Request, context: SignedInContext) async throws -> Response {
-        let filter = OrderStore.Filter(
-            subscriptionID: try request.queryID("subscription_id"), customerID: try request.queryID("customer_id"),
-            kind: try request.queryEnum("kind", OrderKind.self), status: try request.queryEnum("status", OrderStatus.self))
+        let filter = try ListQuery.orders(request)
+        if CSVResponse.wanted(request) { return ListExports(database: services.database).orders(filter, in: context.scope, logger: context.logger) }
         let page = try await OrderStore(database: services.database).list(in: context.scope, filter: filter, page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(OrderJSON.init), nextCursor: page.nextCursor))
     }
@@ -59,8 +58,8 @@ struct OrdersAPI: Sendable {
     // MARK: Invoices and payments
 
     @Sendable func listInvoices(_ request: Request, context: SignedInContext) async throws -> Response {
-        let filter = InvoiceStore.Filter(customerID: try request.queryID("customer_id"), status: try request.queryEnum("status", InvoiceStatus.self),
-                                         subscriptionID: try request.queryID("subscription_id"))
+        let filter = try ListQuery.invoices(request)
+        if CSVResponse.wanted(request) { return ListExports(database: services.database).invoices(filter, in: context.scope, logger: context.logger) }
         let page = try await InvoiceStore(database: services.database).list(in: context.scope, filter: filter, page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(InvoiceJSON.init), nextCursor: page.nextCursor))
     }
@@ -95,8 +94,8 @@ struct OrdersAPI: Sendable {
     }
 
     @Sendable func listPayments(_ request: Request, context: SignedInContext) async throws -> Response {
-        let filter = PaymentStore.Filter(invoiceID: try request.queryID("invoice_id"), customerID: try request.queryID("customer_id"),
-                                         status: try request.queryEnum("status", PaymentStatus.self))
+        let filter = try ListQuery.payments(request)
+        if CSVResponse.wanted(request) { return ListExports(database: services.database).payments(filter, in: context.scope, logger: context.logger) }
         let page = try await PaymentStore(database: services.database).list(in: context.scope, filter: filter, page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map { PaymentJSON($0) }, nextCursor: page.nextCursor))
     }
@@ -126,6 +125,8 @@ struct OrdersAPI: Sendable {
 
     @Sendable func credit(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
+        // The CSV is the log alone (the balance is its sum).
+        if CSVResponse.wanted(request) { return try await ListExports(database: services.database).credit(customer: id, in: context.scope, logger: context.logger) }
         let account = try await AccountStore(database: services.database).account(id, in: context.scope)
         guard account.kind == .customer else { throw StoreError.invalid(field: "id", message: .init("error.credit.customers_only", ["account": .text(account.name), "kind": .text(account.kind.rawValue)])) }
         let ledger = CreditLedger(database: services.database)

@@ -151,6 +151,7 @@ struct RestrictionsAPI: Sendable {
     /// What a reseller owes its parent per completed order: `amount` (= `net_cost`) is what it owes, `sold` what it sold the change at.
     @Sendable func resellerCharges(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
+        if CSVResponse.wanted(request) { return try await ListExports(database: services.database).resellerCharges(of: id, in: context.scope, logger: context.logger) }
         let page = try await ResellerChargeStore(database: services.database).charges(of: id, in: context.scope, page: try request.pageRequest())
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(ChargeJSON.init), nextCursor: page.nextCursor))
     }

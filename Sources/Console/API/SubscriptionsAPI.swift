@@ -130,11 +130,9 @@ struct SubscriptionsAPI: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: SignedInContext) async throws -> Response {
-        let page = try await store.list(
-            in: context.scope,
-            filter: .init(customerID: try request.queryID("customer_id"), planID: try request.queryID("plan_id"),
-                          status: try request.queryEnum("status", SubscriptionStatus.self)),
-            page: try request.pageRequest(defaultLimit: 50))
+        let filter = try ListQuery.subscriptions(request)
+        if CSVResponse.wanted(request) { return ListExports(database: services.database).subscriptions(filter, in: context.scope, logger: context.logger) }
+        let page = try await store.list(in: context.scope, filter: filter, page: try request.pageRequest(defaultLimit: 50))
         return try APIJSON.response(APIController.ListResponse(items: page.items.map(SubscriptionJSON.init), nextCursor: page.nextCursor))
     }
 

@@ -34,6 +34,8 @@ struct AccountsController: Sendable {
         let nextHref: String?
         let newHref: String?
         let newLabel: String
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     @Sendable func index(_ request: Request, context: SignedInContext) async throws -> HTML {
@@ -66,7 +68,8 @@ struct AccountsController: Sendable {
             heading: heading, kind: kind?.rawValue ?? "", search: search,
             rows: page.items.map { AccountRow($0, restriction: restricted[$0.id]) }, empty: page.items.isEmpty, nextHref: next,
             newHref: canCreate ? URLs.newAccount.path + "?kind=\(newKind.rawValue)" : nil,
-            newLabel: Localization.text(newKind == .reseller ? (actor.accountKind == .provider ? "accounts.index.new_reseller" : "accounts.index.new_sub_reseller") : "accounts.index.new_customer")
+            newLabel: Localization.text(newKind == .reseller ? (actor.accountKind == .provider ? "accounts.index.new_reseller" : "accounts.index.new_sub_reseller") : "accounts.index.new_customer"),
+            exportHref: ExportController.href(.export(.accounts), from: request)
         ))
     }
 
@@ -384,6 +387,7 @@ extension AccountsController.IndexPage: MustacheParent {
         case "nextHref": nextHref
         case "newHref": newHref
         case "newLabel": newLabel
+        case "exportHref": exportHref
         default: nil
         }
     }

@@ -136,7 +136,7 @@ struct RestrictionsController: Sendable {
             let sold: String
             let owed: String
             let margin: String
-            let orders: Int
+            let orders: String
             let isOwn: Bool
         }
         let chrome: Chrome
@@ -144,6 +144,8 @@ struct RestrictionsController: Sendable {
         let rows: [Row]
         let empty: Bool
         let isProvider: Bool
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     @Sendable func charges(_ request: Request, context: SignedInContext) async throws -> HTML {
@@ -153,11 +155,11 @@ struct RestrictionsController: Sendable {
             chrome: Chrome(actor: context.actor, session: context.session, section: .billing),
             tabs: BillingController.Tabs(orders: false, invoices: false, payments: false, credit: false, creditHref: nil, charges: true, showCharges: true, showRuns: Policy.allows(context.actor, .seeProviderArea)),
             rows: summary.map { s in
-                ChargesPage.Row(reseller: s.resellerName, resellerHref: URLs.account(s.resellerID).path, period: s.period, sold: s.sold.description,
-                                owed: s.owed.description, margin: Money(minorUnits: s.sold.minorUnits - s.owed.minorUnits, currency: s.sold.currency).description,
-                                orders: s.orders, isOwn: s.resellerID == context.actor.accountID)
+                ChargesPage.Row(reseller: s.resellerName, resellerHref: URLs.account(s.resellerID).path, period: Shown.month(s.period), sold: s.sold.shown,
+                                owed: s.owed.shown, margin: Money(minorUnits: s.sold.minorUnits - s.owed.minorUnits, currency: s.sold.currency).shown,
+                                orders: Shown.number(s.orders), isOwn: s.resellerID == context.actor.accountID)
             },
-            empty: summary.isEmpty, isProvider: context.actor.accountKind == .provider))
+            empty: summary.isEmpty, isProvider: context.actor.accountKind == .provider, exportHref: URLs.export(.resellerCharges).path))
     }
 }
 
@@ -222,6 +224,7 @@ extension RestrictionsController.ChargesPage: MustacheParent {
         case "rows": rows
         case "empty": empty
         case "isProvider": isProvider
+        case "exportHref": exportHref
         default: nil
         }
     }

@@ -17,6 +17,8 @@ struct CreditAdjustmentForm {
     let action: String
     let csrf: String
     let currency: String
+    /// "Amount (USD; negative takes credit away)".
+    let amountLabel: String
     let amount: Field
     let reason: Field
     let allowNegative: Bool
@@ -28,10 +30,10 @@ struct CreditAdjustmentForm {
         let errors = typed?.errors
         return CreditAdjustmentForm(
             action: URLs.creditAdjustments(account: customer.id).path, csrf: context.session.current?.csrfToken ?? "",
-            currency: balance.currency.code,
+            currency: balance.currency.code, amountLabel: Localization.text("credit.amount_label", ["currency": .text(balance.currency.code)]),
             amount: Field(typed?.form.text("amount") ?? "", errors, "amount"), reason: Field(typed?.form.text("reason") ?? "", errors, "reason"),
             allowNegative: typed?.form.text("allow_negative_balance") == "on",
-            formError: errors.map { _ in "The adjustment was not posted: check the fields marked below." })
+            formError: errors.map { _ in Localization.text("credit.not_posted") })
     }
 }
 
@@ -47,7 +49,7 @@ extension BillingController {
         var problems = ValidationErrors()
         do {
             let entry = try await CreditLedger(database: services.database).adjust(customer: id, adjustment, in: context.scope)
-            context.session.update { $0.flash = "Credit adjusted by \(entry.amount): \(entry.reason)" }
+            context.session.update { $0.flash = Localization.text("credit.adjusted", ["amount": .text(entry.amount.shown), "reason": .text(entry.reason)]) }
             return redirect(.credit(account: id))
         } catch let invalid as ValidationErrors {
             problems = invalid
@@ -69,6 +71,7 @@ extension CreditAdjustmentForm: MustacheParent {
         case "action": action
         case "csrf": csrf
         case "currency": currency
+        case "amountLabel": amountLabel
         case "amount": amount
         case "reason": reason
         case "allowNegative": allowNegative

@@ -66,22 +66,23 @@ struct BillingController: Sendable {
                                                           idempotencyKey: form.text("idempotency_key").isEmpty ? nil : form.text("idempotency_key"), in: context.scope)
             let order = result.order
             if order.status == .awaitingPayment, let invoice = order.invoiceID {
-                context.session.update { $0.flash = "Order #\(order.id) is placed. Pay its invoice to carry it out." }
+                context.session.update { $0.flash = Localization.text("order.placed_pay", ["id": .text(String(order.id))]) }
                 return redirect(.invoiceCheckout(invoice))
             }
             let note = order.totals.total < 0 && order.billingType != BillingType.postpaid.rawValue
-                ? "Order #\(order.id) is placed; \(order.money(-order.totals.total)) will be refunded to your credit once it is provisioned."
-                : "Order #\(order.id) is placed and is being provisioned."
+                ? Localization.text("order.placed_refund", ["id": .text(String(order.id)), "amount": .text(order.money(-order.totals.total).shown)])
+                : Localization.text("order.placed_provisioning", ["id": .text(String(order.id))])
             context.session.update { $0.flash = note }
             return redirect(.subscription(id))
         } catch let refused as OrderRefused {
-            context.session.update { $0.flash = "The order was not placed: \(refused.first.message)" }
+            context.session.update { $0.flash = Localization.text("new_service.not_placed", ["reason": .text(refused.first.message)]) }
             return redirect(to: back)
         } catch StoreError.invalid(_, let message) {
-            context.session.update { $0.flash = "The order was not placed: \(message)" }
+            context.session.update { $0.flash = Localization.text("new_service.not_placed", ["reason": .text(message.rendered())]) }
             return redirect(to: back)
         } catch let errors as ValidationErrors {
-            context.session.update { $0.flash = "The order was not placed: \(errors.fields.map { "\($0.field): \($0.message)" }.joined(separator: " "))" }
+            let reason = errors.fields.map { "\($0.field): \($0.message)" }.joined(separator: " ")
+            context.session.update { $0.flash = Localization.text("new_service.not_placed", ["reason": .text(reason)]) }
             return redirect(to: back)
         }
     }
@@ -96,6 +97,8 @@ struct BillingController: Sendable {
         let statuses: [Option]
         let subscriptionID: String
         let nextHref: String?
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     struct OrderRow {
@@ -144,15 +147,15 @@ struct BillingController: Sendable {
         return try services.render("orders_index", OrdersPage(
             chrome: chrome(context), tabs: tabs(context, "orders"),
             rows: page.items.map { order in
-                OrderRow(id: order.id, href: URLs.order(order.id).path, created: Self.day(order.createdAt), customer: customers[order.customerID] ?? "#\(order.customerID)",
-                         subscription: order.subscriptionID.map { "#\($0)" } ?? "new", subscriptionHref: order.subscriptionID.map { URLs.subscription($0).path },
-                         kind: order.kind.rawValue, summary: labels.naming(order.summary), status: order.status.rawValue, statusLabel: order.status.label,
-                         badge: Self.badge(order.status), total: order.money(order.totals.total).description,
+                OrderRow(id: order.id, href: URLs.order(order.id).path, created: Shown.day(order.createdAt), customer: customers[order.customerID] ?? "#\(order.customerID)",
+                         subscription: order.subscriptionID.map { "#\($0)" } ?? Localization.text("common.new"), subscriptionHref: order.subscriptionID.map { URLs.subscription($0).path },
+                         kind: order.kind.shown, summary: labels.naming(EngineText.localized(order.summary)), status: order.status.rawValue, statusLabel: order.status.shown,
+                         badge: Self.badge(order.status), total: order.money(order.totals.total).shown,
                          invoiceHref: order.invoiceID.map { URLs.invoice($0).path })
             },
             empty: page.items.isEmpty,
-            statuses: OrderStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == status) },
-            subscriptionID: subscription.map(String.init) ?? "", nextHref: next))
+            statuses: OrderStatus.allCases.map { Option(value: $0.rawValue, label: $0.shown, selected: $0 == status) },
+            subscriptionID: subscription.map(String.init) ?? "", nextHref: next, exportHref: ExportController.href(.export(.orders), from: request)))
     }
 
     struct OrderPage {
@@ -184,6 +187,8 @@ struct BillingController: Sendable {
         let total: String
         let planCurrencyTotal: String?
         let rate: String?
+        /// "Priced in the plan currency: …, converted at … when the order was placed."
+        let rateText: String?
         let isRefund: Bool
         let isPostpaid: Bool
         let invoiceHref: String?
@@ -203,32 +208,35 @@ struct BillingController: Sendable {
         // Resources by name where a person reads them; the API keeps the codes.
         let labels = try await ResourceLabels.load(mentionedIn: [order.summary] + order.lines.map(\.description), on: services.database)
         return try services.render("order_show", OrderPage(
-            chrome: chrome(context), id: id, kind: order.kind.rawValue, summary: labels.naming(order.summary), status: order.status.rawValue, statusLabel: order.status.label,
+            chrome: chrome(context), id: id, kind: order.kind.shown, summary: labels.naming(EngineText.localized(order.summary)), status: order.status.rawValue, statusLabel: order.status.shown,
             badge: Self.badge(order.status), customer: customer.name, customerHref: URLs.account(customer.id).path,
             subscriptionHref: order.subscriptionID.map { URLs.subscription($0).path }, subscriptionID: order.subscriptionID.map(String.init) ?? "",
-            effectiveDate: order.effectiveDate.description, created: Self.moment(order.createdAt), completed: order.completedAt.map(Self.moment),
+            effectiveDate: order.effectiveDate.shown, created: Shown.moment(order.createdAt), completed: order.completedAt.map(Shown.moment),
             failureReason: order.failureReason,
             lines: order.lines.map { line in
-                OrderPage.Line(description: labels.naming(line.description), days: "\(line.daysRemaining)/\(line.daysInPeriod)", amount: order.money(line.chargedAmount).description,
-                               discount: line.chargedDiscount == 0 ? nil : order.money(-line.chargedDiscount).description)
+                OrderPage.Line(description: labels.naming(EngineText.localized(line.description)), days: Shown.number(line.daysRemaining) + "/" + Shown.number(line.daysInPeriod),
+                               amount: order.money(line.chargedAmount).shown, discount: line.chargedDiscount == 0 ? nil : order.money(-line.chargedDiscount).shown)
             },
-            subtotal: order.money(order.totals.subtotal).description,
-            discount: order.totals.discount == 0 ? nil : order.money(-order.totals.discount).description,
-            tax: order.money(order.totals.tax).description, total: order.money(order.totals.total).description,
-            planCurrencyTotal: order.isConverted ? order.planMoney(order.planTotals.total).description : nil, rate: order.isConverted ? order.rate?.text : nil,
+            subtotal: order.money(order.totals.subtotal).shown,
+            discount: order.totals.discount == 0 ? nil : order.money(-order.totals.discount).shown,
+            tax: order.money(order.totals.tax).shown, total: order.money(order.totals.total).shown,
+            planCurrencyTotal: order.isConverted ? order.planMoney(order.planTotals.total).shown : nil, rate: order.isConverted ? order.rate?.text : nil,
+            rateText: order.isConverted ? order.rate.map { rate in
+                Localization.text("order.rate", ["total": .text(order.planMoney(order.planTotals.total).shown), "rate": .text(Shown.decimal(rate.text))])
+            } : nil,
             isRefund: order.totals.total < 0, isPostpaid: order.billingType == BillingType.postpaid.rawValue,
             invoiceHref: order.invoiceID.map { URLs.invoice($0).path },
             payHref: order.status == .awaitingPayment && Policy.allows(context.actor, .order) ? order.invoiceID.map { URLs.invoiceCheckout($0).path } : nil,
             canCancel: order.status == .awaitingPayment && Policy.allows(context.actor, .order), cancelAction: URLs.cancelOrder(id).path,
             csrf: context.session.current?.csrfToken ?? "", promo: order.promoCode,
-            expires: order.status == .awaitingPayment ? order.expiresAt.map(Self.moment) : nil))
+            expires: order.status == .awaitingPayment ? order.expiresAt.map { Localization.text("order.pay_by_text", ["time": .text(Shown.moment($0))]) } : nil))
     }
 
     @Sendable func cancel(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id", as: Int64.self)
         do {
             _ = try await services.orders.cancel(order: id, in: context.scope)
-            context.session.update { $0.flash = "Order #\(id) is cancelled, and so is its invoice." }
+            context.session.update { $0.flash = Localization.text("order.cancelled_flash", ["id": .text(String(id))]) }
         } catch StoreError.invalid(_, let message) {
             context.session.update { $0.flash = message.rendered() }
         }
@@ -244,6 +252,8 @@ struct BillingController: Sendable {
         let empty: Bool
         let statuses: [Option]
         let nextHref: String?
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     struct InvoiceRow {
@@ -253,6 +263,7 @@ struct BillingController: Sendable {
         let issued: String
         let customer: String
         let status: String
+        let statusLabel: String
         let badge: String
         let total: String
         let due: String
@@ -277,15 +288,15 @@ struct BillingController: Sendable {
         return try services.render("invoices_index", InvoicesPage(
             chrome: chrome(context), tabs: tabs(context, "invoices"),
             rows: page.items.map { invoice in
-                InvoiceRow(id: invoice.id, href: URLs.invoice(invoice.id).path, number: invoice.displayNumber, issued: invoice.issuedOn.description,
-                           customer: customers[invoice.customerID] ?? "#\(invoice.customerID)", status: invoice.status.rawValue, badge: Self.badge(invoice.status),
-                           total: invoice.money(invoice.total).description, due: invoice.money(invoice.due).description,
+                InvoiceRow(id: invoice.id, href: URLs.invoice(invoice.id).path, number: invoice.displayNumber, issued: invoice.issuedOn.shown,
+                           customer: customers[invoice.customerID] ?? "#\(invoice.customerID)", status: invoice.status.rawValue, statusLabel: invoice.status.shown,
+                           badge: Self.badge(invoice.status), total: invoice.money(invoice.total).shown, due: invoice.money(invoice.due).shown,
                            payHref: invoice.status == .unpaid && Policy.allows(context.actor, .order) ? URLs.invoiceCheckout(invoice.id).path : nil)
             },
             empty: page.items.isEmpty,
-            statuses: InvoiceStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
+            statuses: InvoiceStatus.allCases.map { Option(value: $0.rawValue, label: $0.shown, selected: $0 == status) },
             nextHref: page.nextCursor.map { URLs.invoices.path + "?cursor=\($0)" + (status.map { "&status=\($0.rawValue)" } ?? "")
-                + (subscription.map { "&subscription_id=\($0)" } ?? "") }))
+                + (subscription.map { "&subscription_id=\($0)" } ?? "") }, exportHref: ExportController.href(.export(.invoices), from: request)))
     }
 
     struct InvoicePage {
@@ -301,10 +312,13 @@ struct BillingController: Sendable {
             let amount: String
             let detail: String
         }
-        let chrome: Chrome
+        /// None in the PDF, which has no page around it.
+        let chrome: Chrome?
         let id: Int64
         let number: String
         let status: String
+        /// The status in the reader's language.
+        let statusLabel: String
         let badge: String
         let issued: String
         let seller: String
@@ -324,6 +338,8 @@ struct BillingController: Sendable {
         let due: String
         let isUnpaid: Bool
         let payHref: String?
+        /// "Download PDF".
+        let pdfHref: String
         let orderHref: String?
         let orderID: String
         let payments: [PaymentRow]
@@ -332,35 +348,13 @@ struct BillingController: Sendable {
 
     @Sendable func invoice(_ request: Request, context: SignedInContext) async throws -> HTML {
         let id = try context.parameters.require("id", as: Int64.self)
-        let invoice = try await InvoiceStore(database: services.database).invoice(id, in: context.scope)
-        let accounts = AccountStore(database: services.database)
-        let customer = try await accounts.account(invoice.customerID, in: context.scope)
-        // The seller is above a reseller's or customer's own account: its name is printed, nothing more is read.
-        let seller = try await accounts.accountForWorker(invoice.sellerID)
-        // The brand the invoice's customer sees: the page's own when the customer reads it.
-        var brand = customer.path == context.actor.accountPath ? PageBrand.current : nil
-        if brand == nil { brand = try await BrandStore(database: services.database).brand(seenBy: customer.kind == .customer ? customer.path : seller.path) }
-        let payments = try await PaymentStore(database: services.database).list(in: context.scope, filter: .init(invoiceID: id), page: PageRequest(limit: 50)).items
-        let labels = try await ResourceLabels.load(mentionedIn: invoice.lines.map(\.description), on: services.database)
-        return try services.render("invoice_show", InvoicePage(
-            chrome: chrome(context), id: id, number: invoice.displayNumber, status: invoice.status.rawValue, badge: Self.badge(invoice.status),
-            issued: invoice.issuedOn.description, seller: seller.name, sellerBrand: brand?.name ?? seller.name, supportEmail: brand?.supportEmail ?? "", customer: customer.name, customerAddress: customer.address,
-            customerEmail: customer.contactEmail,
-            lines: invoice.lines.map { InvoicePage.Line(description: labels.naming($0.description), amount: invoice.money($0.amount).description,
-                                                       discount: $0.discount == 0 ? nil : invoice.money(-$0.discount).description) },
-            subtotal: invoice.money(invoice.subtotal).description, discount: invoice.discount == 0 ? nil : invoice.money(-invoice.discount).description,
-            taxLabel: "Tax \(TaxRate.display(invoice.taxRate))\(invoice.pricesIncludeTaxes ? ", included" : "")", tax: invoice.money(invoice.tax).description,
-            total: invoice.money(invoice.total).description, paid: invoice.money(invoice.paid).description, due: invoice.money(invoice.due).description,
-            isUnpaid: invoice.status == .unpaid,
-            payHref: invoice.status == .unpaid && Policy.allows(context.actor, .order) ? URLs.invoiceCheckout(id).path : nil,
-            orderHref: invoice.orderID.map { URLs.order($0).path }, orderID: invoice.orderID.map(String.init) ?? "",
-            payments: payments.map(Self.paymentRow), hasPayments: !payments.isEmpty))
+        return try services.render("invoice_show", try await InvoicePage.load(id, actor: context.actor, chrome: chrome(context), services: services))
     }
 
     static func paymentRow(_ payment: Payment) -> InvoicePage.PaymentRow {
-        InvoicePage.PaymentRow(when: moment(payment.createdAt), method: payment.method.label, status: payment.status.rawValue,
-                               amount: payment.amount.description,
-                               detail: payment.cardLast4.map { "card ending \($0)" } ?? payment.reference ?? "")
+        InvoicePage.PaymentRow(when: Shown.moment(payment.createdAt), method: payment.method.shown, status: payment.status.shown,
+                               amount: payment.amount.shown,
+                               detail: payment.cardLast4.map { Localization.text("common.card_ending", ["last4": .text($0)]) } ?? payment.reference ?? "")
     }
 
     // MARK: Checkout and payments
@@ -369,6 +363,10 @@ struct BillingController: Sendable {
         let chrome: Chrome
         let id: Int64
         let number: String
+        /// "Pay invoice …", "(available …)", "Pay …" in the reader's words.
+        let title: String
+        let creditNote: String
+        let payLabel: String
         let invoiceHref: String
         let total: String
         let paid: String
@@ -397,9 +395,12 @@ struct BillingController: Sendable {
         }
         let balance = try await CreditLedger(database: services.database).balance(of: invoice.customerID, in: context.scope)
         return try services.render("checkout", CheckoutPage(
-            chrome: chrome(context), id: id, number: invoice.displayNumber, invoiceHref: URLs.invoice(id).path,
-            total: invoice.money(invoice.total).description, paid: invoice.money(invoice.paid).description, due: invoice.money(invoice.due).description,
-            hasPaid: invoice.paid > 0, credit: invoice.money(balance).description, hasCredit: balance > 0, creditCovers: balance >= invoice.due,
+            chrome: chrome(context), id: id, number: invoice.displayNumber,
+            title: Localization.text("checkout.title", ["number": .text(invoice.displayNumber)]),
+            creditNote: Localization.text(balance > 0 && balance < invoice.due ? "checkout.available_part" : "checkout.available", ["amount": .text(invoice.money(balance).shown)]),
+            payLabel: Localization.text("checkout.pay", ["amount": .text(invoice.money(invoice.due).shown)]), invoiceHref: URLs.invoice(id).path,
+            total: invoice.money(invoice.total).shown, paid: invoice.money(invoice.paid).shown, due: invoice.money(invoice.due).shown,
+            hasPaid: invoice.paid > 0, credit: invoice.money(balance).shown, hasCredit: balance > 0, creditCovers: balance >= invoice.due,
             isStaff: Policy.allows(context.actor, .recordBankTransfer), action: URLs.invoicePayments(id).path, csrf: context.session.current?.csrfToken ?? "",
             error: error, cardNumber: cardNumber), status: status)
     }
@@ -421,18 +422,17 @@ struct BillingController: Sendable {
             }
             let outcome = try await services.orders.pay(invoice: id, payment, in: context.scope)
             if outcome.invoice.status == .paid {
-                context.session.update { $0.flash = "Invoice \(outcome.invoice.displayNumber) is paid (\(outcome.payment.amount)). The change is being provisioned." }
+                context.session.update { $0.flash = Localization.text("invoice.paid_flash", ["number": .text(outcome.invoice.displayNumber), "amount": .text(outcome.payment.amount.shown)]) }
                 if let order = outcome.order, order.kind == .sales { return redirect(.order(order.id)) }
                 if let subscription = outcome.order?.subscriptionID { return redirect(.subscription(subscription)) }
                 return redirect(.invoice(id))
             }
-            context.session.update { $0.flash = "\(outcome.payment.amount) paid from credit; \(outcome.invoice.money(outcome.invoice.due)) is still due." }
+            context.session.update { $0.flash = Localization.text("invoice.part_paid_flash", ["amount": .text(outcome.payment.amount.shown), "due": .text(outcome.invoice.money(outcome.invoice.due).shown)]) }
             return redirect(.invoiceCheckout(id))
         } catch let failure as OrderService.PaymentFailed {
             let message = failure.gatewayError
-                ? (failure.payment.status == .pending ? "The card gateway did not answer: the payment stays pending and is settled within minutes. Don't pay again."
-                                                      : "The card gateway failed and nothing was charged. Try again in a moment.")
-                                               : "The card was declined. The invoice is still unpaid: try another card or another method."
+                ? Localization.text(failure.payment.status == .pending ? "checkout.gateway_pending" : "checkout.gateway_failed")
+                : Localization.text("checkout.declined")
             let html = try await checkoutPage(id, context: context, error: message, cardNumber: form.text("card_number"),
                                               status: failure.gatewayError ? .badGateway : .init(code: 402, reasonPhrase: "Payment Required"))
             return try html.response(from: request, context: context)
@@ -459,6 +459,8 @@ struct BillingController: Sendable {
         let rows: [Row]
         let empty: Bool
         let nextHref: String?
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     @Sendable func payments(_ request: Request, context: SignedInContext) async throws -> HTML {
@@ -474,7 +476,8 @@ struct BillingController: Sendable {
                                         customer: customers[payment.customerID] ?? "#\(payment.customerID)", method: row.method, status: row.status,
                                         badge: payment.status == .succeeded ? "text-bg-success" : payment.status == .pending ? "text-bg-warning" : "text-bg-danger", amount: row.amount, detail: row.detail)
             },
-            empty: page.items.isEmpty, nextHref: page.nextCursor.map { URLs.payments.path + "?cursor=\($0)" }))
+            empty: page.items.isEmpty, nextHref: page.nextCursor.map { URLs.payments.path + "?cursor=\($0)" },
+            exportHref: ExportController.href(.export(.payments), from: request)))
     }
 
     // MARK: Credit
@@ -492,6 +495,8 @@ struct BillingController: Sendable {
         }
         let chrome: Chrome
         let tabs: Tabs
+        /// "Credit of …".
+        let title: String
         let customer: String
         let customerHref: String
         let balance: String
@@ -500,6 +505,8 @@ struct BillingController: Sendable {
         let nextHref: String?
         /// Staff admins above the customer: the form that posts a credit adjustment by hand.
         let adjustment: CreditAdjustmentForm?
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     @Sendable func credit(_ request: Request, context: SignedInContext) async throws -> HTML {
@@ -516,15 +523,17 @@ struct BillingController: Sendable {
         let balance = try await ledger.available(id, in: context.scope)
         let page = try await ledger.entries(of: customer, in: context.scope, page: PageRequest(limit: 50, cursor: cursor))
         return try services.render("credit", CreditPage(
-            chrome: chrome(context), tabs: tabs(context, "credit"), customer: customer.name, customerHref: URLs.account(id).path,
-            balance: balance.description,
+            chrome: chrome(context), tabs: tabs(context, "credit"), title: Localization.text("credit.title", ["customer": .text(customer.name)]),
+            customer: customer.name, customerHref: URLs.account(id).path, balance: balance.shown,
             rows: page.items.map { entry in
-                CreditPage.Row(when: Self.moment(entry.createdAt), amount: entry.amount.description, isCredit: entry.amount.minorUnits > 0, reason: entry.reason,
+                CreditPage.Row(when: Shown.moment(entry.createdAt), amount: entry.amount.shown, isCredit: entry.amount.minorUnits > 0, reason: EngineText.localized(entry.reason),
                                orderHref: entry.orderID.map { URLs.order($0).path }, orderID: entry.orderID.map(String.init) ?? "",
-                               invoiceHref: entry.invoiceID.map { URLs.invoice($0).path }, actor: entry.actor)
+                               invoiceHref: entry.invoiceID.map { URLs.invoice($0).path },
+                               actor: entry.actor == "system" ? Localization.text("credit.system") : entry.actor)
             },
             empty: page.items.isEmpty, nextHref: page.nextCursor.map { URLs.credit(account: id).path + "?cursor=\($0)" },
-            adjustment: CreditAdjustmentForm.shown(for: customer, balance: balance, typed: typed, context: context)), status: status)
+            adjustment: CreditAdjustmentForm.shown(for: customer, balance: balance, typed: typed, context: context),
+            exportHref: URLs.creditExport(account: id).path), status: status)
     }
 }
 
@@ -536,7 +545,9 @@ struct CreditBadgeMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         if request.method == .get, let actor = context.actor, actor.accountKind == .customer,
            !request.uri.path.hasPrefix("/api/"), !request.uri.path.hasPrefix("/assets/"), !request.uri.path.hasPrefix("/vendor/") {
-            context.session.availableCredit = try await CreditLedger(database: services.database).available(actor.accountID, in: actor.scope).description
+            // In the user's own language: this runs before the language of the request is set.
+            context.session.availableCredit = try await CreditLedger(database: services.database).available(actor.accountID, in: actor.scope)
+                .shown(in: Language(rawValue: actor.locale.rawValue) ?? .en)
         }
         return try await next(request, context)
     }
@@ -573,6 +584,7 @@ extension BillingController.OrdersPage: MustacheParent {
         case "statuses": statuses
         case "subscriptionID": subscriptionID
         case "nextHref": nextHref
+        case "exportHref": exportHref
         default: nil
         }
     }
@@ -624,6 +636,7 @@ extension BillingController.OrderPage: MustacheParent {
         case "total": total
         case "planCurrencyTotal": planCurrencyTotal
         case "rate": rate
+        case "rateText": rateText
         case "isRefund": isRefund
         case "isPostpaid": isPostpaid
         case "invoiceHref": invoiceHref
@@ -659,6 +672,7 @@ extension BillingController.InvoicesPage: MustacheParent {
         case "empty": empty
         case "statuses": statuses
         case "nextHref": nextHref
+        case "exportHref": exportHref
         default: nil
         }
     }
@@ -673,6 +687,7 @@ extension BillingController.InvoiceRow: MustacheParent {
         case "issued": issued
         case "customer": customer
         case "status": status
+        case "statusLabel": statusLabel
         case "badge": badge
         case "total": total
         case "due": due
@@ -689,6 +704,7 @@ extension BillingController.InvoicePage: MustacheParent {
         case "id": id
         case "number": number
         case "status": status
+        case "statusLabel": statusLabel
         case "badge": badge
         case "issued": issued
         case "seller": seller
@@ -707,6 +723,7 @@ extension BillingController.InvoicePage: MustacheParent {
         case "due": due
         case "isUnpaid": isUnpaid
         case "payHref": payHref
+        case "pdfHref": pdfHref
         case "orderHref": orderHref
         case "orderID": orderID
         case "payments": payments
@@ -746,6 +763,9 @@ extension BillingController.CheckoutPage: MustacheParent {
         case "chrome": chrome
         case "id": id
         case "number": number
+        case "title": title
+        case "creditNote": creditNote
+        case "payLabel": payLabel
         case "invoiceHref": invoiceHref
         case "total": total
         case "paid": paid
@@ -772,6 +792,7 @@ extension BillingController.PaymentsPage: MustacheParent {
         case "rows": rows
         case "empty": empty
         case "nextHref": nextHref
+        case "exportHref": exportHref
         default: nil
         }
     }
@@ -799,6 +820,7 @@ extension BillingController.CreditPage: MustacheParent {
         switch name {
         case "chrome": chrome
         case "tabs": tabs
+        case "title": title
         case "customer": customer
         case "customerHref": customerHref
         case "balance": balance
@@ -806,6 +828,7 @@ extension BillingController.CreditPage: MustacheParent {
         case "empty": empty
         case "nextHref": nextHref
         case "adjustment": adjustment
+        case "exportHref": exportHref
         default: nil
         }
     }

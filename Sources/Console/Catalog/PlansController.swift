@@ -401,6 +401,9 @@ struct PlansController: Sendable {
     struct PriceListPage {
         let chrome: Chrome
         let csrf: String
+        /// "Prices for …", and what the prices are in.
+        let title: String
+        let intro: String
         let planName: String
         let planHref: String
         let currency: String
@@ -446,10 +449,12 @@ struct PlansController: Sendable {
         let codes = try await ResourceStore(database: services.database).codes()
         let zero = UnitPrice(scaled: 0, currency: plan.currency)
         let html = try services.render("price_list", PriceListPage(
-            chrome: chrome(context), csrf: context.session.current?.csrfToken ?? "", planName: plan.name, planHref: URLs.plan(plan.id).path,
+            chrome: chrome(context), csrf: context.session.current?.csrfToken ?? "",
+            title: Localization.text("price_list.title", ["plan": .text(plan.name)]), intro: Localization.text("price_list.intro", ["currency": .text(plan.currency.code)]),
+            planName: plan.name, planHref: URLs.plan(plan.id).path,
             currency: plan.currency.code, action: URLs.priceList(plan: plan.id).path,
             periods: plan.periods.enumerated().map { index, months in
-                PriceRow(key: "fee_\(months)", label: "\(months)-month fee", field: Field(form.text("fee_\(months)"), nil, "").withError(errors?.message(for: "periods.\(index).fee")),
+                PriceRow(key: "fee_\(months)", label: Localization.text("price_list.month_fee", ["months": .number(Int64(months))]), field: Field(form.text("fee_\(months)"), nil, "").withError(errors?.message(for: "periods.\(index).fee")),
                          netCost: (cost?.periodFees[months] ?? zero).amountText, second: nil, secondKey: nil, secondNetCost: nil)
             },
             resources: plan.resources.enumerated().map { index, rate in
@@ -460,7 +465,7 @@ struct PlansController: Sendable {
                          secondKey: "r\(rate.resourceID)_setup",
                          secondNetCost: (cost?.resourceFees[rate.resourceID]?.setupFee ?? zero).amountText)
             },
-            warnings: warnings, hasWarnings: !warnings.isEmpty, formError: errors.map { _ in "Check the fields marked below." }), status: status)
+            warnings: warnings, hasWarnings: !warnings.isEmpty, formError: errors.map { _ in Localization.text("price_list.check_fields") }), status: status)
         return try html.response(status: status)
     }
 
@@ -474,10 +479,10 @@ struct PlansController: Sendable {
         do {
             let warnings = try await store.setPriceList(seller: context.actor.accountID, plan: id, draft, in: context.scope, effective: try await services.clock.now())
             if warnings.isEmpty {
-                context.session.update { $0.flash = "Prices for “\(plan.name)” saved." }
+                context.session.update { $0.flash = Localization.text("price_list.saved", ["plan": .text(plan.name)]) }
                 return redirect(.priceList(plan: id))
             }
-            context.session.update { $0.flash = "Prices saved, with warnings below." }
+            context.session.update { $0.flash = Localization.text("price_list.saved_warnings") }
             return try await priceListPage(plan, form, errors: nil, warnings: warnings, context: context, status: .ok)
         } catch let errors as ValidationErrors {
             return try await priceListPage(plan, form, errors: errors, warnings: [], context: context, status: .unprocessableContent)
@@ -663,6 +668,8 @@ extension PlansController.PriceListPage: MustacheParent {
         switch name {
         case "chrome": chrome
         case "csrf": csrf
+        case "title": title
+        case "intro": intro
         case "planName": planName
         case "planHref": planHref
         case "currency": currency

@@ -79,9 +79,7 @@ struct MailController: Sendable {
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func dateText(_ date: Date) -> String {
-        String(date.formatted(.iso8601).prefix(19)).replacingOccurrences(of: "T", with: " ") + " UTC"
-    }
+    static func dateText(_ date: Date) -> String { Shown.moment(date) }
 }
 
 // Mustache lookups by name (swift-mustache reflects otherwise): every stored property, nothing else.

@@ -111,7 +111,8 @@ struct PeopleController: Sendable {
     }
 
     static func localeOptions(selected: String) -> [Option] {
-        UserLocale.allCases.map { Option(value: $0.rawValue, label: $0 == .en ? "English" : "বাংলা (Bengali)", selected: $0.rawValue == selected) }
+        // Each language in its own words, as language switches show them.
+        UserLocale.allCases.map { Option(value: $0.rawValue, label: Catalogs.shared.render(LocalizedText("language." + $0.rawValue), in: Language(rawValue: $0.rawValue) ?? .en), selected: $0.rawValue == selected) }
     }
 
     // MARK: Your profile
@@ -122,6 +123,8 @@ struct PeopleController: Sendable {
         let email: String
         let accountName: String
         let role: String
+        /// "someone@example.test · admin of Acme Corp".
+        let who: String
         let profileAction: String
         let passwordAction: String
         let name: Field
@@ -150,7 +153,8 @@ struct PeopleController: Sendable {
         } catch let invalid as ValidationErrors {
             return try profilePage(form, errors: invalid, context: context, status: .unprocessableContent)
         }
-        context.session.update { $0.flash = "Your profile is saved." }
+        // Said in the language just chosen: the next page speaks it.
+        context.session.update { $0.flash = Catalogs.shared.render(LocalizedText("profile.saved"), in: Language(rawValue: locale.rawValue) ?? .en) }
         return redirect(.profile)
     }
 
@@ -170,7 +174,7 @@ struct PeopleController: Sendable {
         }
         // Every session of the user ended with the change, this one too: it goes on under a new id.
         context.session.rotate(to: ConsoleSession(userID: context.actor.userID, signedInAt: Date()))
-        context.session.update { $0.flash = "Your password is changed. Your other sessions and API tokens have ended." }
+        context.session.update { $0.flash = Localization.text("profile.password_changed") }
         return redirect(.profile)
     }
 
@@ -180,12 +184,15 @@ struct PeopleController: Sendable {
         let html = try services.render("profile", ProfilePage(
             chrome: Chrome(actor: actor, session: context.session, section: .profile),
             csrf: context.session.current?.csrfToken ?? "", email: actor.email, accountName: actor.accountName, role: actor.role.rawValue,
+            who: Localization.text("profile.who", ["email": .text(actor.email), "role": .text(actor.role.shown), "account": .text(actor.accountName)]),
             profileAction: URLs.profile.path, passwordAction: URLs.profilePassword.path,
             name: Field(form.text("name"), errors, "name"),
             locales: Self.localeOptions(selected: form.text("locale")), localeError: errors?.message(for: "locale"),
             currentPassword: Field("", errors, "current_password"), password: Field("", errors, "password"),
-            profileError: errors.flatMap { errors in errors.fields.contains { !passwordFields.contains($0.field) } ? "Check the fields marked below." : nil },
-            passwordError: errors.flatMap { errors in errors.message(for: "password_form") ?? (errors.fields.contains { passwordFields.contains($0.field) } ? "The password was not changed." : nil) }
+            profileError: errors.flatMap { errors in errors.fields.contains { !passwordFields.contains($0.field) } ? Localization.text("profile.check_fields") : nil },
+            passwordError: errors.flatMap { errors in
+                errors.message(for: "password_form") ?? (errors.fields.contains { passwordFields.contains($0.field) } ? Localization.text("profile.password_not_changed") : nil)
+            }
         ), status: status)
         return try html.response(status: status)
     }
@@ -310,6 +317,7 @@ extension PeopleController.ProfilePage: MustacheParent {
         case "email": email
         case "accountName": accountName
         case "role": role
+        case "who": who
         case "profileAction": profileAction
         case "passwordAction": passwordAction
         case "name": self.name

@@ -41,12 +41,17 @@ struct LifecycleController: Sendable {
             let name: String
             let included: String
             let limits: String
+            /// "included 2 · limits 1–16", as the reader writes numbers.
+            let facts: String
             let value: String
             var error: String? = nil
         }
         let chrome: Chrome
         let customerID: Int64
         let customerName: String
+        /// "for Acme Corp", and what is said when its seller sells nothing.
+        let forCustomer: String
+        let noPlans: String
         let plans: [PlanCard]
         let hasPlans: Bool
         let plan: PlanCard?
@@ -73,10 +78,13 @@ struct LifecycleController: Sendable {
         let now = try await services.clock.now()
         func card(_ plan: Plan) async throws -> NewServicePage.PlanCard {
             let prices = try await PlanStore(database: services.database).prices(of: plan, seller: customer.parentID!, at: now)
-            let fees = plan.periods.compactMap { months in prices.periodFees[months].map { "\(months) mo: \($0.amountText) \(plan.currency.code)" } }
+            let fees = plan.periods.compactMap { months in prices.periodFees[months].map { fee in
+                Localization.text("new_service.fee", ["months": .number(Int64(months)), "amount": .text(Shown.decimal(fee.amountText) + " " + plan.currency.code)])
+            } }
             return NewServicePage.PlanCard(id: plan.id, name: plan.name, href: URLs.newSubscription.path + "?customer_id=\(customerID)&plan_id=\(plan.id)",
-                                           billingType: plan.billingType.rawValue.replacingOccurrences(of: "_", with: " "),
-                                           trial: plan.trialDays > 0 ? "\(plan.trialDays)-day trial" : nil, prices: fees.joined(separator: " · "),
+                                           billingType: plan.billingType.shown,
+                                           trial: plan.trialDays > 0 ? Localization.text("new_service.trial", ["days": .number(Int64(plan.trialDays))]) : nil,
+                                           prices: fees.joined(separator: " · "),
                                            selected: plan.id == selected?.id)
         }
         var cards: [NewServicePage.PlanCard] = []
@@ -88,8 +96,10 @@ struct LifecycleController: Sendable {
         if let plan = selected {
             for rate in plan.resources {
                 guard let resource = codes.first(where: { $0.id == rate.resourceID }), rate.included != -1 else { continue }
-                resources.append(.init(code: resource.code, name: resource.name, included: String(rate.included),
-                                       limits: "\(rate.minUnits)–\(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits))",
+                let limits = "\(rate.minUnits)–\(rate.maxUnits == -1 ? "unlimited" : String(rate.maxUnits))"
+                let shownLimits = Shown.number(rate.minUnits) + "–" + (rate.maxUnits == -1 ? Localization.text("common.unlimited") : Shown.number(rate.maxUnits))
+                resources.append(.init(code: resource.code, name: resource.name, included: String(rate.included), limits: limits,
+                                       facts: Localization.text("new_service.facts", ["included": .number(rate.included), "limits": .text(shownLimits)]),
                                        value: request.query(resource.code) ?? String(rate.included)))
             }
             if request.query("estimate") == "1" {
@@ -104,7 +114,7 @@ struct LifecycleController: Sendable {
                         fields += resources.map { .init(name: $0.code, value: $0.value) }
                         view.submit = .init(action: URLs.newSubscription.path, csrf: context.session.current?.csrfToken ?? "", fields: fields,
                                             idempotencyKey: UUID().uuidString)
-                        view.submitLabel = priced.trial ? "Start the trial" : "Place the order"
+                        view.submitLabel = Localization.text(priced.trial ? "estimate.start_trial" : "estimate.place_order")
                     }
                     estimate = view
                 } catch let errors as ValidationErrors {
@@ -123,9 +133,11 @@ struct LifecycleController: Sendable {
         var selectedCard: NewServicePage.PlanCard?
         if let selected { selectedCard = try await card(selected) }
         return try services.render("subscription_new", NewServicePage(
-            chrome: chrome(context), customerID: customerID, customerName: customer.name, plans: cards, hasPlans: !cards.isEmpty,
+            chrome: chrome(context), customerID: customerID, customerName: customer.name,
+            forCustomer: Localization.text("new_service.for", ["customer": .text(customer.name)]),
+            noPlans: Localization.text("new_service.no_plans", ["customer": .text(customer.name)]), plans: cards, hasPlans: !cards.isEmpty,
             plan: selectedCard,
-            periods: (selected?.periods ?? []).map { Option(value: String($0), label: "\($0) month\($0 == 1 ? "" : "s")", selected: $0 == months) },
+            periods: (selected?.periods ?? []).map { Option(value: String($0), label: Shown.months($0), selected: $0 == months) },
             resources: resources, promo: request.query("promo_code") ?? "", estimate: estimate, action: URLs.newSubscription.path), status: status)
     }
 
@@ -166,17 +178,18 @@ struct LifecycleController: Sendable {
             let result = try await services.orders.submitSale(sale, idempotencyKey: form.text("idempotency_key").isEmpty ? nil : form.text("idempotency_key"),
                                                               in: context.scope)
             if result.order.status == .awaitingPayment, let invoice = result.order.invoiceID {
-                context.session.update { $0.flash = "Order #\(result.order.id) for \(plan.name) is placed. Pay its invoice to start the service." }
+                context.session.update { $0.flash = Localization.text("new_service.placed_pay", ["id": .text(String(result.order.id)), "plan": .text(plan.name)]) }
                 return redirect(.invoiceCheckout(invoice))
             }
-            context.session.update { $0.flash = "Order #\(result.order.id) for \(plan.name) is placed; the service is being set up." }
+            context.session.update { $0.flash = Localization.text("new_service.placed", ["id": .text(String(result.order.id)), "plan": .text(plan.name)]) }
             return redirect(.order(result.order.id))
         } catch let refused as OrderRefused {
-            context.session.update { $0.flash = "The order was not placed: \(refused.first.message)" }
+            context.session.update { $0.flash = Localization.text("new_service.not_placed", ["reason": .text(refused.first.message)]) }
         } catch StoreError.invalid(_, let message) {
-            context.session.update { $0.flash = "The order was not placed: \(message)" }
+            context.session.update { $0.flash = Localization.text("new_service.not_placed", ["reason": .text(message.rendered())]) }
         } catch let errors as ValidationErrors {
-            context.session.update { $0.flash = "The order was not placed: \(errors.fields.map { "\($0.field): \($0.message)" }.joined(separator: " "))" }
+            let reason = errors.fields.map { "\($0.field): \($0.message)" }.joined(separator: " ")
+            context.session.update { $0.flash = Localization.text("new_service.not_placed", ["reason": .text(reason)]) }
         }
         return redirect(to: URLs.newSubscription.path + "?customer_id=\(customerID)&plan_id=\(plan.id)")
     }
@@ -192,15 +205,16 @@ struct LifecycleController: Sendable {
             case "now":
                 let order = try await services.orders.cancelNow(subscription: id, in: context.scope)
                 context.session.update {
-                    $0.flash = order.totals.total < 0 ? "Subscription \(id) is cancelled; \(order.money(-order.totals.total)) is refunded to credit."
-                                                       : "Subscription \(id) is cancelled."
+                    $0.flash = order.totals.total < 0
+                        ? Localization.text("subscription.cancelled_refunded", ["id": .text(String(id)), "amount": .text(order.money(-order.totals.total).shown)])
+                        : Localization.text("subscription.cancelled_flash", ["id": .text(String(id))])
                 }
             case "period_end":
                 let subscription = try await services.orders.cancelAtPeriodEnd(subscription: id, true, in: context.scope)
-                context.session.update { $0.flash = "Subscription \(id) ends on \(subscription.period.end); it won't renew." }
+                context.session.update { $0.flash = Localization.text("subscription.ends_flash", ["id": .text(String(id)), "date": .text(subscription.period.end.shown)]) }
             default:
                 _ = try await services.orders.cancelAtPeriodEnd(subscription: id, false, in: context.scope)
-                context.session.update { $0.flash = "Subscription \(id) renews as usual." }
+                context.session.update { $0.flash = Localization.text("subscription.renews_flash", ["id": .text(String(id))]) }
             }
         } catch let refused as OrderRefused {
             context.session.update { $0.flash = refused.first.message }
@@ -218,10 +232,10 @@ struct LifecycleController: Sendable {
         do {
             if form.text("clear") == "1" {
                 _ = try await services.orders.schedule(nil, subscription: id, in: context.scope)
-                context.session.update { $0.flash = "Nothing is scheduled for the renewal any more." }
+                context.session.update { $0.flash = Localization.text("subscription.unscheduled") }
             } else if case .quantities(let wanted) = try SubscriptionsController.change(from: { form[$0] }, subscription: subscription) {
                 _ = try await services.orders.schedule(wanted, subscription: id, in: context.scope)
-                context.session.update { $0.flash = "Scheduled for the renewal on \(subscription.period.end)." }
+                context.session.update { $0.flash = Localization.text("subscription.scheduled", ["date": .text(subscription.period.end.shown)]) }
             }
         } catch let errors as ValidationErrors {
             context.session.update { $0.flash = errors.fields.map(\.message).joined(separator: " ") }
@@ -300,6 +314,8 @@ extension LifecycleController.NewServicePage: MustacheParent {
         case "chrome": chrome
         case "customerID": customerID
         case "customerName": customerName
+        case "forCustomer": forCustomer
+        case "noPlans": noPlans
         case "plans": plans
         case "hasPlans": hasPlans
         case "plan": plan
@@ -335,6 +351,7 @@ extension LifecycleController.NewServicePage.ResourceField: MustacheParent {
         case "name": self.name
         case "included": included
         case "limits": limits
+        case "facts": facts
         case "value": value
         case "error": error
         default: nil

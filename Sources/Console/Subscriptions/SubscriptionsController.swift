@@ -27,7 +27,7 @@ struct SubscriptionsController: Sendable {
         let form = try await request.form(context)
         do {
             let updated = try await store.setStatus(id, form.text("status"), in: context.scope)
-            context.session.update { $0.flash = "Subscription \(id) is \(updated.status.rawValue) now." }
+            context.session.update { $0.flash = Localization.text("subscription.status_now", ["id": .text(String(id)), "status": .text(updated.status.shown)]) }
         } catch StoreError.invalid(_, let message) {
             context.session.update { $0.flash = message.rendered() }
         }
@@ -44,14 +44,14 @@ struct SubscriptionsController: Sendable {
             let text = form.text("usage_\(line.code)")
             guard !text.isEmpty else { continue }
             guard let value = Int64(text) else {
-                context.session.update { $0.flash = "Usage of \(line.code) must be a whole number." }
+                context.session.update { $0.flash = Localization.text("subscription.usage_whole", ["code": .text(line.code)]) }
                 return redirect(.subscription(id))
             }
             usage[line.code] = value
         }
         do {
             _ = try await store.setUsage(id, usage, in: context.scope)
-            context.session.update { $0.flash = "Usage recorded." }
+            context.session.update { $0.flash = Localization.text("subscription.usage_recorded") }
         } catch let errors as ValidationErrors {
             context.session.update { $0.flash = errors.fields.map { "\($0.field): \($0.message)" }.joined(separator: " ") }
         }
@@ -75,6 +75,8 @@ struct SubscriptionsController: Sendable {
         let nextHref: String?
         /// Customers (and staff filtering by a customer) order new services from here.
         let newHref: String?
+        /// "Export CSV": the list as a file, with the page's filters (issue 16).
+        var exportHref: String? = nil
     }
 
     struct Row {
@@ -100,27 +102,30 @@ struct SubscriptionsController: Sendable {
         return try services.render("subscriptions_index", IndexPage(
             chrome: chrome(context),
             rows: page.items.map { Row(id: $0.id, href: URLs.subscription($0.id).path, customer: names[$0.customerID] ?? "", plan: planNames[$0.planID] ?? "",
-                                       status: $0.status.rawValue, period: "\($0.period.start) → \($0.period.end)") },
+                                       status: $0.status.shown, period: Shown.period($0.period.start, $0.period.end)) },
             empty: page.items.isEmpty,
-            statuses: SubscriptionStatus.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == status) },
+            statuses: SubscriptionStatus.allCases.map { Option(value: $0.rawValue, label: $0.shown, selected: $0 == status) },
             customerID: customerID.map(String.init) ?? "",
             plans: plans.map { Option(value: String($0.id), label: $0.name, selected: $0.id == planID) }, hasPlans: !plans.isEmpty,
             nextHref: page.nextCursor.map { URLs.subscriptions.path + "?cursor=\($0)" + (status.map { "&status=\($0.rawValue)" } ?? "") },
             newHref: !Policy.allows(context.actor, .order) ? nil
                 : context.actor.accountKind == .customer ? URLs.newSubscription.path + "?customer_id=\(context.actor.accountID)"
-                : customerID.map { URLs.newSubscription.path + "?customer_id=\($0)" }))
+                : customerID.map { URLs.newSubscription.path + "?customer_id=\($0)" },
+            exportHref: ExportController.href(.export(.subscriptions), from: request)))
     }
 
     struct ShowPage {
         let chrome: Chrome
         let id: Int64
+        /// "#7 of" before the customer's link.
+        let ofText: String
         let customer: String
         let customerHref: String
         let plan: String
         let status: String
         let isActive: Bool
         let period: String
-        let months: Int
+        let months: String
         let resources: [ResourceRow]
         let history: [AuditRow]
         let changeHref: String
@@ -165,8 +170,11 @@ struct SubscriptionsController: Sendable {
         let unit: String
         let included: String
         let additional: Int64
+        let additionalText: String
         let total: String
+        /// The usage form's value (ASCII digits), and as the reader writes numbers.
         let usage: Int64
+        let usageText: String
     }
 
     @Sendable func show(_ request: Request, context: SignedInContext) async throws -> HTML {
@@ -180,53 +188,58 @@ struct SubscriptionsController: Sendable {
         // Resources by name where a person reads them (codes stay in the API and the form fields).
         let labels = try await ResourceLabels.load(ids: Set(subscription.resources.map(\.resourceID)), on: services.database)
         let links = orders.map { order in
-            OrderLink(id: order.id, href: URLs.order(order.id).path, summary: labels.naming(order.summary), statusLabel: order.status.label,
-                      badge: BillingController.badge(order.status), total: order.money(order.totals.total).description,
-                      created: BillingController.day(order.createdAt),
+            OrderLink(id: order.id, href: URLs.order(order.id).path, summary: labels.naming(EngineText.localized(order.summary)), statusLabel: order.status.shown,
+                      badge: BillingController.badge(order.status), total: order.money(order.totals.total).shown,
+                      created: Shown.day(order.createdAt),
                       payHref: order.status == .awaitingPayment && Policy.allows(context.actor, .order) ? order.invoiceID.map { URLs.invoiceCheckout($0).path } : nil)
         }
         var renewal: String?
         if subscription.status == .cancelled {
-            renewal = "Cancelled\(subscription.cancelledAt.map { " on " + BillingController.day($0) } ?? "")."
+            renewal = subscription.cancelledAt.map { Localization.text("subscription.cancelled_on", ["date": .text(Shown.day($0))]) }
+                ?? Localization.text("subscription.cancelled")
         } else if subscription.cancelAtPeriodEnd {
-            renewal = "Ends on \(subscription.period.end): it won't renew."
+            renewal = Localization.text("subscription.ends_on", ["date": .text(subscription.period.end.shown)])
         } else if let preview = try await services.orders.renewalPreview(of: subscription, plan: plan, customer: customer) {
             let paid = (subscription.paidUntil ?? subscription.period.end) >= preview.period.end
-            renewal = paid ? "Renewed: \(preview.period.start) → \(preview.period.end) is paid."
-                           : "Renews on \(preview.period.start) for \(preview.total) (\(preview.period.start) → \(preview.period.end)), invoiced 7 days ahead."
+            let dates: [String: LocalizedText.Argument] = ["start": .text(preview.period.start.shown), "end": .text(preview.period.end.shown)]
+            renewal = paid ? Localization.text("subscription.renewed", dates)
+                           : Localization.text("subscription.renews_on", dates.merging(["total": .text(preview.total.shown)]) { $1 })
         } else if plan.billingType == .postpaid {
-            renewal = "Postpaid: the period is invoiced on \(subscription.period.end), with the changes made during it."
+            renewal = Localization.text("subscription.postpaid_renewal", ["date": .text(subscription.period.end.shown)])
         }
         var cancelRefund = ""
         if subscription.status != .cancelled {
             let preview = try await services.orders.quoteCancellation(of: subscription, plan: plan, customer: customer)
             let total = preview.quote.charged.total
-            cancelRefund = total < 0 ? "refunds \(Money(minorUnits: -total, currency: preview.quote.charged.currency)) to credit (the unused part)"
-                                     : "refunds nothing"
+            let refund = total < 0 ? Localization.text("subscription.refunds", ["amount": .text(Money(minorUnits: -total, currency: preview.quote.charged.currency).shown)])
+                                   : Localization.text("subscription.refunds_nothing")
+            cancelRefund = Localization.text("subscription.cancel_now", ["refund": .text(refund)])
         }
         let scheduled = subscription.scheduledChange.flatMap { json -> String? in
             guard case .quantities(let wanted)? = try? ChangeRequest.parse(json: json) else { return nil }
             return wanted.sorted { $0.key < $1.key }.map { code, additional in
                 let line = subscription.line(code)
-                return "\(labels.naming(code)) → \((line?.included ?? 0) + additional)"
+                return "\(labels.naming(code)) → \(Shown.number((line?.included ?? 0) + additional))"
             }.joined(separator: ", ")
         }
         // This subscription's own history, filtered in SQL: the customer's other subscriptions don't crowd it out.
         let history = try await AuditFeed.page(on: services.database, in: context.scope, filter: .init(accountID: customer.id, objectType: "subscription", objectID: id),
                                                page: PageRequest(limit: 20)).items
         return try services.render("subscription_show", ShowPage(
-            chrome: chrome(context), id: id, customer: customer.name, customerHref: URLs.account(customer.id).path, plan: plan.name,
-            status: subscription.status.rawValue, isActive: subscription.status == .active || subscription.status == .trial,
-            period: "\(subscription.period.start) → \(subscription.period.end)", months: subscription.period.months,
+            chrome: chrome(context), id: id, ofText: Localization.text("subscription.of", ["id": .text(String(id))]), customer: customer.name, customerHref: URLs.account(customer.id).path, plan: plan.name,
+            status: subscription.status.shown, isActive: subscription.status == .active || subscription.status == .trial,
+            period: Shown.period(subscription.period.start, subscription.period.end), months: Shown.months(subscription.period.months),
             resources: subscription.resources.map { line in
                 let label = labels.first { $0.id == line.resourceID }
-                return ResourceRow(code: line.code, name: label?.name ?? line.code, unit: label?.unit ?? "", included: line.included == -1 ? "unlimited" : String(line.included),
-                                   additional: line.additional, total: line.total == -1 ? "unlimited" : String(line.total), usage: line.usage)
+                let unlimited = Localization.text("common.unlimited")
+                return ResourceRow(code: line.code, name: label?.name ?? line.code, unit: label?.unit ?? "", included: line.included == -1 ? unlimited : Shown.number(line.included),
+                                   additional: line.additional, additionalText: Shown.number(line.additional), total: line.total == -1 ? unlimited : Shown.number(line.total),
+                                   usage: line.usage, usageText: Shown.number(line.usage))
             },
             history: history.map(AuditRow.init), changeHref: URLs.subscriptionChange(id).path, canChange: Policy.allows(context.actor, .order),
             isStaff: Policy.allows(context.actor, .manageSubscriptions) && subscription.status != .cancelled,
             csrf: context.session.current?.csrfToken ?? "", statusAction: URLs.subscriptionStatus(id).path, usageAction: URLs.subscriptionUsage(id).path,
-            statuses: [SubscriptionStatus.active, .blocked, .suspended].map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == subscription.status) },
+            statuses: [SubscriptionStatus.active, .blocked, .suspended].map { Option(value: $0.rawValue, label: $0.shown, selected: $0 == subscription.status) },
             orders: links, hasOrders: !links.isEmpty, ordersHref: URLs.orders.path + "?subscription_id=\(id)",
             openOrder: zip(orders, links).first { order, _ in !order.status.isTerminal }?.1,
             renewal: renewal, endsAtPeriodEnd: subscription.cancelAtPeriodEnd, isCancelled: subscription.status == .cancelled,
@@ -264,6 +277,8 @@ struct SubscriptionsController: Sendable {
         let max: Int64
         let usage: Int64
         let usageFloor: Int64
+        /// "included 2 · in use 3 · limits 1–16", as the reader writes numbers.
+        let facts: String
         /// What the number field shows: the typed text, kept when it is refused.
         let value: String
         let error: String?
@@ -294,12 +309,17 @@ struct SubscriptionsController: Sendable {
         let reasons: [Reason]
         let blocked: Bool
         let effectiveDate: String
+        /// "for 2026-04-26".
+        let forDate: String
+        /// "Priced in the plan currency: …, converted at …", when the quote was converted.
+        let rateText: String?
         /// Present when the change can be ordered.
         var submit: Submit? = nil
-        var submitLabel = "Submit order"
+        var submitLabel = Localization.text("estimate.submit")
         /// A commitment's reduction can't be made now, but can be scheduled for the renewal.
         var schedule: Submit? = nil
         var renewalDate: String? = nil
+        var scheduleLabel: String? = nil
 
         struct Hidden {
             let name: String
@@ -320,10 +340,10 @@ struct SubscriptionsController: Sendable {
         var switches: [Option] = []
         for pair in pairs {
             if let from = subscription.line(pair.from.code), from.total >= 1, (subscription.line(pair.to.code)?.total ?? 0) == 0 {
-                switches.append(Option(value: "\(pair.from.code)>\(pair.to.code)", label: "\(pair.from.name) → \(pair.to.name) (upgrade)", selected: request.query("switch") == "\(pair.from.code)>\(pair.to.code)"))
+                switches.append(Option(value: "\(pair.from.code)>\(pair.to.code)", label: Localization.text("subscription_change.switch_upgrade", ["from": .text(pair.from.name), "to": .text(pair.to.name)]), selected: request.query("switch") == "\(pair.from.code)>\(pair.to.code)"))
             }
             if pair.downgradable, let to = subscription.line(pair.to.code), to.total >= 1, (subscription.line(pair.from.code)?.total ?? 0) == 0 {
-                switches.append(Option(value: "\(pair.to.code)>\(pair.from.code)", label: "\(pair.to.name) → \(pair.from.name) (downgrade)", selected: request.query("switch") == "\(pair.to.code)>\(pair.from.code)"))
+                switches.append(Option(value: "\(pair.to.code)>\(pair.from.code)", label: Localization.text("subscription_change.switch_downgrade", ["from": .text(pair.to.name), "to": .text(pair.from.name)]), selected: request.query("switch") == "\(pair.to.code)>\(pair.from.code)"))
             }
         }
         // The plan itself (another period only) and the switch targets the customer's seller sells.
@@ -339,15 +359,19 @@ struct SubscriptionsController: Sendable {
                 let typed = request.query(line.code)
                 let total = typed.flatMap { try? Units.parse($0) }?.value ?? line.total
                 let (fourTimes, overflow) = line.total.multipliedReportingOverflow(by: 4)
+                let sliderMax = rate.maxUnits == -1 ? min(max(overflow ? Units.maximum : fourTimes, 100), Units.maximum) : rate.maxUnits
                 return Slider(code: line.code, name: names.first { $0.id == line.resourceID }?.name ?? line.code, included: line.included,
                               additional: total, min: rate.minUnits,
-                              max: rate.maxUnits == -1 ? min(max(overflow ? Units.maximum : fourTimes, 100), Units.maximum) : rate.maxUnits,
-                              usage: line.usage, usageFloor: floor, value: typed ?? String(total), error: errors?.message(for: line.code))
+                              max: sliderMax,
+                              usage: line.usage, usageFloor: floor,
+                              facts: Localization.text("subscription_change.slider_facts", ["included": .number(line.included), "usage": .number(line.usage),
+                                                                                             "min": .number(rate.minUnits), "max": .number(sliderMax)]),
+                              value: typed ?? String(total), error: errors?.message(for: line.code))
             },
             switches: switches, hasSwitches: !switches.isEmpty,
-            plans: targets.map { Option(value: String($0.id), label: $0.id == plan.id ? "\($0.name) (another billing period)" : $0.name,
+            plans: targets.map { Option(value: String($0.id), label: $0.id == plan.id ? Localization.text("subscription_change.another_period", ["plan": .text($0.name)]) : $0.name,
                                         selected: request.query("plan_id") == String($0.id)) }, hasPlans: !targets.isEmpty,
-            periods: [1, 3, 6, 12].map { Option(value: String($0), label: "\($0) month\($0 == 1 ? "" : "s")", selected: (request.query("period_months").flatMap { Int($0) } ?? subscription.period.months) == $0) },
+            periods: [1, 3, 6, 12].map { Option(value: String($0), label: Shown.months($0), selected: (request.query("period_months").flatMap { Int($0) } ?? subscription.period.months) == $0) },
             promo: request.query("promo_code") ?? "", promoAllowed: !subscription.individualPrices, estimate: estimate,
             planError: errors?.message(for: "plan_id") ?? errors?.message(for: "period_months")))
     }
@@ -386,7 +410,8 @@ struct SubscriptionsController: Sendable {
            priced.refusals.allSatisfy({ [.commitmentReduction, .nonRefundReduction].contains($0.code) }), Policy.allows(context.actor, .order) {
             view.schedule = .init(action: URLs.scheduleChange(id).path, csrf: context.session.current?.csrfToken ?? "",
                                   fields: Self.changeFields(from: { request.query($0) }, subscription: subscription), idempotencyKey: "")
-            view.renewalDate = subscription.period.end.description
+            view.renewalDate = subscription.period.end.shown
+            view.scheduleLabel = Localization.text("estimate.schedule", ["date": .text(subscription.period.end.shown)])
         }
         if request.query("fragment") == "1" {
             return try services.render("_estimate", view)
@@ -442,10 +467,11 @@ struct SubscriptionsController: Sendable {
 
     static func view(_ quote: Quote, refusals: [Refusal], effectiveDate: BusinessDate) -> EstimateView {
         let charged = quote.charged
-        func money(_ minor: Int64, _ currency: Currency) -> String { Money(minorUnits: minor, currency: currency).description }
+        func money(_ minor: Int64, _ currency: Currency) -> String { Money(minorUnits: minor, currency: currency).shown }
         return EstimateView(
             lines: quote.lines.enumerated().map { index, line in
-                EstimateView.Line(description: line.description, days: "\(line.daysRemaining)/\(line.daysInPeriod)", amount: money(charged.lines[index], charged.currency))
+                EstimateView.Line(description: EngineText.localized(line.description), days: Shown.number(line.daysRemaining) + "/" + Shown.number(line.daysInPeriod),
+                                  amount: money(charged.lines[index], charged.currency))
             },
             hasLines: !quote.lines.isEmpty,
             subtotal: money(charged.subtotal, charged.currency), discount: money(-charged.discount, charged.currency), hasDiscount: charged.discount != 0,
@@ -453,7 +479,11 @@ struct SubscriptionsController: Sendable {
             isRefund: charged.total < 0, refund: money(-charged.total, charged.currency),
             planCurrencyTotal: quote.converted == nil ? nil : money(quote.plan.total, quote.plan.currency), rate: quote.rate?.text,
             reasons: refusals.map { EstimateView.Reason(code: $0.code.rawValue, message: $0.message) },
-            blocked: !refusals.isEmpty, effectiveDate: effectiveDate.description)
+            blocked: !refusals.isEmpty, effectiveDate: effectiveDate.description,
+            forDate: Localization.text("estimate.for_date", ["date": .text(effectiveDate.shown)]),
+            rateText: quote.converted == nil ? nil : quote.rate.map { rate in
+                Localization.text("estimate.rate", ["total": .text(money(quote.plan.total, quote.plan.currency)), "rate": .text(Shown.decimal(rate.text))])
+            })
     }
 }
 
@@ -475,6 +505,7 @@ extension SubscriptionsController.IndexPage: MustacheParent {
         case "hasPlans": hasPlans
         case "nextHref": nextHref
         case "newHref": newHref
+        case "exportHref": exportHref
         default: nil
         }
     }
@@ -499,6 +530,7 @@ extension SubscriptionsController.ShowPage: MustacheParent {
         switch name {
         case "chrome": chrome
         case "id": id
+        case "ofText": ofText
         case "customer": customer
         case "customerHref": customerHref
         case "plan": plan
@@ -557,8 +589,10 @@ extension SubscriptionsController.ResourceRow: MustacheParent {
         case "unit": unit
         case "included": included
         case "additional": additional
+        case "additionalText": additionalText
         case "total": total
         case "usage": usage
+        case "usageText": usageText
         default: nil
         }
     }
@@ -597,6 +631,7 @@ extension SubscriptionsController.Slider: MustacheParent {
         case "max": max
         case "usage": usage
         case "usageFloor": usageFloor
+        case "facts": facts
         case "value": value
         case "error": error
         default: nil
@@ -621,10 +656,13 @@ extension SubscriptionsController.EstimateView: MustacheParent {
         case "reasons": reasons
         case "blocked": blocked
         case "effectiveDate": effectiveDate
+        case "forDate": forDate
+        case "rateText": rateText
         case "submit": submit
         case "submitLabel": submitLabel
         case "schedule": schedule
         case "renewalDate": renewalDate
+        case "scheduleLabel": scheduleLabel
         default: nil
         }
     }

@@ -36,8 +36,21 @@ public struct ResellerChargeStore: Sendable {
         let reseller = try await AccountStore(database: database).account(resellerID, in: scope)
         guard reseller.kind == .reseller else { throw StoreError.invalid(field: "id", message: .init("error.charges.not_reseller", ["account": .text(reseller.name)])) }
         guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden(.init("error.forbidden.reseller_charges")) }
-        var conditions = ["reseller_id = ?"]
-        var binds: [MariaDBData] = [.int(resellerID)]
+        return try await list(in: scope, filter: Filter(resellerID: resellerID), page: page)
+    }
+
+    public struct Filter: Sendable {
+        /// One reseller's charges; nil: every reseller of the subtree (the caller's own account included).
+        public var resellerID: Int64?
+        public init(resellerID: Int64? = nil) { self.resellerID = resellerID }
+    }
+
+    /// The charges of the caller's subtree, newest first (the Reseller charges page's export).
+    public func list(in scope: TenantScope, filter: Filter = Filter(), page: PageRequest = PageRequest()) async throws -> Page<ResellerCharge> {
+        guard Policy.allows(scope.actor, .seeStaffArea) else { throw StoreError.forbidden(.init("error.forbidden.reseller_charges")) }
+        var conditions = ["reseller_path LIKE ?"]
+        var binds: [MariaDBData] = [.string(scope.pathPattern)]
+        if let resellerID = filter.resellerID { conditions.append("reseller_id = ?"); binds.append(.int(resellerID)) }
         if let cursor = page.cursor { conditions.append("id < ?"); binds.append(.int(cursor)) }
         binds.append(.int(Int64(page.limit + 1)))
         let items = try await database.rows("SELECT * FROM reseller_charges WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?", binds)

@@ -169,6 +169,7 @@ public struct SubscriptionStore: Sendable {
                 """, [.int(customer.id), .string(customer.path), .int(plan.id), .int(Int64(draft.periodMonths)), .string(status!.rawValue),
                       period.start.mariaDB, period.end.mariaDB, (plan.billingType == .postpaid ? period.start : period.end).mariaDB, .int(Int64(start!.day)), now.mariaDBData,
                       (draft.individualPrices != nil).mariaDBData, .int(scope.actor.userID), .int(scope.actor.userID)]).lastInsertID)
+            try await SubscriptionMonths.countCreated(id, on: tx)
             for (resource, included, additional, usage) in lines {
                 try await tx.query("INSERT INTO subscription_resources (subscription_id, resource_id, included, additional, usage_units) VALUES (?, ?, ?, ?, ?)",
                                    [.int(id), .int(resource), .int(included), .int(additional), .int(usage)])

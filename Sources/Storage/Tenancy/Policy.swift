@@ -10,7 +10,9 @@ public enum Policy {
         case read
         /// Open the provider's own pages: catalog pages, settings, billing runs, connector rules.
         case seeProviderArea
-        /// Open the staff's pages: plans, restrictions and exceptions, reseller charges, promo codes.
+        /// Open the staff's pages: plans, restrictions and exceptions, reseller charges, promo codes;
+        /// and be shown the footer's link to the API reference (`/api/docs`, itself public like
+        /// `openapi.yaml`: customers may use the API, but the console points staff to it).
         case seeStaffArea
         /// Currencies, rates, resources and resource upgrade pairs: the provider's catalog.
         case manageCatalog
