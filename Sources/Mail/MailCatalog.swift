@@ -1,4 +1,5 @@
 import Commerce
+import Localization
 
 /// What an email tells: one case per event of DOMAIN.md 11, with the facts it names.
 public enum MailEvent: Sendable, Equatable {
@@ -30,7 +31,7 @@ public struct MailTexts: Sendable, Equatable {
 }
 
 /// Every sentence an email says, in one language. A language is one more conforming type,
-/// registered in `MailCatalogs.byLanguage` (issue 16 adds Bengali).
+/// registered in `MailCatalogs.byLanguage`.
 public protocol MailCatalog: Sendable {
     /// The BCP 47 tag of the language (`en`), set as the HTML part's `lang`.
     var language: String { get }
@@ -41,71 +42,96 @@ public protocol MailCatalog: Sendable {
 }
 
 public enum MailCatalogs {
-    public static let english: any MailCatalog = EnglishMailCatalog()
+    public static let english: any MailCatalog = CatalogMail(language: .en)
+    public static let bengali: any MailCatalog = CatalogMail(language: .bn)
 
-    static let byLanguage: [String: any MailCatalog] = ["en": english]
+    static let byLanguage: [String: any MailCatalog] = ["en": english, "bn": bengali]
 
-    /// The catalog of a user's language (`en`, `en-GB`, `bn`…), English when there is none for it.
+    /// The catalog of a user's language (`en`, `en-GB`, `bn`, `bn-BD`…), English when there is none for it.
     public static func catalog(for locale: String?) -> any MailCatalog {
         guard let locale, let language = locale.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" }).first else { return english }
         return byLanguage[String(language)] ?? english
     }
 }
 
-struct EnglishMailCatalog: MailCatalog {
-    var language: String { "en" }
+/// An email's words from the `mail.*` keys of `Locales/<language>/mail.catalog`, rendered in the
+/// recipient's language (never the request's: a reset asked for in English may go to a Bengali reader).
+struct CatalogMail: MailCatalog {
+    let catalogLanguage: Language
+    let catalogs: Catalogs
+
+    init(language: Language, catalogs: Catalogs = .shared) {
+        catalogLanguage = language
+        self.catalogs = catalogs
+    }
+
+    var language: String { catalogLanguage.rawValue }
+
+    private func text(_ key: String, _ arguments: [String: LocalizedText.Argument] = [:]) -> String {
+        catalogs.render(LocalizedText("mail." + key, arguments), in: catalogLanguage)
+    }
+
+    private func fact(_ key: String, _ value: String) -> MailTexts.Fact { .init(label: text("fact." + key), value: value) }
+
+    private func amount(_ money: Money) -> String {
+        Format.money(minor: money.minorUnits, exponent: money.currency.exponent, currency: money.currency.code, in: catalogLanguage)
+    }
+
+    private func date(_ day: String) -> String { Format.date(day, in: catalogLanguage) }
 
     func texts(for event: MailEvent, brand: String) -> MailTexts {
         switch event {
         case let .invoiceIssued(number, total, issuedOn):
-            let facts = [MailTexts.Fact(label: "Invoice", value: number), .init(label: "Issued", value: issuedOn), .init(label: "Amount due", value: total.description)]
-            return MailTexts(subject: "Invoice \(number) from \(brand): \(total)",
-                             paragraphs: ["\(brand) has issued invoice \(number) for \(total).",
-                                          "Pay it from the console's Invoices page, with a card or your credit balance."],
-                             facts: facts)
-        case let .paymentReceived(invoiceNumber, amount):
-            return MailTexts(subject: "Payment received for invoice \(invoiceNumber)",
-                             paragraphs: ["Thank you: \(brand) has received your payment of \(amount) for invoice \(invoiceNumber)."],
-                             facts: [.init(label: "Invoice", value: invoiceNumber), .init(label: "Paid", value: amount.description)])
+            let total = amount(total)
+            return MailTexts(subject: text("invoice_issued.subject", ["number": .text(number), "brand": .text(brand), "total": .text(total)]),
+                             paragraphs: [text("invoice_issued.body", ["brand": .text(brand), "number": .text(number), "total": .text(total)]),
+                                          text("invoice_issued.how")],
+                             facts: [fact("invoice", number), fact("issued", date(issuedOn)), fact("amount_due", total)])
+        case let .paymentReceived(invoiceNumber, paid):
+            let paid = amount(paid)
+            return MailTexts(subject: text("payment_received.subject", ["number": .text(invoiceNumber)]),
+                             paragraphs: [text("payment_received.body", ["brand": .text(brand), "amount": .text(paid), "number": .text(invoiceNumber)])],
+                             facts: [fact("invoice", invoiceNumber), fact("paid", paid)])
         case let .orderCompleted(orderID, subscription, summary):
-            return MailTexts(subject: "Order #\(orderID) is complete",
-                             paragraphs: ["Your order #\(orderID) for \(subscription) is complete: the change is in effect."],
-                             facts: Self.orderFacts(orderID, subscription, summary))
+            let order: [String: LocalizedText.Argument] = ["order": .text(String(orderID)), "subscription": .text(subscription)]
+            return MailTexts(subject: text("order_completed.subject", order), paragraphs: [text("order_completed.body", order)],
+                             facts: orderFacts(orderID, subscription, summary))
         case let .orderFailed(orderID, subscription, summary):
-            return MailTexts(subject: "Order #\(orderID) could not be completed",
-                             paragraphs: ["Your order #\(orderID) for \(subscription) could not be completed. Nothing was changed, and any payment for it is returned as credit.",
-                                          "Contact \(brand) if you need help with it."],
-                             facts: Self.orderFacts(orderID, subscription, summary))
+            let order: [String: LocalizedText.Argument] = ["order": .text(String(orderID)), "subscription": .text(subscription)]
+            return MailTexts(subject: text("order_failed.subject", order),
+                             paragraphs: [text("order_failed.body", order), text("order_failed.help", ["brand": .text(brand)])],
+                             facts: orderFacts(orderID, subscription, summary))
         case let .renewalDue(subscription, periodEnd, invoiceNumber, total):
-            var facts = [MailTexts.Fact(label: "Subscription", value: subscription), .init(label: "Current period ends", value: periodEnd)]
-            if let invoiceNumber { facts.append(.init(label: "Invoice", value: invoiceNumber)) }
-            if let total { facts.append(.init(label: "Amount due", value: total.description)) }
-            return MailTexts(subject: "Renewal of \(subscription) is due",
-                             paragraphs: ["\(subscription) renews when its current period ends on \(periodEnd).",
-                                          "Pay the renewal invoice before then to keep the service running."],
+            var facts = [fact("subscription", subscription), fact("period_ends", date(periodEnd))]
+            if let invoiceNumber { facts.append(fact("invoice", invoiceNumber)) }
+            if let total { facts.append(fact("amount_due", amount(total))) }
+            return MailTexts(subject: text("renewal_due.subject", ["subscription": .text(subscription)]),
+                             paragraphs: [text("renewal_due.body", ["subscription": .text(subscription), "date": .text(date(periodEnd))]),
+                                          text("renewal_due.how")],
                              facts: facts)
         case let .subscriptionSuspended(subscription):
-            return MailTexts(subject: "\(subscription) is suspended",
-                             paragraphs: ["\(subscription) is suspended because its renewal was not paid in time.",
-                                          "Pay the open invoice to have it resumed."],
-                             facts: [.init(label: "Subscription", value: subscription)])
+            return MailTexts(subject: text("suspended.subject", ["subscription": .text(subscription)]),
+                             paragraphs: [text("suspended.body", ["subscription": .text(subscription)]), text("suspended.how")],
+                             facts: [fact("subscription", subscription)])
         case let .passwordReset(link, validMinutes):
-            let validity = validMinutes % 60 == 0 ? (validMinutes == 60 ? "an hour" : "\(validMinutes / 60) hours") : "\(validMinutes) minutes"
-            return MailTexts(subject: "Reset your \(brand) password",
-                             paragraphs: ["Someone asked to reset the password of your \(brand) console sign-in. If it was you, choose a new password through the link below; it works once, within \(validity).",
-                                          "If it was not you, ignore this email: your password stays as it is."],
-                             action: .init(label: "Choose a new password", url: link))
+            let validity = validMinutes % 60 == 0
+                ? (validMinutes == 60 ? text("validity.hour") : text("validity.hours", ["count": .number(Int64(validMinutes / 60))]))
+                : text("validity.minutes", ["count": .number(Int64(validMinutes))])
+            return MailTexts(subject: text("password_reset.subject", ["brand": .text(brand)]),
+                             paragraphs: [text("password_reset.body", ["brand": .text(brand), "validity": .text(validity)]),
+                                          text("password_reset.ignore")],
+                             action: .init(label: text("password_reset.action"), url: link))
         }
     }
 
-    private static func orderFacts(_ orderID: Int64, _ subscription: String, _ summary: String) -> [MailTexts.Fact] {
-        [.init(label: "Order", value: "#\(orderID)"), .init(label: "Subscription", value: subscription)] + (summary.isEmpty ? [] : [.init(label: "What", value: summary)])
+    private func orderFacts(_ orderID: Int64, _ subscription: String, _ summary: String) -> [MailTexts.Fact] {
+        [fact("order", "#\(orderID)"), fact("subscription", subscription)] + (summary.isEmpty ? [] : [fact("what", summary)])
     }
 
-    func greeting(name: String) -> String { name.isEmpty ? "Hello," : "Hello \(name)," }
+    func greeting(name: String) -> String { name.isEmpty ? text("greeting.anonymous") : text("greeting.named", ["name": .text(name)]) }
 
     func footer(brand: String, supportEmail: String?) -> String {
-        if let supportEmail { return "\(brand) · questions: \(supportEmail)" }
-        return brand
+        if let supportEmail { return text("footer.with_support", ["brand": .text(brand), "email": .text(supportEmail)]) }
+        return text("footer.plain", ["brand": .text(brand)])
     }
 }
