@@ -86,9 +86,11 @@ public enum DemoSeed {
             return try await accounts.create(AccountDraft(kind: kind, parentID: parent.id, name: name, currency: currency, taxRate: tax,
                                                           contactEmail: "billing@\(name.lowercased().filter(\.isLetter)).test"), in: admin.scope)
         }
-        func user(_ email: String, _ role: Role, of account: Account, tier: String) async throws {
-            _ = try await Bootstrap.user(on: database, account: account, email: email, name: "", role: role, passwordHash: hash)
+        @discardableResult
+        func user(_ email: String, _ role: Role, of account: Account, tier: String) async throws -> Int64 {
+            let id = try await Bootstrap.user(on: database, account: account, email: email, name: "", role: role, passwordHash: hash)
             logins.append(Login(tier: tier, email: email, account: account.name))
+            return id
         }
 
         let northwind = try await account("Northwind Hosting", .reseller, under: provider, currency: "USD", tax: "0.20")
@@ -98,6 +100,8 @@ public enum DemoSeed {
         let globex = try await account("Globex", .customer, under: edge, currency: "USD", tax: "0.08")
         let fabrikam = try await account("Fabrikam", .customer, under: contoso, currency: "EUR", tax: "0.19")
         _ = try await account("Initech", .customer, under: provider, currency: "USD", tax: "0.00")
+        let padma = try await account("Padma Cloud", .reseller, under: provider, currency: "BDT", tax: "0.15")
+        let meghna = try await account("Meghna Traders", .customer, under: padma, currency: "BDT", tax: "0.15")
 
         try await user("admin@northwind.test", .admin, of: northwind, tier: "reseller admin")
         try await user("ops@northwind.test", .operator, of: northwind, tier: "reseller operator")
@@ -107,6 +111,8 @@ public enum DemoSeed {
         try await user("viewer@acme.test", .viewer, of: acme, tier: "customer viewer")
         try await user("admin@globex.test", .admin, of: globex, tier: "customer admin")
         try await user("admin@fabrikam.test", .admin, of: fabrikam, tier: "customer admin")
+        let padmaAdminID = try await user("admin@padma.test", .admin, of: padma, tier: "reseller admin (BDT)")
+        let meghnaAdminID = try await user(bengaliCustomerEmail, .admin, of: meghna, tier: "customer admin (bn)")
         // White label: Northwind sells under its own brand; its sub-reseller Edge under another (a light colour: dark text).
         let brands = BrandStore(database: database)
         _ = try await brands.set(.init(brandName: "Northwind Cloud", supportEmail: "support@northwind.test", primaryColor: "#0B5394", slug: "northwind"),
@@ -115,6 +121,11 @@ public enum DemoSeed {
                                  for: edge.id, in: admin.scope)
         try await catalog(database: database, admin: admin, northwind: northwind, contoso: contoso)
         try await subscriptions(database: database, admin: admin, customers: [acme, fabrikam])
+        guard let padmaAdmin = try await UserStore(database: database).actor(userID: padmaAdminID, address: "seed") else {
+            throw StoreError.notFound("Padma Cloud's admin")
+        }
+        try await bengaliUser(database: database, admin: admin, id: meghnaAdminID)
+        try await bengali(database: database, admin: admin, padma: padma, padmaAdmin: padmaAdmin, meghna: meghna)
         return logins
     }
 }
