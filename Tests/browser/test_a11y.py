@@ -303,3 +303,32 @@ def test_every_page_of_a_tier_has_no_violations(console, browser, world, tier):
     audit.page("/profile/password with validation errors")
     audit.check()
 
+
+def test_bengali_pages_say_they_are_bengali_and_have_no_violations(console, browser):
+    """A user who chose Bengali gets pages in `bn`: <html lang="bn"> (screen readers pick their voice by it)
+    and, like every page, no violation. A Bengali admin of Acme walks the customer's pages."""
+    base = console
+    acme_admin = token(base, TIERS["customer"])
+    acme = api(base, "GET", "/me", token=acme_admin)["account"]["id"]
+    email = "bn-a11y@acme.test"
+    api(base, "POST", f"/accounts/{acme}/users", {"email": email, "password": PASSWORD, "role": "admin", "name": "রহিম"},
+        token=acme_admin)
+    api(base, "PUT", "/me", {"locale": "bn"}, token=token(base, email))
+    # Before sign-in: the sign-in page's language switch (?lang=bn, kept in a cookie).
+    before = Audit(base, browser, "anonymous in Bengali")
+    for path in ("/signin?lang=bn", "/password-resets", "/no-such-page"):
+        before.visit(path)
+        assert browser.execute_script("return document.documentElement.lang;") == "bn", path
+    before.check()
+    browser.delete_all_cookies()
+    browser.get(base + "/signin")
+    browser.find_element(By.ID, "email").send_keys(email)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    click(browser, browser.find_element(By.ID, "signin-submit"))
+    audit = Audit(base, browser, "customer in Bengali")
+    audit.crawl(["/dashboard"])
+    assert len(audit.pages) > 10, list(audit.pages)
+    for path in ("/dashboard", "/subscriptions", "/profile"):
+        browser.get(base + path)
+        assert browser.execute_script("return document.documentElement.lang;") == "bn", path
+    audit.check()
