@@ -15,7 +15,9 @@ final class TenancyMatrixTests: XCTestCase {
     /// Routes anyone may call, signed in or not.
     static let publicRoutes: Set<String> = ["GET /", "GET /healthz", "GET /signin", "POST /signin", "POST /signout", "POST /api/v1/tokens", "GET /api/v1/openapi.yaml", "GET /api/docs", "GET /theme/:file",
                                                          "GET /password-resets", "POST /password-resets", "GET /password-resets/:token", "POST /password-resets/:token",
-                                                         "POST /api/v1/password-resets", "POST /api/v1/password-resets/:token"]
+                                                         "POST /api/v1/password-resets", "POST /api/v1/password-resets/:token",
+                                                         // No tenant's data, no session: loopback or METRICS_TOKEN (MetricsAccessTests).
+                                                         "GET /metrics"]
 
     /// How to aim each protected route at an account: `{id}` in the path, and a body or query naming it.
     struct Probe {
