@@ -33,7 +33,6 @@ struct APIController: Sendable {
         BrandingAPI(services: services).addRoutes(to: authed)
         AccountLifecycleAPI(services: services).addRoutes(to: authed)
         DashboardController(services: services).addAPIRoutes(to: authed)
-        DashboardController(services: services).addAPIRoutes(to: authed)
     }
 
     /// The project's OpenAPI document of this API (`openapi/openapi.yaml`), public like the contract.
