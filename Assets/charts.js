@@ -1,15 +1,14 @@
 // The dashboards' charts (Chart.js 3 from Debian's libjs-chart.js, /vendor/chartjs). Progressive
-// enhancement: every number is also in the table under its chart. Each canvas names the
-// <script type="application/json"> element that holds its data (data, never executed: the CSP
-// allows no inline script); amounts come as minor units with their exponent, and each value's
+// enhancement: every number is also in the table under its chart. Each canvas carries its data
+// as HTML-escaped JSON in its data-chart attribute (no script element in the page: the CSP
+// allows no inline script, and nothing a name holds can close one); amounts come as minor units with their exponent, and each value's
 // text as the page shows it (the page's language), which the tooltips repeat.
 "use strict";
 (() => {
   const palette = ["#0d6efd", "#198754", "#dc3545", "#fd7e14", "#6f42c1", "#20c997", "#6c757d", "#d63384"];
   const draw = (canvas) => {
-    const source = document.getElementById(canvas.dataset.chartSource);
-    if (!source || typeof Chart === "undefined") return;
-    const chart = JSON.parse(source.textContent);
+    if (!canvas.dataset.chart || typeof Chart === "undefined") return;
+    const chart = JSON.parse(canvas.dataset.chart);
     const language = document.documentElement.lang || "en";
     const datasets = chart.series.map((series, index) => {
       const scale = series.exponent ? Math.pow(10, series.exponent) : 1;
@@ -49,7 +48,7 @@
       },
     });
   };
-  const start = () => document.querySelectorAll("canvas[data-chart-source]").forEach(draw);
+  const start = () => document.querySelectorAll("canvas[data-chart]").forEach(draw);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

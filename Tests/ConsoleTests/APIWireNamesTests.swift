@@ -20,7 +20,9 @@ final class APIWireNamesTests: XCTestCase {
             XCTAssertEqual(Set(account.keys), ["address", "contact_email", "contact_name", "contact_phone", "created_at", "currency", "id", "kind", "name",
                                                "parent_id", "status", "tax_rate"])
             let absent = try await api.call(.get, "/api/v1/accounts/999999", token: token)
-            XCTAssertEqual(absent.text, #"{"error":{"code":"not_found","details":{},"message":"No account 999999 here."}}"#)
+            let requestID = try XCTUnwrap(absent.headers[HTTPField.Name("X-Request-Id")!])
+            XCTAssertEqual(absent.text, #"{"error":{"code":"not_found","details":{},"message":"No account 999999 here.","request_id":""# + requestID + #""}}"#,
+                           "snake_case to the last key, the request id the header carries")
         }
     }
 

@@ -111,7 +111,7 @@ import Testing
     }
 
     @Test func extremeValuesDoNotTrap() {
-        #expect(Format.number(Int64.min, in: .bn).hasPrefix("-৯,২২"))
+        #expect(Format.number(Int64.min, in: .bn) == "-৯২,২৩,৩৭,২০,৩৬,৮৫,৪৭,৭৫,৮০৮")
         #expect(Format.money(minor: Int64.min, exponent: 2, currency: "BDT", in: .bn).hasSuffix("৳"))
         #expect(Format.money(minor: 1, exponent: 99, currency: "X", in: .en) == "0.000000000000000001 X")
     }

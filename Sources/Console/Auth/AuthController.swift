@@ -31,10 +31,13 @@ struct AuthController: Sendable {
         let current: Bool
     }
 
-    /// `?lang=bn` on this page (the language middleware keeps it in a cookie), the other parameters kept.
+    /// `?lang=bn` on this page (the language middleware keeps it in a cookie), keeping where to go
+    /// next and the brand the page wears; nothing else of the query is echoed (an unknown `brand`
+    /// that the page ignores stays out of its links too).
     static func languageLinks(_ request: Request) -> [LanguageLink] {
-        let kept = request.uri.queryParameters.filter { $0.key != "lang" }
-            .map { "\($0.key)=\(String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+        let next = request.query("next").map { "next=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }
+        let brand = request.query("brand") != nil ? PageBrand.current?.slug.map { "brand=" + $0 } : nil
+        let kept = [next, brand].compactMap { $0 }
         return Language.allCases.map { language in
             LanguageLink(code: language.rawValue, name: Catalogs.shared.render(LocalizedText("language." + language.rawValue), in: language),
                          href: URLs.signIn.path + "?" + (kept + ["lang=\(language.rawValue)"]).joined(separator: "&"), current: language == Language.current)

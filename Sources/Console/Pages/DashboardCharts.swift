@@ -167,16 +167,11 @@ struct DashboardData: Encodable, Sendable {
         let due = try await DashboardReports(database: services.database).dueRenewals(in: scope, from: today, until: today.adding(days: 60))
         guard !due.isEmpty else { return [] }
         let customer = try await AccountStore(database: services.database).account(scope.actor.accountID, in: scope)
-        var plans: [Int64: Plan] = [:]
+        let previews = try await services.orders.renewalPreviews(of: due, customer: customer)
         var found: [(Subscription, String, BusinessDate, Money)] = []
         for subscription in due {
-            let plan: Plan
-            if let known = plans[subscription.planID] { plan = known } else {
-                plan = try await PlanStore(database: services.database).plan(of: subscription)
-                plans[subscription.planID] = plan
-            }
-            guard let preview = try await services.orders.renewalPreview(of: subscription, plan: plan, customer: customer) else { continue }
-            found.append((subscription, plan.name, preview.period.start, preview.total))
+            guard let preview = previews[subscription.id] else { continue }
+            found.append((subscription, preview.plan, preview.period.start, preview.total))
         }
         return found
     }

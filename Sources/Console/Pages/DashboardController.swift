@@ -1,4 +1,5 @@
 import Hummingbird
+import Localization
 import Mustache
 import Storage
 
@@ -72,9 +73,9 @@ struct DashboardController: Sendable {
         let dashboard = try await DashboardData.build(for: context.scope, services: services)
         let heading: String
         switch actor.accountKind {
-        case .provider: heading = "Provider dashboard"
-        case .reseller: heading = "Reseller dashboard"
-        case .customer: heading = "Your account"
+        case .provider: heading = Localization.text("dashboard.heading.provider")
+        case .reseller: heading = Localization.text("dashboard.heading.reseller")
+        case .customer: heading = Localization.text("dashboard.heading.customer")
         }
         return try services.render("dashboard", DashboardPage(
             chrome: Chrome(actor: actor, session: context.session, section: .dashboard),
@@ -101,13 +102,13 @@ extension DashboardController.DashboardPage: MustacheParent {
         case "heading": heading
         case "isStaff": isStaff
         case "isProvider": isProvider
-        case "resellerCount": resellerCount
-        case "customerCount": customerCount
+        case "resellerCount": Format.number(Int64(resellerCount))
+        case "customerCount": Format.number(Int64(customerCount))
         case "accountHref": accountHref
         case "accountName": accountName
         case "accountCurrency": accountCurrency
-        case "accountTaxRate": accountTaxRate
-        case "userCount": userCount
+        case "accountTaxRate": Format.digits(accountTaxRate)
+        case "userCount": Format.number(Int64(userCount))
         case "rows": rows
         case "canCreate": canCreate
         case "charts": charts

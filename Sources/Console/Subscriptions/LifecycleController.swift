@@ -282,7 +282,7 @@ struct LifecycleController: Sendable {
             RunsPage.Row(id: run.result.id, date: Format.date(run.result.businessDate), started: Format.digits(BillingController.moment(run.startedAt)),
                          duration: run.finishedAt.map { Localization.text("billing_runs.seconds", ["seconds": .text(Format.digits(String(format: "%.2f", $0.timeIntervalSince(run.startedAt))))]) }
                              ?? Localization.text("billing_runs.running"),
-                         node: run.node, counts: run.result)
+                         node: run.node, counts: run.result, shownCounts: Self.shown(run.result))
         }
         return try services.render("billing_runs", RunsPage(
             chrome: chrome(context, .settings), rows: rows, empty: rows.isEmpty, canRun: Policy.allows(context.actor, .runBilling),
