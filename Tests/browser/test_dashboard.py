@@ -108,6 +108,8 @@ def test_each_tier_sees_its_charts_drawn_and_their_numbers_as_tables(console, br
     assert "US$" in table(browser, "renewals"), table(browser, "renewals")
     assert browser.execute_script("return JSON.parse(document.getElementById('chart-spend-canvas').dataset.chart).labels.slice(-1)[0]").endswith("২০২৬")
     screenshot(browser, "dashboard-customer-bn.png")
+    # Back to English: later tests (test_keyboard) sign in as this user and read English words.
+    api(base, "PUT", "/me", token(base, "admin@acme.test"), {"locale": "en"})
 
 
 def test_chartjs_is_served_by_the_console_from_debians_package(console):
